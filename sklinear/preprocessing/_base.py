@@ -1,0 +1,278 @@
+"""Shared machinery of the transformers: input tables, column kinds, names and outputs."""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn import get_config
+from sklearn.utils.validation import validate_data
+
+# Values of ``pandas.api.types.infer_dtype`` for an object column holding real numbers
+# (bools excluded) once missing values are skipped. "empty" is an all-missing column.
+_NUMERIC_INFERRED_TYPES = frozenset(
+    {"floating", "integer", "mixed-integer-float", "decimal", "empty"}
+)
+
+
+def _is_pandas_frame(X):
+    return isinstance(X, pd.DataFrame)
+
+
+def _is_polars_frame(X):
+    module = type(X).__module__
+    return module.split(".")[0] == "polars" and type(X).__name__ == "DataFrame"
+
+
+def _object_column_is_numeric(values):
+    """True when the non-missing values of an object column are all real numbers."""
+    return pd.api.types.infer_dtype(values, skipna=True) in _NUMERIC_INFERRED_TYPES
+
+
+def _pandas_column_is_categorical(dtype):
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def _polars_column_is_categorical(dtype):
+    import polars as pl
+
+    return dtype in (pl.String, pl.Categorical, pl.Boolean, pl.Object) or isinstance(
+        dtype, (pl.Enum, pl.Categorical)
+    )
+
+
+class _Table:
+    """Column access to a validated 2-D input, whatever its container.
+
+    The transformers see their input through this class only: NumPy arrays (numeric, or
+    object for mixed data), pandas DataFrames and polars DataFrames. Columns are read
+    without copying the data where the container allows it, and the input is never
+    modified.
+
+    Parameters
+    ----------
+    data : ndarray or DataFrame
+        The input after validation by :func:`validate_table`.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        if _is_pandas_frame(data):
+            self.kind = "pandas"
+        elif _is_polars_frame(data):
+            self.kind = "polars"
+        else:
+            self.kind = "numpy"
+        self.n_rows, self.n_columns = data.shape
+
+    @property
+    def index(self):
+        """The pandas index of the input, or None."""
+        return self.data.index if self.kind == "pandas" else None
+
+    def column(self, j):
+        """Column ``j`` as a 1-D array or pandas Series (missing values kept)."""
+        if self.kind == "pandas":
+            return self.data.iloc[:, j]
+        if self.kind == "polars":
+            return self.data.to_series(j).to_numpy()
+        return self.data[:, j]
+
+    def categorical_mask(self):
+        """Boolean mask of the columns that hold categories rather than numbers.
+
+        pandas and polars: string, object, categorical and boolean columns. NumPy: a
+        numeric array has none; in an object array a column is numeric when all its
+        non-missing values are real numbers (bools excluded), categorical otherwise.
+        """
+        if self.kind == "pandas":
+            return np.array([_pandas_column_is_categorical(t) for t in self.data.dtypes])
+        if self.kind == "polars":
+            return np.array([_polars_column_is_categorical(t) for t in self.data.dtypes])
+        if self.data.dtype.kind == "b":
+            return np.ones(self.n_columns, dtype=bool)
+        if self.data.dtype.kind != "O":
+            return np.zeros(self.n_columns, dtype=bool)
+        return np.array(
+            [not _object_column_is_numeric(self.data[:, j]) for j in range(self.n_columns)]
+        )
+
+    def numeric_column(self, j, dtype=np.float64):
+        """Column ``j`` as a float array, missing values as NaN."""
+        if self.kind == "pandas":
+            values = self.data.iloc[:, j].to_numpy(dtype=dtype, na_value=np.nan)
+        else:
+            values = self.column(j)
+            if values.dtype.kind == "O":
+                values = pd.array(values).to_numpy(dtype=dtype, na_value=np.nan)
+        return np.asarray(values, dtype=dtype)
+
+    def numeric_block(self, columns, dtype=np.float64):
+        """The given columns as one 2-D float array, without a copy where possible."""
+        columns = np.asarray(columns, dtype=np.intp)
+        if self.kind == "numpy" and self.data.dtype.kind in "fiu":
+            if columns.size == self.n_columns and np.array_equal(columns, np.arange(columns.size)):
+                return np.asarray(self.data, dtype=dtype)
+            return np.asarray(self.data[:, columns], dtype=dtype)
+        block = np.empty((self.n_rows, columns.size), dtype=dtype, order="F")
+        for position, j in enumerate(columns):
+            block[:, position] = self.numeric_column(j, dtype=dtype)
+        return block
+
+
+def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
+    """Validate ``X`` for a transformer of mixed data and wrap it in a :class:`_Table`.
+
+    DataFrames (pandas, polars) are kept as they are, with their column dtypes; their
+    column names and count are checked against the fit. Any other input goes through
+    scikit-learn's ``validate_data`` without a dtype conversion: numeric arrays stay
+    numeric, mixed data becomes an object array. Sparse input is refused.
+    """
+    if _is_pandas_frame(X) or _is_polars_frame(X):
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        if X.shape[0] < 1:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
+                f"minimum of 1 is required by {type(estimator).__name__}."
+            )
+        return _Table(X)
+    X = validate_data(
+        estimator,
+        X,
+        reset=reset,
+        dtype=None,
+        accept_sparse=False,
+        ensure_all_finite=ensure_all_finite,
+    )
+    if X.dtype.kind in "USV":
+        X = X.astype(object)
+    elif X.dtype.kind not in "biufO":
+        raise TypeError(
+            f"{type(estimator).__name__} accepts numbers, strings and booleans; got an "
+            f"array of dtype {X.dtype}. Convert the data to one of these types."
+        )
+    return _Table(X)
+
+
+def input_feature_names(estimator, input_features=None):
+    """Names of the input features, for ``get_feature_names_out``.
+
+    ``input_features`` must match ``feature_names_in_`` when the estimator was fitted on
+    a DataFrame, and have ``n_features_in_`` entries otherwise. Without it, the fitted
+    names are used, or ``x0, x1, ...``.
+    """
+    fitted_names = getattr(estimator, "feature_names_in_", None)
+    n_features = estimator.n_features_in_
+    if input_features is None:
+        if fitted_names is not None:
+            return np.asarray(fitted_names, dtype=object)
+        return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
+    input_features = np.asarray(input_features, dtype=object)
+    if fitted_names is not None and not np.array_equal(input_features, fitted_names):
+        raise ValueError(
+            "input_features is not equal to feature_names_in_: got "
+            f"{list(input_features)}, fitted on {list(fitted_names)}. Pass the column "
+            "names seen in fit, or None."
+        )
+    if len(input_features) != n_features:
+        raise ValueError(
+            f"input_features should have length equal to number of features "
+            f"({n_features}), got {len(input_features)}."
+        )
+    return input_features
+
+
+def resolve_columns(columns, names, n_columns, *, parameter="columns"):
+    """Turn a list of column names or integer positions into sorted integer positions.
+
+    ``names`` are the input's column names (or None for an array without names).
+    Raises a ValueError that names the unknown entries and what the input offers.
+    """
+    if isinstance(columns, (str, numbers.Integral)):
+        columns = [columns]
+    positions = []
+    unknown = []
+    lookup = {} if names is None else {name: j for j, name in enumerate(names)}
+    for column in columns:
+        if isinstance(column, (numbers.Integral, np.integer)) and not isinstance(column, bool):
+            j = int(column)
+            if -n_columns <= j < n_columns:
+                positions.append(j % n_columns)
+            else:
+                unknown.append(column)
+        elif column in lookup:
+            positions.append(lookup[column])
+        else:
+            unknown.append(column)
+    if unknown:
+        if names is None:
+            offer = f"integer positions 0 to {n_columns - 1} (the input has no column names)"
+        else:
+            offer = f"column names {list(names)} or integer positions 0 to {n_columns - 1}"
+        raise ValueError(
+            f"{parameter} refers to columns that are not in the input: {unknown}. "
+            f"Use {offer}."
+        )
+    if len(set(positions)) != len(positions):
+        raise ValueError(
+            f"{parameter} lists a column more than once: {list(columns)}. List each once."
+        )
+    return np.array(sorted(positions), dtype=np.intp)
+
+
+def output_container(estimator, method="transform"):
+    """The container configured by ``set_output`` for ``method``: default, pandas, polars."""
+    configured = getattr(estimator, "_sklearn_output_config", {})
+    if method in configured:
+        return configured[method]
+    return get_config()[f"{method}_output"]
+
+
+def assemble_mixed_output(estimator, table, columns, names):
+    """Assemble output columns of possibly different types into the configured container.
+
+    Parameters
+    ----------
+    estimator : transformer
+        Its ``set_output`` configuration picks the container.
+    table : _Table
+        The input, for its pandas index.
+    columns : list of 1-D ndarray
+        The output columns, in order; float arrays, or object arrays for categories.
+    names : ndarray of str
+        The output column names.
+
+    Returns
+    -------
+    output : ndarray, pandas.DataFrame or polars.DataFrame
+        A float array when every column is numeric, an object array otherwise, or a
+        DataFrame (with each column's own dtype) when ``set_output`` asks for one.
+    """
+    container = output_container(estimator)
+    if container == "pandas":
+        data = dict(zip(range(len(columns)), columns, strict=True))
+        frame = pd.DataFrame(data, index=table.index)
+        frame.columns = list(names)
+        return frame
+    if container == "polars":
+        import polars as pl
+
+        series = []
+        for name, values in zip(names, columns, strict=True):
+            if values.dtype.kind == "O":
+                series.append(pl.Series(str(name), values.tolist(), strict=False))
+            else:
+                series.append(pl.Series(str(name), values))
+        return pl.DataFrame(series)
+    is_numeric = all(values.dtype.kind in "biuf" for values in columns)
+    dtype = np.result_type(*[values.dtype for values in columns]) if is_numeric else object
+    if is_numeric and dtype.kind != "f":
+        dtype = np.float64
+    output = np.empty((table.n_rows, len(columns)), dtype=dtype)
+    for position, values in enumerate(columns):
+        output[:, position] = values
+    return output

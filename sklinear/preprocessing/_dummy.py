@@ -1,0 +1,499 @@
+"""DummyEncoder: categorical columns to dummy (indicator) variables, one reference dropped."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import input_feature_names, resolve_columns, validate_table
+from ._encoding import CategoryCodes, sorted_categories
+
+_INFREQUENT_NAME = "infrequent_sklearn"
+
+
+class DummyEncoder(TransformerMixin, BaseEstimator):
+    """Encode categorical columns as dummy (0/1 indicator) variables.
+
+    Each encoded column with ``k`` categories becomes ``k - 1`` dummy columns by default:
+    the first category is the reference and is dropped, so that the dummies are not
+    collinear with a model's intercept. Other columns pass through unchanged, in place:
+    the output keeps the input's column order, with the dummies of a column where the
+    column was.
+
+    Categories are ordered as scikit-learn's :class:`~sklearn.preprocessing.OneHotEncoder`
+    orders them: sorted, with the missing category last. ``DummyEncoder()`` therefore
+    gives the same columns (values and names) as ``OneHotEncoder(drop='first',
+    sparse_output=False)``, and on columns without missing values the same as
+    ``pandas.get_dummies(drop_first=True)``. Missing values (NaN, None, ``pd.NA``) form
+    a category of their own.
+
+    Encoding goes through integer codes (``pandas.factorize``) and writes the ones of the
+    output by fancy indexing into a preallocated array: there is no Python loop over
+    categories.
+
+    Parameters
+    ----------
+    columns : None, "auto" or list of str or int, default=None
+        The columns to encode. None: every column. "auto": the DataFrame columns of
+        object, string, category or boolean dtype; in a NumPy object array, every column
+        except those whose non-missing values are all real numbers (bools count as
+        categories). A list: column names (DataFrame input) or integer positions. The
+        other columns pass through, converted to ``dtype``.
+    drop : {"first", "if_binary"}, dict, array-like or None, default="first"
+        The reference category of each encoded column, which gets no dummy.
+
+        - "first": the first category (after infrequent grouping).
+        - "if_binary": the first category of columns with exactly two categories; the
+          other columns keep all their dummies.
+        - dict: column (name or position) to reference category; a column that the dict
+          leaves out drops its first category.
+        - array-like: one reference category per encoded column.
+        - None: keep every category (one-hot encoding).
+    categories : "auto" or list of array-like, default="auto"
+        The categories of each encoded column. "auto": the values seen in fit, sorted,
+        missing last. A list: one list of categories per encoded column, in the order
+        given; values outside it are unknown.
+    handle_unknown : {"error", "ignore", "infrequent_if_exist"}, default="error"
+        What to do with a category not seen in fit. "error" raises a ValueError that
+        names the column and the values. "ignore" encodes it as all zeros, which is
+        **the encoding of the reference category** when a category is dropped (so an
+        unseen value is treated as the reference). "infrequent_if_exist" puts it in the
+        infrequent column when the column has one, and otherwise encodes it as zeros.
+    min_frequency : int or float, default=None
+        Categories seen fewer times than this (int) or than this fraction of the samples
+        (float in (0, 1)) are grouped into one "infrequent" category, whose dummy is
+        named ``<column>_infrequent_sklearn`` and comes last in its column's group.
+    max_categories : int, default=None
+        Keep at most this many categories per column, the infrequent one included; the
+        least frequent categories are grouped.
+    sparse_output : bool, default=False
+        Return a SciPy CSR matrix instead of a dense array.
+    dtype : numeric type, default=np.float64
+        Type of the output.
+
+    Attributes
+    ----------
+    categories_ : list of ndarray
+        The categories of each encoded column, in output order (missing last).
+    encoded_columns_ : ndarray of int
+        Positions of the encoded columns in the input.
+    drop_idx_ : ndarray of object or None
+        For each encoded column, the position in ``categories_`` of the dropped
+        reference category (for a dropped infrequent group, its first category), or
+        None where nothing is dropped. None when ``drop=None``.
+    infrequent_categories_ : list of ndarray or None
+        For each encoded column, its infrequent categories, or None.
+    n_features_in_ : int
+        Number of columns seen in fit.
+    feature_names_in_ : ndarray of str
+        Column names seen in fit, when the input had string column names.
+
+    See Also
+    --------
+    sklearn.preprocessing.OneHotEncoder : The scikit-learn encoder it agrees with.
+    MissingIndicatorImputer : Fill missing values first, with indicator columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklinear import DummyEncoder
+    >>> X = pd.DataFrame({"colour": ["red", "green", "blue", "green"], "size": [1, 2, 3, 4]})
+    >>> encoder = DummyEncoder(columns="auto").fit(X)
+    >>> encoder.get_feature_names_out()
+    array(['colour_green', 'colour_red', 'size'], dtype=object)
+    >>> encoder.transform(X)
+    array([[0., 1., 1.],
+           [1., 0., 2.],
+           [0., 0., 3.],
+           [1., 0., 4.]])
+    """
+
+    _parameter_constraints = {
+        "columns": [None, StrOptions({"auto"}), "array-like"],
+        "drop": [StrOptions({"first", "if_binary"}), dict, "array-like", None],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "ignore", "infrequent_if_exist"})],
+        "min_frequency": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            None,
+        ],
+        "max_categories": [Interval(Integral, 1, None, closed="left"), None],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",
+    }
+
+    def __init__(
+        self,
+        *,
+        columns=None,
+        drop="first",
+        categories="auto",
+        handle_unknown="error",
+        min_frequency=None,
+        max_categories=None,
+        sparse_output=False,
+        dtype=np.float64,
+    ):
+        self.columns = columns
+        self.drop = drop
+        self.categories = categories
+        self.handle_unknown = handle_unknown
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.sparse_output = sparse_output
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the categories of each encoded column.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data: NumPy array, pandas or polars DataFrame.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DummyEncoder
+            The fitted encoder.
+        """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then encode ``X``; faster than ``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_out : ndarray or CSR matrix of shape (n_samples, n_features_out)
+            The dummies, with the pass-through columns in place.
+        """
+        table, codes = self._fit(X)
+        return self._assemble(table, codes)
+
+    def _fit(self, X):
+        table = validate_table(self, X, reset=True)
+        names = getattr(self, "feature_names_in_", None)
+        self._input_names = input_feature_names(self)
+        self.encoded_columns_ = self._select_columns(table, names)
+        if isinstance(self.categories, list) and len(self.categories) != len(
+            self.encoded_columns_
+        ):
+            raise ValueError(
+                f"categories has {len(self.categories)} entries but {len(self.encoded_columns_)} "
+                "columns are encoded. Give one list of categories per encoded column."
+            )
+        self.categories_ = []
+        self._coders = []
+        codes = []
+        for k, j in enumerate(self.encoded_columns_):
+            column_name = self._input_names[j]
+            values = table.column(j)
+            if self.categories == "auto":
+                categories, column_codes = sorted_categories(values, column_name)
+                coder = CategoryCodes(categories)
+            else:
+                categories = np.asarray(self.categories[k])
+                if categories.dtype.kind in "US":
+                    categories = categories.astype(object)
+                coder = CategoryCodes(categories)
+                column_codes, unknown = coder.encode(values, column_name)
+                if unknown and self.handle_unknown == "error":
+                    raise ValueError(
+                        f"Found values {unknown[:10]} in column {column_name!r} during fit "
+                        f"that are not in the categories given for it, {list(categories)}. "
+                        "Add them to categories, or use handle_unknown='ignore'."
+                    )
+            self.categories_.append(categories)
+            self._coders.append(coder)
+            codes.append(column_codes)
+        self._fit_groups(codes, table.n_rows)
+        self._fit_drop()
+        self._fit_layout()
+        return table, codes
+
+    def _select_columns(self, table, names):
+        if self.columns is None:
+            return np.arange(table.n_columns, dtype=np.intp)
+        if isinstance(self.columns, str):  # "auto"
+            return np.flatnonzero(table.categorical_mask()).astype(np.intp)
+        return resolve_columns(list(self.columns), names, table.n_columns)
+
+    def _fit_groups(self, codes, n_samples):
+        """Group infrequent categories: ``_group_of[k]`` maps category -> group."""
+        self._group_of = []
+        self._n_groups = []
+        self._infrequent_group = []
+        infrequent_categories = []
+        for k, column_codes in enumerate(codes):
+            n_categories = len(self.categories_[k])
+            counts = np.bincount(column_codes, minlength=n_categories + 1)[:n_categories]
+            infrequent = self._infrequent_mask(counts, n_samples)
+            group_of = np.empty(n_categories, dtype=np.intp)
+            n_frequent = int(n_categories - infrequent.sum())
+            group_of[~infrequent] = np.arange(n_frequent)
+            group_of[infrequent] = n_frequent
+            has_infrequent = bool(infrequent.any())
+            self._group_of.append(group_of)
+            self._n_groups.append(n_frequent + has_infrequent)
+            self._infrequent_group.append(n_frequent if has_infrequent else None)
+            infrequent_categories.append(
+                self.categories_[k][infrequent] if has_infrequent else None
+            )
+        self.infrequent_categories_ = infrequent_categories
+
+    def _infrequent_mask(self, counts, n_samples):
+        """Same rule as OneHotEncoder: below min_frequency, then beyond max_categories."""
+        if self.min_frequency is None:
+            infrequent = np.zeros(counts.size, dtype=bool)
+        elif isinstance(self.min_frequency, Integral):
+            infrequent = counts < self.min_frequency
+        else:
+            infrequent = counts < self.min_frequency * n_samples
+        n_outputs = counts.size - infrequent.sum() + 1
+        if self.max_categories is not None and self.max_categories < n_outputs:
+            n_frequent = self.max_categories - 1
+            if n_frequent == 0:
+                infrequent[:] = True
+            else:
+                least_frequent = np.argsort(counts, kind="mergesort")[:-n_frequent]
+                infrequent[least_frequent] = True
+        return infrequent
+
+    def _reference_group(self, k, reference):
+        """Group of the category ``reference`` of encoded column ``k``."""
+        column_name = self._input_names[self.encoded_columns_[k]]
+        position = self._coders[k].position_of(reference)
+        if position is None:
+            raise ValueError(
+                f"drop names the reference category {reference!r} for column "
+                f"{column_name!r}, which is not among its categories "
+                f"{list(self.categories_[k])}. Use one of them."
+            )
+        if self.infrequent_categories_[k] is not None and (
+            self._group_of[k][position] == self._infrequent_group[k]
+        ):
+            raise ValueError(
+                f"Unable to drop category {reference!r} from column {column_name!r} "
+                "because it is infrequent. Choose a frequent reference category."
+            )
+        return int(self._group_of[k][position])
+
+    def _fit_drop(self):
+        n_encoded = len(self.encoded_columns_)
+        drop = self.drop
+        if drop is None:
+            self._drop_group = [None] * n_encoded
+        elif isinstance(drop, str) and drop == "first":
+            self._drop_group = [0 if n > 0 else None for n in self._n_groups]
+        elif isinstance(drop, str):  # "if_binary"
+            self._drop_group = [0 if n == 2 else None for n in self._n_groups]
+        else:
+            self._drop_group = [0 if n > 0 else None for n in self._n_groups]
+            for k, reference in self._references_by_column(drop).items():
+                self._drop_group[k] = self._reference_group(k, reference)
+        if drop is None:
+            self.drop_idx_ = None
+        else:
+            self.drop_idx_ = np.array(
+                [
+                    None if group is None else int(np.flatnonzero(group_of == group)[0])
+                    for group, group_of in zip(self._drop_group, self._group_of, strict=True)
+                ],
+                dtype=object,
+            )
+
+    def _references_by_column(self, drop):
+        """``drop`` (dict or array-like) as {encoded column number: reference}."""
+        n_encoded = len(self.encoded_columns_)
+        if not isinstance(drop, dict):
+            references = list(drop)
+            if len(references) != n_encoded:
+                raise ValueError(
+                    f"drop has {len(references)} reference categories but {n_encoded} "
+                    "columns are encoded. Give one per encoded column, or a dict."
+                )
+            return dict(enumerate(references))
+        encoded_position = {int(j): k for k, j in enumerate(self.encoded_columns_)}
+        names = getattr(self, "feature_names_in_", self._input_names)
+        references = {}
+        for key, reference in drop.items():
+            try:
+                (j,) = resolve_columns([key], names, self.n_features_in_, parameter="drop")
+            except ValueError as exc:
+                raise ValueError(
+                    f"drop has a key {key!r} that is not a column of the input. Use "
+                    f"column names {list(names)} or integer positions."
+                ) from exc
+            if j not in encoded_position:
+                raise ValueError(
+                    f"drop has a key {key!r} for column {names[j]!r}, which is not "
+                    "encoded (it passes through). Remove the key, or encode the column "
+                    "through the columns parameter."
+                )
+            references[encoded_position[j]] = reference
+        return references
+
+    def _fit_layout(self):
+        """Output position of every category, unseen value and pass-through column."""
+        self._lookups = []
+        self._n_outputs = []
+        for k in range(len(self.encoded_columns_)):
+            n_groups = self._n_groups[k]
+            group_column = np.arange(n_groups, dtype=np.intp)
+            drop = self._drop_group[k]
+            if drop is not None:
+                group_column[drop + 1 :] -= 1
+                group_column[drop] = -1
+            unknown_column = -1
+            infrequent = self._infrequent_group[k]
+            if self.handle_unknown == "infrequent_if_exist" and infrequent is not None:
+                unknown_column = group_column[infrequent]
+            lookup = np.append(group_column[self._group_of[k]], unknown_column)
+            self._lookups.append(lookup.astype(np.intp))
+            self._n_outputs.append(n_groups - (drop is not None))
+        is_encoded = np.zeros(self.n_features_in_, dtype=bool)
+        is_encoded[self.encoded_columns_] = True
+        widths = np.ones(self.n_features_in_, dtype=np.intp)
+        widths[self.encoded_columns_] = self._n_outputs
+        self._is_encoded = is_encoded
+        self._offsets = np.concatenate([[0], np.cumsum(widths)])
+
+    # ------------------------------------------------------------ transform
+
+    def transform(self, X):
+        """Encode ``X`` into dummies, with the pass-through columns in place.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with the columns seen in fit.
+
+        Returns
+        -------
+        X_out : ndarray or CSR matrix of shape (n_samples, n_features_out)
+            The dummies of each encoded column where that column was, and the
+            pass-through columns converted to ``dtype``.
+        """
+        check_is_fitted(self)
+        table = validate_table(self, X, reset=False)
+        codes = []
+        for k, j in enumerate(self.encoded_columns_):
+            column_name = self._input_names[j]
+            column_codes, unknown = self._coders[k].encode(table.column(j), column_name)
+            if unknown and self.handle_unknown == "error":
+                shown = ", ".join(repr(value) for value in unknown[:10])
+                raise ValueError(
+                    f"Found unknown categories [{shown}] in column {column_name!r} during "
+                    f"transform; the categories seen in fit are "
+                    f"{list(self.categories_[k])[:20]}. Use handle_unknown='ignore' to "
+                    "encode unseen values as all zeros, or refit on data that has them."
+                )
+            codes.append(column_codes)
+        return self._assemble(table, codes)
+
+    def _assemble(self, table, codes):
+        n_rows = table.n_rows
+        n_out = int(self._offsets[-1])
+        # Output columns of each input column: one dummy per row (or none), or a value.
+        column_of_row = np.empty((n_rows, self.n_features_in_), dtype=np.intp)
+        values = None
+        k = 0
+        for j in range(self.n_features_in_):
+            if self._is_encoded[j]:
+                local = self._lookups[k][codes[k]]
+                column_of_row[:, j] = np.where(local >= 0, local + self._offsets[j], -1)
+                k += 1
+            else:
+                if values is None:
+                    values = np.ones((n_rows, self.n_features_in_), dtype=self.dtype)
+                values[:, j] = self._passthrough(table, j)
+                column_of_row[:, j] = self._offsets[j]
+        is_set = column_of_row >= 0
+        if self.sparse_output:
+            indices = column_of_row[is_set]
+            data = (
+                np.ones(indices.size, dtype=self.dtype) if values is None else values[is_set]
+            )
+            indptr = np.zeros(n_rows + 1, dtype=np.intp)
+            np.cumsum(is_set.sum(axis=1), out=indptr[1:])
+            output = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_out))
+            output.eliminate_zeros()
+            return output
+        output = np.zeros((n_rows, n_out), dtype=self.dtype)
+        flat_position = column_of_row + (np.arange(n_rows, dtype=np.intp) * n_out)[:, None]
+        if values is None:
+            output.reshape(-1)[flat_position[is_set]] = 1
+        else:
+            output.reshape(-1)[flat_position[is_set]] = values[is_set]
+        return output
+
+    def _passthrough(self, table, j):
+        try:
+            return table.numeric_column(j, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Column {self._input_names[j]!r} passes through (it is not encoded) but "
+                f"cannot be converted to {np.dtype(self.dtype)}: {exc}. Encode it by "
+                "listing it in columns, or convert it to numbers."
+            ) from exc
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names: ``<column>_<category>`` for dummies, else the column name.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input column names; by default ``feature_names_in_``, or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            One name per output column.
+        """
+        check_is_fitted(self)
+        input_features = input_feature_names(self, input_features)
+        names = []
+        k = 0
+        for j, feature in enumerate(input_features):
+            if not self._is_encoded[j]:
+                names.append(str(feature))
+                continue
+            categories = self.categories_[k]
+            group_of = self._group_of[k]
+            labels = [None] * self._n_groups[k]
+            for position, group in enumerate(group_of):
+                if group == self._infrequent_group[k]:
+                    labels[group] = _INFREQUENT_NAME
+                else:
+                    labels[group] = str(categories[position])
+            for group, label in enumerate(labels):
+                if group != self._drop_group[k]:
+                    names.append(f"{feature}_{label}")
+            k += 1
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Categorical input, missing values as a category. Strings are accepted too, but
+        # as in OneHotEncoder the "string" tag stays False: it would tell the common
+        # checks that any Python object is a valid value.
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = True
+        return tags

@@ -1,0 +1,314 @@
+"""MissingIndicatorImputer: fill missing values and add "was missing" indicator columns."""
+
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import assemble_mixed_output, input_feature_names, validate_table
+from ._encoding import factorize
+
+_CATEGORICAL_CONSTANT = "missing"
+_NUMERIC_CONSTANT = 0.0
+_ROW_BLOCK = 16384
+
+
+def _nan_column_sums(X):
+    """Column sums ignoring NaN, and counts of non-NaN values, in cache-sized row blocks."""
+    n_rows, n_columns = X.shape
+    sums = np.zeros(n_columns, dtype=np.float64)
+    n_missing = np.zeros(n_columns, dtype=np.intp)
+    for start in range(0, n_rows, _ROW_BLOCK):
+        block = X[start : start + _ROW_BLOCK]
+        is_missing = np.isnan(block)
+        sums += np.where(is_missing, 0, block).sum(axis=0, dtype=np.float64)
+        n_missing += is_missing.sum(axis=0)
+    return sums, n_rows - n_missing
+
+
+def _most_frequent(values, counts):
+    """The most frequent value; among ties, the smallest (as SimpleImputer picks)."""
+    candidates = values[counts == counts.max()]
+    try:
+        return min(candidates)
+    except TypeError:  # values that cannot be ordered: the first seen
+        return candidates[0]
+
+
+class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
+    """Fill missing values, and add indicator columns of where values were missing.
+
+    Numeric columns are filled by ``strategy``, categorical columns (strings, booleans,
+    categories) by ``categorical_strategy``, so a DataFrame of mixed types works
+    directly. For each column that had missing values in fit (or every column, with
+    ``features='all'``) an indicator column ``<column>_missing`` is 1.0 where the value
+    was missing and 0.0 elsewhere. A linear model can then learn both a value for the
+    missing entries and an effect of their being missing.
+
+    The indicator columns are fixed at fit: a column that has missing values only at
+    transform time is filled and gets no indicator (no error). A column entirely missing
+    in fit is kept and filled with the constant, never dropped (scikit-learn's
+    ``SimpleImputer(keep_empty_features=True)`` behaviour).
+
+    On numeric data ``MissingIndicatorImputer(strategy=s, features=f)`` gives the values
+    of ``SimpleImputer(strategy=s, add_indicator=True, keep_empty_features=True)``
+    (``features='all'`` of ``MissingIndicator``), with indicator names
+    ``<column>_missing``.
+
+    Parameters
+    ----------
+    strategy : {"mean", "median", "most_frequent", "constant"}, default="mean"
+        How to fill numeric columns: with the column's mean, median, most frequent value
+        (the smallest among ties), or a constant (``fill_value``, by default 0).
+    categorical_strategy : {"most_frequent", "constant"}, default="most_frequent"
+        How to fill non-numeric columns: with the most frequent category, or a constant
+        (``fill_value``, by default the string "missing", a category of its own).
+    fill_value : str or number, default=None
+        The constant of the "constant" strategies and of columns entirely missing in
+        fit. A number fills numeric and categorical columns; a string fills categorical
+        columns only (numeric columns then use 0, and ``strategy='constant'`` raises
+        when there are numeric columns).
+    features : {"missing-only", "all"}, default="missing-only"
+        Indicator columns for the columns that had missing values in fit, or for all.
+
+    Attributes
+    ----------
+    statistics_ : ndarray of shape (n_features_in_,)
+        The fill value of each column (float array on numeric input, object array on
+        mixed input).
+    categorical_mask_ : ndarray of bool of shape (n_features_in_,)
+        Which input columns were treated as categorical.
+    indicator_features_ : ndarray of int
+        Positions of the columns that get an indicator column.
+    n_features_in_ : int
+        Number of columns seen in fit.
+    feature_names_in_ : ndarray of str
+        Column names seen in fit, when the input had string column names.
+
+    Notes
+    -----
+    Output: the filled columns in input order, then the indicator columns. On numeric
+    input the output is a float array (float32 input stays float32). On mixed input it
+    is a NumPy object array by default; with ``set_output(transform="pandas")`` or
+    ``"polars"`` it is a DataFrame whose numeric columns are float and categorical
+    columns strings, ready for ``DummyEncoder(columns="auto")``.
+
+    Missing values are NaN in numeric columns and None, NaN, ``pd.NA`` or ``NaT`` in
+    other columns. Empty strings are values, not missing.
+
+    See Also
+    --------
+    sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
+    DummyEncoder : Encode the filled categorical columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklinear import MissingIndicatorImputer
+    >>> X = np.array([[1.0, 2.0], [np.nan, 4.0], [3.0, 6.0]])
+    >>> imputer = MissingIndicatorImputer().fit(X)
+    >>> imputer.transform(X)
+    array([[1., 2., 0.],
+           [2., 4., 1.],
+           [3., 6., 0.]])
+    >>> imputer.get_feature_names_out()
+    array(['x0', 'x1', 'x0_missing'], dtype=object)
+    """
+
+    _parameter_constraints = {
+        "strategy": [StrOptions({"mean", "median", "most_frequent", "constant"})],
+        "categorical_strategy": [StrOptions({"most_frequent", "constant"})],
+        "fill_value": "no_validation",
+        "features": [StrOptions({"missing-only", "all"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        strategy="mean",
+        categorical_strategy="most_frequent",
+        fill_value=None,
+        features="missing-only",
+    ):
+        self.strategy = strategy
+        self.categorical_strategy = categorical_strategy
+        self.fill_value = fill_value
+        self.features = features
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the fill value of each column and which columns get an indicator.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data: NumPy array, pandas or polars DataFrame; missing values as NaN
+            (or None / ``pd.NA`` in non-numeric columns).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : MissingIndicatorImputer
+            The fitted imputer.
+        """
+        table = validate_table(self, X, reset=True)
+        self._input_names = input_feature_names(self)
+        self.categorical_mask_ = table.categorical_mask()
+        numeric = np.flatnonzero(~self.categorical_mask_)
+        categorical = np.flatnonzero(self.categorical_mask_)
+        statistics = np.empty(table.n_columns, dtype=object)
+        had_missing = np.zeros(table.n_columns, dtype=bool)
+        if numeric.size:
+            values, missing_counts = self._numeric_statistics(table.numeric_block(numeric))
+            statistics[numeric] = values
+            had_missing[numeric] = missing_counts > 0
+        for j in categorical:
+            statistics[j], had_missing[j] = self._categorical_statistic(table.column(j), j)
+        self.statistics_ = statistics if categorical.size else statistics.astype(np.float64)
+        if self.features == "all":
+            self.indicator_features_ = np.arange(table.n_columns, dtype=np.intp)
+        else:
+            self.indicator_features_ = np.flatnonzero(had_missing).astype(np.intp)
+        return self
+
+    def _numeric_constant(self):
+        if isinstance(self.fill_value, Real) and not isinstance(self.fill_value, bool):
+            return float(self.fill_value)
+        if self.fill_value is not None and self.strategy == "constant":
+            raise ValueError(
+                f"fill_value={self.fill_value!r} cannot fill numeric columns with "
+                "strategy='constant'. Use a number, or a different strategy."
+            )
+        return _NUMERIC_CONSTANT
+
+    def _numeric_statistics(self, X):
+        """Fill value of each numeric column, and its number of missing values."""
+        constant = self._numeric_constant()
+        n_rows = X.shape[0]
+        if self.strategy in ("mean", "constant"):
+            sums, counts = _nan_column_sums(X)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = sums / counts if self.strategy == "mean" else np.full(sums.size, constant)
+        else:
+            counts = np.empty(X.shape[1], dtype=np.intp)
+            values = np.empty(X.shape[1], dtype=np.float64)
+            for position in range(X.shape[1]):
+                column = X[:, position]
+                present = column[~np.isnan(column)]
+                counts[position] = present.size
+                if present.size == 0:
+                    continue
+                if self.strategy == "median":
+                    values[position] = np.median(present)
+                else:
+                    uniques, value_counts = np.unique(present, return_counts=True)
+                    values[position] = uniques[np.argmax(value_counts)]
+        values[counts == 0] = constant
+        return values, n_rows - counts
+
+    def _categorical_statistic(self, values, j):
+        """Fill value of a categorical column, and whether it had missing values."""
+        codes, uniques = factorize(values, self._input_names[j])
+        is_present = codes >= 0
+        had_missing = not is_present.all()
+        constant = _CATEGORICAL_CONSTANT if self.fill_value is None else self.fill_value
+        if self.categorical_strategy == "constant" or uniques.size == 0:
+            return constant, had_missing
+        counts = np.bincount(codes[is_present], minlength=uniques.size)
+        return _most_frequent(uniques, counts), had_missing
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then fill ``X`` and append its indicator columns.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_out : ndarray or DataFrame of shape (n_samples, n_features_out)
+            The filled columns, then the indicator columns.
+        """
+        return self.fit(X).transform(X)
+
+    def transform(self, X):
+        """Fill the missing values of ``X`` and append the indicator columns.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with the columns seen in fit.
+
+        Returns
+        -------
+        X_out : ndarray or DataFrame of shape (n_samples, n_features_out)
+            The filled columns, then one indicator column per entry of
+            ``indicator_features_``: a float array for numeric input, an object array
+            (or the DataFrame asked for by ``set_output``) for mixed input.
+        """
+        check_is_fitted(self)
+        table = validate_table(self, X, reset=False)
+        if not self.categorical_mask_.any():
+            return self._transform_numeric(table)
+        columns = []
+        is_missing = np.empty((table.n_rows, table.n_columns), dtype=bool)
+        for j in range(table.n_columns):
+            if self.categorical_mask_[j]:
+                values = np.array(table.column(j), dtype=object)
+                is_missing[:, j] = pd.isna(values)
+                values[is_missing[:, j]] = self.statistics_[j]
+            else:
+                values = table.numeric_column(j)
+                is_missing[:, j] = np.isnan(values)
+                values = np.where(is_missing[:, j], self.statistics_[j], values)
+            columns.append(values)
+        indicators = is_missing[:, self.indicator_features_].astype(np.float64)
+        columns.extend(indicators.T)
+        return assemble_mixed_output(self, table, columns, self.get_feature_names_out())
+
+    def _transform_numeric(self, table):
+        data = table.data
+        if table.kind == "numpy" and data.dtype.kind == "f":
+            X = data
+        else:
+            X = table.numeric_block(np.arange(table.n_columns))
+        n_columns = X.shape[1]
+        output = np.empty((X.shape[0], n_columns + self.indicator_features_.size), dtype=X.dtype)
+        imputed = output[:, :n_columns]
+        is_missing = np.isnan(X)
+        np.copyto(imputed, X)
+        np.copyto(imputed, self.statistics_.astype(X.dtype), where=is_missing)
+        output[:, n_columns:] = is_missing[:, self.indicator_features_]
+        return output
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names: the input names, then ``<column>_missing``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input column names; by default ``feature_names_in_``, or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            One name per output column.
+        """
+        check_is_fitted(self)
+        names = input_feature_names(self, input_features)
+        indicator_names = [f"{names[j]}_missing" for j in self.indicator_features_]
+        return np.asarray([*map(str, names), *indicator_names], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
