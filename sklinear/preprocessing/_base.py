@@ -214,8 +214,7 @@ def resolve_columns(columns, names, n_columns, *, parameter="columns"):
         else:
             offer = f"column names {list(names)} or integer positions 0 to {n_columns - 1}"
         raise ValueError(
-            f"{parameter} refers to columns that are not in the input: {unknown}. "
-            f"Use {offer}."
+            f"{parameter} refers to columns that are not in the input: {unknown}. Use {offer}."
         )
     if len(set(positions)) != len(positions):
         raise ValueError(

@@ -428,9 +428,7 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         is_set = column_of_row >= 0
         if self.sparse_output:
             indices = column_of_row[is_set]
-            data = (
-                np.ones(indices.size, dtype=self.dtype) if values is None else values[is_set]
-            )
+            data = np.ones(indices.size, dtype=self.dtype) if values is None else values[is_set]
             indptr = np.zeros(n_rows + 1, dtype=np.intp)
             np.cumsum(is_set.sum(axis=1), out=indptr[1:])
             output = sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_out))
