@@ -1,0 +1,319 @@
+"""DummyEncoder: equivalence with OneHotEncoder and pandas.get_dummies, options, errors."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.preprocessing import OneHotEncoder
+
+from sklinear import DummyEncoder
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    n = 200
+    return pd.DataFrame(
+        {
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "size": rng.normal(size=n),
+            "grade": rng.choice(["a", "b", "c", "d", "e"], n, p=[0.5, 0.3, 0.1, 0.07, 0.03]),
+            "flag": rng.choice([True, False], n),
+            "count": rng.integers(0, 4, n),
+        }
+    )
+
+
+def with_missing(frame, column, seed=1):
+    frame = frame.copy()
+    values = frame[column].astype(object)
+    values[np.random.default_rng(seed).random(len(frame)) < 0.15] = np.nan
+    frame[column] = values
+    return frame
+
+
+def assert_same_as_onehot(encoder, onehot, X, X_new=None):
+    X_new = X if X_new is None else X_new
+    ours = encoder.fit(X).transform(X_new)
+    theirs = onehot.fit(X).transform(X_new)
+    theirs = theirs.toarray() if sparse.issparse(theirs) else theirs
+    ours = ours.toarray() if sparse.issparse(ours) else ours
+    np.testing.assert_array_equal(ours, theirs)
+    assert list(encoder.get_feature_names_out()) == list(onehot.get_feature_names_out())
+
+
+def test_default_equals_onehot_drop_first(frame):
+    X = frame[["colour", "grade", "count"]]
+    assert_same_as_onehot(DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X)
+
+
+def test_default_equals_onehot_with_missing_values(frame):
+    X = with_missing(frame[["colour", "grade"]], "colour")
+    encoder = DummyEncoder().fit(X)
+    assert encoder.get_feature_names_out()[-1] != "colour_nan"
+    assert "colour_nan" in encoder.get_feature_names_out()
+    assert_same_as_onehot(DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X)
+
+
+def test_missing_none_in_object_array_named_like_onehot():
+    X = np.array([["a"], [None], ["b"], ["a"]], dtype=object)
+    assert_same_as_onehot(DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X)
+    assert list(DummyEncoder().fit(X).get_feature_names_out()) == ["x0_b", "x0_None"]
+
+
+def test_missing_kinds_are_one_category():
+    X = pd.DataFrame({"c": pd.array(["a", None, "b", pd.NA, np.nan], dtype=object)})
+    encoder = DummyEncoder(drop=None).fit(X)
+    assert len(encoder.categories_[0]) == 3
+    out = encoder.transform(X)
+    np.testing.assert_array_equal(out[:, 2], [0, 1, 0, 1, 1])
+
+
+def test_numeric_missing_is_last_category():
+    X = np.array([[2.0], [np.nan], [1.0], [3.0]])
+    encoder = DummyEncoder(drop=None).fit(X)
+    assert encoder.categories_[0][:3].tolist() == [1.0, 2.0, 3.0]
+    assert np.isnan(encoder.categories_[0][3])
+
+
+@pytest.mark.parametrize("drop", [None, "if_binary"])
+def test_other_drops_equal_onehot(frame, drop):
+    X = frame[["colour", "flag", "grade"]]
+    assert_same_as_onehot(
+        DummyEncoder(drop=drop), OneHotEncoder(drop=drop, sparse_output=False), X
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"min_frequency": 15},
+        {"min_frequency": 0.1},
+        {"max_categories": 3},
+        {"max_categories": 1},
+        {"min_frequency": 10, "max_categories": 4, "drop": None},
+        {"min_frequency": 10, "drop": "if_binary"},
+    ],
+)
+def test_infrequent_equal_onehot(frame, params):
+    X = with_missing(frame[["grade", "colour"]], "grade")
+    params = {"drop": "first", **params}
+    encoder = DummyEncoder(**params)
+    onehot = OneHotEncoder(sparse_output=False, **params)
+    assert_same_as_onehot(encoder, onehot, X)
+    infrequent = encoder.infrequent_categories_
+    expected = onehot.infrequent_categories_
+    for ours, theirs in zip(infrequent, expected, strict=True):
+        assert (ours is None) == (theirs is None)
+
+
+@pytest.mark.parametrize("drop", ["first", None, "if_binary"])
+def test_handle_unknown_ignore_equals_onehot(frame, drop):
+    X = frame[["colour", "grade"]]
+    X_new = pd.DataFrame({"colour": ["purple", "red", "blue"], "grade": ["a", "z", "e"]})
+    encoder = DummyEncoder(drop=drop, handle_unknown="ignore")
+    onehot = OneHotEncoder(drop=drop, handle_unknown="ignore", sparse_output=False)
+    with warnings.catch_warnings():
+        # OneHotEncoder warns that unknown categories are encoded as zeros
+        warnings.simplefilter("ignore", UserWarning)
+        assert_same_as_onehot(encoder, onehot, X, X_new)
+    # an unseen value encodes like the reference category when a category is dropped
+    out = encoder.transform(X_new)
+    if drop == "first":
+        reference = encoder.transform(pd.DataFrame({"colour": ["blue"], "grade": ["a"]}))
+        np.testing.assert_array_equal(out[0, :2], reference[0, :2])
+
+
+def test_infrequent_if_exist(frame):
+    X = frame[["grade"]]
+    X_new = pd.DataFrame({"grade": ["zzz", "a"]})
+    params = dict(handle_unknown="infrequent_if_exist", min_frequency=15, drop=None)
+    assert_same_as_onehot(
+        DummyEncoder(**params), OneHotEncoder(sparse_output=False, **params), X, X_new
+    )
+
+
+def test_equals_get_dummies_drop_first(frame):
+    X = frame[["colour", "grade"]]
+    expected = pd.get_dummies(X, drop_first=True, dtype=float)
+    encoder = DummyEncoder()
+    out = encoder.fit_transform(X)
+    np.testing.assert_array_equal(out, expected.to_numpy())
+    assert list(encoder.get_feature_names_out()) == list(expected.columns)
+
+
+def test_auto_columns_pass_through_in_place(frame):
+    encoder = DummyEncoder(columns="auto").fit(frame)
+    names = list(encoder.get_feature_names_out())
+    assert names == [
+        "colour_green",
+        "colour_red",
+        "size",
+        "grade_b",
+        "grade_c",
+        "grade_d",
+        "grade_e",
+        "flag_True",
+        "count",
+    ]
+    out = encoder.transform(frame)
+    np.testing.assert_array_equal(out[:, 2], frame["size"].to_numpy())
+    np.testing.assert_array_equal(out[:, 8], frame["count"].to_numpy(dtype=float))
+    # the same frame as an object array: numeric columns are detected by value
+    encoder_array = DummyEncoder(columns="auto").fit(frame.to_numpy(dtype=object))
+    np.testing.assert_array_equal(encoder_array.transform(frame.to_numpy(dtype=object)), out)
+
+
+def test_auto_on_object_array_with_missing_numbers_and_bools():
+    X = np.array(
+        [[1.5, True, "a"], [np.nan, False, "b"], [2, None, None], [None, True, "a"]],
+        dtype=object,
+    )
+    encoder = DummyEncoder(columns="auto").fit(X)
+    assert list(encoder.encoded_columns_) == [1, 2]
+    out = encoder.transform(X)
+    np.testing.assert_array_equal(out[:, 0], [1.5, np.nan, 2, np.nan])
+
+
+def test_columns_by_name_and_index(frame):
+    by_name = DummyEncoder(columns=["grade", "colour"]).fit(frame)
+    by_index = DummyEncoder(columns=[2, 0]).fit(frame)
+    np.testing.assert_array_equal(by_name.transform(frame), by_index.transform(frame))
+    assert list(by_name.encoded_columns_) == [0, 2]
+
+
+def test_drop_dict(frame):
+    X = frame[["colour", "grade"]]
+    encoder = DummyEncoder(drop={"colour": "red"}).fit(X)
+    names = list(encoder.get_feature_names_out())
+    assert names[:2] == ["colour_blue", "colour_green"]
+    assert names[2:] == ["grade_b", "grade_c", "grade_d", "grade_e"]  # left out: first
+    onehot = OneHotEncoder(drop=["red", "a"], sparse_output=False).fit(X)
+    np.testing.assert_array_equal(encoder.transform(X), onehot.transform(X))
+    by_position = DummyEncoder(drop={0: "red", 1: "c"}).fit(X)
+    assert "grade_a" in by_position.get_feature_names_out()
+
+
+def test_explicit_categories(frame):
+    X = frame[["colour"]]
+    categories = [["red", "green", "blue", "purple"]]
+    encoder = DummyEncoder(categories=categories).fit(X)
+    onehot = OneHotEncoder(categories=categories, drop="first", sparse_output=False).fit(X)
+    np.testing.assert_array_equal(encoder.transform(X), onehot.transform(X))
+    assert list(encoder.get_feature_names_out()) == list(onehot.get_feature_names_out())
+
+
+@pytest.mark.parametrize("columns", [None, "auto"])
+def test_sparse_output_equals_dense(frame, columns):
+    X = with_missing(frame, "colour")
+    dense = DummyEncoder(columns=columns).fit_transform(X)
+    csr = DummyEncoder(columns=columns, sparse_output=True).fit_transform(X)
+    assert csr.format == "csr"
+    np.testing.assert_array_equal(csr.toarray(), dense)
+    onehot = OneHotEncoder(drop="first").fit_transform(X[["colour", "grade"]])
+    ours = DummyEncoder(sparse_output=True).fit_transform(X[["colour", "grade"]])
+    np.testing.assert_array_equal(ours.toarray(), onehot.toarray())
+
+
+def test_dtype_and_fit_transform_equals_fit_then_transform(frame):
+    encoder = DummyEncoder(columns="auto", dtype=np.float32)
+    out = encoder.fit_transform(frame)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, encoder.transform(frame))
+
+
+def test_polars_and_pandas_categorical_input(frame):
+    pl = pytest.importorskip("polars")
+    X = frame[["colour", "grade", "size"]]
+    expected = DummyEncoder(columns="auto").fit_transform(X)
+    out = DummyEncoder(columns="auto").fit_transform(pl.from_pandas(X))
+    np.testing.assert_array_equal(out, expected)
+    categorical = X.astype({"colour": "category", "grade": "category"})
+    np.testing.assert_array_equal(
+        DummyEncoder(columns="auto").fit_transform(categorical), expected
+    )
+
+
+def test_input_not_modified(frame):
+    X = with_missing(frame, "grade")
+    before = X.copy()
+    DummyEncoder(columns="auto").fit(X).transform(X)
+    pd.testing.assert_frame_equal(X, before)
+
+
+def test_single_category_column_gives_no_dummy():
+    X = np.array([["a", "x"], ["a", "y"]], dtype=object)
+    encoder = DummyEncoder().fit(X)
+    assert list(encoder.get_feature_names_out()) == ["x1_y"]
+
+
+# ----------------------------------------------------------------------- errors
+
+
+def test_unknown_category_error_names_column_and_value(frame):
+    encoder = DummyEncoder().fit(frame[["colour", "grade"]])
+    X_new = pd.DataFrame({"colour": ["red", "purple"], "grade": ["a", "b"]})
+    with pytest.raises(ValueError, match=r"'purple'.*column 'colour'.*handle_unknown"):
+        encoder.transform(X_new)
+
+
+def test_unknown_missing_value_is_unknown(frame):
+    encoder = DummyEncoder().fit(frame[["colour"]])
+    with pytest.raises(ValueError, match="unknown categories.*colour"):
+        encoder.transform(pd.DataFrame({"colour": [None]}))
+
+
+def test_wrong_number_of_columns(frame):
+    encoder = DummyEncoder().fit(frame[["colour", "grade"]].to_numpy())
+    with pytest.raises(ValueError, match="X has 1 features, but DummyEncoder is expecting 2"):
+        encoder.transform(frame[["colour"]].to_numpy())
+
+
+def test_unknown_column_names_in_columns(frame):
+    with pytest.raises(ValueError, match=r"columns refers to columns.*\['shape'\].*colour"):
+        DummyEncoder(columns=["colour", "shape"]).fit(frame)
+    with pytest.raises(ValueError, match=r"\[7\].*integer positions 0 to 4"):
+        DummyEncoder(columns=[7]).fit(frame)
+    with pytest.raises(ValueError, match="no column names"):
+        DummyEncoder(columns=["colour"]).fit(frame.to_numpy())
+
+
+def test_missing_column_name_at_transform(frame):
+    encoder = DummyEncoder(columns="auto").fit(frame)
+    with pytest.raises(ValueError, match="grade"):
+        encoder.transform(frame.drop(columns="grade"))
+
+
+def test_bad_drop_dict(frame):
+    X = frame[["colour", "size"]]
+    with pytest.raises(ValueError, match="drop has a key 'shape'"):
+        DummyEncoder(columns=["colour"], drop={"shape": "red"}).fit(X)
+    with pytest.raises(ValueError, match="'size', which is not encoded"):
+        DummyEncoder(columns=["colour"], drop={"size": 1.0}).fit(X)
+    with pytest.raises(ValueError, match="'purple' for column 'colour'"):
+        DummyEncoder(columns=["colour"], drop={"colour": "purple"}).fit(X)
+
+
+def test_dropping_infrequent_category_raises(frame):
+    with pytest.raises(ValueError, match="infrequent"):
+        DummyEncoder(drop={"grade": "e"}, min_frequency=15).fit(frame[["grade"]])
+
+
+def test_mixed_types_in_column_raise_clear_error():
+    X = np.array([["a"], [1]], dtype=object)
+    with pytest.raises(TypeError, match="mixes values of types"):
+        DummyEncoder().fit(X)
+
+
+def test_passthrough_column_that_is_not_numeric(frame):
+    encoder = DummyEncoder(columns=["colour"]).fit(frame[["colour", "size"]])
+    X_new = pd.DataFrame({"colour": ["red"], "size": ["big"]})
+    with pytest.raises(ValueError, match="'size' passes through"):
+        encoder.transform(X_new)
+
+
+def test_wrong_number_of_categories_lists(frame):
+    with pytest.raises(ValueError, match="one list of categories per encoded column"):
+        DummyEncoder(categories=[["a"]]).fit(frame[["colour", "grade"]])
