@@ -1,0 +1,316 @@
+"""Optimisers over any objective: they see a value-and-gradient function and a prox, nothing else.
+
+Full batch:
+
+- :func:`lbfgs` — quasi-Newton (SciPy's L-BFGS-B) for smooth objectives.
+- :func:`accelerated_gradient` — FISTA: accelerated proximal gradient with a backtracking
+  line search that also lets the step grow again, and adaptive (function-value) restarts.
+  It needs no learning rate; L1 enters through the proximal step.
+
+Stochastic (mini-batch, ``batch_size=1`` is per-sample SGD):
+
+- :func:`stochastic_gradient` with :class:`MomentumRule` ('sgd') or :class:`AdamRule` ('adam').
+
+Every solver returns a :class:`SolverResult`. A non-finite objective raises
+:class:`NonFiniteObjectiveError`, never returns NaN coefficients.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+
+
+class NonFiniteObjectiveError(ArithmeticError):
+    """The objective became inf or NaN; ``iteration`` says when."""
+
+    def __init__(self, iteration):
+        super().__init__(f"the objective became non-finite at iteration {iteration}")
+        self.iteration = iteration
+
+
+@dataclass
+class SolverResult:
+    """What every solver returns."""
+
+    theta: np.ndarray
+    n_iter: int
+    loss_curve: list
+    converged: bool
+    validation_scores: list = field(default_factory=list)
+    state: dict = field(default_factory=dict)
+
+
+def _finite(value, iteration):
+    if not np.isfinite(value):
+        raise NonFiniteObjectiveError(iteration)
+    return value
+
+
+def _gradient_scale(gradient):
+    """Tolerances are relative to the starting gradient when it is larger than 1."""
+    return max(1.0, float(np.max(np.abs(gradient)))) if gradient.size else 1.0
+
+
+def lbfgs(value_and_gradient, theta0, *, max_iter, tol, monitor=None, verbose=0):
+    """Minimise a smooth objective with L-BFGS.
+
+    Stops when the largest gradient component is below ``tol * max(1, |g0|_inf)`` (``g0``
+    the starting gradient) or the relative decrease of the objective stalls at machine
+    precision. ``monitor(theta)`` is called after each iteration; returning True stops the
+    solver (early stopping).
+    """
+    curve = []
+    theta0 = np.asarray(theta0, dtype=float)
+    start = value_and_gradient(theta0)
+
+    def cached(theta):
+        if start is not None and np.array_equal(theta, theta0):
+            return start
+        return value_and_gradient(theta)
+
+    def callback(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"iteration {len(curve)}: objective {curve[-1]:.10g}")
+        if monitor is not None and monitor(intermediate_result.x):
+            raise StopIteration
+
+    result = minimize(
+        cached,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        callback=callback,
+        options={
+            "maxiter": max_iter,
+            "gtol": tol * _gradient_scale(start[1]),
+            "ftol": 64 * np.finfo(float).eps,
+            "maxcor": 10,
+            "maxls": 50,
+        },
+    )
+    _finite(result.fun, result.nit)
+    if not curve:
+        curve.append(float(result.fun))
+    converged = result.status != 1
+    return SolverResult(result.x, max(int(result.nit), 1), curve, converged)
+
+
+def accelerated_gradient(
+    value_and_gradient,
+    theta0,
+    *,
+    prox,
+    nonsmooth_value,
+    max_iter,
+    tol,
+    monitor=None,
+    verbose=0,
+):
+    """FISTA with backtracking, step growth and function-value restarts.
+
+    Minimises ``f(theta) + h(theta)`` where ``value_and_gradient`` gives ``f`` and its
+    gradient, ``nonsmooth_value`` gives ``h`` and ``prox(theta, step)`` its proximal step.
+    Converges when the gradient mapping ``(y - prox(y - g / L)) * L`` is below
+    ``tol * max(1, |g0|_inf)`` in every component, or when the objective has stopped
+    decreasing (relative change below machine precision for 5 iterations in a row).
+    """
+    x = np.array(theta0, dtype=float)
+    f_x, g_x = value_and_gradient(x)
+    tol = tol * _gradient_scale(g_x)
+    stalled = 0
+    objective_x = _finite(f_x + nonsmooth_value(x), 0)
+    lipschitz = _initial_lipschitz(value_and_gradient, x, g_x)
+    y, f_y, g_y = x, f_x, g_x
+    momentum = 1.0
+    curve = []
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        while True:
+            x_new = prox(y - g_y / lipschitz, 1.0 / lipschitz)
+            step = x_new - y
+            f_new, g_new = value_and_gradient(x_new)
+            bound = f_y + g_y @ step + 0.5 * lipschitz * (step @ step)
+            if f_new <= bound + 1e-12 * abs(f_y) or lipschitz > 1e30:
+                break
+            lipschitz *= 2.0
+        objective_new = _finite(f_new + nonsmooth_value(x_new), n_iter)
+        mapping_norm = lipschitz * np.max(np.abs(step)) if step.size else 0.0
+        decrease = objective_x - objective_new
+        stalled = stalled + 1 if decrease <= 64 * np.finfo(float).eps * abs(objective_x) else 0
+        if objective_new > objective_x:
+            # Momentum overshot: restart from x with a plain proximal gradient step.
+            momentum = 1.0
+            y, f_y, g_y = x, f_x, g_x
+            curve.append(objective_x)
+        else:
+            next_momentum = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * momentum * momentum))
+            beta = (momentum - 1.0) / next_momentum
+            momentum = next_momentum
+            previous = x
+            x, f_x, g_x, objective_x = x_new, f_new, g_new, objective_new
+            if beta > 0:
+                y = x + beta * (x - previous)
+                f_y, g_y = value_and_gradient(y)
+            else:
+                y, f_y, g_y = x, f_x, g_x
+            curve.append(objective_x)
+        if verbose:
+            print(f"iteration {n_iter}: objective {curve[-1]:.10g}, step 1/{lipschitz:.3g}")
+        if mapping_norm <= tol or stalled >= 5:
+            converged = True
+            break
+        if monitor is not None and monitor(x):
+            converged = True
+            break
+        lipschitz *= 0.8
+    return SolverResult(x, n_iter, curve, converged)
+
+
+def _initial_lipschitz(value_and_gradient, theta, gradient):
+    """Estimate the gradient's Lipschitz constant from one small probe step."""
+    norm = np.linalg.norm(gradient)
+    if norm == 0:
+        return 1.0
+    probe = theta - gradient * (1e-3 / norm)
+    difference = value_and_gradient(probe)[1] - gradient
+    estimate = np.linalg.norm(difference) / np.linalg.norm(probe - theta)
+    return float(estimate) if np.isfinite(estimate) and estimate > 0 else 1.0
+
+
+class MomentumRule:
+    """SGD step with (optionally Nesterov) momentum: ``v = m v - eta g; theta += v``."""
+
+    def __init__(self, momentum=0.9, nesterov=True):
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def step(self, gradient, learning_rate, state):
+        velocity = state.get("velocity")
+        if self.momentum == 0:
+            return -learning_rate * gradient
+        if velocity is None:
+            velocity = np.zeros_like(gradient)
+        velocity *= self.momentum
+        velocity -= learning_rate * gradient
+        state["velocity"] = velocity
+        if self.nesterov:
+            return self.momentum * velocity - learning_rate * gradient
+        return velocity
+
+
+class AdamRule:
+    """Adam (Kingma & Ba, 2015) with bias correction."""
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def step(self, gradient, learning_rate, state):
+        first = state.get("first_moment")
+        if first is None:
+            first = state["first_moment"] = np.zeros_like(gradient)
+            state["second_moment"] = np.zeros_like(gradient)
+            state["adam_steps"] = 0
+        second = state["second_moment"]
+        state["adam_steps"] += 1
+        steps = state["adam_steps"]
+        first *= self.beta_1
+        first += (1 - self.beta_1) * gradient
+        second *= self.beta_2
+        second += (1 - self.beta_2) * gradient * gradient
+        corrected = learning_rate * np.sqrt(1 - self.beta_2**steps) / (1 - self.beta_1**steps)
+        return -corrected * first / (np.sqrt(second) + self.epsilon)
+
+
+def stochastic_gradient(
+    batch_value_and_gradient,
+    theta0,
+    n_samples,
+    *,
+    rule,
+    prox,
+    batch_size,
+    max_epochs,
+    tol,
+    n_iter_no_change,
+    learning_rate,
+    eta0,
+    power_t=0.25,
+    alpha=0.0,
+    shuffle=True,
+    random_state=None,
+    validation_score=None,
+    state=None,
+    verbose=0,
+):
+    """Mini-batch stochastic gradient descent, one epoch being one pass over the rows.
+
+    ``batch_value_and_gradient(theta, rows)`` gives the mini-batch objective and gradient.
+    The loss curve holds, per epoch, the mean of the mini-batch objectives seen in it.
+
+    Stopping: after ``n_iter_no_change`` epochs without the epoch loss improving on its best
+    by ``tol`` (or, with ``validation_score``, without the score improving by ``tol``); with
+    ``learning_rate='adaptive'`` the step is divided by 5 instead, and the solver stops once
+    it falls below 1e-6. ``tol=None`` runs all ``max_epochs``.
+
+    ``state`` carries the step count, the learning rate and the rule's moments between
+    calls (``partial_fit``); it is updated in place and returned in the result.
+    """
+    rng = np.random.default_rng(random_state)
+    state = {} if state is None else state
+    theta = np.array(theta0, dtype=float)
+    state.setdefault("steps", 0)
+    state.setdefault("eta", eta0)
+    batch_size = max(1, min(batch_size, n_samples))
+    curve, scores = [], []
+    best_loss, best_score, no_improvement = np.inf, -np.inf, 0
+    converged = False
+    epoch = 0
+    for epoch in range(1, max_epochs + 1):
+        order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+        epoch_loss = 0.0
+        for start in range(0, n_samples, batch_size):
+            rows = order[start : start + batch_size]
+            value, gradient = batch_value_and_gradient(theta, rows)
+            if not np.isfinite(value):
+                raise NonFiniteObjectiveError(epoch)
+            epoch_loss += value * len(rows)
+            state["steps"] += 1
+            eta = _learning_rate(learning_rate, state, eta0, power_t, alpha)
+            theta += rule.step(gradient, eta, state)
+            theta = prox(theta, eta)
+        epoch_loss = _finite(epoch_loss / n_samples, epoch)
+        curve.append(epoch_loss)
+        if validation_score is not None:
+            score = validation_score(theta)
+            scores.append(score)
+            improved = score > best_score + (tol or 0.0)
+            best_score = max(best_score, score)
+        else:
+            improved = tol is None or epoch_loss < best_loss - tol
+            best_loss = min(best_loss, epoch_loss)
+        no_improvement = 0 if improved else no_improvement + 1
+        if verbose:
+            print(f"epoch {epoch}: mean mini-batch objective {epoch_loss:.10g}, step {eta:.3g}")
+        if tol is not None and no_improvement >= n_iter_no_change:
+            if learning_rate == "adaptive" and state["eta"] > 1e-6:
+                state["eta"] /= 5.0
+                no_improvement = 0
+                if state["eta"] > 1e-6:
+                    continue
+            converged = True
+            break
+    return SolverResult(theta, epoch, curve, converged, scores, state)
+
+
+def _learning_rate(schedule, state, eta0, power_t, alpha):
+    steps = state["steps"]
+    if schedule == "invscaling":
+        return eta0 / steps**power_t
+    if schedule == "optimal":
+        return 1.0 / (alpha * (steps + 1.0 / (alpha * eta0)))
+    return state["eta"]  # 'constant' and 'adaptive'

@@ -1,0 +1,568 @@
+"""What the three gradient-descent estimators share: parameters, fit, partial_fit.
+
+An estimator differs from the others only in its loss, its target encoding and its
+predict methods (the hooks at the end of :class:`BaseGradientLinearModel`). ``fit`` validates
+the data, builds a :class:`~sklinear._objective.LinearObjective` and hands it to a solver
+of :mod:`sklinear._solvers`; the solver's coefficients come back in the user's feature space.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import _solvers
+from .._losses import SmoothedAbsoluteLoss
+from .._objective import LinearObjective
+from .._penalties import penalty_parameters
+
+SOLVERS = ("auto", "gd", "sgd", "adam", "lbfgs")
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+LEARNING_RATES = ("constant", "invscaling", "adaptive", "optimal")
+PENALTIES = ("l2", "l1", "elasticnet", None)
+
+_SHARED_PARAMETERS_DOC = """
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        The regulariser ``R(w)``: 'l2' sets ``l1_ratio = 0``, 'l1' sets ``l1_ratio = 1``,
+        'elasticnet' uses ``l1_ratio``; None means ``alpha = 0``.
+    alpha : float, default=1e-4
+        Regularisation strength, ``>= 0``.
+    l1_ratio : float, default=0.15
+        Share of the L1 part for ``penalty='elasticnet'``, in ``[0, 1]``.
+    fit_intercept : bool, default=True
+        Fit an (unpenalised) intercept ``b``.
+    solver : {'auto', 'gd', 'lbfgs', 'sgd', 'adam'}, default='auto'
+        'gd': full-batch accelerated proximal gradient (FISTA) with a backtracking line
+        search, step growth and restarts; needs no learning rate. 'lbfgs': quasi-Newton,
+        smooth objectives only (no L1, not 'absolute_error'). 'sgd': mini-batch stochastic
+        gradient descent with momentum; 'adam': mini-batch Adam. 'auto' (the default) is
+        deterministic and full batch: 'lbfgs' when the objective is smooth, else 'gd'.
+        Every solver works on implicitly standardised columns (no copy of ``X``) and
+        returns the coefficients of the features as passed.
+    max_iter : int, default=1000
+        Maximum number of iterations (full-batch solvers) or epochs (stochastic solvers).
+    tol : float or None, default=1e-4
+        Full-batch solvers stop when every component of the (proximal) gradient of the
+        preconditioned problem is below ``tol``. Stochastic solvers stop after
+        ``n_iter_no_change`` epochs whose mean loss (or validation score, with
+        ``early_stopping``) did not improve by ``tol``; None runs ``max_iter`` epochs.
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size of the stochastic solvers; 'auto' is ``min(256, n_samples)``,
+        1 is per-sample SGD. Ignored by full-batch solvers.
+    learning_rate : {'invscaling', 'constant', 'adaptive', 'optimal'}, default='invscaling'
+        Step schedule of the stochastic solvers: ``eta0 / t ** 0.25`` ('invscaling', ``t``
+        counts mini-batch steps), ``eta0`` ('constant'), ``eta0`` divided by 5 each time the
+        epoch loss stops improving ('adaptive'), ``1 / (alpha (t + t0))`` ('optimal').
+    eta0 : float, default=0.01
+        Initial step of the stochastic solvers (in the standardised feature space).
+    momentum : float, default=0.9
+        Nesterov momentum of 'sgd', in ``[0, 1)``.
+    early_stopping : bool, default=False
+        Stochastic solvers: hold out ``validation_fraction`` of the training data and stop
+        when its score stops improving; the scores are in ``validation_scores_``. Only
+        effective with solver='sgd' or 'adam' (as in scikit-learn's MLP).
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping, in ``(0, 1)``.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before a stochastic solver stops.
+    shuffle : bool, default=True
+        Shuffle the rows every epoch (stochastic solvers).
+    random_state : int, RandomState instance or None, default=None
+        Seeds shuffling and the early-stopping split.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    verbose : int, default=0
+        Print the objective after each iteration / epoch."""
+
+_SHARED_ATTRIBUTES_DOC = """
+    n_iter_ : int
+        Iterations (full-batch) or epochs (stochastic) run by the last ``fit``; summed over
+        ``partial_fit`` calls.
+    loss_curve_ : list of float
+        The objective ``J`` after each iteration (full batch), or the mean mini-batch
+        objective of each epoch (stochastic), so convergence can be plotted.
+    validation_scores_ : list of float
+        Validation score per epoch, with ``early_stopping``; else None.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` was a DataFrame with string column names."""
+
+
+def _fill_doc(cls):
+    cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s", _SHARED_PARAMETERS_DOC.strip("\n"))
+    cls.__doc__ = cls.__doc__.replace("%(shared_attributes)s", _SHARED_ATTRIBUTES_DOC.strip("\n"))
+    return cls
+
+
+def _has_stochastic_solver(estimator):
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            f"partial_fit needs a stochastic solver; got solver={estimator.solver!r}. "
+            "Use solver='sgd' or solver='adam'."
+        )
+    return True
+
+
+class BaseGradientLinearModel(BaseEstimator):
+    """Shared machinery; not a public estimator."""
+
+    def __init__(
+        self,
+        *,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        batch_size="auto",
+        learning_rate="invscaling",
+        eta0=0.01,
+        momentum=0.9,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.momentum = momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # --- scikit-learn protocol ---------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by minimising the objective with the chosen solver.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 stays float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights ``s_i``; the data term is normalised by their sum.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_parameters()
+        X, y = self._validate_data(X, y, reset=True)
+        Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
+        sample_weight = self._sample_weight(X, y, sample_weight)
+        solver = self._resolve_solver()
+        rng = check_random_state(self.random_state)
+        validation = None
+        if self.early_stopping and solver in STOCHASTIC_SOLVERS:
+            X, Y, sample_weight, validation = self._split_validation(X, y, Y, sample_weight, rng)
+        objective = self._objective(X, Y, sample_weight)
+        theta0 = self._initial_theta(objective)
+        seed = rng.randint(np.iinfo(np.int32).max)
+        result = self._run_solver(solver, objective, theta0, validation, seed, state=None)
+        self._store(objective, result, solver)
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = list(result.loss_curve)
+        self.validation_scores_ = list(result.validation_scores) if validation else None
+        self._solver_state = result.state
+        if not result.converged:
+            self._warn_not_converged(solver)
+        return self
+
+    @available_if(_has_stochastic_solver)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of the stochastic solver over ``(X, y)`` (out-of-core learning).
+
+        Available only with ``solver='sgd'`` or ``solver='adam'``. Preconditioning statistics
+        (column means and scales) come from the first chunk (or from a previous ``fit``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of the training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+        classes : array-like of shape (n_classes,), default=None
+            Classifiers: every class, required on the first call (ignored by regressors).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of this chunk.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_parameters()
+        first_call = not hasattr(self, "_precondition")
+        X, y = self._validate_data(X, y, reset=first_call)
+        self._set_classes_for_partial_fit(y, classes, first_call)
+        Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
+        sample_weight = self._sample_weight(X, y, sample_weight)
+        objective = self._objective(
+            X, Y, sample_weight, precondition=None if first_call else self._precondition
+        )
+        if first_call or not hasattr(self, "coef_"):
+            theta0 = objective.initial_theta()
+            self.n_iter_, self.loss_curve_, self._solver_state = 0, [], {}
+        else:
+            theta0 = objective.from_user(*self._user_coefficients())
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + self.n_iter_
+        result = self._run_solver(
+            self.solver, objective, theta0, None, seed, state=self._solver_state, epochs=1
+        )
+        self._store(objective, result, self.solver)
+        self.n_iter_ += result.n_iter
+        self.loss_curve_ = [*self.loss_curve_, *result.loss_curve]
+        self.validation_scores_ = None
+        self._solver_state = result.state
+        return self
+
+    # --- steps of fit ------------------------------------------------------------------
+    def _validate_parameters(self):
+        def check(condition, name, expected):
+            if not condition:
+                raise ValueError(
+                    f"The '{name}' parameter of {type(self).__name__} must be {expected}; "
+                    f"got {getattr(self, name)!r}."
+                )
+
+        real = (numbers.Real,)
+        check(self.penalty in PENALTIES, "penalty", "one of 'l2', 'l1', 'elasticnet' or None")
+        check(isinstance(self.alpha, real) and self.alpha >= 0, "alpha", "a float >= 0")
+        check(
+            isinstance(self.l1_ratio, real) and 0 <= self.l1_ratio <= 1,
+            "l1_ratio",
+            "a float in [0, 1]",
+        )
+        check(self.solver in SOLVERS, "solver", f"one of {SOLVERS}")
+        check(
+            isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1,
+            "max_iter",
+            "an int >= 1",
+        )
+        check(
+            self.tol is None or (isinstance(self.tol, real) and self.tol >= 0),
+            "tol",
+            "a float >= 0 or None",
+        )
+        check(
+            self.batch_size == "auto"
+            or (isinstance(self.batch_size, numbers.Integral) and self.batch_size >= 1),
+            "batch_size",
+            "'auto' or an int >= 1",
+        )
+        check(self.learning_rate in LEARNING_RATES, "learning_rate", f"one of {LEARNING_RATES}")
+        check(isinstance(self.eta0, real) and self.eta0 > 0, "eta0", "a float > 0")
+        check(
+            isinstance(self.momentum, real) and 0 <= self.momentum < 1,
+            "momentum",
+            "a float in [0, 1)",
+        )
+        check(
+            isinstance(self.validation_fraction, real) and 0 < self.validation_fraction < 1,
+            "validation_fraction",
+            "a float in (0, 1)",
+        )
+        check(
+            isinstance(self.n_iter_no_change, numbers.Integral) and self.n_iter_no_change >= 1,
+            "n_iter_no_change",
+            "an int >= 1",
+        )
+        if self.learning_rate == "optimal" and self.solver in STOCHASTIC_SOLVERS:
+            check(self._penalty_parameters()[0] > 0, "alpha", "> 0 with learning_rate='optimal'")
+        self._validate_extra_parameters(check)
+
+    def _validate_extra_parameters(self, check):
+        """Estimator-specific parameter checks."""
+
+    def _validate_data(self, X, y, reset):
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=False,
+        )
+
+    def _sample_weight(self, X, y, sample_weight):
+        n_samples = X.shape[0]
+        if sample_weight is not None:
+            if isinstance(sample_weight, numbers.Number):
+                sample_weight = np.full(n_samples, sample_weight, dtype=float)
+            sample_weight = np.asarray(sample_weight, dtype=float)
+            if sample_weight.shape != (n_samples,):
+                raise ValueError(
+                    f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}: "
+                    "pass one weight per sample."
+                )
+            if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+                raise ValueError("sample_weight must be finite and non-negative.")
+        class_weight = self._class_weights(y, sample_weight)
+        if class_weight is not None:
+            sample_weight = class_weight if sample_weight is None else sample_weight * class_weight
+        if sample_weight is not None:
+            if sample_weight.sum() <= 0:
+                raise ValueError(
+                    "sample_weight sums to zero: at least one weight must be positive."
+                )
+            sample_weight = sample_weight.astype(X.dtype, copy=False)
+        return sample_weight
+
+    def _class_weights(self, y, sample_weight):
+        """Per-sample class weights (classifiers); None for regressors."""
+        return None
+
+    def _penalty_parameters(self):
+        return penalty_parameters(self.penalty, self.alpha, self.l1_ratio)
+
+    def _objective(self, X, Y, sample_weight, precondition=None, loss=None):
+        alpha, l1_ratio = self._penalty_parameters()
+        mean, scale = precondition if precondition is not None else (None, None)
+        objective = LinearObjective(
+            X,
+            Y,
+            self._make_loss() if loss is None else loss,
+            alpha,
+            l1_ratio,
+            sample_weight=sample_weight,
+            fit_intercept=self.fit_intercept,
+            mean=mean,
+            scale=scale,
+        )
+        self._precondition = (objective.mean, objective.scale)
+        return objective
+
+    def _resolve_solver(self):
+        loss_smooth = self._make_loss().smooth
+        penalty_smooth = self._penalty_parameters()[1] == 0 or self._penalty_parameters()[0] == 0
+        if self.solver == "lbfgs" and not (loss_smooth and penalty_smooth):
+            raise ValueError(
+                "solver='lbfgs' needs a smooth objective, but "
+                + ("loss='absolute_error'" if not loss_smooth else f"penalty={self.penalty!r}")
+                + " is not differentiable. Use solver='gd' (proximal gradient) or 'sgd'."
+            )
+        if self.solver == "auto":
+            return "lbfgs" if loss_smooth and penalty_smooth else "gd"
+        return self.solver
+
+    def _initial_theta(self, objective):
+        if self.warm_start and hasattr(self, "coef_"):
+            coef, intercept = self._user_coefficients()
+            if coef.shape == (objective.n_features, objective.n_outputs):
+                return objective.from_user(coef, intercept)
+        return objective.initial_theta()
+
+    def _split_validation(self, X, y, Y, sample_weight, rng):
+        stratify = y if self._stratify_validation(y) else None
+        indices = np.arange(X.shape[0])
+        train, held_out = train_test_split(
+            indices,
+            test_size=self.validation_fraction,
+            random_state=rng.randint(np.iinfo(np.int32).max),
+            stratify=stratify,
+        )
+        if len(train) < 1 or len(held_out) < 1:
+            raise ValueError(
+                f"early_stopping needs at least one training and one validation sample; "
+                f"got {X.shape[0]} samples and validation_fraction={self.validation_fraction}."
+            )
+        weights_held_out = None if sample_weight is None else sample_weight[held_out]
+        validation = (X[held_out], y[held_out], weights_held_out)
+        weights_train = None if sample_weight is None else sample_weight[train]
+        return X[train], Y[train], weights_train, validation
+
+    def _stratify_validation(self, y):
+        return False
+
+    def _run_solver(self, solver, objective, theta0, validation, seed, state, epochs=None):
+        try:
+            if solver in STOCHASTIC_SOLVERS:
+                return self._run_stochastic(
+                    solver, objective, theta0, validation, seed, state, epochs
+                )
+            if solver == "lbfgs":
+                return _solvers.lbfgs(
+                    objective.value_and_gradient,
+                    theta0,
+                    max_iter=self.max_iter,
+                    tol=self._full_batch_tol(),
+                    verbose=self.verbose,
+                )
+            if not objective.loss.smooth:
+                return self._run_continuation(objective, theta0)
+            return self._run_accelerated(objective, theta0)
+        except _solvers.NonFiniteObjectiveError as error:
+            if solver in STOCHASTIC_SOLVERS:
+                remedy = (
+                    f"the step size is too large: decrease eta0 (currently {self.eta0}) "
+                    "or use learning_rate='adaptive'"
+                )
+            else:
+                remedy = "check X and y for infinite or extremely large values"
+            raise ValueError(
+                f"The objective became non-finite (inf or NaN) at iteration {error.iteration} "
+                f"of solver={solver!r}: {remedy}."
+            ) from None
+
+    def _full_batch_tol(self):
+        return 0.0 if self.tol is None else self.tol
+
+    def _run_accelerated(self, objective, theta0):
+        return _solvers.accelerated_gradient(
+            objective.value_and_gradient,
+            theta0,
+            prox=objective.prox,
+            nonsmooth_value=objective.nonsmooth_value,
+            max_iter=self.max_iter,
+            tol=self._full_batch_tol(),
+            verbose=self.verbose,
+        )
+
+    def _run_continuation(self, objective, theta0):
+        """Minimise a non-smooth loss as the limit of smoothed ones (absolute error)."""
+        residual = objective.Y - objective.loss.baseline(objective.Y, objective.sample_weight)
+        spread = float(np.median(np.abs(residual))) or 1.0
+        theta, n_iter, curve, converged = theta0, 0, [], False
+        for mu in spread * np.logspace(-1, -7, 7):
+            smoothed = self._objective(
+                objective.X,
+                objective.Y,
+                objective.sample_weight,
+                precondition=(objective.mean, objective.scale),
+                loss=SmoothedAbsoluteLoss(mu),
+            )
+            result = _solvers.accelerated_gradient(
+                smoothed.value_and_gradient,
+                theta,
+                prox=smoothed.prox,
+                nonsmooth_value=smoothed.nonsmooth_value,
+                max_iter=max(1, self.max_iter - n_iter),
+                tol=self._full_batch_tol(),
+                verbose=self.verbose,
+            )
+            theta, n_iter, converged = result.theta, n_iter + result.n_iter, result.converged
+            curve.extend(result.loss_curve)
+            if n_iter >= self.max_iter:
+                break
+        curve[-1] = objective.value(theta)
+        return _solvers.SolverResult(theta, n_iter, curve, converged)
+
+    def _run_stochastic(self, solver, objective, theta0, validation, seed, state, epochs):
+        if solver == "sgd":
+            rule = _solvers.MomentumRule(momentum=self.momentum)
+        else:
+            rule = _solvers.AdamRule()
+        n_samples = objective.n_samples
+        batch_size = min(256, n_samples) if self.batch_size == "auto" else self.batch_size
+        validation_score = None
+        if validation is not None:
+            X_val, y_val, weights_val = validation
+
+            def validation_score(theta):
+                raw = objective.raw_prediction(theta, X_val)
+                return self._score_raw(raw, y_val, weights_val)
+
+        return _solvers.stochastic_gradient(
+            objective.value_and_gradient,
+            theta0,
+            n_samples,
+            rule=rule,
+            prox=objective.prox,
+            batch_size=batch_size,
+            max_epochs=self.max_iter if epochs is None else epochs,
+            tol=None if epochs is not None else self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            learning_rate=self.learning_rate,
+            eta0=self.eta0,
+            alpha=self._penalty_parameters()[0],
+            shuffle=self.shuffle,
+            random_state=seed,
+            validation_score=validation_score,
+            state=state,
+            verbose=self.verbose,
+        )
+
+    def _store(self, objective, result, solver):
+        coef, intercept = objective.to_user(result.theta)
+        dtype = objective.X.dtype
+        self._set_coefficients(coef.T.astype(dtype), np.asarray(intercept, dtype=dtype))
+
+    def _warn_not_converged(self, solver):
+        unit = "epochs" if solver in STOCHASTIC_SOLVERS else "iterations"
+        warnings.warn(
+            f"{type(self).__name__} (solver={solver!r}) did not converge in max_iter="
+            f"{self.max_iter} {unit}: increase max_iter, or loosen tol (currently {self.tol}).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+    # --- prediction helpers -----------------------------------------------------------
+    def _raw_scores(self, X):
+        """Scores ``X @ coef_.T + intercept_``, of shape (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        coef, intercept = self._user_coefficients()
+        raw = X @ coef.astype(X.dtype, copy=False)
+        if sp.issparse(raw):
+            raw = raw.toarray()
+        return np.asarray(raw) + intercept
+
+    # --- hooks each estimator fills in ------------------------------------------------
+    def _make_loss(self):
+        raise NotImplementedError
+
+    def _encode_target(self, y, fitting):
+        """Encode ``y`` for the loss; when ``fitting``, learn classes / output count."""
+        raise NotImplementedError
+
+    def _set_classes_for_partial_fit(self, y, classes, first_call):
+        """Classifiers check and set ``classes_`` on the first ``partial_fit`` call."""
+
+    def _set_coefficients(self, coef, intercept):
+        """Store ``coef`` (n_outputs, n_features) and ``intercept`` (n_outputs,)."""
+        raise NotImplementedError
+
+    def _user_coefficients(self):
+        """``coef`` as (n_features, n_outputs) and ``intercept`` as (n_outputs,)."""
+        coef = np.atleast_2d(self.coef_)
+        return coef.T, np.atleast_1d(self.intercept_)
+
+    def _score_raw(self, raw, y, sample_weight):
+        """The estimator's score from raw scores (early stopping)."""
+        raise NotImplementedError

@@ -1,0 +1,178 @@
+"""GDLinearRegressor: linear regression (squared, absolute or Huber loss) by gradient methods."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+
+from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
+from ._base import BaseGradientLinearModel, _fill_doc
+
+LOSSES = {"squared_error": SquaredLoss, "absolute_error": AbsoluteLoss, "huber": HuberLoss}
+
+
+@_fill_doc
+class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
+    """Linear regression trained by gradient methods.
+
+        Minimises, over the coefficients ``w`` and the intercept ``b``,
+
+        .. math::
+
+            J(w, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i L(y_i, x_i^\\top w + b)
+                      + \\alpha \\left(\\frac{1 - \\rho}{2} \\|w\\|_2^2 + \\rho \\|w\\|_1\\right)
+
+        with sample weights ``s`` (default 1), ``rho = l1_ratio`` and the loss
+        ``L = (y - z)^2 / 2`` ('squared_error'), ``|y - z|`` ('absolute_error') or Huber.
+        The optimum equals ``Ridge(alpha=alpha * n_samples)`` for ``penalty='l2'``,
+        ``Lasso(alpha)`` for 'l1', ``ElasticNet(alpha, l1_ratio)`` for 'elasticnet' and
+        ``LinearRegression()`` for ``penalty=None``.
+
+        Parameters
+        ----------
+        loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
+            The pointwise loss. Full-batch solvers minimise 'absolute_error' by continuation
+            over smoothed losses; it is not allowed with solver='lbfgs'.
+        epsilon : float, default=1.35
+            Threshold of the Huber loss: ``L = r^2 / 2`` for ``|r| <= epsilon``, else
+            ``epsilon |r| - epsilon^2 / 2``.
+    %(shared_parameters)s
+
+        Attributes
+        ----------
+        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+            Coefficients ``w`` (2-D for a 2-D ``y``).
+        intercept_ : float or ndarray of shape (n_targets,)
+            Intercept ``b``.
+    %(shared_attributes)s
+
+        See Also
+        --------
+        sklearn.linear_model.Ridge : the same optimum for penalty='l2'.
+    sklearn.linear_model.SGDRegressor : stochastic gradient descent.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklinear import GDLinearRegressor
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+        >>> y = 2 * X[:, 0] + 1
+        >>> model = GDLinearRegressor(penalty=None).fit(X, y)
+        >>> model.coef_.round(4), round(float(model.intercept_), 4)
+        (array([2.]), 1.0)
+    """
+
+    def __init__(
+        self,
+        *,
+        loss="squared_error",
+        epsilon=1.35,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        batch_size="auto",
+        learning_rate="invscaling",
+        eta0=0.01,
+        momentum=0.9,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        super().__init__(
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            solver=solver,
+            max_iter=max_iter,
+            tol=tol,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            momentum=momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+        )
+        self.loss = loss
+        self.epsilon = epsilon
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _validate_extra_parameters(self, check):
+        check(self.loss in LOSSES, "loss", f"one of {tuple(LOSSES)}")
+        check(
+            isinstance(self.epsilon, numbers.Real) and self.epsilon > 0, "epsilon", "a float > 0"
+        )
+
+    def _make_loss(self):
+        if self.loss == "huber":
+            return HuberLoss(self.epsilon)
+        return LOSSES[self.loss]()
+
+    def _validate_data(self, X, y, reset):
+        target = np.asarray(y) if not hasattr(y, "dtype") else y
+        if getattr(target, "dtype", None) is not None and target.dtype.kind in "OUS":
+            try:
+                np.asarray(target, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "GDLinearRegressor needs a numeric target; got values that are not "
+                    "numbers. For class labels use GDLogisticClassifier or SoftmaxClassifier."
+                ) from None
+        X, y = super()._validate_data(X, y, reset)
+        y = np.asarray(y, dtype=np.float64) if y.dtype.kind not in "f" else y
+        if y.ndim == 2 and y.shape[1] == 0:
+            raise ValueError("y has no target columns.")
+        return X, y
+
+    def _encode_target(self, y, fitting):
+        if fitting or not hasattr(self, "_target_ndim"):
+            self._target_ndim = y.ndim
+        elif y.ndim != self._target_ndim:
+            raise ValueError(
+                f"y has {y.ndim} dimension(s), but the model was fitted with "
+                f"{self._target_ndim}: pass targets of the same shape."
+            )
+        return y
+
+    def _set_coefficients(self, coef, intercept):
+        if self._target_ndim == 1:
+            self.coef_ = coef[0]
+            self.intercept_ = intercept[0]
+        else:
+            self.coef_ = coef
+            self.intercept_ = intercept
+
+    def predict(self, X):
+        """Predict ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        raw = self._raw_scores(X)
+        return raw[:, 0] if self._target_ndim == 1 else raw
+
+    def _score_raw(self, raw, y, sample_weight):
+        return r2_score(y, raw, sample_weight=sample_weight)

@@ -1,0 +1,269 @@
+"""SoftmaxClassifier: multinomial regression with temperature and top-k / top-p sampling."""
+
+import numbers
+
+import numpy as np
+from scipy.special import expit
+from sklearn.utils import check_random_state
+
+from .._losses import BinomialLoss, MultinomialLoss, softmax
+from ._base import _fill_doc
+from ._classifier import BaseGradientClassifier
+
+
+@_fill_doc
+class SoftmaxClassifier(BaseGradientClassifier):
+    """Multinomial (softmax) logistic regression trained by gradient methods.
+
+        The class probabilities are ``softmax(z / T)`` with scores ``z = X W^T + b`` (one row of
+        ``W`` per class) and temperature ``T``; the model minimises the cross-entropy
+
+        .. math::
+
+            J(W, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i
+                      \\left[\\log \\sum_k e^{z_{ik}} - z_{i y_i}\\right]
+                      + \\alpha \\left(\\frac{1 - \\rho}{2} \\|W\\|_2^2 + \\rho \\|W\\|_1\\right)
+
+        (fitted at ``T = 1``). For ``penalty='l2'`` the optimum equals the multinomial
+        ``LogisticRegression(C=1 / (alpha * n_samples))``. Binary problems follow
+        scikit-learn's conventions: one sigmoid output, ``coef_`` of shape (1, n_features) and
+        ``decision_function`` of shape (n_samples,). With more than two classes the intercepts
+        are centred to sum to zero (and, unless there is an L1 part, the coefficient rows too),
+        which changes no probability and does not raise the objective.
+
+        Parameters
+        ----------
+        temperature : float, default=1.0
+            ``T > 0`` in ``predict_proba = softmax(z / T)``: above 1 flattens the distribution,
+            below 1 sharpens it. ``predict`` (the argmax) does not depend on it.
+        class_weight : dict, 'balanced' or None, default=None
+            Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+    %(shared_parameters)s
+
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            Class labels.
+        coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
+            One row per class; one row for binary problems.
+        intercept_ : ndarray of shape (n_classes,) or (1,)
+            Intercepts.
+    %(shared_attributes)s
+
+        See Also
+        --------
+        GDLogisticClassifier : binary, one-vs-rest and multilabel logistic regression.
+        sklearn.linear_model.LogisticRegression
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklinear import SoftmaxClassifier
+        >>> X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
+        >>> y = np.array(["a", "a", "b", "b", "c", "c"])
+        >>> model = SoftmaxClassifier(alpha=1e-3).fit(X, y)
+        >>> model.predict([[0.05], [9.0]])
+        array(['a', 'c'], dtype='<U1')
+        >>> model.sample([[5.0]], top_k=1)
+        array(['b'], dtype='<U1')
+    """
+
+    def __init__(
+        self,
+        *,
+        temperature=1.0,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        batch_size="auto",
+        learning_rate="invscaling",
+        eta0=0.01,
+        momentum=0.9,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        class_weight=None,
+    ):
+        super().__init__(
+            class_weight=class_weight,
+            penalty=penalty,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            solver=solver,
+            max_iter=max_iter,
+            tol=tol,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            momentum=momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+        )
+        self.temperature = temperature
+
+    def _validate_extra_parameters(self, check):
+        check(
+            isinstance(self.temperature, numbers.Real) and self.temperature > 0,
+            "temperature",
+            "a float > 0",
+        )
+
+    def _binary(self):
+        return len(getattr(self, "classes_", ())) == 2
+
+    def _make_loss(self):
+        return BinomialLoss() if self._binary() else MultinomialLoss()
+
+    def _encode_target(self, y, fitting):
+        if fitting:
+            self.classes_ = self._classes_from(y)
+        if self._binary():
+            return (y == self.classes_[1]).astype(float)
+        return self._one_hot(y)
+
+    def _set_coefficients(self, coef, intercept):
+        if not self._binary():
+            intercept = intercept - intercept.mean()
+            if self._penalty_parameters()[1] == 0:
+                coef = coef - coef.mean(axis=0)
+        self.coef_ = coef
+        self.intercept_ = intercept
+
+    def _probabilities(self, raw, temperature):
+        if self._binary():
+            positive = expit(raw[:, 0] / temperature)
+            return np.column_stack([1 - positive, positive])
+        return softmax(raw / temperature)
+
+    def predict_proba(self, X):
+        """Class probabilities ``softmax(z / temperature)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._probabilities(self._raw_scores(X), self.temperature)
+
+    def predict(self, X):
+        """The most probable class (independent of the temperature).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self._labels_from_raw(self._raw_scores(X))
+
+    def _labels_from_raw(self, raw):
+        if self._binary():
+            return self.classes_[(raw[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(raw, axis=1)]
+
+    def sample(self, X, *, temperature=None, top_k=None, top_p=None, random_state=None):
+        """Draw one class label per row from ``softmax(z / temperature)``.
+
+        The distribution can be restricted to the ``top_k`` most probable classes and/or
+        to the smallest set of most probable classes whose probability reaches ``top_p``
+        (nucleus sampling); the kept probabilities are renormalised. Top-k is applied first,
+        then top-p on the renormalised result. For example kept probabilities
+        (0.3, 0.25, 0.2) renormalise to (0.4, 0.3333, 0.2667). ``top_k=1`` or
+        ``temperature=0`` is the argmax, i.e. :meth:`predict`. Ties are broken in the
+        order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        temperature : float or None, default=None
+            ``>= 0``; None uses the estimator's ``temperature``.
+        top_k : int or None, default=None
+            Keep only the ``top_k >= 1`` most probable classes.
+        top_p : float or None, default=None
+            Keep the smallest set of most probable classes whose total probability is at
+            least ``top_p``, in ``(0, 1]``.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        temperature = self.temperature if temperature is None else temperature
+        if not isinstance(temperature, numbers.Real) or temperature < 0:
+            raise ValueError(f"temperature must be a float >= 0; got {temperature!r}.")
+        if top_k is not None and (not isinstance(top_k, numbers.Integral) or top_k < 1):
+            raise ValueError(f"top_k must be an int >= 1 or None; got {top_k!r}.")
+        if top_p is not None and (not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1):
+            raise ValueError(f"top_p must be a float in (0, 1] or None; got {top_p!r}.")
+        raw = self._raw_scores(X)
+        if temperature == 0 or top_k == 1:
+            return self._labels_from_raw(raw)
+        probability = self._probabilities(raw, temperature)
+        kept = self.restrict_distribution(probability, top_k=top_k, top_p=top_p)
+        rng = check_random_state(random_state)
+        cumulative = np.cumsum(kept, axis=1)
+        draws = rng.random_sample(len(kept))[:, None] * cumulative[:, -1:]
+        index = np.minimum((cumulative <= draws).sum(axis=1), kept.shape[1] - 1)
+        return self.classes_[index]
+
+    @staticmethod
+    def restrict_distribution(probability, *, top_k=None, top_p=None):
+        """Apply top-k then top-p filtering to rows of probabilities and renormalise.
+
+        Parameters
+        ----------
+        probability : ndarray of shape (n_samples, n_classes)
+            Rows summing to one.
+        top_k : int or None, default=None
+        top_p : float or None, default=None
+
+        Returns
+        -------
+        kept : ndarray of shape (n_samples, n_classes)
+            Renormalised probabilities, zero outside the kept classes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> p = np.array([[0.3, 0.25, 0.2, 0.15, 0.1]])
+        >>> SoftmaxClassifier.restrict_distribution(p, top_k=3).round(4)
+        array([[0.4   , 0.3333, 0.2667, 0.    , 0.    ]])
+        >>> SoftmaxClassifier.restrict_distribution(p, top_p=0.7).round(4)
+        array([[0.4   , 0.3333, 0.2667, 0.    , 0.    ]])
+        """
+        probability = np.array(probability, dtype=float)
+        order = np.argsort(-probability, axis=1, kind="stable")
+        ranked = np.take_along_axis(probability, order, axis=1)
+        keep = np.ones_like(ranked, dtype=bool)
+        if top_k is not None:
+            keep[:, top_k:] = False
+            ranked = np.where(keep, ranked, 0.0)
+            ranked /= ranked.sum(axis=1, keepdims=True)
+        if top_p is not None:
+            before = np.cumsum(ranked, axis=1) - ranked
+            keep &= before < top_p * (1 - 1e-12)
+            ranked = np.where(keep, ranked, 0.0)
+            ranked /= ranked.sum(axis=1, keepdims=True)
+        kept = np.zeros_like(probability)
+        np.put_along_axis(kept, order, ranked, axis=1)
+        return kept
