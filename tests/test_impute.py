@@ -1,0 +1,179 @@
+"""MissingIndicatorImputer: equivalence with SimpleImputer, mixed frames, edge cases, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.impute import MissingIndicator, SimpleImputer
+
+from sklinear import MissingIndicatorImputer
+
+
+@pytest.fixture
+def X_numeric():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 5, size=(60, 5)).astype(float)
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[:, 4] = rng.normal(size=60)  # no missing values
+    return X
+
+
+@pytest.fixture
+def mixed_frame():
+    return pd.DataFrame(
+        {
+            "city": ["paris", None, "rome", "paris", np.nan, ""],
+            "age": [30.0, np.nan, 40.0, 50.0, 20.0, 30.0],
+            "income": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "pet": ["cat", "dog", "dog", None, "cat", "cat"],
+        }
+    )
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "constant"])
+def test_equals_simple_imputer(X_numeric, strategy):
+    ours = MissingIndicatorImputer(strategy=strategy)
+    theirs = SimpleImputer(strategy=strategy, add_indicator=True, fill_value=0)
+    np.testing.assert_allclose(ours.fit_transform(X_numeric), theirs.fit_transform(X_numeric))
+    X_new = X_numeric[::-1].copy()
+    np.testing.assert_allclose(ours.transform(X_new), theirs.transform(X_new))
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "constant"])
+def test_features_all_equals_simple_imputer_and_missing_indicator(X_numeric, strategy):
+    ours = MissingIndicatorImputer(strategy=strategy, features="all").fit_transform(X_numeric)
+    filled = SimpleImputer(strategy=strategy, fill_value=0).fit_transform(X_numeric)
+    indicators = MissingIndicator(features="all").fit_transform(X_numeric)
+    np.testing.assert_allclose(ours, np.hstack([filled, indicators]))
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "constant"])
+def test_all_missing_column_is_kept(X_numeric, strategy):
+    X = X_numeric.copy()
+    X[:, 1] = np.nan
+    ours = MissingIndicatorImputer(strategy=strategy).fit_transform(X)
+    theirs = SimpleImputer(
+        strategy=strategy, add_indicator=True, keep_empty_features=True, fill_value=0
+    ).fit_transform(X)
+    np.testing.assert_allclose(ours, theirs)
+    assert ours.shape[1] == X.shape[1] + 4
+    np.testing.assert_array_equal(ours[:, 1], 0.0)
+
+
+def test_all_missing_column_uses_fill_value():
+    X = np.array([[np.nan, 1.0], [np.nan, 2.0]])
+    out = MissingIndicatorImputer(fill_value=-1).fit_transform(X)
+    np.testing.assert_array_equal(out[:, 0], [-1, -1])
+
+
+def test_missing_only_at_transform_is_imputed_without_indicator(X_numeric):
+    imputer = MissingIndicatorImputer().fit(X_numeric)
+    X_new = X_numeric.copy()
+    X_new[0, 4] = np.nan
+    out = imputer.transform(X_new)
+    assert out.shape[1] == 5 + 4
+    assert out[0, 4] == pytest.approx(np.nanmean(X_numeric[:, 4]))
+    assert not np.isnan(out).any()
+
+
+def test_feature_names(mixed_frame):
+    imputer = MissingIndicatorImputer().fit(mixed_frame)
+    assert list(imputer.get_feature_names_out()) == [
+        "city",
+        "age",
+        "income",
+        "pet",
+        "city_missing",
+        "age_missing",
+        "pet_missing",
+    ]
+    all_features = MissingIndicatorImputer(features="all").fit(mixed_frame)
+    assert all_features.get_feature_names_out()[-2] == "income_missing"
+
+
+def test_mixed_frame_default_output_is_object_array(mixed_frame):
+    before = mixed_frame.copy()
+    imputer = MissingIndicatorImputer()
+    out = imputer.fit_transform(mixed_frame)
+    pd.testing.assert_frame_equal(mixed_frame, before)
+    assert out.dtype == object and out.shape == (6, 7)
+    assert out[1, 0] == "paris" and out[4, 0] == "paris"  # most frequent
+    assert out[5, 0] == ""  # an empty string is a value, not missing
+    assert out[1, 1] == pytest.approx(34.0)
+    assert out[3, 3] == "cat"
+    np.testing.assert_array_equal(out[:, 4].astype(float), [0, 1, 0, 0, 1, 0])
+    np.testing.assert_array_equal(out[:, 6].astype(float), [0, 0, 0, 1, 0, 0])
+
+
+def test_categorical_constant(mixed_frame):
+    out = MissingIndicatorImputer(categorical_strategy="constant").fit_transform(mixed_frame)
+    assert out[1, 0] == "missing" and out[3, 3] == "missing"
+    out = MissingIndicatorImputer(categorical_strategy="constant", fill_value="?").fit_transform(
+        mixed_frame
+    )
+    assert out[1, 0] == "?"
+
+
+def test_numeric_constant_fill_value(X_numeric):
+    out = MissingIndicatorImputer(strategy="constant", fill_value=7.5).fit_transform(X_numeric)
+    mask = np.isnan(X_numeric)
+    np.testing.assert_array_equal(out[:, :5][mask], 7.5)
+
+
+def test_string_fill_value_with_numeric_constant_raises(X_numeric):
+    with pytest.raises(ValueError, match="cannot fill numeric columns"):
+        MissingIndicatorImputer(strategy="constant", fill_value="x").fit(X_numeric)
+
+
+def test_pandas_and_polars_output_keep_column_types(mixed_frame):
+    out = MissingIndicatorImputer().set_output(transform="pandas").fit_transform(mixed_frame)
+    assert list(out.columns)[-1] == "pet_missing"
+    assert out["age"].dtype == np.float64 and out["city_missing"].dtype == np.float64
+    assert not pd.api.types.is_numeric_dtype(out["city"])
+    assert out.index.equals(mixed_frame.index)
+    pl = pytest.importorskip("polars")
+    out = MissingIndicatorImputer().set_output(transform="polars").fit_transform(mixed_frame)
+    assert isinstance(out, pl.DataFrame)
+    assert out["city"].dtype == pl.String and out["age"].dtype == pl.Float64
+
+
+def test_polars_input(mixed_frame):
+    pl = pytest.importorskip("polars")
+    expected = MissingIndicatorImputer().fit_transform(mixed_frame)
+    out = MissingIndicatorImputer().fit_transform(pl.from_pandas(mixed_frame))
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out[:, 1:3].astype(float), expected[:, 1:3].astype(float))
+    assert list(out[:, 3]) == list(expected[:, 3])
+
+
+def test_float32_preserved(X_numeric):
+    out = MissingIndicatorImputer().fit_transform(X_numeric.astype(np.float32))
+    assert out.dtype == np.float32
+
+
+def test_input_not_modified(X_numeric):
+    before = X_numeric.copy()
+    MissingIndicatorImputer().fit(X_numeric).transform(X_numeric)
+    np.testing.assert_array_equal(X_numeric, before)
+
+
+def test_pandas_nullable_dtypes():
+    X = pd.DataFrame(
+        {
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "s": pd.array(["a", None, "a"], dtype="string"),
+        }
+    )
+    out = MissingIndicatorImputer().fit_transform(X)
+    assert out[1, 0] == 2.0 and out[1, 1] == "a"
+
+
+def test_wrong_number_of_columns(X_numeric):
+    imputer = MissingIndicatorImputer().fit(X_numeric)
+    with pytest.raises(ValueError, match="X has 4 features, but MissingIndicatorImputer"):
+        imputer.transform(X_numeric[:, :4])
+
+
+def test_wrong_column_names(mixed_frame):
+    imputer = MissingIndicatorImputer().fit(mixed_frame)
+    with pytest.raises(ValueError, match="feature names"):
+        imputer.transform(mixed_frame.rename(columns={"age": "years"}))
