@@ -317,3 +317,12 @@ def test_passthrough_column_that_is_not_numeric(frame):
 def test_wrong_number_of_categories_lists(frame):
     with pytest.raises(ValueError, match="one list of categories per encoded column"):
         DummyEncoder(categories=[["a"]]).fit(frame[["colour", "grade"]])
+
+
+def test_all_missing_column_then_unseen_value():
+    """Regression: a column with only missing values in fit, a string at transform."""
+    X = pd.DataFrame({"c": pd.Series([None, None], dtype=object)})
+    encoder = DummyEncoder(drop=None, handle_unknown="ignore").fit(X)
+    assert list(encoder.get_feature_names_out()) == ["c_None"]
+    out = encoder.transform(pd.DataFrame({"c": ["zzz", None]}))
+    np.testing.assert_array_equal(out, [[0.0], [1.0]])

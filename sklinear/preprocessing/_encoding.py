@@ -113,7 +113,8 @@ class CategoryCodes:
         positions = self.known_index.get_indexer(uniques)
         mapping = np.empty(uniques.size + 1, dtype=np.intp)
         found = positions >= 0
-        mapping[:-1] = np.where(found, self.known_positions[positions], self.n_categories)
+        mapping[:-1] = self.n_categories
+        mapping[:-1][found] = self.known_positions[positions[found]]
         unknown = list(uniques[~found])
         if self.missing_position is None:
             mapping[-1] = self.n_categories
