@@ -43,17 +43,16 @@ def workloads(scale):
     frame = categorical_frame(n)
     yield (
         "W4 dummies dense",
-        lambda: DummyEncoder().fit_transform(frame),
-        lambda: pd.get_dummies(frame, drop_first=True, dtype=float),
+        lambda frame=frame: DummyEncoder().fit_transform(frame),
+        lambda frame=frame: pd.get_dummies(frame, drop_first=True, dtype=float),
         1.0,
     )
     yield (
         "W4-sparse dummies CSR",
-        lambda: DummyEncoder(sparse_output=True).fit_transform(frame),
-        lambda: OneHotEncoder(drop="first").fit_transform(frame),
+        lambda frame=frame: DummyEncoder(sparse_output=True).fit_transform(frame),
+        lambda frame=frame: OneHotEncoder(drop="first").fit_transform(frame),
         0.5,
     )
-    del frame
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n, 20))
     X[rng.random(X.shape) < 0.1] = np.nan
