@@ -41,8 +41,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         object, string, category or boolean dtype; in a NumPy object array, every column
         except those whose non-missing values are all real numbers (bools count as
         categories; a column with only missing values counts as numeric). A list:
-        column names (DataFrame input) or integer positions. The
-        other columns pass through, converted to ``dtype``.
+        column names (DataFrame input) or integer positions. The other columns pass
+        through, converted to ``dtype``.
     drop : {"first", "if_binary"}, dict, array-like or None, default="first"
         The reference category of each encoded column, which gets no dummy.
 
