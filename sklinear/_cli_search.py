@@ -55,8 +55,9 @@ def build_pipeline(kind, *, seed, max_iter=None):
 def build_param_grid(*, degrees, alphas, penalties, l1_ratios, solver):
     """Return the list of parameter grids of GridSearchCV, one per kind of penalty.
 
-    ``penalty='none'`` ignores alpha, so it is tried once per degree. L1 and elastic net
-    are not smooth: with ``solver='auto'`` they use the proximal solver ``'gd'``.
+    ``penalty='none'`` ignores alpha, so it is tried once per degree. With
+    ``solver='auto'`` the estimator chooses ('lbfgs' for smooth objectives, the proximal
+    'gd' for L1 and elastic net).
     """
     grids = []
     for name in dict.fromkeys(penalties):
@@ -67,8 +68,6 @@ def build_param_grid(*, degrees, alphas, penalties, l1_ratios, solver):
             grid["model__l1_ratio"] = list(l1_ratios)
         if solver != "auto":
             grid["model__solver"] = [solver]
-        elif name in ("l1", "elasticnet"):
-            grid["model__solver"] = ["gd"]
         grids.append(grid)
     return grids
 
@@ -253,7 +252,6 @@ def run_search(pipeline, param_grid, X, y, *, cv, scorer, n_folds, quiet, stream
 def summarize_warnings(caught):
     """One line per kind of warning: its category, how many times, its first message."""
     counts = Counter()
-    first = {}
     for item in caught:
         message = str(item.message)
         if item.category.__name__ == "FitFailedWarning":
@@ -262,8 +260,10 @@ def summarize_warnings(caught):
                 continue
         key = (item.category.__name__, one_line(message)[:160])
         counts[key] += 1
-        first.setdefault(key, None)
-    return [f"{name} (x{counts[(name, msg)]}): {msg}" for name, msg in counts]
+    advice = {"ConvergenceWarning": " (sklinear cv: raise the limit with --max-iter)"}
+    return [
+        f"{name} (x{counts[(name, msg)]}): {msg}{advice.get(name, '')}" for name, msg in counts
+    ]
 
 
 def result_rows(search):

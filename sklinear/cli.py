@@ -20,7 +20,7 @@ import time
 from ._cli_data import MAX_INTEGER_CLASSES, MODEL_CLASSES, CLIError, UsageError, one_line
 
 DEFAULT_DEGREES = [1, 2]
-DEFAULT_ALPHAS = [1e-4, 1e-2, 1.0]
+DEFAULT_ALPHAS = [1e-4, 1e-3, 1e-2]
 DEFAULT_PENALTIES = ["l2"]
 DEFAULT_FOLDS = 5
 
@@ -55,8 +55,8 @@ model choice (--model auto):
   (SoftmaxClassifier). Any other numeric target -> linear (GDLinearRegressor).
 
 solver (--solver auto):
-  The estimator's default solver for l2 and none; 'gd' (proximal gradient) for
-  l1 and elasticnet, which are not smooth.
+  The estimator's own choice: 'lbfgs' for the smooth penalties l2 and none,
+  'gd' (accelerated proximal gradient) for l1 and elasticnet.
 
 output files (--output DIR):
   model.joblib          the best pipeline refitted on all rows (joblib.load it)
