@@ -228,6 +228,12 @@ class LinearObjective:
             gradient = grad_coef
         return value + penalty_value, gradient.ravel()
 
+    def l1_weights(self):
+        """Per-component L1 strength in the layout of ``theta`` (zero for the intercept)."""
+        weights = np.zeros((self.n_rows, self.n_outputs))
+        weights[: self.n_features] = self.penalty.l1_weight
+        return weights.ravel()
+
     def nonsmooth_value(self, theta):
         """The L1 part of the penalty."""
         return self.penalty.nonsmooth_value(self._split(theta)[0])

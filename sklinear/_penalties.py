@@ -36,7 +36,7 @@ class ElasticNetPenalty:
         self.scale = scale
         inverse = 1.0 if scale is None else 1.0 / np.asarray(scale, dtype=float)[:, None]
         self._l2_weight = self.alpha * (1.0 - self.l1_ratio) * np.square(inverse)
-        self._l1_weight = self.alpha * self.l1_ratio * inverse
+        self.l1_weight = self.alpha * self.l1_ratio * inverse
 
     @property
     def smooth(self):
@@ -52,13 +52,13 @@ class ElasticNetPenalty:
         """Value of the L1 part."""
         if self.l1_ratio == 0.0 or self.alpha == 0.0:
             return 0.0
-        return float(np.sum(self._l1_weight * np.abs(coef)))
+        return float(np.sum(self.l1_weight * np.abs(coef)))
 
     def prox(self, coef, step):
         """Proximal step of ``step * (L1 part)``: a soft threshold per coefficient."""
         if self.l1_ratio == 0.0 or self.alpha == 0.0:
             return coef
-        return soft_threshold(coef, step * self._l1_weight)
+        return soft_threshold(coef, step * self.l1_weight)
 
     def value(self, coef):
         """The whole penalty."""

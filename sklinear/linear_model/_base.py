@@ -39,13 +39,16 @@ _SHARED_PARAMETERS_DOC = """
     fit_intercept : bool, default=True
         Fit an (unpenalised) intercept ``b``.
     solver : {'auto', 'gd', 'lbfgs', 'sgd', 'adam'}, default='auto'
-        'gd': full-batch accelerated proximal gradient (FISTA) with a backtracking line
-        search, step growth and restarts; needs no learning rate. 'lbfgs': quasi-Newton,
-        smooth objectives only (no L1, not 'absolute_error'). 'sgd': mini-batch stochastic
-        gradient descent with momentum; 'adam': mini-batch Adam. 'auto' (the default) is
-        deterministic and full batch: 'lbfgs' when the objective is smooth, else 'gd'.
-        Every solver works on implicitly standardised columns (no copy of ``X``) and
-        returns the coefficients of the features as passed.
+        'auto' (the default) is deterministic and full batch: L-BFGS for smooth
+        objectives, and for an L1 part L-BFGS-B on split variables ``w = u - v``,
+        ``u, v >= 0`` (the L1 term becomes linear). 'gd': full-batch accelerated proximal
+        gradient (FISTA) with a backtracking line search, step growth and restarts; needs
+        no learning rate; L1 through the soft-threshold step. 'lbfgs': quasi-Newton,
+        smooth objectives only (no L1 part, not 'absolute_error'). 'sgd': mini-batch
+        stochastic gradient descent with Nesterov momentum; 'adam': mini-batch Adam.
+        'absolute_error' is minimised by the full-batch solvers through a sequence of
+        smoothed losses (continuation). Every solver works on implicitly standardised
+        columns (no copy of ``X``) and returns the coefficients of the features as passed.
     max_iter : int, default=1000
         Maximum number of iterations (full-batch solvers) or epochs (stochastic solvers).
     tol : float or None, default=1e-4
@@ -367,16 +370,16 @@ class BaseGradientLinearModel(BaseEstimator):
         return objective
 
     def _resolve_solver(self):
+        """Check that the solver fits the objective; 'auto' stays 'auto' (full batch)."""
         loss_smooth = self._make_loss().smooth
-        penalty_smooth = self._penalty_parameters()[1] == 0 or self._penalty_parameters()[0] == 0
+        alpha, l1_ratio = self._penalty_parameters()
+        penalty_smooth = l1_ratio == 0 or alpha == 0
         if self.solver == "lbfgs" and not (loss_smooth and penalty_smooth):
             raise ValueError(
                 "solver='lbfgs' needs a smooth objective, but "
                 + ("loss='absolute_error'" if not loss_smooth else f"penalty={self.penalty!r}")
-                + " is not differentiable. Use solver='gd' (proximal gradient) or 'sgd'."
+                + " is not differentiable. Use solver='auto' or 'gd' (proximal gradient)."
             )
-        if self.solver == "auto":
-            return "lbfgs" if loss_smooth and penalty_smooth else "gd"
         return self.solver
 
     def _initial_theta(self, objective):
@@ -414,17 +417,9 @@ class BaseGradientLinearModel(BaseEstimator):
                 return self._run_stochastic(
                     solver, objective, theta0, validation, seed, state, epochs
                 )
-            if solver == "lbfgs":
-                return _solvers.lbfgs(
-                    objective.value_and_gradient,
-                    theta0,
-                    max_iter=self.max_iter,
-                    tol=self._full_batch_tol(),
-                    verbose=self.verbose,
-                )
             if not objective.loss.smooth:
-                return self._run_continuation(objective, theta0)
-            return self._run_accelerated(objective, theta0)
+                return self._run_continuation(solver, objective, theta0)
+            return self._run_full_batch(solver, objective, theta0, self.max_iter)
         except _solvers.NonFiniteObjectiveError as error:
             if solver in STOCHASTIC_SOLVERS:
                 remedy = (
@@ -438,22 +433,43 @@ class BaseGradientLinearModel(BaseEstimator):
                 f"of solver={solver!r}: {remedy}."
             ) from None
 
-    def _full_batch_tol(self):
-        return 0.0 if self.tol is None else self.tol
-
-    def _run_accelerated(self, objective, theta0):
-        return _solvers.accelerated_gradient(
+    def _run_full_batch(self, solver, objective, theta0, max_iter):
+        """'gd' is FISTA; 'lbfgs' and 'auto' are L-BFGS (on split variables for L1)."""
+        tol = 0.0 if self.tol is None else self.tol
+        if solver == "gd":
+            return _solvers.accelerated_gradient(
+                objective.value_and_gradient,
+                theta0,
+                prox=objective.prox,
+                nonsmooth_value=objective.nonsmooth_value,
+                max_iter=max_iter,
+                tol=tol,
+                verbose=self.verbose,
+            )
+        if objective.penalty.smooth:
+            return _solvers.lbfgs(
+                objective.value_and_gradient,
+                theta0,
+                max_iter=max_iter,
+                tol=tol,
+                verbose=self.verbose,
+            )
+        return _solvers.lbfgs_l1(
             objective.value_and_gradient,
             theta0,
-            prox=objective.prox,
-            nonsmooth_value=objective.nonsmooth_value,
-            max_iter=self.max_iter,
-            tol=self._full_batch_tol(),
+            l1_weights=objective.l1_weights(),
+            max_iter=max_iter,
+            tol=tol,
             verbose=self.verbose,
         )
 
-    def _run_continuation(self, objective, theta0):
-        """Minimise a non-smooth loss as the limit of smoothed ones (absolute error)."""
+    def _run_continuation(self, solver, objective, theta0):
+        """Minimise a non-smooth loss (absolute error) as the limit of smoothed ones.
+
+        The absolute loss is replaced by :class:`~sklinear._losses.SmoothedAbsoluteLoss`
+        with a threshold ``mu`` shrinking from 10 % of the typical residual by factors of
+        10 over 7 stages, each stage warm-started from the last.
+        """
         residual = objective.Y - objective.loss.baseline(objective.Y, objective.sample_weight)
         spread = float(np.median(np.abs(residual))) or 1.0
         theta, n_iter, curve, converged = theta0, 0, [], False
@@ -465,15 +481,7 @@ class BaseGradientLinearModel(BaseEstimator):
                 precondition=(objective.mean, objective.scale),
                 loss=SmoothedAbsoluteLoss(mu),
             )
-            result = _solvers.accelerated_gradient(
-                smoothed.value_and_gradient,
-                theta,
-                prox=smoothed.prox,
-                nonsmooth_value=smoothed.nonsmooth_value,
-                max_iter=max(1, self.max_iter - n_iter),
-                tol=self._full_batch_tol(),
-                verbose=self.verbose,
-            )
+            result = self._run_full_batch(solver, smoothed, theta, max(1, self.max_iter - n_iter))
             theta, n_iter, converged = result.theta, n_iter + result.n_iter, result.converged
             curve.extend(result.loss_curve)
             if n_iter >= self.max_iter:
