@@ -11,7 +11,6 @@ over the outputs.
 """
 
 import numpy as np
-from scipy.special import expit
 
 
 class SquaredLoss:
@@ -108,9 +107,16 @@ class BinomialLoss:
     smooth = True
 
     def loss_gradient(self, y, raw):
-        value = np.logaddexp(0, raw)
+        # One exponential serves the value and the sigmoid: with e = exp(-|z|),
+        # log(1 + exp(z)) - y z = (max(z, 0) - y z) + log1p(e), summed in this order so
+        # that a confident correct score (y = 1, z >> 0) keeps its tiny loss exactly, and
+        # sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) otherwise.
+        exponential = np.exp(-np.abs(raw))
+        value = np.maximum(raw, 0)
         value -= y * raw
-        gradient = expit(raw)
+        value += np.log1p(exponential)
+        gradient = np.where(raw >= 0, 1, exponential)
+        gradient /= 1 + exponential
         gradient -= y
         return _sum_outputs(value), gradient
 
