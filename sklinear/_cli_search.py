@@ -25,7 +25,7 @@ _CLASSIFICATION_SCORERS = re.compile(
     r"precision|recall|jaccard|roc_auc|matthews|positive_likelihood|neg_negative_likelihood)"
 )
 # Binary scorers that need to know which class is "positive".
-_POSITIVE_LABEL_SCORERS = {
+POSITIVE_LABEL_SCORERS = {
     "f1": "f1_score",
     "precision": "precision_score",
     "recall": "recall_score",
@@ -111,7 +111,7 @@ def make_scorer_for(name, kind, classes, target):
             f"--scoring {name} is for regression, but target {target!r} is fitted by a "
             "classifier; use e.g. accuracy or balanced_accuracy"
         )
-    if name in _POSITIVE_LABEL_SCORERS:
+    if name in POSITIVE_LABEL_SCORERS:
         if len(classes) != 2:
             raise CLIError(
                 f"--scoring {name} is for two classes, but target {target!r} has "
@@ -119,7 +119,7 @@ def make_scorer_for(name, kind, classes, target):
             )
         from sklearn import metrics
 
-        metric = getattr(metrics, _POSITIVE_LABEL_SCORERS[name])
+        metric = getattr(metrics, POSITIVE_LABEL_SCORERS[name])
         # The positive class is the larger label, as for the estimator's threshold.
         return make_scorer(metric, pos_label=classes[1])
     return get_scorer(name)

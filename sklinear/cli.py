@@ -241,6 +241,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader of standard output went away (``sklinear cv | head``): stop quietly,
+        # and keep Python from failing again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as exc:  # noqa: BLE001 - the command line never shows a traceback
         if os.environ.get("SKLINEAR_DEBUG"):
             raise
@@ -252,6 +258,10 @@ def _error(message):
     sys.stdout.flush()
     sys.stderr.write(f"sklinear: error: {one_line(message)}\n")
     sys.stderr.flush()
+
+
+def _plural(count, noun):
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _progress(args, message):
@@ -295,6 +305,10 @@ def run_cv(args):
     classes = sorted(y.unique().tolist()) if kind != "linear" else []
     scoring = args.scoring or search_tools.default_scoring(kind)
     scorer = search_tools.make_scorer_for(scoring, kind, classes, target)
+    if scoring in search_tools.POSITIVE_LABEL_SCORERS:
+        scoring_note = f"{scoring}, positive class {classes[1]!r}"
+    else:
+        scoring_note = scoring
 
     pipeline = search_tools.build_pipeline(kind, seed=args.seed, max_iter=args.max_iter)
     param_grid = search_tools.build_param_grid(
@@ -314,14 +328,14 @@ def run_cv(args):
     out.write(f"model: {MODEL_CLASSES[kind]} ({reason})\n")
     folds = "stratified " if kind != "linear" else ""
     out.write(
-        f"search: {n_candidates} candidates x {args.folds} {folds}folds "
-        f"(shuffled, seed {args.seed}), scoring {scoring}\n"
+        f"search: {_plural(n_candidates, 'candidate')} x {args.folds} {folds}folds "
+        f"(shuffled, seed {args.seed}), scoring {scoring_note}\n"
     )
     out.flush()
 
     _progress(
         args,
-        f"fitting {n_candidates} candidates x {args.folds} folds = "
+        f"fitting {_plural(n_candidates, 'candidate')} x {args.folds} folds = "
         f"{n_candidates * args.folds} fits, then the best on all rows",
     )
     search, warning_lines = search_tools.run_search(

@@ -290,3 +290,39 @@ def test_python_dash_m_bad_input(tmp_path):
     assert result.returncode == 1
     assert result.stderr == "sklinear: error: cannot read 'missing.csv': no such file\n"
     assert result.stdout == ""
+
+
+def test_progress_on_a_terminal_updates_one_line():
+    import io
+
+    from sklinear._cli_search import ProgressScorer
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    class Fitted:
+        def __init__(self, alpha):
+            self.alpha = alpha
+
+        def get_params(self):
+            return {"model__alpha": self.alpha}
+
+    stream = Terminal()
+    candidates = [{"model__alpha": 0.1}, {"model__alpha": 1.0}]
+    progress = ProgressScorer(lambda *args: 0.5, candidates, n_folds=2, stream=stream)
+    for alpha in (0.1, 1.0):
+        for _ in range(2):  # validation score, then training score, per fold
+            progress(Fitted(alpha), None, None)
+            progress(Fitted(alpha), None, None)
+    text = stream.getvalue()
+    assert text.count("\r") == 4
+    assert "fold 2/2 of candidate 2/2 [alpha=1]" in text
+    assert text.endswith("\n") and text.count("\n") == 1
+
+
+def test_binary_f1_names_the_positive_class(capsys):
+    code, out, err = run(capsys, "cv", "--target", "sex", "--scoring", "f1", *TINY, "-q")
+    assert code == 0, err
+    assert "scoring f1, positive class 'male'" in out
+    assert "dropped 11 rows whose target is missing" in out
