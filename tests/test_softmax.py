@@ -1,0 +1,287 @@
+"""SoftmaxClassifier: multinomial LogisticRegression equivalence, temperature, sampling."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit, log_softmax, softmax
+from scipy.stats import chisquare
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklinear import GDLogisticClassifier, SoftmaxClassifier
+
+TIGHT = dict(tol=1e-10, max_iter=100_000)
+SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
+
+
+def make_multiclass(n_samples=300, n_classes=4, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 5)) * SCALES
+    X = np.column_stack([X, 300.0 + rng.normal(size=n_samples)])
+    W = rng.normal(size=(6, n_classes)) / np.r_[SCALES, 1.0][:, None]
+    Z = (X - X.mean(axis=0)) @ W * 2
+    Z = Z - np.log(-np.log(rng.uniform(size=Z.shape)))  # Gumbel-max: a softmax draw
+    labels = np.array(["ant", "bee", "cat", "dog", "eel"])[:n_classes]
+    return X, labels[np.argmax(Z, axis=1)]
+
+
+def effective_weights(y, sample_weight, class_weight):
+    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    if class_weight is None:
+        return s
+    classes = np.unique(y)
+    if class_weight == "balanced":
+        weights = compute_class_weight("balanced", classes=classes, y=y, sample_weight=s)
+    else:
+        weights = np.array([class_weight.get(c, 1.0) for c in classes])
+    return s * weights[np.searchsorted(classes, y)]
+
+
+def objective_J(X, y, classes, coef, intercept, alpha, s):
+    """SPEC 1.1 with the multinomial loss -log softmax(z)[y] and an L2 penalty."""
+    Z = np.asarray(X, float) @ np.asarray(coef, float).T + intercept
+    index = np.searchsorted(classes, y)
+    values = -log_softmax(Z, axis=1)[np.arange(len(y)), index]
+    return np.sum(s * values) / s.sum() + alpha / 2 * np.sum(np.asarray(coef, float) ** 2)
+
+
+def assert_coef_close(X, coef, coef_ref, rtol=1e-4):
+    std = np.asarray(X).std(axis=0)
+    scaled, scaled_ref = np.asarray(coef) * std, np.asarray(coef_ref) * std
+    np.testing.assert_allclose(scaled, scaled_ref, rtol=rtol, atol=rtol * np.abs(scaled_ref).max())
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(
+    "class_weight", [None, "balanced", {"ant": 2.0, "cat": 0.5}], ids=["none", "balanced", "dict"]
+)
+def test_matches_multinomial_logistic_regression(class_weight, weighted, solver):
+    X, y = make_multiclass()
+    sample_weight = np.random.default_rng(2).uniform(0.2, 3, size=len(y)) if weighted else None
+    s = effective_weights(y, sample_weight, class_weight)
+    alpha = 0.01
+    reference = LogisticRegression(
+        C=1 / (alpha * s.sum()),
+        class_weight=class_weight,
+        solver="newton-cholesky",
+        tol=1e-12,
+        max_iter=1000,
+    ).fit(X, y, sample_weight=sample_weight)
+    model = SoftmaxClassifier(alpha=alpha, class_weight=class_weight, solver=solver, **TIGHT)
+    model.fit(X, y, sample_weight=sample_weight)
+    classes = np.unique(y)
+    J = lambda m: objective_J(X, y, classes, m.coef_, m.intercept_, alpha, s)  # noqa: E731
+    J_ours, J_ref = J(model), J(reference)
+    assert J_ours <= J_ref * (1 + 1e-7) and J_ours >= J_ref * (1 - 2e-7)
+    assert model.coef_.shape == (4, X.shape[1]) and model.intercept_.shape == (4,)
+    # L2 makes the coefficients unique (rows sum to zero); intercepts are unique up to a
+    # constant, fixed by centring in both
+    assert_coef_close(X, model.coef_, reference.coef_)
+    np.testing.assert_allclose(
+        model.intercept_ - model.intercept_.mean(),
+        reference.intercept_ - reference.intercept_.mean(),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    # 'gd' may stop on its stall criterion (J flat to machine precision) with probabilities
+    # ~1e-6 from the reference: J is what the contract fixes, so 1e-5 here
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=1e-5)
+
+
+# Stochastic solvers: objective within 1e-3 relative (mini-batch noise; 'adaptive' steps
+# bring them to ~1e-5 here, a wrong objective is off by more than 1e-2).
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_solvers_within_tolerance(solver):
+    X, y = make_multiclass(n_samples=1000)
+    alpha = 0.01
+    reference = LogisticRegression(C=1 / (alpha * len(y)), solver="newton-cholesky", tol=1e-12)
+    reference.fit(X, y)
+    model = SoftmaxClassifier(
+        alpha=alpha,
+        solver=solver,
+        learning_rate="adaptive",
+        eta0=0.01,
+        tol=1e-6,
+        max_iter=300,
+        batch_size=32,
+        random_state=0,
+    ).fit(X, y)
+    classes, s = np.unique(y), np.ones(len(y))
+    J = lambda m: objective_J(X, y, classes, m.coef_, m.intercept_, alpha, s)  # noqa: E731
+    assert J(model) <= J(reference) * (1 + 1e-3)
+
+
+def test_binary_follows_sklearn_shapes_and_equals_logistic():
+    X, y = make_multiclass(n_classes=2)
+    alpha = 0.01
+    model = SoftmaxClassifier(alpha=alpha, **TIGHT).fit(X, y)
+    assert model.coef_.shape == (1, X.shape[1]) and model.intercept_.shape == (1,)
+    assert model.decision_function(X).shape == (len(y),)
+    reference = LogisticRegression(C=1 / (alpha * len(y)), solver="newton-cholesky", tol=1e-12)
+    reference.fit(X, y)
+    assert_coef_close(X, model.coef_, reference.coef_)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], expit(model.decision_function(X)), rtol=1e-12)
+    logistic = GDLogisticClassifier(alpha=alpha, **TIGHT).fit(X, y)
+    assert_coef_close(X, model.coef_, logistic.coef_, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_multiclass()
+    return SoftmaxClassifier(alpha=0.01).fit(X, y), X
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1.0, 2.5])
+def test_predict_proba_is_softmax_of_scores_over_temperature(fitted, temperature):
+    model, X = fitted
+    model = SoftmaxClassifier(alpha=0.01, temperature=temperature).fit(X, _labels(model, X))
+    z = model.decision_function(X)
+    np.testing.assert_allclose(model.predict_proba(X), softmax(z / temperature, axis=1))
+    np.testing.assert_allclose(model.decision_function(X), X @ model.coef_.T + model.intercept_)
+    np.testing.assert_allclose(
+        model.predict_log_proba(X), log_softmax(z / temperature, axis=1), atol=1e-10
+    )
+
+
+def _labels(model, X):
+    return model.predict(X)
+
+
+def test_predict_is_independent_of_temperature(fitted):
+    model, X = fitted
+    base = model.predict(X)
+    for temperature in (0.05, 0.7, 3.0, 100.0):
+        model.set_params(temperature=temperature)
+        np.testing.assert_array_equal(model.predict(X), base)
+        np.testing.assert_array_equal(
+            model.classes_[np.argmax(model.predict_proba(X), axis=1)], base
+        )
+    model.set_params(temperature=1.0)
+
+
+def test_restrict_distribution_spec_example():
+    p = np.array([[0.3, 0.25, 0.2, 0.15, 0.1]])
+    expected = [[0.3 / 0.75, 0.25 / 0.75, 0.2 / 0.75, 0.0, 0.0]]
+    np.testing.assert_allclose(SoftmaxClassifier.restrict_distribution(p, top_k=3), expected)
+    np.testing.assert_allclose(SoftmaxClassifier.restrict_distribution(p, top_p=0.7), expected)
+    np.testing.assert_allclose(
+        SoftmaxClassifier.restrict_distribution(p, top_k=3).round(4), [[0.4, 0.3333, 0.2667, 0, 0]]
+    )
+    # top_p reached exactly by the first two (0.55): the smallest such set has two classes
+    np.testing.assert_allclose(
+        SoftmaxClassifier.restrict_distribution(p, top_p=0.55),
+        [[0.3 / 0.55, 0.25 / 0.55, 0, 0, 0]],
+    )
+    # order in the row does not matter
+    shuffled = p[:, [3, 0, 4, 2, 1]]
+    np.testing.assert_allclose(
+        SoftmaxClassifier.restrict_distribution(shuffled, top_k=2),
+        [[0, 0.3 / 0.55, 0, 0, 0.25 / 0.55]],
+    )
+    # top_p=1 and top_k >= K keep everything
+    np.testing.assert_allclose(SoftmaxClassifier.restrict_distribution(p, top_p=1.0), p)
+    np.testing.assert_allclose(SoftmaxClassifier.restrict_distribution(p, top_k=9), p)
+
+
+def _kept_distribution(probability, top_k=None, top_p=None):
+    """Top-k then top-p, by hand, for one row."""
+    order = np.argsort(-probability, kind="stable")
+    kept = np.zeros_like(probability)
+    ranked = probability[order]
+    if top_k is not None:
+        ranked = np.where(np.arange(len(ranked)) < top_k, ranked, 0)
+        ranked = ranked / ranked.sum()
+    if top_p is not None:
+        count = np.searchsorted(np.cumsum(ranked), top_p - 1e-12) + 1
+        ranked = np.where(np.arange(len(ranked)) < count, ranked, 0)
+        ranked = ranked / ranked.sum()
+    kept[order] = ranked
+    return kept
+
+
+@pytest.mark.parametrize(
+    "temperature, top_k, top_p",
+    [
+        (1.0, None, None),
+        (2.0, None, None),
+        (0.5, None, None),
+        (1.0, 2, None),
+        (1.0, None, 0.8),
+        (1.5, 3, 0.9),
+    ],
+)
+def test_sample_distribution_chi_square(fitted, temperature, top_k, top_p):
+    model, X = fitted
+    row = X[[int(np.argmax(model.predict_proba(X).max(axis=1) < 0.6))]]  # an uncertain row
+    draws = 20_000
+    rows = np.repeat(row, draws, axis=0)
+    labels = model.sample(rows, temperature=temperature, top_k=top_k, top_p=top_p, random_state=0)
+    probability = softmax(model.decision_function(row)[0] / temperature)
+    expected = _kept_distribution(probability, top_k, top_p)
+    counts = np.array([(labels == c).sum() for c in model.classes_])
+    assert np.all(counts[expected == 0] == 0), "a class outside top-k / top-p was drawn"
+    keep = expected > 0
+    assert keep.sum() >= 2
+    result = chisquare(counts[keep], expected[keep] * draws)
+    assert result.pvalue > 1e-4, (counts, expected * draws)
+
+
+def test_sample_is_reproducible_and_varies_by_row(fitted):
+    model, X = fitted
+    first = model.sample(X, random_state=3)
+    np.testing.assert_array_equal(first, model.sample(X, random_state=3))
+    assert set(first) <= set(model.classes_)
+    assert first.shape == (X.shape[0],)
+
+
+def test_top_k_one_and_temperature_zero_are_predict(fitted):
+    model, X = fitted
+    np.testing.assert_array_equal(model.sample(X, top_k=1, random_state=0), model.predict(X))
+    np.testing.assert_array_equal(model.sample(X, temperature=0, random_state=0), model.predict(X))
+    # a tiny temperature concentrates all mass on the argmax
+    np.testing.assert_array_equal(
+        model.sample(X, temperature=1e-6, random_state=0), model.predict(X)
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"top_k": 0},
+        {"top_k": -1},
+        {"top_k": 1.5},
+        {"top_p": 0.0},
+        {"top_p": 1.5},
+        {"top_p": -0.2},
+        {"temperature": -1.0},
+        {"temperature": "hot"},
+    ],
+)
+def test_bad_sampling_arguments_raise(fitted, kwargs):
+    model, X = fitted
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=name):
+        model.sample(X[:3], **kwargs)
+
+
+@pytest.mark.parametrize("temperature", [0.0, -1.0])
+def test_bad_temperature_parameter_raises_at_fit(temperature):
+    X, y = make_multiclass(n_samples=30)
+    model = SoftmaxClassifier(temperature=temperature)  # no validation in __init__
+    with pytest.raises(ValueError, match="temperature"):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", [sp.csr_matrix, sp.csc_matrix], ids=["csr", "csc"])
+def test_sparse_equals_dense(fmt):
+    X, y = make_multiclass()
+    X[np.random.default_rng(7).uniform(size=X.shape) < 0.5] = 0
+    dense = SoftmaxClassifier(alpha=0.01, **TIGHT).fit(X, y)
+    sparse = SoftmaxClassifier(alpha=0.01, **TIGHT).fit(fmt(X), y)
+    assert_coef_close(X, sparse.coef_, dense.coef_, rtol=1e-6)
+    np.testing.assert_allclose(sparse.predict_proba(fmt(X)), dense.predict_proba(X), atol=1e-7)
+    np.testing.assert_array_equal(
+        sparse.sample(fmt(X), random_state=1), dense.sample(X, random_state=1)
+    )
