@@ -83,23 +83,25 @@ def _write_command_line_transcripts():
     os.environ["COLUMNS"] = "88"  # the width argparse wraps the help to
     folder = os.path.join(os.path.dirname(__file__), "generated")
     os.makedirs(folder, exist_ok=True)
-    runs = {
-        "cli_help.txt": ["cv", "--help"],
-        "cli_cv.txt": ["cv", "--quiet"],
+    runs = {  # file: (arguments, expected exit status, show standard error)
+        "cli_help.txt": (["cv", "--help"], 0, False),
+        "cli_cv.txt": (["cv", "--quiet"], 0, False),
+        "cli_error.txt": (["cv", "--target", "specie"], 2, True),
     }
-    for name, argv in runs.items():
-        buffer = io.StringIO()
+    for name, (argv, expected, show_stderr) in runs.items():
+        out, err = io.StringIO(), io.StringIO()
         with (
-            contextlib.redirect_stdout(buffer),
-            contextlib.redirect_stderr(io.StringIO()),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
             warnings.catch_warnings(),
         ):
             warnings.simplefilter("ignore")
             code = main(argv)
-        if code != 0:
-            raise RuntimeError(f"sklinear {' '.join(argv)} failed with exit status {code}")
+        if code != expected:
+            raise RuntimeError(f"sklinear {' '.join(argv)} exited with {code}: {err.getvalue()}")
+        text = out.getvalue() + (err.getvalue() if show_stderr else "")
         with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
-            handle.write(f"$ sklinear {' '.join(argv)}\n" + buffer.getvalue())
+            handle.write(f"$ sklinear {' '.join(argv)}\n{text}")
 
 
 _write_command_line_transcripts()
