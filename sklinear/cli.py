@@ -230,7 +230,13 @@ def build_parser():
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if not argv:
+            raise UsageError(
+                "no command given; run 'sklinear cv' to try it on the bundled dataset, "
+                "or see 'sklinear --help'"
+            )
         args = parser.parse_args(argv)
         return run_cv(args)
     except SystemExit as exc:  # --help and --version

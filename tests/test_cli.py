@@ -238,7 +238,7 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "b", "--scoring", "f1", "--folds", "3"], 1, "f1_macro"),
         (["cv", good, "--target", "t", "--solver", "lbfgs", "--penalty", "l1"], 2, "smooth"),
         (["cv", good, "--target", "t", "--no-such-option"], 2, "unrecognized arguments"),
-        ([], 2, "required"),
+        ([], 2, "no command given; run 'sklinear cv'"),
         (["train"], 2, "invalid choice"),
     ]
 
