@@ -316,6 +316,11 @@ def run_cv(args):
     else:
         scoring_note = scoring
 
+    if args.output is not None:  # before the search, so a bad path fails at once
+        from ._cli_output import prepare_output_dir
+
+        prepare_output_dir(args.output)
+
     pipeline = search_tools.build_pipeline(kind, seed=args.seed, max_iter=args.max_iter)
     param_grid = search_tools.build_param_grid(
         degrees=args.degree,
@@ -370,7 +375,6 @@ def run_cv(args):
 def _write_output(args, search, X, y, cv, kind, scoring):
     from . import _cli_output as output
 
-    output.prepare_output_dir(args.output)
     written = [output.save_model(search, args.output), output.save_results(search, args.output)]
     plt = output.import_pyplot()
     if plt is None:

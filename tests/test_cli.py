@@ -167,6 +167,15 @@ def test_quiet_suppresses_progress(regression_csv, capsys):
     assert "best parameters:" in out
 
 
+def test_reads_standard_input(regression_csv, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(regression_csv.read_text()))
+    code, out, err = run(capsys, "cv", "-", "--target", "y", *TINY, "-q")
+    assert code == 0, err
+    assert "data: standard input: 40 rows, 2 feature columns" in out
+
+
 def test_help_and_version(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "cv" in out
@@ -238,6 +247,7 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "b", "--scoring", "f1", "--folds", "3"], 1, "f1_macro"),
         (["cv", good, "--target", "t", "--solver", "lbfgs", "--penalty", "l1"], 2, "smooth"),
         (["cv", good, "--target", "t", "--no-such-option"], 2, "unrecognized arguments"),
+        (["cv", good, "--target", "t", "--output", good], 1, "cannot create --output"),
         ([], 2, "no command given; run 'sklinear cv'"),
         (["train"], 2, "invalid choice"),
     ]
