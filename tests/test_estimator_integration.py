@@ -1,0 +1,559 @@
+"""The three estimators as scikit-learn citizens: fitted attributes, warnings and errors,
+input handling, warm start, partial_fit, early stopping, verbose, model selection,
+metadata routing, clone and pickle."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import sklearn
+from scipy.special import log_softmax
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+
+SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
+
+
+def make_data(kind, n_samples=200, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 5)) * SCALES
+    X = np.column_stack([X, 300.0 + rng.normal(size=n_samples)])
+    w = rng.normal(size=(6, 3)) / np.r_[SCALES, 1.0][:, None]
+    Z = (X - X.mean(axis=0)) @ w * 2
+    if kind == "regression":
+        return X, Z[:, 0] + 2 + 0.3 * rng.normal(size=n_samples)
+    if kind == "binary":
+        return X, (Z[:, 0] + rng.logistic(size=n_samples) > 0).astype(int)
+    return X, np.argmax(Z - np.log(-np.log(rng.uniform(size=Z.shape))), axis=1)
+
+
+ESTIMATORS = {
+    "regressor": (GDLinearRegressor, "regression"),
+    "logistic": (GDLogisticClassifier, "binary"),
+    "logistic_ovr": (GDLogisticClassifier, "multiclass"),
+    "softmax": (SoftmaxClassifier, "multiclass"),
+}
+
+
+def objective_J(model, X, y, s=None):
+    """J of SPEC 1.1 from the fitted coefficients, computed here (no class weights)."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    s = np.ones(len(y)) if s is None else s
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    Z = X @ coef.T + model.intercept_
+    if isinstance(model, GDLinearRegressor):
+        r = np.abs(y.reshape(len(y), -1) - Z)
+        eps = model.epsilon
+        values = {
+            "squared_error": r**2 / 2,
+            "absolute_error": r,
+            "huber": np.where(r <= eps, r**2 / 2, eps * r - eps**2 / 2),
+        }[model.loss].sum(axis=1)
+    elif isinstance(model, SoftmaxClassifier) and len(model.classes_) > 2:
+        index = np.searchsorted(model.classes_, y)
+        values = -log_softmax(Z, axis=1)[np.arange(len(y)), index]
+    else:
+        if len(model.classes_) == 2:
+            T = (y == model.classes_[1]).astype(float)[:, None]
+        else:
+            T = (y[:, None] == model.classes_).astype(float)
+        values = np.logaddexp(0, -(2 * T - 1) * Z).sum(axis=1)
+    alpha = 0.0 if model.penalty is None else model.alpha
+    r = {"l2": 0.0, "l1": 1.0, "elasticnet": model.l1_ratio, None: 0.0}[model.penalty]
+    return np.sum(s * values) / s.sum() + alpha * (
+        (1 - r) / 2 * np.sum(coef**2) + r * np.sum(np.abs(coef))
+    )
+
+
+# --- fitted attributes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_loss_curve_is_the_objective_and_non_increasing(name, penalty, solver, request):
+    if solver == "lbfgs" and penalty != "l2":
+        pytest.skip("lbfgs is for smooth objectives")
+    if solver == "auto" and penalty == "elasticnet" and name in ("regressor", "logistic_ovr"):
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="bug: with an L1 part, 'auto' (lbfgs_l1) records the split-variable "
+                "objective f + l1 . (u + v), which exceeds J(u - v) while u and v overlap: "
+                "loss_curve_[-1] is 5e-7 relative above J at coef_",
+                strict=True,
+            )
+        )
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    model = cls(penalty=penalty, alpha=0.01, solver=solver, tol=1e-8, max_iter=5000).fit(X, y)
+    curve = np.asarray(model.loss_curve_)
+    assert len(curve) == model.n_iter_ >= 1
+    # the last entry is J at the returned coefficients
+    np.testing.assert_allclose(curve[-1], objective_J(model, X, y), rtol=1e-9)
+    # 'gd' keeps the iterate when momentum overshoots (restart), L-BFGS has a sufficient-decrease
+    # line search: both never let J go up
+    assert np.all(np.diff(curve) <= 1e-12 * np.abs(curve[:-1]))
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd"])
+def test_loss_curve_last_entry_is_J_for_absolute_error(solver):
+    X, y = make_data("regression")
+    model = GDLinearRegressor(loss="absolute_error", solver=solver, alpha=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    np.testing.assert_allclose(model.loss_curve_[-1], objective_J(model, X, y), rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_loss_curve_has_one_entry_per_epoch(solver):
+    X, y = make_data("regression")
+    model = GDLinearRegressor(solver=solver, max_iter=7, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_) == 7
+    assert np.all(np.isfinite(model.loss_curve_))
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    "cls, y_kind, coef_shape, intercept_shape, decision_shape",
+    [
+        (GDLinearRegressor, "1d", (6,), (), None),
+        (GDLinearRegressor, "2d", (2, 6), (2,), None),
+        (GDLogisticClassifier, "binary", (1, 6), (1,), (200,)),
+        (GDLogisticClassifier, "multiclass", (3, 6), (3,), (200, 3)),
+        (GDLogisticClassifier, "multilabel", (4, 6), (4,), (200, 4)),
+        (SoftmaxClassifier, "binary", (1, 6), (1,), (200,)),
+        (SoftmaxClassifier, "multiclass", (3, 6), (3,), (200, 3)),
+    ],
+)
+def test_shapes(cls, y_kind, coef_shape, intercept_shape, decision_shape):
+    X, y_reg = make_data("regression")
+    rng = np.random.default_rng(1)
+    y = {
+        "1d": y_reg,
+        "2d": np.column_stack([y_reg, -y_reg]),
+        "binary": make_data("binary")[1],
+        "multiclass": make_data("multiclass")[1],
+        "multilabel": (rng.uniform(size=(200, 4)) < 0.4).astype(int),
+    }[y_kind]
+    model = cls().fit(X, y)
+    assert model.coef_.shape == coef_shape
+    assert np.shape(model.intercept_) == intercept_shape
+    assert model.n_features_in_ == 6
+    assert not hasattr(model, "feature_names_in_")
+    if decision_shape is not None:
+        assert model.decision_function(X).shape == decision_shape
+        n_columns = 4 if y_kind == "multilabel" else len(model.classes_)
+        assert model.predict_proba(X).shape == (200, n_columns)
+    assert model.predict(X).shape == np.shape(y)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_dataframe_sets_feature_names(name):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    frame = pd.DataFrame(X, columns=[f"col_{i}" for i in range(6)])
+    model = cls().fit(frame, y)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    np.testing.assert_allclose(model.predict(frame) == model.predict(X), True)
+
+
+# --- warnings and errors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_convergence_warning_names_max_iter(name, solver):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    model = cls(solver=solver, max_iter=2, tol=1e-12, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        model.fit(X, y)
+    assert model.n_iter_ <= 2
+
+
+@pytest.mark.xfail(
+    reason="bug: with eta0=1e6 the stochastic solver diverges (epoch loss 6 -> 1e13 -> ... "
+    "-> 1e63) but stops on 'no improvement for n_iter_no_change epochs', reports convergence "
+    "and returns coefficients of ~1e38 without any error or warning",
+    strict=True,
+)
+@pytest.mark.parametrize("learning_rate", ["constant", "invscaling"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_non_finite_loss_raises_naming_eta0(name, learning_rate):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    model = cls(solver="sgd", eta0=1e6, learning_rate=learning_rate, random_state=0, max_iter=50)
+    with pytest.raises(ValueError, match="eta0"):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_") or np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize(
+    "cls, params, match",
+    [
+        (GDLinearRegressor, {"penalty": "l1"}, "penalty"),
+        (GDLinearRegressor, {"penalty": "elasticnet"}, "penalty"),
+        (GDLinearRegressor, {"loss": "absolute_error"}, "absolute_error"),
+        (GDLogisticClassifier, {"penalty": "l1"}, "penalty"),
+        (SoftmaxClassifier, {"penalty": "elasticnet"}, "penalty"),
+    ],
+)
+def test_lbfgs_with_non_smooth_objective_raises(cls, params, match):
+    X, y = make_data("regression" if cls is GDLinearRegressor else "binary")
+    with pytest.raises(ValueError, match=match):
+        cls(solver="lbfgs", **params).fit(X, y)
+
+
+BAD_PARAMETERS = [
+    ("penalty", "l3"),
+    ("alpha", -1.0),
+    ("l1_ratio", 1.5),
+    ("solver", "newton"),
+    ("max_iter", 0),
+    ("tol", -1.0),
+    ("batch_size", 0),
+    ("learning_rate", "fast"),
+    ("eta0", 0.0),
+    ("momentum", 1.0),
+    ("validation_fraction", 1.0),
+    ("n_iter_no_change", 0),
+]
+
+
+@pytest.mark.parametrize("parameter, value", BAD_PARAMETERS)
+@pytest.mark.parametrize("name", ["regressor", "logistic", "softmax"])
+def test_invalid_parameters_raise_at_fit_not_init(name, parameter, value):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=30)
+    model = cls(**{parameter: value})  # accepted by __init__ (clone / set_params contract)
+    assert model.get_params()[parameter] == value
+    with pytest.raises(ValueError, match=parameter):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "cls, parameter, value",
+    [
+        (GDLinearRegressor, "loss", "hinge"),
+        (GDLinearRegressor, "epsilon", -1.0),
+        (GDLogisticClassifier, "threshold", 1.5),
+        (SoftmaxClassifier, "temperature", -1.0),
+    ],
+)
+def test_estimator_specific_invalid_parameters(cls, parameter, value):
+    X, y = make_data("regression" if cls is GDLinearRegressor else "binary", n_samples=30)
+    with pytest.raises(ValueError, match=parameter):
+        cls(**{parameter: value}).fit(X, y)
+
+
+def test_class_weight_invalid_raises():
+    X, y = make_data("binary", n_samples=30)
+    with pytest.raises(ValueError):
+        GDLogisticClassifier(class_weight="heavy").fit(X, y)
+
+
+# --- input handling ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd", "sgd"])
+@pytest.mark.parametrize("fmt", ["float64", "float32", "csr", "csc"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_input_is_never_modified(name, fmt, solver):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=100)
+    X = {
+        "float64": lambda a: a.copy(),
+        "float32": lambda a: a.astype(np.float32),
+        "csr": sp.csr_matrix,
+        "csc": sp.csc_matrix,
+    }[fmt](X)
+    weights = np.linspace(0.5, 2.0, len(y))
+    X_before, y_before, w_before = X.copy(), y.copy(), weights.copy()
+    model = cls(solver=solver, random_state=0, penalty="elasticnet", max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weights)
+    model.predict(X)
+    if sp.issparse(X):
+        assert X.format == X_before.format and (X != X_before).nnz == 0
+    else:
+        assert X.dtype == X_before.dtype
+        np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+    np.testing.assert_array_equal(weights, w_before)
+
+
+@pytest.mark.parametrize("offset", [False, True], ids=["centred", "offset_column"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_float32_gives_float32_and_close_results(name, offset):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    if not offset:
+        X = X[:, :5]
+    model64 = cls(alpha=0.01, tol=1e-6).fit(X, y)
+    model32 = cls(alpha=0.01, tol=1e-6).fit(X.astype(np.float32), y)
+    assert model32.coef_.dtype == np.float32
+    assert np.asarray(model32.intercept_).dtype == np.float32
+    std = X.std(axis=0)
+    np.testing.assert_allclose(
+        model32.coef_ * std, model64.coef_ * std, atol=1e-3 * np.abs(model64.coef_ * std).max()
+    )
+    # the objective at the float32 solution is close to the float64 optimum
+    J64 = objective_J(model64, X, y)
+    assert objective_J(model32, X, y) <= J64 * (1 + 1e-4)
+
+
+# --- warm start, partial_fit, early stopping, verbose -------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_warm_start(name, solver):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    cold = cls(alpha=0.01, solver=solver, tol=1e-8, max_iter=5000).fit(X, y)
+    warm = cls(alpha=0.1, solver=solver, tol=1e-8, max_iter=5000, warm_start=True).fit(X, y)
+    warm.set_params(alpha=0.01).fit(X, y)
+    # same optimum as a cold fit, reached from the previous solution
+    np.testing.assert_allclose(objective_J(warm, X, y), objective_J(cold, X, y), rtol=1e-8)
+    n_iter_cold = cold.n_iter_
+    # refitting at the optimum takes far fewer iterations than starting cold
+    warm.fit(X, y)
+    assert warm.n_iter_ < n_iter_cold
+    np.testing.assert_allclose(objective_J(warm, X, y), objective_J(cold, X, y), rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_without_warm_start_refit_starts_afresh(name):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    model = cls(alpha=0.01, tol=1e-8)
+    first = model.fit(X, y).n_iter_
+    assert model.fit(X, y).n_iter_ == first
+
+
+def test_partial_fit_absent_for_full_batch_solvers():
+    for solver in ("auto", "gd", "lbfgs"):
+        model = GDLinearRegressor(solver=solver)
+        assert not hasattr(model, "partial_fit")
+        with pytest.raises(AttributeError):
+            _ = model.partial_fit
+    assert hasattr(GDLinearRegressor(solver="sgd"), "partial_fit")
+    assert hasattr(SoftmaxClassifier(solver="adam"), "partial_fit")
+
+
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+def test_partial_fit_needs_classes_on_first_call(cls):
+    X, y = make_data("multiclass")
+    model = cls(solver="sgd", random_state=0)
+    with pytest.raises(ValueError, match="classes"):
+        model.partial_fit(X[:50], y[:50])
+    model.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
+    model.partial_fit(X[50:100], y[50:100])
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    with pytest.raises(ValueError):
+        model.partial_fit(X[:10], np.full(10, 7))
+
+
+# partial_fit over chunks: after 30 passes the objective is within 2e-2 relative of the
+# full-batch optimum (each call is one epoch of the chunk, with the default schedules:
+# looser than fit's 1e-3 because the steps are those of invscaling / Adam defaults).
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_partial_fit_chunks_approach_full_batch(name, solver):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=600)
+    full = cls(alpha=0.01, tol=1e-10, max_iter=10_000).fit(X, y)
+    model = cls(alpha=0.01, solver=solver, eta0=0.05, learning_rate="adaptive", random_state=0)
+    classes = None if kind == "regression" else np.unique(y)
+    chunks = np.array_split(np.arange(len(y)), 5)
+    J = []
+    for _epoch in range(30):
+        for rows in chunks:
+            model.partial_fit(X[rows], y[rows], classes=classes)
+        J.append(objective_J(model, X, y))
+    assert model.n_iter_ == 150 == len(model.loss_curve_)
+    J_opt = objective_J(full, X, y)
+    assert J[-1] <= J_opt * (1 + 2e-2), (J[-1], J_opt)
+    assert J[-1] < J[0]
+
+
+EARLY_STOPPING_BINARY = pytest.mark.xfail(
+    reason="bug: binary early stopping raises IndexError: objective.raw_prediction returns 1-d "
+    "scores for one output, _labels_from_raw indexes raw[:, 0]",
+    strict=True,
+)
+
+
+@pytest.mark.parametrize(
+    "cls, kind",
+    [
+        (GDLinearRegressor, "regression"),
+        pytest.param(GDLogisticClassifier, "binary", marks=EARLY_STOPPING_BINARY),
+        (GDLogisticClassifier, "multiclass"),
+        pytest.param(SoftmaxClassifier, "binary", marks=EARLY_STOPPING_BINARY),
+        (SoftmaxClassifier, "multiclass"),
+    ],
+)
+def test_early_stopping_sets_validation_scores(cls, kind):
+    X, y = make_data(kind, n_samples=400)
+    model = cls(
+        solver="adam", eta0=0.05, tol=1e-3, early_stopping=True, random_state=0, max_iter=500
+    ).fit(X, y)
+    scores = model.validation_scores_
+    assert isinstance(scores, list) and len(scores) == model.n_iter_
+    assert np.all(np.isfinite(scores))
+    assert max(scores) > (0.5 if kind == "regression" else 0.6)
+    # stopped because the score did not improve for n_iter_no_change epochs
+    assert model.n_iter_ < 500
+    assert cls().fit(X, y).validation_scores_ is None
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs", "sgd", "adam"])
+def test_verbose_prints_progress(capsys, solver):
+    X, y = make_data("regression")
+    GDLinearRegressor(solver=solver, verbose=1, random_state=0, max_iter=5).fit(X, y)
+    out = capsys.readouterr().out
+    assert "objective" in out and len(out.strip().splitlines()) >= 1
+    GDLinearRegressor(solver=solver, verbose=0, random_state=0, max_iter=5).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+# --- model selection, metadata routing, clone, pickle ----------------------------------
+
+
+@pytest.mark.parametrize("scaler", [False, True], ids=["raw", "scaled"])
+@pytest.mark.parametrize("name", ["regressor", "logistic_ovr", "softmax"])
+def test_pipeline_in_grid_search(name, scaler):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=150)
+    steps = [StandardScaler()] if scaler else []
+    pipeline = make_pipeline(*steps, cls())
+    step = pipeline.steps[-1][0]
+    search = GridSearchCV(
+        pipeline,
+        {f"{step}__alpha": [1e-4, 1e-2, 1.0], f"{step}__penalty": ["l2", "l1"]},
+        cv=KFold(4, shuffle=True, random_state=0),
+    ).fit(X, y)
+    assert len(search.cv_results_["mean_test_score"]) == 6
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_score_ > (0.5 if kind == "regression" else 0.6)
+    assert search.predict(X).shape == y.shape
+
+
+@pytest.fixture
+def metadata_routing():
+    sklearn.set_config(enable_metadata_routing=True)
+    try:
+        yield
+    finally:
+        sklearn.set_config(enable_metadata_routing=False)
+
+
+@pytest.mark.parametrize("name", ["regressor", "logistic", "softmax"])
+def test_sample_weight_routed_through_cross_validation(metadata_routing, name):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=150)
+    weights = np.random.default_rng(2).uniform(0.1, 5.0, size=len(y))
+    estimator = cls(alpha=0.01, tol=1e-8).set_fit_request(sample_weight=True)
+    estimator.set_score_request(sample_weight=True)
+    cv = KFold(3)
+    routed = cross_validate(
+        make_pipeline(estimator),
+        X,
+        y,
+        cv=cv,
+        params={"sample_weight": weights},
+        return_estimator=True,
+    )
+    unweighted = cross_validate(
+        make_pipeline(clone(estimator)), X, y, cv=cv, return_estimator=True
+    )
+    assert np.all(np.isfinite(routed["test_score"]))
+    for (train, _), fitted_w, fitted_u in zip(
+        cv.split(X), routed["estimator"], unweighted["estimator"], strict=True
+    ):
+        direct = cls(alpha=0.01, tol=1e-8).fit(X[train], y[train], sample_weight=weights[train])
+        np.testing.assert_allclose(fitted_w[-1].coef_, direct.coef_, rtol=1e-10)
+        assert not np.allclose(fitted_w[-1].coef_, fitted_u[-1].coef_, rtol=1e-3)
+
+
+def test_sample_weight_routed_in_grid_search(metadata_routing):
+    X, y = make_data("binary", n_samples=150)
+    weights = np.random.default_rng(3).uniform(0.1, 5.0, size=len(y))
+    estimator = GDLogisticClassifier(tol=1e-8).set_fit_request(sample_weight=True)
+    estimator.set_score_request(sample_weight=True)
+    search = GridSearchCV(estimator, {"alpha": [1e-3, 1e-1]}, cv=3)
+    search.fit(X, y, sample_weight=weights)
+    direct = GDLogisticClassifier(tol=1e-8, alpha=search.best_params_["alpha"])
+    direct.fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(search.best_estimator_.coef_, direct.coef_, rtol=1e-10)
+
+
+def test_ridge_reference_through_grid_search_folds():
+    """Each fold's fit is the Ridge optimum on that fold (alpha * n_fold_samples)."""
+    X, y = make_data("regression", n_samples=120)
+    search = GridSearchCV(
+        GDLinearRegressor(tol=1e-10, max_iter=10_000),
+        {"alpha": [0.1]},
+        cv=KFold(3),
+        return_train_score=True,
+    ).fit(X, y)
+    train = next(iter(KFold(3).split(X)))[0]
+    ridge = Ridge(alpha=0.1 * len(train)).fit(X[train], y[train])
+    expected = ridge.score(X[train], y[train])
+    np.testing.assert_allclose(search.cv_results_["split0_train_score"][0], expected, rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["auto", "sgd"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_clone_and_pickle_round_trip(name, solver):
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind)
+    model = cls(solver=solver, alpha=0.01, random_state=0, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    np.testing.assert_array_equal(restored.coef_, model.coef_)
+    if hasattr(model, "predict_proba"):
+        np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and not hasattr(twin, "coef_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        twin.fit(X, y)
+    np.testing.assert_allclose(twin.coef_, model.coef_, rtol=1e-12)
+    # partial_fit continues after unpickling
+    if solver == "sgd":
+        classes = None if kind == "regression" else np.unique(y)
+        restored.partial_fit(X, y, classes=classes)
+        assert restored.n_iter_ == model.n_iter_ + 1
+
+
+def test_logistic_regression_reference_in_cross_validation():
+    """Fold by fold, the classifier's probabilities equal LogisticRegression's."""
+    X, y = make_data("binary", n_samples=150)
+    for train, test in KFold(3).split(X):
+        ours = GDLogisticClassifier(alpha=0.01, tol=1e-10, max_iter=10_000)
+        ours.fit(X[train], y[train])
+        reference = LogisticRegression(
+            C=1 / (0.01 * len(train)), solver="newton-cholesky", tol=1e-12
+        ).fit(X[train], y[train])
+        np.testing.assert_allclose(
+            ours.predict_proba(X[test]), reference.predict_proba(X[test]), atol=1e-6
+        )
