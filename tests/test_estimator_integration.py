@@ -167,7 +167,9 @@ def test_dataframe_sets_feature_names(name):
     frame = pd.DataFrame(X, columns=[f"col_{i}" for i in range(6)])
     model = cls().fit(frame, y)
     np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
-    np.testing.assert_allclose(model.predict(frame) == model.predict(X), True)
+    with pytest.warns(UserWarning, match="feature names"):
+        from_array = model.predict(X)
+    np.testing.assert_allclose(model.predict(frame), from_array, rtol=1e-12)
 
 
 # --- warnings and errors ----------------------------------------------------------------
@@ -422,6 +424,7 @@ def test_early_stopping_sets_validation_scores(cls, kind):
     assert cls().fit(X, y).validation_scores_ is None
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs", "sgd", "adam"])
 def test_verbose_prints_progress(capsys, solver):
     X, y = make_data("regression")
