@@ -29,10 +29,10 @@ _BLOCK_BYTES = 1 << 21
 
 
 def column_statistics(X, sample_weight, center):
-    """Weighted column means (zero when not ``center``) and scales of ``X``.
+    """Weighted column means (zero when not ``center``) and variances of ``X``.
 
-    The scale is the weighted standard deviation (or root mean square without centring);
-    constant columns get scale 1. Computed in float64 in row blocks, without copying X.
+    Without centring the "variance" is the mean square. Computed in float64 in row blocks,
+    without copying X.
     """
     n_samples, n_features = X.shape
     weights = np.ones(n_samples) if sample_weight is None else sample_weight
@@ -54,16 +54,26 @@ def column_statistics(X, sample_weight, center):
             second += block_weights @ block
     first /= total
     second /= total
-    if center:
-        mean = first
-        variance = np.maximum(second - first * first, 0.0)
-    else:
-        mean = np.zeros(n_features)
-        variance = second
-    scale = np.sqrt(variance)
-    tiny = np.finfo(np.float64).eps * 1e3 * np.maximum(np.abs(mean), 1.0)
-    scale[~(scale > tiny)] = 1.0
-    return mean, scale
+    if not center:
+        return np.zeros(n_features), second
+    variance = np.maximum(second - first * first, 0.0)
+    # A constant column computed with rounding noise has variance ~ eps * mean^2: call it 0.
+    variance[variance <= (np.finfo(np.float64).eps * 1e3 * first) ** 2] = 0.0
+    return first, variance
+
+
+def preconditioner_scale(variance, l2_strength):
+    """Column scales ``s = sqrt(variance + l2_strength)``.
+
+    In the coefficients ``v = w * s`` of the standardised problem the diagonal of the
+    Hessian of ``J`` is about ``(c * variance + l2_strength) / s^2 ~ 1`` (``c`` the loss
+    curvature): columns with little variance stay well scaled even under a strong L2
+    penalty (``alpha / s^2`` would otherwise dominate). Columns with no variance and no
+    L2 penalty get scale 1.
+    """
+    scale = np.sqrt(variance + l2_strength)
+    scale[~(scale > 0)] = 1.0
+    return scale
 
 
 def _row_blocks(X):
@@ -75,6 +85,9 @@ def _row_blocks(X):
 
 class LinearObjective:
     """Value, gradient and proximal step of ``J`` for a linear model.
+
+    The standardised columns are ``(x - mean) / scale`` with the weighted column mean
+    (when there is an intercept) and ``scale`` from :func:`preconditioner_scale`.
 
     Parameters
     ----------
@@ -122,7 +135,8 @@ class LinearObjective:
         )
         if mean is None or scale is None:
             if standardize:
-                mean, scale = column_statistics(X, sample_weight, center=fit_intercept)
+                mean, variance = column_statistics(X, sample_weight, center=fit_intercept)
+                scale = preconditioner_scale(variance, alpha * (1.0 - l1_ratio))
             else:
                 mean, scale = np.zeros(self.n_features), np.ones(self.n_features)
         self.mean = mean

@@ -23,11 +23,16 @@ from scipy.optimize import minimize
 
 
 class NonFiniteObjectiveError(ArithmeticError):
-    """The objective became inf or NaN; ``iteration`` says when."""
+    """The objective became inf or NaN, or diverged; ``iteration`` says when."""
 
-    def __init__(self, iteration):
-        super().__init__(f"the objective became non-finite at iteration {iteration}")
+    def __init__(self, iteration, what="became non-finite (inf or NaN)"):
+        super().__init__(f"the objective {what} at iteration {iteration}")
         self.iteration = iteration
+        self.what = what
+
+
+# A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
+_DIVERGENCE_FACTOR = 1e8
 
 
 @dataclass
@@ -53,13 +58,24 @@ def _gradient_scale(gradient):
     return max(1.0, float(np.max(np.abs(gradient)))) if gradient.size else 1.0
 
 
-def lbfgs(value_and_gradient, theta0, *, max_iter, tol, bounds=None, monitor=None, verbose=0):
+def lbfgs(
+    value_and_gradient,
+    theta0,
+    *,
+    max_iter,
+    tol,
+    bounds=None,
+    monitor=None,
+    verbose=0,
+    recorded_value=None,
+):
     """Minimise a smooth objective with L-BFGS.
 
     Stops when the largest gradient component is below ``tol * max(1, |g0|_inf)`` (``g0``
     the starting gradient) or the relative decrease of the objective stalls at machine
     precision. ``monitor(theta)`` is called after each iteration; returning True stops the
-    solver (early stopping).
+    solver (early stopping). ``recorded_value(theta, value)``, when given, is what the loss
+    curve records instead of the minimised value.
     """
     curve = []
     theta0 = np.asarray(theta0, dtype=float)
@@ -71,7 +87,10 @@ def lbfgs(value_and_gradient, theta0, *, max_iter, tol, bounds=None, monitor=Non
         return value_and_gradient(theta)
 
     def callback(intermediate_result):
-        curve.append(float(intermediate_result.fun))
+        value = float(intermediate_result.fun)
+        if recorded_value is not None:
+            value = recorded_value(intermediate_result.x, value)
+        curve.append(value)
         if verbose:
             print(f"iteration {len(curve)}: objective {curve[-1]:.10g}")
         if monitor is not None and monitor(intermediate_result.x):
@@ -94,7 +113,8 @@ def lbfgs(value_and_gradient, theta0, *, max_iter, tol, bounds=None, monitor=Non
     )
     _finite(result.fun, result.nit)
     if not curve:
-        curve.append(float(result.fun))
+        value = float(result.fun)
+        curve.append(value if recorded_value is None else recorded_value(result.x, value))
     converged = result.status != 1
     return SolverResult(result.x, max(int(result.nit), 1), curve, converged)
 
@@ -129,6 +149,11 @@ def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, tol, monitor=N
         full[split] += weights
         return value + l1_value, full
 
+    def objective_value(z, value):
+        """The objective at ``u - v``: the split value counts overlapping parts twice."""
+        positive, negative = z[split], z[size:]
+        return value - weights @ (positive + negative) + weights @ np.abs(positive - negative)
+
     bounds = [(None, None)] * size + [(0.0, None)] * split.size
     for index in split:
         bounds[index] = (0.0, None)
@@ -140,6 +165,7 @@ def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, tol, monitor=N
         bounds=bounds,
         monitor=None if monitor is None else (lambda z: monitor(join(z))),
         verbose=verbose,
+        recorded_value=objective_value,
     )
     result.theta = join(result.theta)
     return result
@@ -316,6 +342,7 @@ def stochastic_gradient(
     batch_size = max(1, min(batch_size, n_samples))
     curve, scores = [], []
     best_loss, best_score, no_improvement = np.inf, -np.inf, 0
+    start_loss = None
     converged = False
     epoch = 0
     for epoch in range(1, max_epochs + 1):
@@ -326,12 +353,18 @@ def stochastic_gradient(
             value, gradient = batch_value_and_gradient(theta, rows)
             if not np.isfinite(value):
                 raise NonFiniteObjectiveError(epoch)
+            if start_loss is None:
+                start_loss = abs(value)
             epoch_loss += value * len(rows)
             state["steps"] += 1
             eta = _learning_rate(learning_rate, state, eta0, power_t, alpha)
             theta += rule.step(gradient, eta, state)
             theta = prox(theta, eta)
         epoch_loss = _finite(epoch_loss / n_samples, epoch)
+        if epoch_loss > _DIVERGENCE_FACTOR * max(start_loss, np.finfo(float).tiny):
+            raise NonFiniteObjectiveError(
+                epoch, f"diverged (from {start_loss:.3g} to {epoch_loss:.3g})"
+            )
         curve.append(epoch_loss)
         if validation_score is not None:
             score = validation_score(theta)

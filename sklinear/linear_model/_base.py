@@ -95,13 +95,13 @@ _SHARED_ATTRIBUTES_DOC = """
         Validation score per epoch, with ``early_stopping``; else None.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` was a DataFrame with string column names."""
 
 
 def _fill_doc(cls):
-    cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s", _SHARED_PARAMETERS_DOC.strip("\n"))
-    cls.__doc__ = cls.__doc__.replace("%(shared_attributes)s", _SHARED_ATTRIBUTES_DOC.strip("\n"))
+    cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s", _SHARED_PARAMETERS_DOC.strip())
+    cls.__doc__ = cls.__doc__.replace("%(shared_attributes)s", _SHARED_ATTRIBUTES_DOC.strip())
     return cls
 
 
@@ -429,7 +429,7 @@ class BaseGradientLinearModel(BaseEstimator):
             else:
                 remedy = "check X and y for infinite or extremely large values"
             raise ValueError(
-                f"The objective became non-finite (inf or NaN) at iteration {error.iteration} "
+                f"The objective {error.what} at iteration {error.iteration} "
                 f"of solver={solver!r}: {remedy}."
             ) from None
 
@@ -502,7 +502,7 @@ class BaseGradientLinearModel(BaseEstimator):
 
             def validation_score(theta):
                 raw = objective.raw_prediction(theta, X_val)
-                return self._score_raw(raw, y_val, weights_val)
+                return self._score_raw(raw.reshape(len(raw), -1), y_val, weights_val)
 
         return _solvers.stochastic_gradient(
             objective.value_and_gradient,

@@ -175,4 +175,4 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         return raw[:, 0] if self._target_ndim == 1 else raw
 
     def _score_raw(self, raw, y, sample_weight):
-        return r2_score(y, raw, sample_weight=sample_weight)
+        return r2_score(y, raw[:, 0] if y.ndim == 1 else raw, sample_weight=sample_weight)

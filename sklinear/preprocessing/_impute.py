@@ -76,10 +76,10 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    statistics_ : ndarray of shape (n_features_in_,)
+    statistics_ : ndarray of shape (`n_features_in_`,)
         The fill value of each column (float array on numeric input, object array on
         mixed input).
-    categorical_mask_ : ndarray of bool of shape (n_features_in_,)
+    categorical_mask_ : ndarray of bool of shape (`n_features_in_`,)
         Which input columns were treated as categorical.
     indicator_features_ : ndarray of int
         Positions of the columns that get an indicator column.

@@ -64,7 +64,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    powers_ : ndarray of shape (n_output_features_, n_features_in_)
+    powers_ : ndarray of shape (`n_output_features_`, `n_features_in_`)
         ``powers_[i, j]`` is the exponent of input column ``j`` in output column ``i``.
     n_output_features_ : int
         Number of output columns.
@@ -171,7 +171,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : {ndarray, sparse matrix} of shape (n_samples, n_output_features_)
+        X_out : {ndarray, sparse matrix} of shape (n_samples, `n_output_features_`)
             The terms of ``powers_``, in order. Sparse input gives sparse output (CSC
             for CSC input, CSR otherwise); float32 input stays float32.
         """
