@@ -148,12 +148,19 @@ class MultinomialLoss:
 
 
 def log_softmax_parts(raw):
-    """Return ``logsumexp(raw, axis=1)`` and ``softmax(raw, axis=1)``, computed stably."""
-    shift = raw.max(axis=1, keepdims=True)
-    exponential = np.exp(raw - shift)
-    total = exponential.sum(axis=1, keepdims=True)
-    exponential /= total
-    return (np.log(total) + shift)[:, 0], exponential
+    """Return ``logsumexp(raw, axis=1)`` and ``softmax(raw, axis=1)``, computed stably.
+
+    The row maximum and the row sums go column by column and through a matrix-vector
+    product: NumPy's reductions along a short last axis are several times slower.
+    """
+    shift = raw[:, 0].copy()
+    for column in range(1, raw.shape[1]):
+        np.maximum(shift, raw[:, column], out=shift)
+    exponential = raw - shift[:, None]
+    np.exp(exponential, out=exponential)
+    total = exponential @ np.ones(raw.shape[1], dtype=raw.dtype)
+    exponential /= total[:, None]
+    return np.log(total) + shift, exponential
 
 
 def softmax(raw):

@@ -22,10 +22,15 @@ intercept, each row holding one value per output) and nothing else of the proble
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
 
 from ._penalties import ElasticNetPenalty
 
-_BLOCK_BYTES = 1 << 21
+_BLOCK_BYTES = 1 << 20
+
+# The row blocks are small: multi-threaded BLAS gains nothing on them and, on a loaded
+# machine, stalls a scheduler slice per call. Block loops run with one BLAS thread.
+_BLAS = ThreadpoolController()
 
 
 def column_statistics(X, sample_weight, center):
@@ -46,12 +51,13 @@ def column_statistics(X, sample_weight, center):
     else:
         first = np.zeros(n_features)
         second = np.zeros(n_features)
-        for rows in _row_blocks(X):
-            block = X[rows].astype(np.float64)
-            block_weights = weights[rows]
-            first += block_weights @ block
-            block *= block
-            second += block_weights @ block
+        with _BLAS.limit(limits=1, user_api="blas"):
+            for rows in _row_blocks(X):
+                block = X[rows].astype(np.float64)
+                block_weights = weights[rows]
+                first += block_weights @ block
+                block *= block
+                second += block_weights @ block
     first /= total
     second /= total
     if not center:
@@ -210,20 +216,23 @@ class LinearObjective:
         value = 0.0
         product = np.zeros((self.n_features, self.n_outputs))
         residual_sum = np.zeros(self.n_outputs)
-        for block in blocks:
-            X_block = X[block]
-            raw = X_block @ weights
-            raw += offset[0] if raw.ndim == 1 else offset
-            loss, gradient = self.loss.loss_gradient(Y[block], raw)
-            if sample_weight is not None:
-                block_weights = sample_weight[block]
-                loss = loss * block_weights
-                gradient = gradient * (block_weights if raw.ndim == 1 else block_weights[:, None])
-            value += float(loss.sum(dtype=np.float64))
-            if gradient.ndim == 1:
-                gradient = gradient[:, None]
-            product += X_block.T @ gradient
-            residual_sum += gradient.sum(axis=0, dtype=np.float64)
+        with _BLAS.limit(limits=1, user_api="blas"):
+            for block in blocks:
+                X_block = X[block]
+                raw = X_block @ weights
+                raw += offset[0] if raw.ndim == 1 else offset
+                loss, gradient = self.loss.loss_gradient(Y[block], raw)
+                if sample_weight is not None:
+                    block_weights = sample_weight[block]
+                    loss = loss * block_weights
+                    gradient = gradient * (
+                        block_weights if raw.ndim == 1 else block_weights[:, None]
+                    )
+                value += float(loss.sum(dtype=np.float64))
+                if gradient.ndim == 1:
+                    gradient = gradient[:, None]
+                product += X_block.T @ gradient
+                residual_sum += np.ones(len(gradient), dtype=gradient.dtype) @ gradient
         if weight_sum <= 0:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
         value /= weight_sum
