@@ -379,7 +379,7 @@ def stochastic_gradient(
             improved = score > best_score + (tol or 0.0)
             best_score = max(best_score, score)
         else:
-            improved = tol is None or epoch_loss < best_loss - tol
+            improved = tol is None or epoch_loss < best_loss - tol * max(1.0, abs(best_loss))
             best_loss = min(best_loss, epoch_loss)
         no_improvement = 0 if improved else no_improvement + 1
         if verbose:

@@ -57,13 +57,13 @@ _SHARED_PARAMETERS_DOC = """
         ``n_iter_no_change`` epochs whose mean loss (or validation score, with
         ``early_stopping``) did not improve by ``tol``; None runs ``max_iter`` epochs.
     batch_size : int or 'auto', default='auto'
-        Mini-batch size of the stochastic solvers; 'auto' is ``min(256, n_samples)``,
+        Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)``,
         1 is per-sample SGD. Ignored by full-batch solvers.
     learning_rate : {'invscaling', 'constant', 'adaptive', 'optimal'}, default='invscaling'
         Step schedule of the stochastic solvers: ``eta0 / t ** 0.25`` ('invscaling', ``t``
         counts mini-batch steps), ``eta0`` ('constant'), ``eta0`` divided by 5 each time the
         epoch loss stops improving ('adaptive'), ``1 / (alpha (t + t0))`` ('optimal').
-    eta0 : float, default=0.01
+    eta0 : float, default=0.05
         Initial step of the stochastic solvers (in the standardised feature space).
     momentum : float, default=0.9
         Nesterov momentum of 'sgd', in ``[0, 1)``.
@@ -129,7 +129,7 @@ class BaseGradientLinearModel(BaseEstimator):
         tol=1e-4,
         batch_size="auto",
         learning_rate="invscaling",
-        eta0=0.01,
+        eta0=0.05,
         momentum=0.9,
         early_stopping=False,
         validation_fraction=0.1,
@@ -495,7 +495,7 @@ class BaseGradientLinearModel(BaseEstimator):
         else:
             rule = _solvers.AdamRule()
         n_samples = objective.n_samples
-        batch_size = min(256, n_samples) if self.batch_size == "auto" else self.batch_size
+        batch_size = min(1024, n_samples) if self.batch_size == "auto" else self.batch_size
         validation_score = None
         if validation is not None:
             X_val, y_val, weights_val = validation

@@ -84,7 +84,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
         tol=1e-4,
         batch_size="auto",
         learning_rate="invscaling",
-        eta0=0.01,
+        eta0=0.05,
         momentum=0.9,
         early_stopping=False,
         validation_fraction=0.1,
