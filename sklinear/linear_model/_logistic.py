@@ -14,59 +14,59 @@ from ._classifier import BaseGradientClassifier
 class GDLogisticClassifier(BaseGradientClassifier):
     """Logistic regression trained by gradient methods: binary, one-vs-rest and multilabel.
 
-        Each output ``k`` is a sigmoid of a linear score,
+    Each output ``k`` is a sigmoid of a linear score,
     ``P(y_k = 1 | x) = sigmoid(x . w_k + b_k)``,
-        fitted by minimising the cross-entropy (log-loss)
+    fitted by minimising the cross-entropy (log-loss)
 
-        .. math::
+    .. math::
 
-            J(W, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i \\sum_k
-                      \\left[\\log(1 + e^{z_{ik}}) - t_{ik} z_{ik}\\right]
-                      + \\alpha \\left(\\frac{1 - \\rho}{2} \\|W\\|_2^2 + \\rho \\|W\\|_1\\right)
+        J(W, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i \\sum_k
+                  \\left[\\log(1 + e^{z_{ik}}) - t_{ik} z_{ik}\\right]
+                  + \\alpha \\left(\\frac{1 - \\rho}{2} \\|W\\|_2^2 + \\rho \\|W\\|_1\\right)
 
-        with ``z = X W^T + b``, ``t`` the 0/1 targets and ``s`` the sample weights times the class
-        weights. Binary ``y`` has one output (the probability of ``classes_[1]``); a 1-d ``y``
-        with more classes is one-vs-rest, all classes fitted together as one vectorised problem;
-        a 2-d 0/1 indicator ``y`` is multilabel, one independent sigmoid per label. For binary
-        ``y`` and ``penalty='l2'`` the optimum equals
-        ``LogisticRegression(C=1 / (alpha * sum(s)))``, i.e. ``C = 1 / (alpha * n_samples)``
-        without weights.
+    with ``z = X W^T + b``, ``t`` the 0/1 targets and ``s`` the sample weights times the class
+    weights. Binary ``y`` has one output (the probability of ``classes_[1]``); a 1-d ``y``
+    with more classes is one-vs-rest, all classes fitted together as one vectorised problem;
+    a 2-d 0/1 indicator ``y`` is multilabel, one independent sigmoid per label. For binary
+    ``y`` and ``penalty='l2'`` the optimum equals
+    ``LogisticRegression(C=1 / (alpha * sum(s)))``, i.e. ``C = 1 / (alpha * n_samples)``
+    without weights.
 
-        Parameters
-        ----------
-        threshold : float, default=0.5
-            ``predict`` returns the positive class where ``P(class 1) >= threshold`` (binary
-            and multilabel). Works with ``sklearn.model_selection.TunedThresholdClassifierCV``.
-        class_weight : dict, 'balanced' or None, default=None
-            Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+    Parameters
+    ----------
+    threshold : float, default=0.5
+        ``predict`` returns the positive class where ``P(class 1) >= threshold`` (binary
+        and multilabel). Works with ``sklearn.model_selection.TunedThresholdClassifierCV``.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
     %(shared_parameters)s
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            Class labels; ``arange(n_labels)`` for multilabel ``y``.
-        coef_ : ndarray of shape (1, n_features) or (n_outputs, n_features)
-            One row for binary problems, one per class (one-vs-rest) or label (multilabel).
-        intercept_ : ndarray of shape (1,) or (n_outputs,)
-            Intercepts.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``arange(n_labels)`` for multilabel ``y``.
+    coef_ : ndarray of shape (1, n_features) or (n_outputs, n_features)
+        One row for binary problems, one per class (one-vs-rest) or label (multilabel).
+    intercept_ : ndarray of shape (1,) or (n_outputs,)
+        Intercepts.
     %(shared_attributes)s
 
-        See Also
-        --------
-        SoftmaxClassifier : multinomial (softmax) regression.
-        sklearn.linear_model.LogisticRegression
+    See Also
+    --------
+    SoftmaxClassifier : multinomial (softmax) regression.
+    sklearn.linear_model.LogisticRegression
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklinear import GDLogisticClassifier
-        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
-        >>> y = np.array([0, 0, 1, 1])
-        >>> model = GDLogisticClassifier().fit(X, y)
-        >>> model.predict([[-3.0], [3.0]])
-        array([0, 1])
-        >>> model.predict_proba([[0.0]]).round(3)
-        array([[0.5, 0.5]])
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklinear import GDLogisticClassifier
+    >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    >>> y = np.array([0, 0, 1, 1])
+    >>> model = GDLogisticClassifier().fit(X, y)
+    >>> model.predict([[-3.0], [3.0]])
+    array([0, 1])
+    >>> model.predict_proba([[0.0]]).round(3)
+    array([[0.5, 0.5]])
     """
 
     _allow_multilabel = True

@@ -16,51 +16,51 @@ LOSSES = {"squared_error": SquaredLoss, "absolute_error": AbsoluteLoss, "huber":
 class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
     """Linear regression trained by gradient methods.
 
-        Minimises, over the coefficients ``w`` and the intercept ``b``,
+    Minimises, over the coefficients ``w`` and the intercept ``b``,
 
-        .. math::
+    .. math::
 
-            J(w, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i L(y_i, x_i^\\top w + b)
-                      + \\alpha \\left(\\frac{1 - \\rho}{2} \\|w\\|_2^2 + \\rho \\|w\\|_1\\right)
+        J(w, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i L(y_i, x_i^\\top w + b)
+                  + \\alpha \\left(\\frac{1 - \\rho}{2} \\|w\\|_2^2 + \\rho \\|w\\|_1\\right)
 
-        with sample weights ``s`` (default 1), ``rho = l1_ratio`` and the loss
-        ``L = (y - z)^2 / 2`` ('squared_error'), ``|y - z|`` ('absolute_error') or Huber.
-        The optimum equals ``Ridge(alpha=alpha * n_samples)`` for ``penalty='l2'``,
-        ``Lasso(alpha)`` for 'l1', ``ElasticNet(alpha, l1_ratio)`` for 'elasticnet' and
-        ``LinearRegression()`` for ``penalty=None``.
+    with sample weights ``s`` (default 1), ``rho = l1_ratio`` and the loss
+    ``L = (y - z)^2 / 2`` ('squared_error'), ``|y - z|`` ('absolute_error') or Huber.
+    The optimum equals ``Ridge(alpha=alpha * n_samples)`` for ``penalty='l2'``,
+    ``Lasso(alpha)`` for 'l1', ``ElasticNet(alpha, l1_ratio)`` for 'elasticnet' and
+    ``LinearRegression()`` for ``penalty=None``.
 
-        Parameters
-        ----------
-        loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
-            The pointwise loss. Full-batch solvers minimise 'absolute_error' by continuation
-            over smoothed losses; it is not allowed with solver='lbfgs'.
-        epsilon : float, default=1.35
-            Threshold of the Huber loss: ``L = r^2 / 2`` for ``|r| <= epsilon``, else
-            ``epsilon |r| - epsilon^2 / 2``.
+    Parameters
+    ----------
+    loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
+        The pointwise loss. Full-batch solvers minimise 'absolute_error' by continuation
+        over smoothed losses; it is not allowed with solver='lbfgs'.
+    epsilon : float, default=1.35
+        Threshold of the Huber loss: ``L = r^2 / 2`` for ``|r| <= epsilon``, else
+        ``epsilon |r| - epsilon^2 / 2``.
     %(shared_parameters)s
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-            Coefficients ``w`` (2-D for a 2-D ``y``).
-        intercept_ : float or ndarray of shape (n_targets,)
-            Intercept ``b``.
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients ``w`` (2-D for a 2-D ``y``).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept ``b``.
     %(shared_attributes)s
 
-        See Also
-        --------
-        sklearn.linear_model.Ridge : the same optimum for penalty='l2'.
+    See Also
+    --------
+    sklearn.linear_model.Ridge : the same optimum for penalty='l2'.
     sklearn.linear_model.SGDRegressor : stochastic gradient descent.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklinear import GDLinearRegressor
-        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
-        >>> y = 2 * X[:, 0] + 1
-        >>> model = GDLinearRegressor(penalty=None).fit(X, y)
-        >>> model.coef_.round(4), round(float(model.intercept_), 4)
-        (array([2.]), 1.0)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklinear import GDLinearRegressor
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = 2 * X[:, 0] + 1
+    >>> model = GDLinearRegressor(penalty=None).fit(X, y)
+    >>> model.coef_.round(4), round(float(model.intercept_), 4)
+    (array([2.]), 1.0)
     """
 
     def __init__(

@@ -15,57 +15,57 @@ from ._classifier import BaseGradientClassifier
 class SoftmaxClassifier(BaseGradientClassifier):
     """Multinomial (softmax) logistic regression trained by gradient methods.
 
-        The class probabilities are ``softmax(z / T)`` with scores ``z = X W^T + b`` (one row of
-        ``W`` per class) and temperature ``T``; the model minimises the cross-entropy
+    The class probabilities are ``softmax(z / T)`` with scores ``z = X W^T + b`` (one row of
+    ``W`` per class) and temperature ``T``; the model minimises the cross-entropy
 
-        .. math::
+    .. math::
 
-            J(W, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i
-                      \\left[\\log \\sum_k e^{z_{ik}} - z_{i y_i}\\right]
-                      + \\alpha \\left(\\frac{1 - \\rho}{2} \\|W\\|_2^2 + \\rho \\|W\\|_1\\right)
+        J(W, b) = \\frac{1}{\\sum_i s_i} \\sum_i s_i
+                  \\left[\\log \\sum_k e^{z_{ik}} - z_{i y_i}\\right]
+                  + \\alpha \\left(\\frac{1 - \\rho}{2} \\|W\\|_2^2 + \\rho \\|W\\|_1\\right)
 
-        (fitted at ``T = 1``). For ``penalty='l2'`` the optimum equals the multinomial
-        ``LogisticRegression(C=1 / (alpha * n_samples))``. Binary problems follow
-        scikit-learn's conventions: one sigmoid output, ``coef_`` of shape (1, n_features) and
-        ``decision_function`` of shape (n_samples,). With more than two classes the intercepts
-        are centred to sum to zero (and, unless there is an L1 part, the coefficient rows too),
-        which changes no probability and does not raise the objective.
+    (fitted at ``T = 1``). For ``penalty='l2'`` the optimum equals the multinomial
+    ``LogisticRegression(C=1 / (alpha * n_samples))``. Binary problems follow
+    scikit-learn's conventions: one sigmoid output, ``coef_`` of shape (1, n_features) and
+    ``decision_function`` of shape (n_samples,). With more than two classes the intercepts
+    are centred to sum to zero (and, unless there is an L1 part, the coefficient rows too),
+    which changes no probability and does not raise the objective.
 
-        Parameters
-        ----------
-        temperature : float, default=1.0
-            ``T > 0`` in ``predict_proba = softmax(z / T)``: above 1 flattens the distribution,
-            below 1 sharpens it. ``predict`` (the argmax) does not depend on it.
-        class_weight : dict, 'balanced' or None, default=None
-            Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+    Parameters
+    ----------
+    temperature : float, default=1.0
+        ``T > 0`` in ``predict_proba = softmax(z / T)``: above 1 flattens the distribution,
+        below 1 sharpens it. ``predict`` (the argmax) does not depend on it.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
     %(shared_parameters)s
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            Class labels.
-        coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
-            One row per class; one row for binary problems.
-        intercept_ : ndarray of shape (n_classes,) or (1,)
-            Intercepts.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
+        One row per class; one row for binary problems.
+    intercept_ : ndarray of shape (n_classes,) or (1,)
+        Intercepts.
     %(shared_attributes)s
 
-        See Also
-        --------
-        GDLogisticClassifier : binary, one-vs-rest and multilabel logistic regression.
-        sklearn.linear_model.LogisticRegression
+    See Also
+    --------
+    GDLogisticClassifier : binary, one-vs-rest and multilabel logistic regression.
+    sklearn.linear_model.LogisticRegression
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklinear import SoftmaxClassifier
-        >>> X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
-        >>> y = np.array(["a", "a", "b", "b", "c", "c"])
-        >>> model = SoftmaxClassifier(alpha=1e-3).fit(X, y)
-        >>> model.predict([[0.05], [9.0]])
-        array(['a', 'c'], dtype='<U1')
-        >>> model.sample([[5.0]], top_k=1)
-        array(['b'], dtype='<U1')
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklinear import SoftmaxClassifier
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
+    >>> y = np.array(["a", "a", "b", "b", "c", "c"])
+    >>> model = SoftmaxClassifier(alpha=1e-3).fit(X, y)
+    >>> model.predict([[0.05], [9.0]])
+    array(['a', 'c'], dtype='<U1')
+    >>> model.sample([[5.0]], top_k=1)
+    array(['b'], dtype='<U1')
     """
 
     def __init__(
