@@ -181,10 +181,3 @@ def _weighted_median(y, sample_weight):
     order = np.argsort(y)
     cumulative = np.cumsum(sample_weight[order])
     return y[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])]
-
-
-REGRESSION_LOSSES = {
-    "squared_error": SquaredLoss,
-    "absolute_error": AbsoluteLoss,
-    "huber": HuberLoss,
-}
