@@ -145,7 +145,9 @@ class LinearObjective:
                 scale = preconditioner_scale(variance, alpha * (1.0 - l1_ratio))
             else:
                 mean, scale = np.zeros(self.n_features), np.ones(self.n_features)
-        self.mean = mean
+        # Without an intercept nothing can absorb a centring shift: columns are only scaled
+        # (also when statistics from an earlier fit with an intercept are passed in).
+        self.mean = mean if fit_intercept else np.zeros(self.n_features)
         self.scale = scale
         self.penalty = ElasticNetPenalty(alpha, l1_ratio, scale)
         self.smooth = loss.smooth and self.penalty.smooth
@@ -161,9 +163,7 @@ class LinearObjective:
 
     def _raw_parameters(self, theta):
         """Weights and offset such that scores are ``X @ weights + offset``."""
-        coef, intercept = self._split(theta)
-        weights = coef / self.scale[:, None]
-        offset = intercept - self.mean @ weights
+        weights, offset = self.to_user(theta)
         if self.n_outputs == 1:
             weights = weights[:, 0]
         return weights.astype(self.X.dtype, copy=False), offset
@@ -172,7 +172,7 @@ class LinearObjective:
         """Coefficients ``(n_features, n_outputs)`` and intercepts ``(n_outputs,)``."""
         coef, intercept = self._split(theta)
         weights = coef / self.scale[:, None]
-        return weights, (intercept - self.mean @ weights) if self.fit_intercept else intercept
+        return weights, intercept - self.mean @ weights
 
     def from_user(self, coef, intercept):
         """Inverse of :meth:`to_user`: a flat ``theta`` from user coefficients."""
