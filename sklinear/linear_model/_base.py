@@ -82,7 +82,16 @@ _SHARED_PARAMETERS_DOC = """
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
     verbose : int, default=0
-        Print the objective after each iteration / epoch."""
+        Print the objective after each iteration / epoch.
+    scale_predictors : bool, default=False
+        Penalise the coefficients of the standardised columns, ``w_j * std_j``, instead of
+        the raw ``w_j`` (as a pipeline with ``StandardScaler`` would, without copying ``X``;
+        glum's option of the same name). With False the correspondences with
+        scikit-learn's estimators hold exactly.
+    n_jobs : int or None, default=None
+        Threads for the passes over ``X`` of the full-batch solvers: None uses every core
+        (as limited by threadpoolctl), -1 too, a positive int that many.
+        Results do not depend on it beyond the order of floating-point summation."""
 
 _SHARED_ATTRIBUTES_DOC = """
     n_iter_ : int
@@ -138,6 +147,8 @@ class BaseGradientLinearModel(BaseEstimator):
         random_state=None,
         warm_start=False,
         verbose=0,
+        scale_predictors=False,
+        n_jobs=None,
     ):
         self.penalty = penalty
         self.alpha = alpha
@@ -157,6 +168,8 @@ class BaseGradientLinearModel(BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.scale_predictors = scale_predictors
+        self.n_jobs = n_jobs
 
     # --- scikit-learn protocol ---------------------------------------------------------
     def __sklearn_tags__(self):

@@ -93,6 +93,8 @@ class GDLogisticClassifier(BaseGradientClassifier):
         random_state=None,
         warm_start=False,
         verbose=0,
+        scale_predictors=False,
+        n_jobs=None,
         class_weight=None,
     ):
         super().__init__(
@@ -115,6 +117,8 @@ class GDLogisticClassifier(BaseGradientClassifier):
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
+            scale_predictors=scale_predictors,
+            n_jobs=n_jobs,
         )
         self.threshold = threshold
 

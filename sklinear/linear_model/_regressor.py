@@ -86,6 +86,8 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         random_state=None,
         warm_start=False,
         verbose=0,
+        scale_predictors=False,
+        n_jobs=None,
     ):
         super().__init__(
             penalty=penalty,
@@ -106,6 +108,8 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
+            scale_predictors=scale_predictors,
+            n_jobs=n_jobs,
         )
         self.loss = loss
         self.epsilon = epsilon

@@ -90,6 +90,8 @@ class SoftmaxClassifier(BaseGradientClassifier):
         random_state=None,
         warm_start=False,
         verbose=0,
+        scale_predictors=False,
+        n_jobs=None,
         class_weight=None,
     ):
         super().__init__(
@@ -112,6 +114,8 @@ class SoftmaxClassifier(BaseGradientClassifier):
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
+            scale_predictors=scale_predictors,
+            n_jobs=n_jobs,
         )
         self.temperature = temperature
 
