@@ -8,9 +8,17 @@ raw scores up to ``|z| = 1e4`` (no overflow, no NaN): the log-losses use
 Shapes: ``raw`` is ``(n_samples,)`` for one output or ``(n_samples, n_outputs)``; the
 gradient has the shape of ``raw``; the value is per sample, ``(n_samples,)``, summed
 over the outputs.
+
+For Newton's method a loss gives the second derivative (``hessian_weights``) and its
+layout: ``'shared'`` (one column for every output: squared loss), ``'separable'`` (one
+column per output) or ``'coupled'`` (the multinomial loss: one column per pair ``k <= l``).
+For the duality gap a loss gives ``dual_repair``: how to move the natural dual point
+``u_i = c_i L'(y_i, z_i)`` so that ``sum_i u_i = 0`` (the dual constraint of an unpenalised
+intercept) while bounding the loss conjugate; see :mod:`sklinear._certificate`.
 """
 
 import numpy as np
+from scipy.special import xlogy
 
 
 class SquaredLoss:
@@ -26,6 +34,20 @@ class SquaredLoss:
     def baseline(self, y, sample_weight):
         """The constant score that minimises the loss: the weighted mean of ``y``."""
         return np.average(y, axis=0, weights=sample_weight)
+
+    def baseline_from_mean(self, target_mean):
+        return target_mean
+
+    hessian_layout = "shared"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        return np.ones(raw.shape[0], dtype=raw.dtype)
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Exact shift ``v' = v - g``: ``F*`` drops by ``g . ybar + |g|^2 / 2``."""
+        g = gradient_mean
+        return 0.0, -g, 0.0, -float(g @ target_mean) - 0.5 * float(g @ g)
 
 
 class AbsoluteLoss:
@@ -69,6 +91,12 @@ class SmoothedAbsoluteLoss:
     def baseline(self, y, sample_weight):
         return _weighted_median(y, sample_weight)
 
+    hessian_layout = "separable"
+    has_conjugate = False
+
+    def hessian_weights(self, y, raw):
+        return (np.abs(raw - y) <= self.mu).astype(raw.dtype) / self.mu
+
 
 class HuberLoss:
     """Huber loss with threshold ``epsilon``.
@@ -94,6 +122,21 @@ class HuberLoss:
 
     def baseline(self, y, sample_weight):
         return _weighted_median(y, sample_weight)
+
+    hessian_layout = "separable"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        return (np.abs(raw - y) <= self.epsilon).astype(raw.dtype)
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Mix with a constant ``pi``, ``|pi| <= epsilon``: ``L*(pi) = pi y + pi^2 / 2``."""
+        g = gradient_mean
+        lam = float(np.max(np.abs(g) / (self.epsilon + np.abs(g)))) if g.size else 0.0
+        if lam == 0.0:
+            return 0.0, np.zeros_like(g), 0.0, 0.0
+        pi = np.clip(-(1.0 - lam) * g / lam, -self.epsilon, self.epsilon)
+        return lam, lam * pi, 0.0, lam * float(pi @ target_mean + 0.5 * pi @ pi)
 
 
 class BinomialLoss:
@@ -122,8 +165,23 @@ class BinomialLoss:
 
     def baseline(self, y, sample_weight):
         """The log-odds of the weighted positive rate (clipped away from 0 and 1)."""
-        rate = np.clip(np.average(y, axis=0, weights=sample_weight), 1e-10, 1 - 1e-10)
+        return self.baseline_from_mean(np.average(y, axis=0, weights=sample_weight))
+
+    def baseline_from_mean(self, target_mean):
+        rate = np.clip(target_mean, 1e-10, 1 - 1e-10)
         return np.log(rate) - np.log1p(-rate)
+
+    hessian_layout = "separable"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        """``sigmoid(z) (1 - sigmoid(z)) = e / (1 + e)^2`` with ``e = exp(-|z|)``."""
+        exponential = np.exp(-np.abs(raw))
+        return exponential / (1.0 + exponential) ** 2
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Mix the probabilities with a constant ``pi`` in [0, 1] (one ``lambda`` for all)."""
+        return _mix_towards_constant(gradient_mean, target_mean, multinomial=False)
 
 
 class MultinomialLoss:
@@ -142,9 +200,27 @@ class MultinomialLoss:
 
     def baseline(self, y, sample_weight):
         """Log class frequencies, centred to sum to zero."""
-        frequency = np.clip(np.average(y, axis=0, weights=sample_weight), 1e-10, None)
-        log_frequency = np.log(frequency)
+        return self.baseline_from_mean(np.average(y, axis=0, weights=sample_weight))
+
+    def baseline_from_mean(self, target_mean):
+        log_frequency = np.log(np.clip(target_mean, 1e-10, None))
         return log_frequency - log_frequency.mean()
+
+    hessian_layout = "coupled"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        """``q_k (delta_kl - q_l)`` for the pairs ``k <= l`` (``np.triu_indices`` order)."""
+        probability = log_softmax_parts(raw)[1]
+        first, second = np.triu_indices(raw.shape[1])
+        weights = -probability[:, first] * probability[:, second]
+        diagonal = first == second
+        weights[:, diagonal] += probability
+        return weights
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Mix the probability rows with a point ``pi`` of the simplex."""
+        return _mix_towards_constant(gradient_mean, target_mean, multinomial=True)
 
 
 def log_softmax_parts(raw):
@@ -166,6 +242,32 @@ def log_softmax_parts(raw):
 def softmax(raw):
     """Row-wise softmax of a 2-D array, stable for large scores."""
     return log_softmax_parts(raw)[1]
+
+
+def _mix_towards_constant(gradient_mean, target_mean, multinomial):
+    """``q' = (1 - lambda) q + lambda pi`` with the smallest ``lambda`` giving ``sum u' = 0``.
+
+    ``g = sum_i c_i (q_i - y_i)`` and ``ybar = sum_i c_i y_i`` per output; ``pi = ybar - (1 -
+    lambda) g / lambda`` must lie in [0, 1] (binary, per output) or the simplex. Returns
+    ``(lambda, lambda pi, -lambda, lambda H(pi))``: the repaired ``X^T u'`` is
+    ``(1 - lambda) X^T u + m (lambda pi)^T - lambda X^T (c y)`` and, ``H`` (the negative
+    entropy) being convex and zero at the vertices, ``F*(u') <= (1 - lambda) F*(u) +
+    lambda H(pi)``.
+    """
+    g = np.asarray(gradient_mean, dtype=float)
+    ybar = np.asarray(target_mean, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(g > 0, g / (ybar + g), 0.0)
+        down = np.where((g < 0) & (not multinomial), -g / (1.0 - ybar - g), 0.0)
+    lam = float(np.max(np.concatenate([up, down, [0.0]])))
+    lam = min(lam, 1.0) if np.isfinite(lam) else 1.0
+    if lam == 0.0:
+        return 0.0, np.zeros_like(g), 0.0, 0.0
+    pi = np.clip(ybar - (1.0 - lam) * g / lam, 0.0, 1.0)
+    entropy = xlogy(pi, pi).sum()
+    if not multinomial:
+        entropy += xlogy(1.0 - pi, 1.0 - pi).sum()
+    return lam, lam * pi, -lam, lam * float(entropy)
 
 
 def _sum_outputs(value):

@@ -18,13 +18,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import _solvers
-from .._losses import SmoothedAbsoluteLoss
+from .. import _fit, _solvers
+from .._fit import STOCHASTIC_SOLVERS
 from .._objective import LinearObjective
 from .._penalties import penalty_parameters
 
-SOLVERS = ("auto", "gd", "sgd", "adam", "lbfgs")
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+SOLVERS = ("auto", "gd", "lbfgs", "newton", "sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "optimal")
 PENALTIES = ("l2", "l1", "elasticnet", None)
 
@@ -198,22 +197,19 @@ class BaseGradientLinearModel(BaseEstimator):
         X, y = self._validate_data(X, y, reset=True)
         Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight)
-        solver = self._resolve_solver()
+        self._check_solver()
         rng = check_random_state(self.random_state)
         validation = None
-        if self.early_stopping and solver in STOCHASTIC_SOLVERS:
+        if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             X, Y, sample_weight, validation = self._split_validation(X, y, Y, sample_weight, rng)
-        objective = self._objective(X, Y, sample_weight)
+        objective = self._make_objective(X, Y, sample_weight)
         theta0 = self._initial_theta(objective)
         seed = rng.randint(np.iinfo(np.int32).max)
-        result = self._run_solver(solver, objective, theta0, validation, seed, state=None)
-        self._store(objective, result, solver)
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = list(result.loss_curve)
+        result = self._minimise(objective, theta0, validation, seed, state=None)
+        self._store(objective, result)
         self.validation_scores_ = list(result.validation_scores) if validation else None
-        self._solver_state = result.state
         if not result.converged:
-            self._warn_not_converged(solver)
+            self._warn_not_converged(result)
         return self
 
     @available_if(_has_stochastic_solver)
@@ -245,23 +241,21 @@ class BaseGradientLinearModel(BaseEstimator):
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight)
-        objective = self._objective(
+        objective = self._make_objective(
             X, Y, sample_weight, precondition=None if first_call else self._precondition
         )
         if first_call or not hasattr(self, "coef_"):
             theta0 = objective.initial_theta()
-            self.n_iter_, self.loss_curve_, self._solver_state = 0, [], {}
+            n_iter, curve, state = 0, [], {}
         else:
             theta0 = objective.from_user(*self._user_coefficients())
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + self.n_iter_
-        result = self._run_solver(
-            self.solver, objective, theta0, None, seed, state=self._solver_state, epochs=1
-        )
-        self._store(objective, result, self.solver)
-        self.n_iter_ += result.n_iter
-        self.loss_curve_ = [*self.loss_curve_, *result.loss_curve]
+            n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
+        result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
+        self._store(objective, result)
+        self.n_iter_ = n_iter + result.n_iter
+        self.loss_curve_ = [*curve, *result.loss_curve]
         self.validation_scores_ = None
-        self._solver_state = result.state
         return self
 
     # --- steps of fit ------------------------------------------------------------------
@@ -365,35 +359,36 @@ class BaseGradientLinearModel(BaseEstimator):
     def _penalty_parameters(self):
         return penalty_parameters(self.penalty, self.alpha, self.l1_ratio)
 
-    def _objective(self, X, Y, sample_weight, precondition=None, loss=None):
+    def _make_objective(self, X, Y, sample_weight, precondition=None):
+        """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit."""
         alpha, l1_ratio = self._penalty_parameters()
-        mean, scale = precondition if precondition is not None else (None, None)
-        objective = LinearObjective(
+        mean, scale, factor = precondition if precondition is not None else (None, None, None)
+        return LinearObjective(
             X,
             Y,
-            self._make_loss() if loss is None else loss,
+            self._make_loss(),
             alpha,
             l1_ratio,
             sample_weight=sample_weight,
             fit_intercept=self.fit_intercept,
             mean=mean,
             scale=scale,
+            factor=factor,
+            scale_predictors=self.scale_predictors,
+            n_jobs=self.n_jobs,
         )
-        self._precondition = (objective.mean, objective.scale)
-        return objective
 
-    def _resolve_solver(self):
-        """Check that the solver fits the objective; 'auto' stays 'auto' (full batch)."""
+    def _check_solver(self):
+        """'lbfgs' and 'newton' need a smooth objective."""
         loss_smooth = self._make_loss().smooth
         alpha, l1_ratio = self._penalty_parameters()
         penalty_smooth = l1_ratio == 0 or alpha == 0
-        if self.solver == "lbfgs" and not (loss_smooth and penalty_smooth):
+        if self.solver in ("lbfgs", "newton") and not (loss_smooth and penalty_smooth):
             raise ValueError(
-                "solver='lbfgs' needs a smooth objective, but "
+                f"solver={self.solver!r} needs a smooth objective, but "
                 + ("loss='absolute_error'" if not loss_smooth else f"penalty={self.penalty!r}")
                 + " is not differentiable. Use solver='auto' or 'gd' (proximal gradient)."
             )
-        return self.solver
 
     def _initial_theta(self, objective):
         if self.warm_start and hasattr(self, "coef_"):
@@ -424,17 +419,42 @@ class BaseGradientLinearModel(BaseEstimator):
     def _stratify_validation(self, y):
         return False
 
-    def _run_solver(self, solver, objective, theta0, validation, seed, state, epochs=None):
+    def _minimise(self, objective, theta0, validation, seed, state, epochs=None):
+        """Run the solver (see :mod:`sklinear._fit`); a non-finite objective is a ValueError."""
+        options = None
+        if self.solver in STOCHASTIC_SOLVERS:
+            validation_score = None
+            if validation is not None:
+                X_val, y_val, weights_val = validation
+
+                def validation_score(theta):
+                    raw = objective.raw_prediction(theta, X_val)
+                    return self._score_raw(raw.reshape(len(raw), -1), y_val, weights_val)
+
+            options = {
+                "batch_size": self.batch_size,
+                "learning_rate": self.learning_rate,
+                "eta0": self.eta0,
+                "momentum": self.momentum,
+                "n_iter_no_change": self.n_iter_no_change,
+                "shuffle": self.shuffle,
+                "seed": seed,
+                "validation_score": validation_score,
+                "state": state,
+                "epochs": epochs,
+            }
         try:
-            if solver in STOCHASTIC_SOLVERS:
-                return self._run_stochastic(
-                    solver, objective, theta0, validation, seed, state, epochs
-                )
-            if not objective.loss.smooth:
-                return self._run_continuation(solver, objective, theta0)
-            return self._run_full_batch(solver, objective, theta0, self.max_iter)
+            return _fit.minimise(
+                objective,
+                theta0,
+                self.solver,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
+                stochastic_options=options,
+            )
         except _solvers.NonFiniteObjectiveError as error:
-            if solver in STOCHASTIC_SOLVERS:
+            if self.solver in STOCHASTIC_SOLVERS:
                 remedy = (
                     f"the step size is too large: decrease eta0 (currently {self.eta0}) "
                     "or use learning_rate='adaptive'"
@@ -443,113 +463,49 @@ class BaseGradientLinearModel(BaseEstimator):
                 remedy = "check X and y for infinite or extremely large values"
             raise ValueError(
                 f"The objective {error.what} at iteration {error.iteration} "
-                f"of solver={solver!r}: {remedy}."
+                f"of solver={self.solver!r}: {remedy}."
             ) from None
 
-    def _run_full_batch(self, solver, objective, theta0, max_iter):
-        """'gd' is FISTA; 'lbfgs' and 'auto' are L-BFGS (on split variables for L1)."""
-        tol = 0.0 if self.tol is None else self.tol
-        if solver == "gd":
-            return _solvers.accelerated_gradient(
-                objective.value_and_gradient,
-                theta0,
-                prox=objective.prox,
-                nonsmooth_value=objective.nonsmooth_value,
-                max_iter=max_iter,
-                tol=tol,
-                verbose=self.verbose,
-            )
-        if objective.penalty.smooth:
-            return _solvers.lbfgs(
-                objective.value_and_gradient,
-                theta0,
-                max_iter=max_iter,
-                tol=tol,
-                verbose=self.verbose,
-            )
-        return _solvers.lbfgs_l1(
-            objective.value_and_gradient,
-            theta0,
-            l1_weights=objective.l1_weights(),
-            max_iter=max_iter,
-            tol=tol,
-            verbose=self.verbose,
-        )
-
-    def _run_continuation(self, solver, objective, theta0):
-        """Minimise a non-smooth loss (absolute error) as the limit of smoothed ones.
-
-        The absolute loss is replaced by :class:`~sklinear._losses.SmoothedAbsoluteLoss`
-        with a threshold ``mu`` shrinking from 10 % of the typical residual by factors of
-        10 over 7 stages, each stage warm-started from the last.
-        """
-        residual = objective.Y - objective.loss.baseline(objective.Y, objective.sample_weight)
-        spread = float(np.median(np.abs(residual))) or 1.0
-        theta, n_iter, curve, converged = theta0, 0, [], False
-        for mu in spread * np.logspace(-1, -7, 7):
-            smoothed = self._objective(
-                objective.X,
-                objective.Y,
-                objective.sample_weight,
-                precondition=(objective.mean, objective.scale),
-                loss=SmoothedAbsoluteLoss(mu),
-            )
-            result = self._run_full_batch(solver, smoothed, theta, max(1, self.max_iter - n_iter))
-            theta, n_iter, converged = result.theta, n_iter + result.n_iter, result.converged
-            curve.extend(result.loss_curve)
-            if n_iter >= self.max_iter:
-                break
-        curve[-1] = objective.value(theta)
-        return _solvers.SolverResult(theta, n_iter, curve, converged)
-
-    def _run_stochastic(self, solver, objective, theta0, validation, seed, state, epochs):
-        if solver == "sgd":
-            rule = _solvers.MomentumRule(momentum=self.momentum)
-        else:
-            rule = _solvers.AdamRule()
-        n_samples = objective.n_samples
-        batch_size = min(1024, n_samples) if self.batch_size == "auto" else self.batch_size
-        validation_score = None
-        if validation is not None:
-            X_val, y_val, weights_val = validation
-
-            def validation_score(theta):
-                raw = objective.raw_prediction(theta, X_val)
-                return self._score_raw(raw.reshape(len(raw), -1), y_val, weights_val)
-
-        return _solvers.stochastic_gradient(
-            objective.value_and_gradient,
-            theta0,
-            n_samples,
-            rule=rule,
-            prox=objective.prox,
-            batch_size=batch_size,
-            max_epochs=self.max_iter if epochs is None else epochs,
-            tol=None if epochs is not None else self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            learning_rate=self.learning_rate,
-            eta0=self.eta0,
-            alpha=self._penalty_parameters()[0],
-            shuffle=self.shuffle,
-            random_state=seed,
-            validation_score=validation_score,
-            state=state,
-            verbose=self.verbose,
-        )
-
-    def _store(self, objective, result, solver):
+    def _store(self, objective, result):
+        """Fitted attributes from a solver result, in the user's feature space."""
         coef, intercept = objective.to_user(result.theta)
         dtype = objective.X.dtype
         self._set_coefficients(coef.T.astype(dtype), np.asarray(intercept, dtype=dtype))
+        self._precondition = (objective.mean, objective.scale, objective.factor)
+        self._solver_state = result.state
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = list(result.loss_curve)
+        self.objective_ = float(result.objective)
+        self.dual_gap_ = None if result.dual_gap is None else float(result.dual_gap)
 
-    def _warn_not_converged(self, solver):
-        unit = "epochs" if solver in STOCHASTIC_SOLVERS else "iterations"
-        warnings.warn(
-            f"{type(self).__name__} (solver={solver!r}) did not converge in max_iter="
-            f"{self.max_iter} {unit}: increase max_iter, or loosen tol (currently {self.tol}).",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    def _warn_not_converged(self, result):
+        unit = "epochs" if self.solver in STOCHASTIC_SOLVERS else "iterations"
+        if result.dual_gap is not None:
+            where = (
+                f"the duality gap {result.dual_gap:.3g} is above tol * |J| = "
+                f"{(self.tol or 0.0) * abs(result.objective):.3g}"
+            )
+        else:
+            where = "the gradient test was not met"
+        if result.reason == "stalled":
+            message = (
+                f"{type(self).__name__} (solver={self.solver!r}) stopped at machine precision "
+                f"but {where}: the answer may still be optimal (the bound is loose for tiny "
+                "alpha); loosen tol, raise alpha, or set scale_predictors=True."
+            )
+        else:
+            message = (
+                f"{type(self).__name__} (solver={self.solver!r}) did not converge in max_iter="
+                f"{self.max_iter} {unit} ({where}): increase max_iter, or loosen tol "
+                f"(currently {self.tol})."
+            )
+            if self.solver in STOCHASTIC_SOLVERS:
+                message = (
+                    f"{type(self).__name__} (solver={self.solver!r}) did not converge in "
+                    f"max_iter={self.max_iter} {unit}: increase max_iter, or loosen tol "
+                    f"(currently {self.tol})."
+                )
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
     # --- prediction helpers -----------------------------------------------------------
     def _raw_scores(self, X):
