@@ -35,6 +35,7 @@ _NEWTON_MAX_ROWS = 1500
 _NEWTON_SQUARED_MAX_ROWS = 6000
 _NEWTON_CHEAP_FLOPS = 2e8
 _FALLBACK_ITERATIONS = 50
+_L1_RESTARTS = 3
 
 
 @dataclass
@@ -157,6 +158,25 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
     result = _run(name, objective, theta0, budget, certifier, verbose)
     used = name
+    # L-BFGS-B on split variables can stall (no decrease from its memory) short of the
+    # certificate; a fresh memory from the stalled point resumes progress.
+    restarts = 0
+    while (
+        name == "lbfgs_l1"
+        and not result.converged
+        and result.state.get("stalled")
+        and result.n_iter < max_iter
+        and restarts < _L1_RESTARTS
+    ):
+        restarts += 1
+        again = _run(name, objective, result.theta, max_iter - result.n_iter, certifier, verbose)
+        result = _solvers.SolverResult(
+            again.theta,
+            result.n_iter + again.n_iter,
+            result.loss_curve + again.loss_curve,
+            again.converged,
+            state=again.state,
+        )
     if fallback and not result.converged and result.n_iter < max_iter:
         polish = _run(
             "newton", objective, result.theta, max_iter - result.n_iter, certifier, verbose

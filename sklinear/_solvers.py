@@ -206,18 +206,22 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
             if step < 1e-12:
                 break
             step *= 0.5
-        decrease = f_x - f_new
         if not (np.isfinite(f_new) and f_new <= f_x):
             stalled = True
             curve.append(f_x)
             break
+        # Near the optimum f stops changing in float64 before the gradient does: progress
+        # is judged on the gradient too.
+        previous_gradient = np.max(np.abs(g_x), initial=0.0)
+        decrease = f_x - f_new
         x, f_x, g_x = candidate, f_new, g_new
         curve.append(f_x)
         if verbose:
             print(f"iteration {n_iter}: objective {f_x:.10g}, step {step:.3g}")
         if converged(x):
             return SolverResult(x, n_iter, curve, True)
-        if decrease <= _MACHINE_FTOL * max(abs(f_x), np.finfo(float).tiny):
+        flat = decrease <= _MACHINE_FTOL * max(abs(f_x), np.finfo(float).tiny)
+        if flat and np.max(np.abs(g_x), initial=0.0) > 0.5 * previous_gradient:
             stalled = True
             break
         f_x, g_x, system = value_gradient_hessian(x)
