@@ -85,14 +85,17 @@ def lbfgs(
     certified = []
     theta0 = np.asarray(theta0, dtype=float)
     start = value_and_gradient(theta0)
+    # SciPy's decrease test is relative to max(|f|, 1): an objective far below 1 (a target
+    # of scale 1e-6) would stop at once. The solver sees f / |f0|, a unit-scale objective.
+    unit = abs(float(start[0]))
+    unit = unit if np.isfinite(unit) and unit > 0 else 1.0
 
     def cached(theta):
-        if start is not None and np.array_equal(theta, theta0):
-            return start
-        return value_and_gradient(theta)
+        value, gradient = start if np.array_equal(theta, theta0) else value_and_gradient(theta)
+        return value / unit, gradient / unit
 
     def callback(intermediate_result):
-        value = float(intermediate_result.fun)
+        value = float(intermediate_result.fun) * unit
         if recorded_value is not None:
             value = recorded_value(intermediate_result.x, value)
         curve.append(_finite(value, len(curve) + 1))
@@ -113,7 +116,7 @@ def lbfgs(
     )
     _finite(result.fun, result.nit)
     if not curve:
-        value = float(result.fun)
+        value = float(result.fun) * unit
         curve.append(value if recorded_value is None else recorded_value(result.x, value))
     done = bool(certified) or (result.status != 1 and converged(result.x))
     state = {"stalled": not done and result.status != 1, "message": str(result.message)}
