@@ -12,11 +12,14 @@ over the outputs.
 
 import numpy as np
 
+from ._links import IdentityLink, LogitLink, SoftmaxLink
+
 
 class SquaredLoss:
     """``L(y, z) = (y - z)^2 / 2``; the gradient is ``z - y``."""
 
     smooth = True
+    link = IdentityLink()
 
     def loss_gradient(self, y, raw):
         gradient = raw - y
@@ -36,6 +39,7 @@ class AbsoluteLoss:
     """
 
     smooth = False
+    link = IdentityLink()
 
     def loss_gradient(self, y, raw):
         residual = raw - y
@@ -55,6 +59,7 @@ class SmoothedAbsoluteLoss:
     """
 
     smooth = True
+    link = IdentityLink()
 
     def __init__(self, mu):
         self.mu = mu
@@ -79,6 +84,7 @@ class HuberLoss:
     """
 
     smooth = True
+    link = IdentityLink()
 
     def __init__(self, epsilon=1.35):
         self.epsilon = epsilon
@@ -105,6 +111,7 @@ class BinomialLoss:
     """
 
     smooth = True
+    link = LogitLink()
 
     def loss_gradient(self, y, raw):
         # One exponential serves the value and the sigmoid: with e = exp(-|z|),
@@ -133,6 +140,7 @@ class MultinomialLoss:
     """
 
     smooth = True
+    link = SoftmaxLink()
 
     def loss_gradient(self, y, raw):
         log_normaliser, probability = log_softmax_parts(raw)

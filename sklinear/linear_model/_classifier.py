@@ -123,7 +123,11 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Logarithm of :meth:`predict_proba`, computed in log space.
+
+        The loss's inverse link gives it directly (``log_expit``, ``log_softmax`` forms),
+        not as ``log(predict_proba(X))``: it stays finite for scores up to ``|z| = 1e4``
+        where the probability itself rounds to zero.
 
         Parameters
         ----------
@@ -133,8 +137,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return self._log_probabilities(self._raw_scores(X))
 
     def _score_raw(self, raw, y, sample_weight):
         return accuracy_score(y, self._labels_from_raw(raw), sample_weight=sample_weight)
