@@ -38,6 +38,8 @@ class GDLogisticClassifier(BaseGradientClassifier):
         and multilabel). Works with ``sklearn.model_selection.TunedThresholdClassifierCV``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+        A dict is applied against ``classes_``; ``'balanced'`` is computed from ``y`` in
+        ``fit`` and refused by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
     Attributes

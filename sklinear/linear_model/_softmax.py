@@ -38,6 +38,8 @@ class SoftmaxClassifier(BaseGradientClassifier):
         again where it is used (it can be changed by ``set_params`` after ``fit``).
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+        A dict is applied against ``classes_``; ``'balanced'`` is computed from ``y`` in
+        ``fit`` and refused by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
     Attributes
