@@ -35,7 +35,8 @@ def _penalty_fenchel_young(coef, xi, l2, l1):
     beyond = np.maximum(np.abs(eta) - l1, 0.0)
     inside = beyond == 0
     # |eta| <= l1: G* = 0; the rest is l2 w^2 / 2 + (l1 |w| - w eta) >= 0.
-    # |eta| > l1: with eta~ = sign(eta)(|eta| - l1): (l2 w - eta~)^2 / (2 l2) + l1 (|w| - w sign(eta)).
+    # |eta| > l1: with eta~ = sign(eta)(|eta| - l1),
+    # (l2 w - eta~)^2 / (2 l2) + l1 (|w| - w sign(eta)) >= 0.
     shrunk = np.sign(eta) * beyond
     outside_terms = (l2 * coef - shrunk) ** 2 / (2 * l2) + l1 * (
         np.abs(coef) - coef * np.sign(eta)

@@ -176,9 +176,11 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
         n_features = X_block.shape[1]
         hessian_xx = np.empty((columns, n_features, n_features))
         for column in range(columns):
-            weighted = X_block.multiply(curvature[:, column : column + 1]).tocsr() if sp.issparse(
-                X_block
-            ) else X_block * curvature[:, column : column + 1]
+            weighted = (
+                X_block.multiply(curvature[:, column : column + 1]).tocsr()
+                if sp.issparse(X_block)
+                else X_block * curvature[:, column : column + 1]
+            )
             block = X_block.T @ weighted
             hessian_xx[column] = block.toarray() if sp.issparse(block) else block
         sums.hessian_xx = hessian_xx

@@ -71,8 +71,10 @@ def newton_affordable(objective):
     """The p K x p K Hessian fits and factors cheaply enough for a Newton polish."""
     if not hasattr(objective.loss, "hessian_weights") or not objective.penalty.smooth:
         return False
-    limit = _NEWTON_SQUARED_MAX_ROWS if objective.loss.hessian_layout == "shared" else (
-        _NEWTON_MAX_ROWS
+    limit = (
+        _NEWTON_SQUARED_MAX_ROWS
+        if objective.loss.hessian_layout == "shared"
+        else (_NEWTON_MAX_ROWS)
     )
     return _hessian_rows(objective) <= limit and getattr(objective.data, "supports_hessian", True)
 
@@ -144,7 +146,10 @@ def _run(name, objective, theta, max_iter, certifier, verbose):
             verbose=verbose,
         )
     return _solvers.lbfgs(
-        objective.value_and_gradient, theta, max_iter=max_iter, converged=certifier,
+        objective.value_and_gradient,
+        theta,
+        max_iter=max_iter,
+        converged=certifier,
         verbose=verbose,
     )
 
@@ -205,7 +210,11 @@ def _continuation(objective, theta0, solver, *, max_iter, tol, verbose):
     for mu in spread * np.logspace(-1, -7, 7):
         smoothed = objective.with_loss(SmoothedAbsoluteLoss(mu))
         result, used = _full_batch(
-            smoothed, theta, solver, max_iter=max(1, max_iter - n_iter), tol=tol,
+            smoothed,
+            theta,
+            solver,
+            max_iter=max(1, max_iter - n_iter),
+            tol=tol,
             verbose=verbose,
         )
         theta, n_iter, converged = result.theta, n_iter + result.n_iter, result.converged
@@ -226,7 +235,12 @@ def minimise(objective, theta0, solver, *, max_iter, tol, verbose=0, stochastic_
     """
     if solver in STOCHASTIC_SOLVERS:
         result = stochastic(
-            objective, theta0, solver, max_iter=max_iter, tol=tol, verbose=verbose,
+            objective,
+            theta0,
+            solver,
+            max_iter=max_iter,
+            tol=tol,
+            verbose=verbose,
             **stochastic_options,
         )
         used = solver

@@ -20,11 +20,14 @@ intercept) while bounding the loss conjugate; see :mod:`sklinear._certificate`.
 import numpy as np
 from scipy.special import xlogy
 
+from ._links import IdentityLink, LogitLink, SoftmaxLink
+
 
 class SquaredLoss:
     """``L(y, z) = (y - z)^2 / 2``; the gradient is ``z - y``."""
 
     smooth = True
+    link = IdentityLink()
 
     def loss_gradient(self, y, raw):
         gradient = raw - y
@@ -58,6 +61,7 @@ class AbsoluteLoss:
     """
 
     smooth = False
+    link = IdentityLink()
 
     def loss_gradient(self, y, raw):
         residual = raw - y
@@ -77,6 +81,7 @@ class SmoothedAbsoluteLoss:
     """
 
     smooth = True
+    link = IdentityLink()
 
     def __init__(self, mu):
         self.mu = mu
@@ -107,6 +112,7 @@ class HuberLoss:
     """
 
     smooth = True
+    link = IdentityLink()
 
     def __init__(self, epsilon=1.35):
         self.epsilon = epsilon
@@ -148,6 +154,7 @@ class BinomialLoss:
     """
 
     smooth = True
+    link = LogitLink()
 
     def loss_gradient(self, y, raw):
         # One exponential serves the value and the sigmoid: with e = exp(-|z|),
@@ -191,6 +198,7 @@ class MultinomialLoss:
     """
 
     smooth = True
+    link = SoftmaxLink()
 
     def loss_gradient(self, y, raw):
         log_normaliser, probability = log_softmax_parts(raw)

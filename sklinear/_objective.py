@@ -387,7 +387,8 @@ class LinearObjective:
                 block[n_features, n_features] = one
         blocks /= weight_sum
         penalty_diagonal = np.zeros(n_rows)
-        penalty_diagonal[:n_features] = np.broadcast_to(self.penalty.l2_weight, (n_features, 1))[:, 0]
+        l2_weight = np.broadcast_to(self.penalty.l2_weight, (n_features, 1))
+        penalty_diagonal[:n_features] = l2_weight[:, 0]
         return NewtonSystem(blocks, penalty_diagonal, self.loss.hessian_layout, self.n_outputs)
 
 
@@ -415,7 +416,8 @@ class NewtonSystem:
         if self.layout == "separable":
             return [(self.blocks[column] + diagonal, [column]) for column in range(k)]
         full = np.zeros((n_rows, k, n_rows, k))
-        for (first, second), block in zip(zip(*np.triu_indices(k)), self.blocks):
+        pairs = zip(*np.triu_indices(k), strict=True)
+        for (first, second), block in zip(pairs, self.blocks, strict=True):
             full[:, first, :, second] = block
             full[:, second, :, first] = block.T
         full = full.reshape(n_rows * k, n_rows * k)

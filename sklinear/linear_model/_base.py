@@ -16,9 +16,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from .. import _fit, _solvers
+from .._compat import _check_sample_weight
 from .._fit import STOCHASTIC_SOLVERS
 from .._objective import LinearObjective
 from .._penalties import penalty_parameters
@@ -105,6 +106,17 @@ _SHARED_ATTRIBUTES_DOC = """
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` was a DataFrame with string column names."""
+
+
+def _scaled_to_maximum_one(weights):
+    """``weights / max(weights)`` in float64; refuses weights that are all zero."""
+    largest = weights.max()
+    if not largest > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) are all zero: at least one must "
+            "be positive."
+        )
+    return weights / largest
 
 
 def _fill_doc(cls):
@@ -240,7 +252,7 @@ class BaseGradientLinearModel(BaseEstimator):
         X, y = self._validate_data(X, y, reset=first_call)
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
-        sample_weight = self._sample_weight(X, y, sample_weight)
+        sample_weight = self._sample_weight(X, y, sample_weight, partial_fit=True)
         objective = self._make_objective(
             X, Y, sample_weight, precondition=None if first_call else self._precondition
         )
@@ -328,31 +340,30 @@ class BaseGradientLinearModel(BaseEstimator):
             y_numeric=False,
         )
 
-    def _sample_weight(self, X, y, sample_weight):
-        n_samples = X.shape[0]
+    def _sample_weight(self, X, y, sample_weight, *, partial_fit=False):
+        """The weights ``s_i`` the objective sees: sample weights times class weights.
+
+        The sample weights are validated in float64 with scikit-learn's checks and messages
+        (shape, NaN, infinity, negative values, all zero). The product with the class
+        weights is divided by its maximum, in float64, and only then cast to the dtype of
+        ``X``: the objective is normalised by ``sum(s)``, so this changes nothing in the
+        fit, and weights of any scale (``1e40`` or ``1e-45`` with float32 ``X``) stay
+        representable. ``partial_fit`` tells the class weights they are for one chunk.
+        Returns None when every weight is one.
+        """
         if sample_weight is not None:
-            if isinstance(sample_weight, numbers.Number):
-                sample_weight = np.full(n_samples, sample_weight, dtype=float)
-            sample_weight = np.asarray(sample_weight, dtype=float)
-            if sample_weight.shape != (n_samples,):
-                raise ValueError(
-                    f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}: "
-                    "pass one weight per sample."
-                )
-            if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-                raise ValueError("sample_weight must be finite and non-negative.")
-        class_weight = self._class_weights(y, sample_weight)
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            check_non_negative(sample_weight, "`sample_weight`")
+            sample_weight = _scaled_to_maximum_one(sample_weight)
+        class_weight = self._class_weights(y, sample_weight, partial_fit=partial_fit)
         if class_weight is not None:
             sample_weight = class_weight if sample_weight is None else sample_weight * class_weight
-        if sample_weight is not None:
-            if sample_weight.sum() <= 0:
-                raise ValueError(
-                    "sample_weight sums to zero: at least one weight must be positive."
-                )
-            sample_weight = sample_weight.astype(X.dtype, copy=False)
-        return sample_weight
+            sample_weight = _scaled_to_maximum_one(sample_weight)
+        if sample_weight is None:
+            return None
+        return sample_weight.astype(X.dtype, copy=False)
 
-    def _class_weights(self, y, sample_weight):
+    def _class_weights(self, y, sample_weight, *, partial_fit=False):
         """Per-sample class weights (classifiers); None for regressors."""
         return None
 
