@@ -5,8 +5,8 @@ The estimators build a :class:`~sklinear._objective.LinearObjective` and call
 
 Stopping (full-batch solvers). A fit stops when the duality gap at the current iterate is
 at most ``tol * |J|`` (:meth:`LinearObjective.certificate`): ``tol`` is a certified bound on
-the relative objective error. Where no gap exists (``alpha = 0``; the smoothed stages of the
-absolute loss) the test is on the gradient in the solver's (standardised) coordinates,
+the relative objective error. The absolute loss is certified through its smoothed stages
+(:func:`_continuation`). Where no gap exists (``alpha = 0``) the test is on the gradient in the solver's (standardised) coordinates,
 relative to the first gradient, so it does not depend on the scale of ``y``, of the columns
 or of the weights.
 
@@ -154,6 +154,33 @@ def _run(name, objective, theta, max_iter, certifier, verbose):
     )
 
 
+def _chain(first, second):
+    """``second`` continued from ``first``: iterations and curves add up."""
+    return _solvers.SolverResult(
+        second.theta,
+        first.n_iter + second.n_iter,
+        first.loss_curve + second.loss_curve,
+        second.converged,
+        state=second.state,
+    )
+
+
+def _run_robust(name, objective, theta, max_iter, certifier, verbose):
+    """:func:`_run`, then L-BFGS where Newton stalled short of the certificate.
+
+    Newton's quadratic model can be poor (the smoothed absolute loss at a small threshold is
+    nearly piecewise linear): its line search then stops making progress.
+    """
+    result = _run(name, objective, theta, max_iter, certifier, verbose)
+    if name == "newton" and not result.converged and result.state.get("stalled"):
+        if result.n_iter < max_iter:
+            more = _run(
+                "lbfgs", objective, result.theta, max_iter - result.n_iter, certifier, verbose
+            )
+            result = _chain(result, more)
+    return result
+
+
 def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     """One smooth or L1 problem, certified; L-BFGS may hand over to Newton (see module doc)."""
     name = choose_solver(objective, solver)
@@ -161,7 +188,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     certifier.start(theta0)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
     budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
-    result = _run(name, objective, theta0, budget, certifier, verbose)
+    result = _run_robust(name, objective, theta0, budget, certifier, verbose)
     used = name
     # L-BFGS-B on split variables can stall (no decrease from its memory) short of the
     # certificate; a fresh memory from the stalled point resumes progress.
@@ -175,54 +202,70 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     ):
         restarts += 1
         again = _run(name, objective, result.theta, max_iter - result.n_iter, certifier, verbose)
-        result = _solvers.SolverResult(
-            again.theta,
-            result.n_iter + again.n_iter,
-            result.loss_curve + again.loss_curve,
-            again.converged,
-            state=again.state,
-        )
+        result = _chain(result, again)
     if fallback and not result.converged and result.n_iter < max_iter:
         polish = _run(
             "newton", objective, result.theta, max_iter - result.n_iter, certifier, verbose
         )
-        result = _solvers.SolverResult(
-            polish.theta,
-            result.n_iter + polish.n_iter,
-            result.loss_curve + polish.loss_curve,
-            polish.converged,
-            state=polish.state,
-        )
+        result = _chain(result, polish)
         used = "lbfgs+newton"
     return result, used
 
 
+class _StageCertifier(Certifier):
+    """A smoothed stage is done at ``gap <= tol |J|``; the whole fit once ``gap + bias`` is.
+
+    ``bias = mu / 2`` bounds how far the smoothed loss lies below the absolute loss, so
+    ``gap + bias`` bounds the absolute objective's error (see :func:`_continuation`).
+    """
+
+    def __init__(self, objective, tol, bias):
+        super().__init__(objective, tol)
+        self.bias = bias
+        self.final = False
+        self.no_gap = False
+
+    def __call__(self, theta):
+        value, gap = self.objective.certificate(theta)
+        if gap is None:  # no penalty: no dual bound, the gradient test decides
+            self.no_gap = True
+            return super().__call__(theta)
+        self.final = gap + self.bias <= self.tol * abs(value)
+        return gap <= self.tol * abs(value)
+
+
 def _continuation(objective, theta0, solver, *, max_iter, tol, verbose):
-    """Minimise the absolute loss as the limit of smoothed ones (no dual gap exists here).
+    """Minimise the absolute loss as the limit of smoothed ones, with a certificate.
 
     The absolute loss is replaced by :class:`~sklinear._losses.SmoothedAbsoluteLoss` with a
-    threshold ``mu`` shrinking from 10 % of the typical residual by factors of 10 over 7
-    stages, each stage warm-started from the last and stopped by the gradient test.
+    threshold ``mu`` shrinking from 10 % of the typical residual by factors of 10 (at most 7
+    stages), each stage warm-started from the last. The smoothed loss ``L_mu`` lies between
+    ``|r| - mu / 2`` and ``|r|``, so its dual value ``D_mu(u) <= J_mu* <= J*`` also bounds
+    the absolute objective: ``J(w) - J* <= (J(w) - J_mu(w)) + gap_mu(w) <= mu / 2 +
+    gap_mu(w)``. The stages stop once that bound is below ``tol * |J|``.
     """
     residual = objective.Y - objective.loss.baseline(objective.Y, objective.sample_weight)
     spread = float(np.median(np.abs(residual))) or 1.0
     theta, n_iter, curve, converged, used = theta0, 0, [], False, solver
+    smoothed = None
     for mu in spread * np.logspace(-1, -7, 7):
         smoothed = objective.with_loss(SmoothedAbsoluteLoss(mu))
-        result, used = _full_batch(
-            smoothed,
-            theta,
-            solver,
-            max_iter=max(1, max_iter - n_iter),
-            tol=tol,
-            verbose=verbose,
-        )
-        theta, n_iter, converged = result.theta, n_iter + result.n_iter, result.converged
+        certifier = _StageCertifier(smoothed, tol, bias=0.5 * mu)
+        name = choose_solver(smoothed, solver)
+        result = _run_robust(name, smoothed, theta, max(1, max_iter - n_iter), certifier, verbose)
+        used = name
+        theta, n_iter = result.theta, n_iter + result.n_iter
         curve.extend(result.loss_curve)
-        if n_iter >= max_iter:
+        # With no penalty there is no gap: every stage runs, the last one's test decides.
+        converged = result.converged if certifier.no_gap else certifier.final
+        if (converged and not certifier.no_gap) or n_iter >= max_iter:
             break
-    curve[-1] = objective.value(theta)
-    return _solvers.SolverResult(theta, n_iter, curve, converged), used
+    value, _ = objective.certificate(theta)
+    smoothed_value, smoothed_gap = smoothed.certificate(theta)
+    curve[-1] = value
+    gap = None if smoothed_gap is None else max(value - smoothed_value, 0.0) + smoothed_gap
+    state = {"dual_gap": gap}
+    return _solvers.SolverResult(theta, n_iter, curve, converged, state=state), used
 
 
 def minimise(objective, theta0, solver, *, max_iter, tol, verbose=0, stochastic_options=None):
@@ -253,6 +296,7 @@ def minimise(objective, theta0, solver, *, max_iter, tol, verbose=0, stochastic_
             objective, theta0, solver, max_iter=max_iter, tol=tol, verbose=verbose
         )
     value, gap = objective.certificate(result.theta)
+    gap = result.state.get("dual_gap", gap)
     reason = ""
     if not result.converged:
         if result.n_iter >= max_iter or solver in STOCHASTIC_SOLVERS:

@@ -97,10 +97,14 @@ class SmoothedAbsoluteLoss:
         return _weighted_median(y, sample_weight)
 
     hessian_layout = "separable"
-    has_conjugate = False
+    has_conjugate = True
 
     def hessian_weights(self, y, raw):
         return (np.abs(raw - y) <= self.mu).astype(raw.dtype) / self.mu
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """``L*(v) = v y + mu v^2 / 2`` on ``|v| <= 1``: mix with a constant ``pi``."""
+        return _mix_bounded(gradient_mean, target_mean, bound=1.0, curvature=self.mu)
 
 
 class HuberLoss:
@@ -137,12 +141,7 @@ class HuberLoss:
 
     def dual_repair(self, gradient_mean, target_mean):
         """Mix with a constant ``pi``, ``|pi| <= epsilon``: ``L*(pi) = pi y + pi^2 / 2``."""
-        g = gradient_mean
-        lam = float(np.max(np.abs(g) / (self.epsilon + np.abs(g)))) if g.size else 0.0
-        if lam == 0.0:
-            return 0.0, np.zeros_like(g), 0.0, 0.0
-        pi = np.clip(-(1.0 - lam) * g / lam, -self.epsilon, self.epsilon)
-        return lam, lam * pi, 0.0, lam * float(pi @ target_mean + 0.5 * pi @ pi)
+        return _mix_bounded(gradient_mean, target_mean, bound=self.epsilon, curvature=1.0)
 
 
 class BinomialLoss:
@@ -250,6 +249,21 @@ def log_softmax_parts(raw):
 def softmax(raw):
     """Row-wise softmax of a 2-D array, stable for large scores."""
     return log_softmax_parts(raw)[1]
+
+
+def _mix_bounded(gradient_mean, target_mean, bound, curvature):
+    """Dual repair for ``L*(v) = v y + curvature v^2 / 2`` on ``|v| <= bound``.
+
+    ``u' = (1 - lambda) u + lambda c pi`` with ``pi = -(1 - lambda) g / lambda`` (so that
+    ``sum u' = 0``) and the smallest ``lambda`` keeping ``|pi| <= bound``; by convexity
+    ``F*(u') <= (1 - lambda) F*(u) + lambda (pi . ybar + curvature |pi|^2 / 2)``.
+    """
+    g = np.asarray(gradient_mean, dtype=float)
+    lam = float(np.max(np.abs(g) / (bound + np.abs(g)), initial=0.0))
+    if lam == 0.0:
+        return 0.0, np.zeros_like(g), 0.0, 0.0
+    pi = np.clip(-(1.0 - lam) * g / lam, -bound, bound)
+    return lam, lam * pi, 0.0, lam * float(pi @ target_mean + 0.5 * curvature * pi @ pi)
 
 
 def _mix_towards_constant(gradient_mean, target_mean, multinomial):

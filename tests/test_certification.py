@@ -13,7 +13,13 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LogisticRegression,
+    QuantileRegressor,
+    Ridge,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
@@ -188,6 +194,38 @@ def test_repaired_dual_point_is_feasible_for_classification(loss_class, k):
     np.testing.assert_allclose((1 - lam) * g + lam * (pi - ybar), 0, atol=1e-12)
     assert 0 <= lam <= 1 and np.all(pi >= -1e-12) and np.all(pi <= 1 + 1e-12)
     assert gamma == -lam and delta <= 1e-15
+
+
+@pytest.mark.parametrize("penalty", ["l1", None])
+def test_absolute_loss_gap_bounds_the_error(penalty):
+    """J* from QuantileRegressor (an exact LP): its objective is half of sklinear's at
+    alpha / 2 (pinball loss at the median = |r| / 2)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5)) * np.array([1, 10, 100, 1, 1])
+    y = X @ (rng.normal(size=5) / np.array([1, 10, 100, 1, 1])) + rng.standard_t(2, size=300)
+    alpha = 0.01 if penalty else 0.0
+    ref = QuantileRegressor(alpha=alpha / 2, quantile=0.5, solver="highs").fit(X, y)
+    j_star = np.mean(np.abs(y - ref.predict(X))) + alpha * np.abs(ref.coef_).sum()
+    model = GDLinearRegressor(loss="absolute_error", penalty=penalty, alpha=alpha)
+    model.set_params(max_iter=5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # L1: the bound can be loose
+        model.fit(X, y)
+    j = np.mean(np.abs(y - model.predict(X))) + alpha * np.abs(model.coef_).sum()
+    np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
+    assert (j - j_star) / j_star <= 1e-5
+    if penalty is None:
+        assert model.dual_gap_ is None
+    else:
+        assert j - j_star <= model.dual_gap_ + 1e-12
+
+
+def test_absolute_loss_with_l2_is_certified_by_default():
+    X, y = make_regression(scales=np.geomspace(1e-1, 1e2, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(loss="absolute_error", alpha=0.01).fit(X, y)
+    assert model.dual_gap_ <= 1e-4 * model.objective_
 
 
 # --- real designs: polynomial features of raw columns --------------------------------
