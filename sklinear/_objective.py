@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 
 from ._certificate import duality_gap, penalty_value
-from ._data import InMemoryData
+from ._data import InMemoryData, Statistics
 from ._penalties import ElasticNetPenalty
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
@@ -63,6 +63,50 @@ def penalty_factor(variance, scale_predictors):
     factor = np.sqrt(variance)
     factor[~(factor > 0)] = 1.0
     return factor
+
+
+def merge_moments(previous, chunk):
+    """Weighted moments of two data sets together (Chan et al.'s pairwise update).
+
+    ``previous`` and ``chunk`` are :class:`~sklinear._data.Statistics` (or ``previous`` None);
+    only ``weight_sum``, ``mean`` and ``variance`` are combined.
+    """
+    if previous is None:
+        return Statistics(chunk.weight_sum, chunk.mean, chunk.variance, None, None)
+    total = previous.weight_sum + chunk.weight_sum
+    share = chunk.weight_sum / total
+    delta = chunk.mean - previous.mean
+    mean = previous.mean + share * delta
+    variance = (
+        (1.0 - share) * previous.variance
+        + share * chunk.variance
+        + share * (1.0 - share) * delta * delta
+    )
+    return Statistics(total, mean, variance, None, None)
+
+
+def streaming_precondition(moments, l2_strength, scale_predictors):
+    """``(mean, scale, factor)`` for :class:`LinearObjective` from running moments."""
+    factor = penalty_factor(moments.variance, scale_predictors)
+    scale = preconditioner_scale(moments.variance, l2_strength * factor**2)
+    return moments.mean, scale, factor
+
+
+def rescale_solver_state(state, old_scale, new_scale, objective):
+    """Map a stochastic solver's state to new column scales (``v = w * scale``).
+
+    Steps (momentum velocity) scale as ``v``, gradients as ``1 / scale``: Adam's first
+    moment by ``old / new``, its second moment by ``(old / new)^2``. The intercept row is
+    left as is.
+    """
+    ratio = np.ones(objective.n_rows)
+    ratio[: objective.n_features] = np.asarray(new_scale) / np.asarray(old_scale)
+    ratio = np.repeat(ratio, objective.n_outputs)
+    if state.get("velocity") is not None:
+        state["velocity"] = state["velocity"] * ratio
+    if state.get("first_moment") is not None:
+        state["first_moment"] = state["first_moment"] / ratio
+        state["second_moment"] = state["second_moment"] / ratio**2
 
 
 class LinearObjective:

@@ -407,3 +407,29 @@ def test_reference_objective_agrees_with_scipy_minimum():
     result = minimize(f, np.zeros(4), method="BFGS", options={"gtol": 1e-10})
     ref = Ridge(alpha=alpha * len(y)).fit(X, y)
     np.testing.assert_allclose(result.x[:3], ref.coef_, rtol=1e-5)
+
+
+# --- streaming statistics in partial_fit ---------------------------------------------
+
+
+def test_partial_fit_preconditioner_follows_every_chunk():
+    """A feature absent (zero) from the first chunks must not get a wild coefficient:
+    the streamed fit reaches the in-memory fit's held-out accuracy within 1 point."""
+    rng = np.random.default_rng(0)
+    n, p = 20000, 10
+    X = rng.normal(size=(n, p))
+    X[: n // 4, 3] = 0.0
+    X[:, 5] = X[:, 5] * 100 + 1000
+    w = rng.normal(size=p)
+    w[3], w[5] = 3.0, 0.01
+    y = ((X - X.mean(0)) @ w + rng.logistic(size=n) > 0).astype(int)
+    train, test = slice(0, 15000), slice(15000, None)
+    full = GDLogisticClassifier().fit(X[train], y[train]).score(X[test], y[test])
+    model = GDLogisticClassifier(solver="sgd", random_state=0)
+    for _ in range(3):
+        for rows in np.array_split(np.arange(15000), 15):
+            model.partial_fit(X[rows], y[rows], classes=[0, 1])
+    assert model.score(X[test], y[test]) >= full - 0.01
+    # the running moments equal the moments of all the data seen
+    np.testing.assert_allclose(model._moments.mean, X[train].mean(axis=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model._moments.variance, X[train].var(axis=0), rtol=1e-7)

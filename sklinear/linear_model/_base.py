@@ -21,7 +21,12 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from .. import _fit, _solvers
 from .._compat import _check_sample_weight
 from .._fit import STOCHASTIC_SOLVERS
-from .._objective import LinearObjective
+from .._objective import (
+    LinearObjective,
+    merge_moments,
+    rescale_solver_state,
+    streaming_precondition,
+)
 from .._penalties import penalty_parameters
 
 SOLVERS = ("auto", "gd", "lbfgs", "newton", "sgd", "adam")
@@ -38,23 +43,29 @@ _SHARED_PARAMETERS_DOC = """
         Share of the L1 part for ``penalty='elasticnet'``, in ``[0, 1]``.
     fit_intercept : bool, default=True
         Fit an (unpenalised) intercept ``b``.
-    solver : {'auto', 'gd', 'lbfgs', 'sgd', 'adam'}, default='auto'
-        'auto' (the default) is deterministic and full batch: L-BFGS for smooth
-        objectives, and for an L1 part L-BFGS-B on split variables ``w = u - v``,
-        ``u, v >= 0`` (the L1 term becomes linear). 'gd': full-batch accelerated proximal
-        gradient (FISTA) with a backtracking line search, step growth and restarts; needs
-        no learning rate; L1 through the soft-threshold step. 'lbfgs': quasi-Newton,
-        smooth objectives only (no L1 part, not 'absolute_error'). 'sgd': mini-batch
-        stochastic gradient descent with Nesterov momentum; 'adam': mini-batch Adam.
-        'absolute_error' is minimised by the full-batch solvers through a sequence of
+    solver : {'auto', 'lbfgs', 'newton', 'gd', 'sgd', 'adam'}, default='auto'
+        'auto' (the default) is deterministic and full batch, chosen from the problem: for
+        an L1 part, L-BFGS-B on split variables ``w = u - v``, ``u, v >= 0`` (the L1 term
+        becomes linear); for the squared loss with at most 6,000 coefficients, and for
+        other smooth problems whose Hessian is cheap, Newton; otherwise L-BFGS, continued
+        by Newton when it has not certified its answer after 50 iterations and the Hessian
+        is affordable. 'lbfgs': quasi-Newton; 'newton': Newton's method on the blocked
+        Hessian with damping and a line search, robust to correlated columns (both for
+        smooth objectives only: no L1 part, not 'absolute_error'). 'gd': full-batch
+        accelerated proximal gradient (FISTA) with a backtracking line search, step growth
+        and restarts; needs no learning rate; L1 through the soft-threshold step. 'sgd':
+        mini-batch stochastic gradient descent with Nesterov momentum; 'adam': mini-batch
+        Adam. 'absolute_error' is minimised by the full-batch solvers through a sequence of
         smoothed losses (continuation). Every solver works on implicitly standardised
         columns (no copy of ``X``) and returns the coefficients of the features as passed.
     max_iter : int, default=1000
         Maximum number of iterations (full-batch solvers) or epochs (stochastic solvers).
     tol : float or None, default=1e-4
-        Full-batch solvers stop when every component of the (proximal) gradient of the
-        preconditioned problem is below ``tol``. Stochastic solvers stop after
-        ``n_iter_no_change`` epochs whose mean loss (or validation score, with
+        Full-batch solvers stop when the duality gap, a certified upper bound on
+        ``J - J*``, is at most ``tol * |J|``: ``tol`` bounds the relative error of the
+        objective (see ``dual_gap_``). Without a penalty (no gap exists) they stop when
+        the gradient has fallen to ``tol`` times its starting size. Stochastic solvers
+        stop after ``n_iter_no_change`` epochs whose mean loss (or validation score, with
         ``early_stopping``) did not improve by ``tol``; None runs ``max_iter`` epochs.
     batch_size : int or 'auto', default='auto'
         Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)``,
@@ -100,6 +111,13 @@ _SHARED_ATTRIBUTES_DOC = """
     loss_curve_ : list of float
         The objective ``J`` after each iteration (full batch), or the mean mini-batch
         objective of each epoch (stochastic), so convergence can be plotted.
+    objective_ : float
+        ``J`` at the returned coefficients (on the data of the last ``fit`` or
+        ``partial_fit`` call).
+    dual_gap_ : float or None
+        A duality gap at the returned coefficients: a certified upper bound on
+        ``objective_ - J*``, in the units of ``J``. Full-batch fits stop once it is at most
+        ``tol * |objective_|``. None where no gap exists (no penalty).
     validation_scores_ : list of float
         Validation score per epoch, with ``early_stopping``; else None.
     n_features_in_ : int
@@ -218,6 +236,7 @@ class BaseGradientLinearModel(BaseEstimator):
         theta0 = self._initial_theta(objective)
         seed = rng.randint(np.iinfo(np.int32).max)
         result = self._minimise(objective, theta0, validation, seed, state=None)
+        self._moments = objective.statistics
         self._store(objective, result)
         self.validation_scores_ = list(result.validation_scores) if validation else None
         if not result.converged:
@@ -228,8 +247,10 @@ class BaseGradientLinearModel(BaseEstimator):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of the stochastic solver over ``(X, y)`` (out-of-core learning).
 
-        Available only with ``solver='sgd'`` or ``solver='adam'``. Preconditioning statistics
-        (column means and scales) come from the first chunk (or from a previous ``fit``).
+        Available only with ``solver='sgd'`` or ``solver='adam'``. The preconditioning
+        statistics (column means and scales) are running weighted moments over every chunk
+        seen (and the data of a previous ``fit``); the optimiser's state is mapped to the
+        updated scales.
 
         Parameters
         ----------
@@ -253,15 +274,22 @@ class BaseGradientLinearModel(BaseEstimator):
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight, partial_fit=True)
-        objective = self._make_objective(
-            X, Y, sample_weight, precondition=None if first_call else self._precondition
+        # The preconditioner follows running weighted moments over every chunk seen, so a
+        # feature that is constant (or absent) in the first chunks stays well scaled later.
+        chunk = self._make_objective(X, Y, sample_weight).statistics
+        self._moments = merge_moments(getattr(self, "_moments", None), chunk)
+        alpha, l1_ratio = self._penalty_parameters()
+        precondition = streaming_precondition(
+            self._moments, alpha * (1.0 - l1_ratio), self.scale_predictors
         )
+        objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
         if first_call or not hasattr(self, "coef_"):
             theta0 = objective.initial_theta()
             n_iter, curve, state = 0, [], {}
         else:
             theta0 = objective.from_user(*self._user_coefficients())
             n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
+            rescale_solver_state(state, self._precondition[1], objective.scale, objective)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
         result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
         self._store(objective, result)
