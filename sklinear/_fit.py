@@ -6,9 +6,9 @@ The estimators build a :class:`~sklinear._objective.LinearObjective` and call
 Stopping (full-batch solvers). A fit stops when the duality gap at the current iterate is
 at most ``tol * |J|`` (:meth:`LinearObjective.certificate`): ``tol`` is a certified bound on
 the relative objective error. The absolute loss is certified through its smoothed stages
-(:func:`_continuation`). Where no gap exists (``alpha = 0``) the test is on the gradient in the solver's (standardised) coordinates,
-relative to the first gradient, so it does not depend on the scale of ``y``, of the columns
-or of the weights.
+(:func:`_continuation`). Where no gap exists (``alpha = 0``) the test is on the gradient in
+the solver's (standardised) coordinates, relative to the first gradient, so it does not
+depend on the scale of ``y``, of the columns or of the weights.
 
 ``solver='auto'``:
 
