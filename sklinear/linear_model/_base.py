@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 
 from .. import _fit, _solvers
 from .._compat import _check_sample_weight
+from .._data import single_threaded_blas
 from .._fit import STOCHASTIC_SOLVERS
 from .._objective import (
     LinearObjective,
@@ -483,15 +484,19 @@ class BaseGradientLinearModel(BaseEstimator):
                 "epochs": epochs,
             }
         try:
-            return _fit.minimise(
-                objective,
-                theta0,
-                self.solver,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                verbose=self.verbose,
-                stochastic_options=options,
-            )
+            # One BLAS thread for the whole fit (the passes use their own thread pool): small
+            # BLAS calls between evaluations (L-BFGS-B's own, the p-sized work) would
+            # otherwise wake a sleeping BLAS thread each time.
+            with single_threaded_blas():
+                return _fit.minimise(
+                    objective,
+                    theta0,
+                    self.solver,
+                    max_iter=self.max_iter,
+                    tol=self.tol,
+                    verbose=self.verbose,
+                    stochastic_options=options,
+                )
         except _solvers.NonFiniteObjectiveError as error:
             if self.solver in STOCHASTIC_SOLVERS:
                 remedy = (
