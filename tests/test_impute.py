@@ -177,3 +177,56 @@ def test_wrong_column_names(mixed_frame):
     imputer = MissingIndicatorImputer().fit(mixed_frame)
     with pytest.raises(ValueError, match="feature names"):
         imputer.transform(mixed_frame.rename(columns={"age": "years"}))
+
+
+# ------------------------------------------------- odd dtypes (issue 11 item 4)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.to_datetime(["2020-01-01", None, "2021-06-01"]),
+        pd.to_datetime(["2020-01-01", None, "2021-06-01"]).tz_localize("UTC"),
+        pd.to_timedelta(["1D", "2D", None]),
+    ],
+    ids=["datetime", "datetime-tz", "timedelta"],
+)
+def test_datetime_and_timedelta_columns_raise_naming_the_column(column):
+    X = pd.DataFrame({"x": [1.0, 2.0, np.nan], "when": column})
+    # SimpleImputer fails on these columns with a NumPy DTypePromotionError
+    with pytest.raises(ValueError, match="Column 'when' holds dates or durations.*NaT"):
+        MissingIndicatorImputer().fit(X)
+    fitted = MissingIndicatorImputer().fit(X[["x"]].assign(when=1.0))
+    with pytest.raises(ValueError, match="Column 'when' holds dates or durations"):
+        fitted.transform(X)
+
+
+def test_datetimes_as_strings_are_categories():
+    when = pd.to_datetime(["2020-01-01", None, "2020-01-01"])
+    X = pd.DataFrame({"when": when.strftime("%Y-%m-%d").astype(object)})
+    out = MissingIndicatorImputer().fit_transform(X)
+    assert list(out[:, 0]) == ["2020-01-01"] * 3
+    np.testing.assert_array_equal(out[:, 1].astype(float), [0, 1, 0])
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_inf_in_frame_raises_like_the_array_path(value):
+    X = pd.DataFrame({"x": [1.0, value, np.nan], "c": ["a", "b", None]})
+    with pytest.raises(ValueError, match="Column 'x' contains infinity"):
+        MissingIndicatorImputer().fit(X)
+    with pytest.raises(ValueError, match="Column 'x' contains infinity"):
+        MissingIndicatorImputer().fit(X[["x"]])
+    # the ndarray path, as SimpleImputer
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        MissingIndicatorImputer().fit(X[["x"]].to_numpy())
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        SimpleImputer().fit(X[["x"]].to_numpy())
+    fitted = MissingIndicatorImputer().fit(X.assign(x=1.0))
+    with pytest.raises(ValueError, match="Column 'x' contains infinity"):
+        fitted.transform(X)
+
+
+def test_inf_in_object_array_numeric_column_raises():
+    X = np.array([[1.0, "a"], [np.inf, "b"]], dtype=object)
+    with pytest.raises(ValueError, match="Column 0 contains infinity"):
+        MissingIndicatorImputer().fit(X)

@@ -444,14 +444,39 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         return output
 
     def _passthrough(self, table, j):
+        """Pass-through column ``j`` converted to ``dtype``, refusing any silent change.
+
+        Values that ``dtype`` cannot hold exactly are refused with a ValueError naming
+        the column: for an integer or boolean ``dtype`` a missing, fractional or
+        out-of-range value (NumPy would wrap 300.0 to 44 in int8), for a float ``dtype``
+        a finite value that overflows to infinity.
+        """
         try:
-            return table.numeric_column(j, dtype=self.dtype)
+            values = table.numeric_column(j, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(
-                f"Column {self._input_names[j]!r} passes through (it is not encoded) but "
-                f"cannot be converted to {np.dtype(self.dtype)}: {exc}. Encode it by "
-                "listing it in columns, or convert it to numbers."
+                f"Column {self._input_names[j]!r} passes through (it is not encoded) and "
+                f"cannot be used as it is. {exc} To encode it instead, list it in columns."
             ) from exc
+        dtype = np.dtype(self.dtype)
+        if dtype == np.float64:
+            return values
+        with np.errstate(over="ignore", invalid="ignore"):
+            converted = values.astype(dtype)
+            if dtype.kind == "f":
+                changed = np.isinf(converted) & np.isfinite(values)
+            else:
+                changed = ~(converted.astype(np.float64) == values)
+        if changed.any():
+            shown = values[changed][:5].tolist()
+            raise ValueError(
+                f"Column {self._input_names[j]!r} passes through (it is not encoded) but "
+                f"{int(changed.sum())} of its values cannot be stored exactly in "
+                f"dtype={dtype} (for example {shown}); converting would change them "
+                "silently. Use a wider dtype such as np.float64, or impute and rescale "
+                "the column first."
+            )
+        return converted
 
     def get_feature_names_out(self, input_features=None):
         """Output column names: ``<column>_<category>`` for dummies, else the column name.

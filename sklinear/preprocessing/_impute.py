@@ -221,24 +221,6 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         counts = np.bincount(codes[is_present], minlength=uniques.size)
         return _most_frequent(uniques, counts), had_missing
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None):
-        """Fit, then fill ``X`` and append its indicator columns.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            The data.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        X_out : ndarray or DataFrame of shape (n_samples, n_features_out)
-            The filled columns, then the indicator columns.
-        """
-        return self.fit(X).transform(X)
-
     def transform(self, X):
         """Fill the missing values of ``X`` and append the indicator columns.
 
