@@ -396,3 +396,19 @@ def test_pass_through_values_that_dtype_holds_are_kept():
     np.testing.assert_array_equal(out, [[0, 1], [1, 300], [0, -5]])
     out32 = DummyEncoder(columns="auto", dtype=np.float32).fit_transform(X.assign(size=0.1))
     np.testing.assert_array_equal(out32[:, 1], np.float32(0.1))  # rounding is not refused
+
+
+def test_if_binary_keeps_the_single_category_of_a_one_value_column_like_onehot():
+    X = pd.DataFrame({"one": ["a"] * 4, "two": ["x", "y", "x", "x"], "three": list("pqrp")})
+    encoder = DummyEncoder(drop="if_binary")
+    onehot = OneHotEncoder(drop="if_binary", sparse_output=False)
+    assert_same_as_onehot(encoder, onehot, X)
+    assert list(encoder.get_feature_names_out()) == [
+        "one_a",
+        "two_y",
+        "three_p",
+        "three_q",
+        "three_r",
+    ]
+    np.testing.assert_array_equal(encoder.transform(X)[:, 0], 1.0)
+    assert list(encoder.drop_idx_) == list(onehot.drop_idx_) == [None, 0, None]

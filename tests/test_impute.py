@@ -230,3 +230,29 @@ def test_inf_in_object_array_numeric_column_raises():
     X = np.array([[1.0, "a"], [np.inf, "b"]], dtype=object)
     with pytest.raises(ValueError, match="Column 0 contains infinity"):
         MissingIndicatorImputer().fit(X)
+
+
+def test_categorical_mode_ties_are_broken_like_simple_imputer():
+    # ties in every column; the first seen value is never the smallest
+    X = pd.DataFrame(
+        {
+            "two_way": ["b", "a", "b", "a", np.nan, "c"],
+            "three_way": ["z", "y", "x", np.nan, "x", "y"],
+            "single": ["q", np.nan, "q", "p", "p", "r"],
+        },
+        dtype=object,
+    )
+    ours = MissingIndicatorImputer().fit(X)
+    theirs = SimpleImputer(strategy="most_frequent").fit(X)
+    assert list(ours.statistics_) == list(theirs.statistics_) == ["a", "x", "p"]
+    assert list(ours.indicator_features_) == [0, 1, 2]
+    out = ours.transform(X)
+    assert out[4, 0] == "a" and out[3, 1] == "x" and out[1, 2] == "p"
+
+
+def test_numeric_mode_ties_are_broken_like_simple_imputer():
+    X = np.array([[3.0, 5.0], [1.0, 5.0], [3.0, -2.0], [1.0, -2.0], [np.nan, np.nan]])
+    ours = MissingIndicatorImputer(strategy="most_frequent").fit(X)
+    theirs = SimpleImputer(strategy="most_frequent").fit(X)
+    np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
+    np.testing.assert_array_equal(ours.statistics_, [1.0, -2.0])
