@@ -184,6 +184,17 @@ def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
     scikit-learn's ``validate_data`` without a dtype conversion: numeric arrays stay
     numeric, mixed data becomes an object array. Sparse input is refused.
     """
+    from ._array_api import foreign_namespace
+
+    xp = foreign_namespace(X)
+    if xp is not None:
+        raise TypeError(
+            f"{type(estimator).__name__} works on host tables (NumPy arrays, pandas and "
+            f"polars DataFrames) and does not compute in other Array API namespaces: got "
+            f"a {type(X).__module__}.{type(X).__name__} with array_api_dispatch=True. "
+            "Convert it first (np.asarray(X), or X.cpu().numpy() for PyTorch), or apply "
+            "this transformer before moving the data to the device."
+        )
     if _is_pandas_frame(X) or _is_polars_frame(X):
         validate_data(estimator, X, reset=reset, skip_check_array=True)
         if X.shape[0] < 1:

@@ -3,15 +3,31 @@
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import input_feature_names, resolve_columns, validate_table
+from ._dask import (
+    categorical_mask_of,
+    compute_once,
+    counts_as_values,
+    empty_frame,
+    is_dask_collection,
+    map_partitions_to_frame,
+    validate_dask_frame,
+)
 from ._encoding import CategoryCodes, sorted_categories
 
 _INFREQUENT_NAME = "infrequent_sklearn"
+
+
+def _encode_partition(partition, encoder):
+    """Encode one pandas partition of a dask DataFrame, keeping its index."""
+    encoded = encoder.transform(partition)
+    return pd.DataFrame(encoded, index=partition.index, columns=encoder.get_feature_names_out())
 
 
 class DummyEncoder(TransformerMixin, BaseEstimator):
@@ -166,7 +182,10 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         self : DummyEncoder
             The fitted encoder.
         """
-        self._fit(X)
+        if is_dask_collection(X):
+            self._fit_dask(X)
+        else:
+            self._fit(X)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -185,6 +204,9 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         X_out : ndarray or CSR matrix of shape (n_samples, n_features_out)
             The dummies, with the pass-through columns in place.
         """
+        if is_dask_collection(X):
+            self._fit_dask(X)
+            return self.transform(X)
         table, codes = self._fit(X)
         return self._assemble(table, codes)
 
@@ -192,7 +214,34 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         table = validate_table(self, X, reset=True)
         names = getattr(self, "feature_names_in_", None)
         self._input_names = input_feature_names(self)
-        self.encoded_columns_ = self._select_columns(table, names)
+        self.encoded_columns_ = self._select_columns(table.categorical_mask(), names)
+        columns = [table.column(j) for j in self.encoded_columns_]
+        codes = self._fit_categories(columns, [None] * len(columns), table.n_rows)
+        return table, codes
+
+    def _fit_dask(self, X):
+        """Fit on a dask DataFrame: the value counts of the encoded columns, one compute."""
+        validate_dask_frame(self, X, reset=True)
+        names = getattr(self, "feature_names_in_", None)
+        self._input_names = input_feature_names(self)
+        self.encoded_columns_ = self._select_columns(categorical_mask_of(X), names)
+        encoded = [X.columns[j] for j in self.encoded_columns_]
+        all_counts = compute_once(*[X[name].value_counts(dropna=False) for name in encoded])
+        columns, weights = [], []
+        for counts in all_counts:
+            values, value_counts = counts_as_values(counts)
+            columns.append(values)
+            weights.append(value_counts)
+        n_samples = int(weights[0].sum()) if weights else 0
+        self._fit_categories(columns, weights, n_samples)
+
+    def _fit_categories(self, columns, weights, n_samples):
+        """Categories, infrequent groups, references and layout of the encoded columns.
+
+        ``columns[k]`` holds the values of encoded column ``k``: every row (``weights[k]``
+        None) or each distinct value once, seen ``weights[k]`` times. Returns the
+        category codes of ``columns``.
+        """
         if isinstance(self.categories, list) and len(self.categories) != len(
             self.encoded_columns_
         ):
@@ -203,9 +252,10 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         self.categories_ = []
         self._coders = []
         codes = []
+        counts = []
         for k, j in enumerate(self.encoded_columns_):
             column_name = self._input_names[j]
-            values = table.column(j)
+            values = columns[k]
             if self.categories == "auto":
                 categories, column_codes = sorted_categories(values, column_name)
                 coder = CategoryCodes(categories)
@@ -224,27 +274,31 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             self.categories_.append(categories)
             self._coders.append(coder)
             codes.append(column_codes)
-        self._fit_groups(codes, table.n_rows)
+            n_categories = len(categories)
+            column_counts = np.bincount(
+                column_codes, weights=weights[k], minlength=n_categories + 1
+            )[:n_categories]
+            counts.append(np.rint(column_counts).astype(np.int64))
+        self._fit_groups(counts, n_samples)
         self._fit_drop()
         self._fit_layout()
-        return table, codes
+        return codes
 
-    def _select_columns(self, table, names):
+    def _select_columns(self, categorical_mask, names):
         if self.columns is None:
-            return np.arange(table.n_columns, dtype=np.intp)
+            return np.arange(self.n_features_in_, dtype=np.intp)
         if isinstance(self.columns, str):  # "auto"
-            return np.flatnonzero(table.categorical_mask()).astype(np.intp)
-        return resolve_columns(list(self.columns), names, table.n_columns)
+            return np.flatnonzero(categorical_mask).astype(np.intp)
+        return resolve_columns(list(self.columns), names, self.n_features_in_)
 
-    def _fit_groups(self, codes, n_samples):
+    def _fit_groups(self, all_counts, n_samples):
         """Group infrequent categories: ``_group_of[k]`` maps category -> group."""
         self._group_of = []
         self._n_groups = []
         self._infrequent_group = []
         infrequent_categories = []
-        for k, column_codes in enumerate(codes):
+        for k, counts in enumerate(all_counts):
             n_categories = len(self.categories_[k])
-            counts = np.bincount(column_codes, minlength=n_categories + 1)[:n_categories]
             infrequent = self._infrequent_mask(counts, n_samples)
             group_of = np.empty(n_categories, dtype=np.intp)
             n_frequent = int(n_categories - infrequent.sum())
@@ -393,6 +447,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             pass-through columns converted to ``dtype``.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return self._transform_dask(X)
         table = validate_table(self, X, reset=False)
         codes = []
         for k, j in enumerate(self.encoded_columns_):
@@ -408,6 +464,18 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
                 )
             codes.append(column_codes)
         return self._assemble(table, codes)
+
+    def _transform_dask(self, X):
+        """Encode each partition of a dask DataFrame lazily, into a dask DataFrame."""
+        validate_dask_frame(self, X, reset=False)
+        if self.sparse_output:
+            raise ValueError(
+                "sparse_output=True does not apply to dask DataFrames: their partitions "
+                "are dense pandas DataFrames. Use sparse_output=False."
+            )
+        names = self.get_feature_names_out()
+        meta = empty_frame(names, [np.dtype(self.dtype)] * len(names))
+        return map_partitions_to_frame(X, _encode_partition, self, meta)
 
     def _assemble(self, table, codes):
         n_rows = table.n_rows

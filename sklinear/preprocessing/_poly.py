@@ -6,11 +6,20 @@ from math import comb
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._array_api import foreign_namespace, polynomial_terms, validate_foreign
 from ._base import input_feature_names
+from ._dask import (
+    is_dask_array,
+    is_dask_collection,
+    is_dask_dataframe,
+    require_no_output_container,
+    validate_dask_frame,
+)
 
 
 def _degree_blocks(n_features, max_degree, interaction_only):
@@ -78,6 +87,18 @@ def _check_fits_in_memory(n_bytes, shape, dtype, what):
         "interaction_only=True, pass sparse input, select fewer columns, or transform "
         "the rows in smaller batches."
     )
+
+
+def _transform_dask_block(block, transformer):
+    """Transform one row block of a dask array (all its columns) with NumPy or SciPy."""
+    if not sparse.issparse(block):
+        block = np.asarray(block)
+        if not np.isfinite(block).all():
+            raise ValueError(
+                "Input X contains NaN or infinity; PolyFeatures needs finite values. "
+                "Impute missing values first (MissingIndicatorImputer)."
+            )
+    return transformer._transform_block(block)
 
 
 class PolyFeatures(TransformerMixin, BaseEstimator):
@@ -197,7 +218,15 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         self : PolyFeatures
             The fitted transformer.
         """
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
+        xp = foreign_namespace(X)
+        if is_dask_collection(X):
+            X = self._validate_dask(X, reset=True)
+        elif xp is not None:
+            X = validate_foreign(self, X, xp, reset=True)
+        else:
+            X = validate_data(
+                self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
+            )
         self.n_output_features_ = self._n_output_features(X.shape[1])
         return self
 
@@ -241,13 +270,94 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             for CSC input, CSR otherwise); float32 input stays float32.
         """
         check_is_fitted(self)
+        xp = foreign_namespace(X)
+        if is_dask_collection(X):
+            return self._transform_dask(self._validate_dask(X, reset=False))
+        if xp is not None:
+            return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
         X = validate_data(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
+        return self._transform_block(X)
+
+    def _transform_block(self, X):
+        """Transform a validated NumPy array or SciPy sparse matrix."""
         min_degree, max_degree = self._degree_range()
         if sparse.issparse(X):
             return self._transform_sparse(X, min_degree, max_degree)
         return self._transform_dense(X, min_degree, max_degree)
+
+    def _validate_dask(self, X, *, reset):
+        """A dask array or numeric dask DataFrame as a float dask array, one column chunk."""
+        if is_dask_dataframe(X):
+            validate_dask_frame(self, X, reset=reset)
+            not_numeric = [
+                name
+                for name, dtype in X.dtypes.items()
+                if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+            ]
+            if not_numeric:
+                raise TypeError(
+                    f"PolyFeatures needs numeric columns; {not_numeric} are not. Encode "
+                    "them first (DummyEncoder)."
+                )
+            X = X.to_dask_array()
+        elif is_dask_array(X):
+            require_no_output_container(self)
+            if X.ndim != 2:
+                raise ValueError(
+                    f"PolyFeatures expects a 2-D array (n_samples, n_features); got a dask "
+                    f"array of shape {X.shape}."
+                )
+            if reset:
+                self.n_features_in_ = int(X.shape[1])
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            elif X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but PolyFeatures is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+        else:
+            raise TypeError(
+                f"PolyFeatures accepts dask arrays and dask DataFrames; got {type(X).__name__}."
+            )
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        if len(X.chunks[1]) > 1:  # all the columns of a row in one block
+            X = X.rechunk({1: -1})
+        return X
+
+    def _transform_dask(self, X):
+        """Lazily, block by block: one output block of all terms per row block."""
+        return X.map_blocks(
+            _transform_dask_block,
+            self,
+            dtype=X.dtype,
+            chunks=(X.chunks[0], (self.n_output_features_,)),
+            meta=np.empty((0, 0), dtype=X.dtype),
+        )
+
+    def _transform_foreign(self, xp, X):
+        """The terms in the namespace and on the device of ``X`` (Array API)."""
+        min_degree, max_degree = self._degree_range()
+        n_samples, n_features = X.shape
+        if max_degree == 0:
+            import array_api_compat
+
+            return xp.ones((n_samples, 1), dtype=X.dtype, device=array_api_compat.device(X))
+        blocks, n_terms = _degree_blocks(n_features, max_degree, self.interaction_only)
+        # the degree blocks, then their concatenation
+        n_values = n_samples * (n_terms + self.n_output_features_)
+        _check_fits_in_memory(
+            n_values * (8 if X.dtype == xp.float64 else 4),
+            (n_samples, self.n_output_features_),
+            np.float64 if X.dtype == xp.float64 else np.float32,
+            "the output and its degree blocks",
+        )
+        return polynomial_terms(
+            xp, X, blocks, n_features, max(1, min_degree), bool(self.include_bias)
+        )
 
     def _transform_dense(self, X, min_degree, max_degree):
         n_samples, n_features = X.shape
@@ -362,5 +472,6 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
