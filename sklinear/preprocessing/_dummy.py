@@ -89,7 +89,9 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     sparse_output : bool, default=False
         Return a SciPy CSR matrix instead of a dense array.
     dtype : numeric type, default=np.float64
-        Type of the output.
+        Type of the output, pass-through columns included: a pass-through value that
+        ``dtype`` cannot hold exactly (300 in int8, NaN or 2.5 in an integer type, 1e300
+        in float32) raises a ValueError naming the column instead of wrapping.
 
     Attributes
     ----------
@@ -107,6 +109,14 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         Number of columns seen in fit.
     feature_names_in_ : ndarray of str
         Column names seen in fit, when the input had string column names.
+
+    Notes
+    -----
+    Pass-through columns must be finite numbers or missing: a date or duration column,
+    or an infinite value, raises a ValueError naming the column. A dask DataFrame is
+    encoded lazily, partition by partition, into a dask DataFrame, after a fit that
+    computes the value counts in one pass. Under ``array_api_dispatch`` arrays of other
+    Array API libraries are refused with a TypeError (convert them to NumPy).
 
     See Also
     --------

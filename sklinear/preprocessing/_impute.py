@@ -115,6 +115,13 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     Missing values are NaN in numeric columns and None, NaN, ``pd.NA`` or ``NaT`` in
     other columns. Empty strings are values, not missing.
 
+    Date, duration and period columns, and infinite values in numeric columns, raise a
+    ValueError naming the column (convert dates to numbers or strings first). A dask
+    DataFrame is fitted with one computation over its partitions (exact medians and
+    modes, from value counts) and transformed lazily into a dask DataFrame. Under
+    ``array_api_dispatch`` arrays of other Array API libraries are refused with a
+    TypeError (convert them to NumPy).
+
     See Also
     --------
     sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
