@@ -136,6 +136,34 @@ def poly_torch_cpu():
         )
 
 
+class Unavailable(Exception):
+    """A case that cannot run here (no CUDA device)."""
+
+
+@case
+def poly_torch_cuda():
+    import numpy as np
+    import sklearn
+    import torch
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from sklinear import PolyFeatures
+
+    if not torch.cuda.is_available():
+        raise Unavailable("no CUDA device")
+    X = _data((1000, 6))
+    for dtype in (torch.float64, torch.float32):
+        X_device = torch.asarray(X, dtype=dtype, device="cuda")
+        with sklearn.config_context(array_api_dispatch=True):
+            poly = PolyFeatures(degree=(1, 3), include_bias=True).fit(X_device)
+            out = poly.transform(X_device)
+        assert out.device.type == "cuda" and out.dtype == dtype, (out.device, out.dtype)
+        expected = PolynomialFeatures(degree=(1, 3), include_bias=True).fit_transform(X)
+        np.testing.assert_allclose(
+            out.cpu().numpy(), expected, rtol=1e-4 if dtype == torch.float32 else 1e-12
+        )
+
+
 @case
 def poly_sklearn_array_api_check_strict():
     from sklearn.utils.estimator_checks import check_array_api_input
@@ -215,8 +243,8 @@ def _run_cases():
     for name, function in CASES.items():
         try:
             function()
-        except ImportError as error:
-            results[name] = f"import: {error}"
+        except (ImportError, Unavailable) as error:
+            results[name] = f"unavailable: {error}"
         except Exception:  # noqa: BLE001 - reported to the parent test
             results[name] = traceback.format_exc()
         else:
@@ -242,8 +270,9 @@ def results():
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_array_api_case(results, name):
-    if "torch" in name:
-        pytest.importorskip("torch")  # an optional test dependency
+    if "torch" in name and results[name].startswith("unavailable:"):
+        # PyTorch is an optional test dependency; CUDA cases run where a GPU is
+        pytest.skip(results[name])
     assert results[name] == "ok", results[name]
 
 
