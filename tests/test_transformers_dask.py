@@ -4,6 +4,9 @@ Every test runs on the session's distributed LocalCluster (``dask_client`` in
 conftest.py) and compares with the in-memory transformer on the computed data.
 """
 
+import subprocess
+import sys
+
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
@@ -87,6 +90,7 @@ def test_imputer_refuses_datetime_columns_before_computing(dask_client):
         dict(columns="auto"),
         dict(columns="auto", drop=None, min_frequency=5),
         dict(columns=["colour"], drop="if_binary", handle_unknown="ignore"),
+        dict(columns=["colour"], categories=[["red", "blue"]], handle_unknown="ignore"),
     ],
 )
 def test_encoder_one_compute_fit_lazy_transform_equal_in_memory(frame, graphs, params):
@@ -171,3 +175,20 @@ def test_clear_errors_for_what_does_not_apply(frame, dask_client):
     fitted = MissingIndicatorImputer().fit(X)
     with pytest.raises(ValueError, match="feature names should match"):
         fitted.transform(X.rename(columns={"colour": "hue"}))
+
+
+def test_dask_is_imported_only_for_dask_input():
+    script = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklinear import DummyEncoder, MissingIndicatorImputer, PolyFeatures\n"
+        "X = pd.DataFrame({'a': [1.0, np.nan, 3.0], 'c': ['x', 'y', None]})\n"
+        "make_pipeline(MissingIndicatorImputer(), DummyEncoder(columns='auto'),"
+        " PolyFeatures()).fit_transform(X)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
