@@ -218,10 +218,9 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         self : PolyFeatures
             The fitted transformer.
         """
-        xp = foreign_namespace(X)
         if is_dask_collection(X):
             X = self._validate_dask(X, reset=True)
-        elif xp is not None:
+        elif (xp := foreign_namespace(X)) is not None:
             X = validate_foreign(self, X, xp, reset=True)
         else:
             X = validate_data(
@@ -270,10 +269,9 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             for CSC input, CSR otherwise); float32 input stays float32.
         """
         check_is_fitted(self)
-        xp = foreign_namespace(X)
         if is_dask_collection(X):
             return self._transform_dask(self._validate_dask(X, reset=False))
-        if xp is not None:
+        if (xp := foreign_namespace(X)) is not None:
             return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
         X = validate_data(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
