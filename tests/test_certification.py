@@ -433,3 +433,40 @@ def test_partial_fit_preconditioner_follows_every_chunk():
     # the running moments equal the moments of all the data seen
     np.testing.assert_allclose(model._moments.mean, X[train].mean(axis=0), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(model._moments.variance, X[train].var(axis=0), rtol=1e-7)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gap_without_intercept_and_on_sparse_data(fit_intercept, sparse):
+    X, y = make_regression(n=400, p=6)
+    X[X < 0.3] = 0.0  # mostly zeros
+    Xin = sp.csr_matrix(X) if sparse else X
+    alpha = 0.05
+    ref = Ridge(alpha=alpha * len(y), fit_intercept=fit_intercept).fit(X, y)
+    j_star = objective_j("squared", X, y, ref.coef_, ref.intercept_, alpha, 0.0)
+    for solver in ("lbfgs", "gd", "newton"):
+        model = GDLinearRegressor(alpha=alpha, fit_intercept=fit_intercept, solver=solver)
+        model.fit(Xin, y)
+        j = objective_j("squared", X, y, model.coef_, model.intercept_, alpha, 0.0)
+        assert model.dual_gap_ <= 1e-4 * j
+        assert j - j_star <= model.dual_gap_ + 1e-12 * j_star
+    y_class = (y > np.median(y)).astype(int)
+    ref = LogisticRegression(
+        C=1 / (alpha * len(y)), fit_intercept=fit_intercept, solver="newton-cholesky", tol=1e-12
+    ).fit(X, y_class)
+    j_star = objective_j("logistic", X, y_class, ref.coef_, ref.intercept_, alpha, 0.0)
+    model = GDLogisticClassifier(alpha=alpha, fit_intercept=fit_intercept).fit(Xin, y_class)
+    j = objective_j("logistic", X, y_class, model.coef_, model.intercept_, alpha, 0.0)
+    assert j - j_star <= model.dual_gap_ + 1e-12 * j_star <= 1e-4 * j + 1e-12 * j_star
+
+
+def test_multi_output_regression_gap():
+    X, y = make_regression()
+    Y = np.column_stack([y, -2 * y + 1, np.random.default_rng(5).normal(size=len(y))])
+    alpha = 0.1
+    ref = Ridge(alpha=alpha * len(y)).fit(X, Y)
+    model = GDLinearRegressor(alpha=alpha, solver="lbfgs").fit(X, Y)
+    j_star = objective_j("squared", X, Y, ref.coef_, ref.intercept_, alpha, 0.0)
+    j = objective_j("squared", X, Y, model.coef_, model.intercept_, alpha, 0.0)
+    np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
+    assert j - j_star <= model.dual_gap_ <= 1e-4 * j
