@@ -387,7 +387,8 @@ def stochastic_gradient(
     The loss curve holds, per epoch, the mean of the mini-batch objectives seen in it.
 
     Stopping: after ``n_iter_no_change`` epochs without the epoch loss improving on its best
-    by ``tol`` (or, with ``validation_score``, without the score improving by ``tol``); with
+    by ``tol`` times its size (or, with ``validation_score``, without the score improving by
+    ``tol``; the first epoch always counts as an improvement); with
     ``learning_rate='adaptive'`` the step is divided by 5 instead, and the solver stops once
     it falls below 1e-6. ``tol=None`` runs all ``max_epochs``.
 
@@ -432,7 +433,12 @@ def stochastic_gradient(
             improved = score > best_score + (tol or 0.0)
             best_score = max(best_score, score)
         else:
-            improved = tol is None or epoch_loss < best_loss - tol * max(1.0, abs(best_loss))
+            # Relative to the loss (invariant to the scale of y); the first epoch improves.
+            improved = (
+                tol is None
+                or not np.isfinite(best_loss)
+                or epoch_loss < best_loss - tol * abs(best_loss)
+            )
             best_loss = min(best_loss, epoch_loss)
         no_improvement = 0 if improved else no_improvement + 1
         if verbose:

@@ -61,13 +61,15 @@ _SHARED_PARAMETERS_DOC = """
         columns (no copy of ``X``) and returns the coefficients of the features as passed.
     max_iter : int, default=1000
         Maximum number of iterations (full-batch solvers) or epochs (stochastic solvers).
-    tol : float or None, default=1e-4
+    tol : 'auto', float or None, default='auto'
         Full-batch solvers stop when the duality gap, a certified upper bound on
         ``J - J*``, is at most ``tol * |J|``: ``tol`` bounds the relative error of the
         objective (see ``dual_gap_``). Without a penalty (no gap exists) they stop when
         the gradient has fallen to ``tol`` times its starting size. Stochastic solvers
         stop after ``n_iter_no_change`` epochs whose mean loss (or validation score, with
-        ``early_stopping``) did not improve by ``tol``; None runs ``max_iter`` epochs.
+        ``early_stopping``) did not improve by ``tol`` (relative to the loss); None runs
+        ``max_iter`` iterations or epochs. 'auto' is 1e-4 for the full-batch solvers and
+        1e-3 for 'sgd' and 'adam' (scikit-learn's SGD default).
     batch_size : int or 'auto', default='auto'
         Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)``,
         1 is per-sample SGD. Ignored by full-batch solvers.
@@ -165,7 +167,7 @@ class BaseGradientLinearModel(BaseEstimator):
         fit_intercept=True,
         solver="auto",
         max_iter=1000,
-        tol=1e-4,
+        tol="auto",
         batch_size="auto",
         learning_rate="invscaling",
         eta0=0.05,
@@ -323,9 +325,11 @@ class BaseGradientLinearModel(BaseEstimator):
             "an int >= 1",
         )
         check(
-            self.tol is None or (isinstance(self.tol, real) and self.tol >= 0),
+            self.tol is None
+            or (isinstance(self.tol, str) and self.tol == "auto")
+            or (isinstance(self.tol, real) and 0 <= self.tol < np.inf),
             "tol",
-            "a float >= 0 or None",
+            "'auto', a finite float >= 0 or None",
         )
         check(
             self.batch_size == "auto"
@@ -493,7 +497,7 @@ class BaseGradientLinearModel(BaseEstimator):
                     theta0,
                     self.solver,
                     max_iter=self.max_iter,
-                    tol=self.tol,
+                    tol=self._tolerance(),
                     verbose=self.verbose,
                     stochastic_options=options,
                 )
@@ -522,12 +526,18 @@ class BaseGradientLinearModel(BaseEstimator):
         self.objective_ = float(result.objective)
         self.dual_gap_ = None if result.dual_gap is None else float(result.dual_gap)
 
+    def _tolerance(self):
+        """``tol`` with 'auto' resolved: 1e-4 (full batch), 1e-3 (stochastic, as SGD)."""
+        if isinstance(self.tol, str):
+            return 1e-3 if self.solver in STOCHASTIC_SOLVERS else 1e-4
+        return self.tol
+
     def _warn_not_converged(self, result):
         unit = "epochs" if self.solver in STOCHASTIC_SOLVERS else "iterations"
         if result.dual_gap is not None:
             where = (
                 f"the duality gap {result.dual_gap:.3g} is above tol * |J| = "
-                f"{(self.tol or 0.0) * abs(result.objective):.3g}"
+                f"{(self._tolerance() or 0.0) * abs(result.objective):.3g}"
             )
         else:
             where = "the gradient test was not met"
@@ -541,13 +551,13 @@ class BaseGradientLinearModel(BaseEstimator):
             message = (
                 f"{type(self).__name__} (solver={self.solver!r}) did not converge in max_iter="
                 f"{self.max_iter} {unit} ({where}): increase max_iter, or loosen tol "
-                f"(currently {self.tol})."
+                f"(currently tol={self.tol!r})."
             )
             if self.solver in STOCHASTIC_SOLVERS:
                 message = (
                     f"{type(self).__name__} (solver={self.solver!r}) did not converge in "
                     f"max_iter={self.max_iter} {unit}: increase max_iter, or loosen tol "
-                    f"(currently {self.tol})."
+                    f"(currently tol={self.tol!r})."
                 )
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
