@@ -9,7 +9,7 @@ from sklearn.metrics import accuracy_score
 
 from sklinear import GDLogisticClassifier
 
-PEER_SOLVERS = ("liblinear", "saga")
+PEER_SOLVERS = {"liblinear": "W7-lib", "saga": "W7-saga"}  # solver: row label
 COPY_SHARE = 0.5  # a peak above this share of X.data.nbytes means X (or its data) was copied
 
 
@@ -53,7 +53,7 @@ def w7(scale, **_):
         ratio = ours.time / peer.time
         rows.append(
             Row(
-                workload=f"W7-{solver[:4] if solver == 'saga' else 'lib'}",
+                workload=PEER_SOLVERS[solver],
                 ours=ours.time,
                 peer=peer.time,
                 ratio=ratio,
