@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from .._compat import StrOptions
 from ._base import BaseGradientLinearModel
 
 
@@ -16,6 +17,11 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
     """Shared machinery of GDLogisticClassifier and SoftmaxClassifier; not public."""
 
     _allow_multilabel = False
+
+    _parameter_constraints: dict = {
+        **BaseGradientLinearModel._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
     def __init__(self, *, class_weight=None, **kwargs):
         super().__init__(**kwargs)

@@ -1,10 +1,11 @@
 """GDLogisticClassifier: binary, one-vs-rest and multilabel logistic regression."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit
 
+from .._compat import Interval
 from .._losses import BinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
@@ -71,6 +72,11 @@ class GDLogisticClassifier(BaseGradientClassifier):
 
     _allow_multilabel = True
 
+    _parameter_constraints: dict = {
+        **BaseGradientClassifier._parameter_constraints,
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(
         self,
         *,
@@ -126,13 +132,6 @@ class GDLogisticClassifier(BaseGradientClassifier):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-    def _validate_extra_parameters(self, check):
-        check(
-            isinstance(self.threshold, numbers.Real) and 0 <= self.threshold <= 1,
-            "threshold",
-            "a float in [0, 1]",
-        )
 
     def _make_loss(self):
         return BinomialLoss()

@@ -6,6 +6,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils import check_random_state
 
+from .._compat import Interval
 from .._losses import BinomialLoss, MultinomialLoss, softmax
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
@@ -68,6 +69,11 @@ class SoftmaxClassifier(BaseGradientClassifier):
     array(['b'], dtype='<U1')
     """
 
+    _parameter_constraints: dict = {
+        **BaseGradientClassifier._parameter_constraints,
+        "temperature": [Interval(numbers.Real, 0, np.inf, closed="neither")],
+    }
+
     def __init__(
         self,
         *,
@@ -118,13 +124,6 @@ class SoftmaxClassifier(BaseGradientClassifier):
             n_jobs=n_jobs,
         )
         self.temperature = temperature
-
-    def _validate_extra_parameters(self, check):
-        check(
-            isinstance(self.temperature, numbers.Real) and self.temperature > 0,
-            "temperature",
-            "a float > 0",
-        )
 
     def _binary(self):
         return len(getattr(self, "classes_", ())) == 2

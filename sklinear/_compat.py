@@ -1,0 +1,24 @@
+"""The private scikit-learn helpers sklinear relies on, imported in one place.
+
+scikit-learn does not promise that its private names (parameter validation, the fit context)
+stay where they are; every module of sklinear imports them from here, so a move is a
+one-file change.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    RealNotInt,
+    StrOptions,
+)
+
+__all__ = [
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "RealNotInt",
+    "StrOptions",
+    "_fit_context",
+]
