@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import sklearn
-from scipy.special import log_softmax
+from _reference import model_objective
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+from sklinear._compat import InvalidParameterError
 
 SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
 
@@ -44,52 +45,23 @@ ESTIMATORS = {
 }
 
 
-def objective_J(model, X, y, s=None):
-    """J of SPEC 1.1 from the fitted coefficients, computed here (no class weights)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    s = np.ones(len(y)) if s is None else s
-    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
-    Z = X @ coef.T + model.intercept_
-    if isinstance(model, GDLinearRegressor):
-        r = np.abs(y.reshape(len(y), -1) - Z)
-        eps = model.epsilon
-        values = {
-            "squared_error": r**2 / 2,
-            "absolute_error": r,
-            "huber": np.where(r <= eps, r**2 / 2, eps * r - eps**2 / 2),
-        }[model.loss].sum(axis=1)
-    elif isinstance(model, SoftmaxClassifier) and len(model.classes_) > 2:
-        index = np.searchsorted(model.classes_, y)
-        values = -log_softmax(Z, axis=1)[np.arange(len(y)), index]
-    else:
-        if len(model.classes_) == 2:
-            T = (y == model.classes_[1]).astype(float)[:, None]
-        else:
-            T = (y[:, None] == model.classes_).astype(float)
-        values = np.logaddexp(0, -(2 * T - 1) * Z).sum(axis=1)
-    alpha = 0.0 if model.penalty is None else model.alpha
-    r = {"l2": 0.0, "l1": 1.0, "elasticnet": model.l1_ratio, None: 0.0}[model.penalty]
-    return np.sum(s * values) / s.sum() + alpha * (
-        (1 - r) / 2 * np.sum(coef**2) + r * np.sum(np.abs(coef))
-    )
-
-
 # --- fitted attributes ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
-@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+# lbfgs is for smooth objectives only (no L1 part)
+@pytest.mark.parametrize(
+    "penalty, solver",
+    [("l2", "auto"), ("l2", "gd"), ("l2", "lbfgs"), ("elasticnet", "auto"), ("elasticnet", "gd")],
+)
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_loss_curve_is_the_objective_and_non_increasing(name, penalty, solver):
-    if solver == "lbfgs" and penalty != "l2":
-        pytest.skip("lbfgs is for smooth objectives")
     cls, kind = ESTIMATORS[name]
     X, y = make_data(kind)
     model = cls(penalty=penalty, alpha=0.01, solver=solver, tol=1e-8, max_iter=5000).fit(X, y)
     curve = np.asarray(model.loss_curve_)
     assert len(curve) == model.n_iter_ >= 1
     # the last entry is J at the returned coefficients
-    np.testing.assert_allclose(curve[-1], objective_J(model, X, y), rtol=1e-9)
+    np.testing.assert_allclose(curve[-1], model_objective(model, X, y), rtol=1e-9)
     if solver == "auto" and penalty == "elasticnet":
         # L-BFGS-B on split variables w = u - v decreases f + l1 . (u + v), an upper bound of
         # J(u - v) that is tight at the optimum; J itself may rise a little on the way.
@@ -108,7 +80,7 @@ def test_loss_curve_last_entry_is_J_for_absolute_error(solver):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    np.testing.assert_allclose(model.loss_curve_[-1], objective_J(model, X, y), rtol=1e-9)
+    np.testing.assert_allclose(model.loss_curve_[-1], model_objective(model, X, y), rtol=1e-9)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
@@ -214,7 +186,7 @@ BAD_PARAMETERS = [
     ("penalty", "l3"),
     ("alpha", -1.0),
     ("l1_ratio", 1.5),
-    ("solver", "newton"),
+    ("solver", "newtonian"),
     ("max_iter", 0),
     ("tol", -1.0),
     ("batch_size", 0),
@@ -223,6 +195,21 @@ BAD_PARAMETERS = [
     ("momentum", 1.0),
     ("validation_fraction", 1.0),
     ("n_iter_no_change", 0),
+    # values that used to crash deep in the code or pass silently
+    ("fit_intercept", "no"),
+    ("shuffle", "yes"),
+    ("warm_start", "maybe"),
+    ("early_stopping", "sometimes"),
+    ("scale_predictors", "yes"),
+    ("tol", np.inf),
+    ("tol", np.nan),
+    ("tol", "small"),
+    ("alpha", np.inf),
+    ("max_iter", 2.5),
+    ("batch_size", "large"),
+    ("n_jobs", 1.5),
+    ("verbose", "loud"),
+    ("random_state", "seed"),
 ]
 
 
@@ -232,8 +219,45 @@ def test_invalid_parameters_raise_at_fit_not_init(name, parameter, value):
     cls, kind = ESTIMATORS[name]
     X, y = make_data(kind, n_samples=30)
     model = cls(**{parameter: value})  # accepted by __init__ (clone / set_params contract)
-    assert model.get_params()[parameter] == value
-    with pytest.raises(ValueError, match=parameter):
+    assert model.get_params()[parameter] is value
+    # scikit-learn's message: the parameter, the class, what it must be, what it got
+    expected = rf"The '{parameter}' parameter of {cls.__name__} must be .* Got .* instead"
+    with pytest.raises(InvalidParameterError, match=expected):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("parameter, value", [("shuffle", "yes"), ("tol", np.inf)])
+def test_invalid_parameters_raise_in_partial_fit(parameter, value):
+    X, y = make_data("regression", n_samples=30)
+    model = GDLinearRegressor(solver="sgd", **{parameter: value})
+    with pytest.raises(InvalidParameterError, match=f"The '{parameter}' parameter"):
+        model.partial_fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "parameter, value",
+    [
+        ("fit_intercept", np.bool_(False)),
+        ("tol", None),
+        ("tol", 0),
+        ("n_jobs", -1),
+        ("n_jobs", None),
+        ("verbose", False),
+        ("batch_size", 1),
+        ("momentum", 0.0),
+        ("l1_ratio", 1),
+    ],
+)
+def test_boundary_values_are_accepted(parameter, value):
+    X, y = make_data("regression", n_samples=30)
+    GDLinearRegressor(**{parameter: value}).fit(X, y)
+
+
+def test_optimal_learning_rate_needs_a_penalty():
+    """A cross-parameter check, done in fit: 1 / (alpha (t + t0)) with alpha = 0."""
+    X, y = make_data("regression", n_samples=30)
+    model = GDLinearRegressor(solver="sgd", learning_rate="optimal", penalty=None)
+    with pytest.raises(ValueError, match="learning_rate='optimal' .* needs alpha > 0"):
         model.fit(X, y)
 
 
@@ -242,20 +266,29 @@ def test_invalid_parameters_raise_at_fit_not_init(name, parameter, value):
     [
         (GDLinearRegressor, "loss", "hinge"),
         (GDLinearRegressor, "epsilon", -1.0),
+        (GDLinearRegressor, "epsilon", np.inf),
+        (GDLinearRegressor, "loss", None),
         (GDLogisticClassifier, "threshold", 1.5),
         (SoftmaxClassifier, "temperature", -1.0),
+        (SoftmaxClassifier, "temperature", 0.0),
+        (SoftmaxClassifier, "temperature", "hot"),
+        (GDLogisticClassifier, "threshold", -0.1),
     ],
 )
 def test_estimator_specific_invalid_parameters(cls, parameter, value):
     X, y = make_data("regression" if cls is GDLinearRegressor else "binary", n_samples=30)
-    with pytest.raises(ValueError, match=parameter):
+    with pytest.raises(
+        InvalidParameterError, match=f"The '{parameter}' parameter of {cls.__name__}"
+    ):
         cls(**{parameter: value}).fit(X, y)
 
 
-def test_class_weight_invalid_raises():
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+@pytest.mark.parametrize("class_weight", ["heavy", [1.0, 2.0]])
+def test_class_weight_invalid_raises(cls, class_weight):
     X, y = make_data("binary", n_samples=30)
-    with pytest.raises(ValueError):
-        GDLogisticClassifier(class_weight="heavy").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'class_weight' parameter .*'balanced'"):
+        cls(class_weight=class_weight).fit(X, y)
 
 
 # --- input handling ---------------------------------------------------------------------
@@ -305,8 +338,8 @@ def test_float32_gives_float32_and_close_results(name, offset):
         model32.coef_ * std, model64.coef_ * std, atol=1e-3 * np.abs(model64.coef_ * std).max()
     )
     # the objective at the float32 solution is close to the float64 optimum
-    J64 = objective_J(model64, X, y)
-    assert objective_J(model32, X, y) <= J64 * (1 + 1e-4)
+    J64 = model_objective(model64, X, y)
+    assert model_objective(model32, X, y) <= J64 * (1 + 1e-4)
 
 
 # --- warm start, partial_fit, early stopping, verbose -------------------------------------
@@ -321,12 +354,12 @@ def test_warm_start(name, solver):
     warm = cls(alpha=0.1, solver=solver, tol=1e-8, max_iter=5000, warm_start=True).fit(X, y)
     warm.set_params(alpha=0.01).fit(X, y)
     # same optimum as a cold fit, reached from the previous solution
-    np.testing.assert_allclose(objective_J(warm, X, y), objective_J(cold, X, y), rtol=1e-8)
+    np.testing.assert_allclose(model_objective(warm, X, y), model_objective(cold, X, y), rtol=1e-8)
     n_iter_cold = cold.n_iter_
     # refitting at the optimum takes far fewer iterations than starting cold
     warm.fit(X, y)
     assert warm.n_iter_ < n_iter_cold
-    np.testing.assert_allclose(objective_J(warm, X, y), objective_J(cold, X, y), rtol=1e-8)
+    np.testing.assert_allclose(model_objective(warm, X, y), model_objective(cold, X, y), rtol=1e-8)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -377,9 +410,9 @@ def test_partial_fit_chunks_approach_full_batch(name, solver):
     for _epoch in range(30):
         for rows in chunks:
             model.partial_fit(X[rows], y[rows], classes=classes)
-        J.append(objective_J(model, X, y))
+        J.append(model_objective(model, X, y))
     assert model.n_iter_ == 150 == len(model.loss_curve_)
-    J_opt = objective_J(full, X, y)
+    J_opt = model_objective(full, X, y)
     assert J[-1] <= J_opt * (1 + 2e-2), (J[-1], J_opt)
     assert J[-1] < J[0]
 

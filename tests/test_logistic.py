@@ -8,11 +8,16 @@ log(1 + exp(-t_ik z_ik)) + alpha R(w), with t in {-1, +1}.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import (
+    assert_coef_close,
+    assert_reaches_optimum,
+    effective_weights,
+    objective_J,
+)
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils.class_weight import compute_class_weight
 
 from sklinear import GDLogisticClassifier
 
@@ -42,43 +47,6 @@ def make_multiclass(n_samples=300, n_classes=3, seed=1):
     return X, np.argmax(Z, axis=1)
 
 
-def effective_weights(y, sample_weight, class_weight):
-    """s_i = sample_weight_i * class_weight[y_i], as LogisticRegression builds it."""
-    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    if class_weight is None:
-        return s
-    classes = np.unique(y)
-    if class_weight == "balanced":
-        weights = compute_class_weight("balanced", classes=classes, y=y, sample_weight=s)
-        # the formula, by hand: sum(s) / (n_classes * sum of s in the class)
-        by_hand = [s.sum() / (len(classes) * s[y == c].sum()) for c in classes]
-        np.testing.assert_allclose(weights, by_hand)
-    else:
-        weights = np.array([class_weight.get(c, 1.0) for c in classes])
-    return s * weights[np.searchsorted(classes, y)]
-
-
-def objective_J(X, T, coef, intercept, alpha, l1_ratio, s):
-    """T: 0/1 targets of shape (n, k); coef (k, p)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
-    Z = X @ coef.T + intercept
-    values = np.logaddexp(0, -(2 * T - 1) * Z).sum(axis=1)
-    data = np.sum(s * values) / s.sum()
-    return data + alpha * ((1 - l1_ratio) / 2 * np.sum(coef**2) + l1_ratio * np.sum(np.abs(coef)))
-
-
-def assert_reaches_optimum(J_ours, J_ref, rtol=1e-7):
-    assert J_ours <= J_ref + rtol * abs(J_ref), (J_ours, J_ref)
-    assert J_ours >= J_ref - 2 * rtol * abs(J_ref), ("reference not converged", J_ours, J_ref)
-
-
-def assert_coef_close(X, coef, coef_ref, rtol=1e-4):
-    std = np.asarray(X.toarray() if sp.issparse(X) else X).std(axis=0)
-    scaled, scaled_ref = np.asarray(coef) * std, np.asarray(coef_ref) * std
-    np.testing.assert_allclose(scaled, scaled_ref, rtol=rtol, atol=rtol * np.abs(scaled_ref).max())
-
-
 CLASS_WEIGHTS = [None, "balanced", {"neg": 1.0, "pos": 3.0}]
 
 
@@ -101,7 +69,19 @@ def test_binary_matches_logistic_regression(class_weight, weighted, solver):
     model = GDLogisticClassifier(alpha=alpha, class_weight=class_weight, solver=solver, **TIGHT)
     model.fit(X, y, sample_weight=sample_weight)
     T = (y == "pos").astype(float)[:, None]
-    J = lambda m: objective_J(X, T, m.coef_, m.intercept_, alpha, 0.0, s)  # noqa: E731
+
+    def J(m):
+        return objective_J(
+            X,
+            T,
+            m.coef_,
+            m.intercept_,
+            loss="binomial",
+            alpha=alpha,
+            l1_ratio=0.0,
+            sample_weight=s,
+        )
+
     assert_reaches_optimum(J(model), J(reference))
     assert_coef_close(X, model.coef_, reference.coef_)
     np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-5, atol=1e-6)
@@ -177,7 +157,19 @@ def test_binary_stochastic_solvers_within_tolerance(solver, class_weight):
         random_state=0,
     ).fit(X, y)
     T = (y == "pos").astype(float)[:, None]
-    J = lambda m: objective_J(X, T, m.coef_, m.intercept_, alpha, 0.0, s)  # noqa: E731
+
+    def J(m):
+        return objective_J(
+            X,
+            T,
+            m.coef_,
+            m.intercept_,
+            loss="binomial",
+            alpha=alpha,
+            l1_ratio=0.0,
+            sample_weight=s,
+        )
+
     assert J(model) <= J(reference) * (1 + 1e-3)
 
 
