@@ -11,13 +11,16 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from _reference import model_objective
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sklinear._solvers
 from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
 from sklinear._compat import InvalidParameterError
 
@@ -577,3 +580,212 @@ def test_logistic_regression_reference_in_cross_validation():
         np.testing.assert_allclose(
             ours.predict_proba(X[test]), reference.predict_proba(X[test]), atol=1e-6
         )
+
+
+# --- early stopping: which rows are held out, what is scored ----------------------------
+
+
+def held_out_split(model, y, stratify):
+    """The rows early stopping holds out, computed here from the documented seed logic: the
+    split's seed is the first draw of ``check_random_state(random_state)``, then
+    ``train_test_split(test_size=validation_fraction)``, stratified for classifiers."""
+    seed = np.random.RandomState(model.random_state).randint(np.iinfo(np.int32).max)
+    return train_test_split(
+        np.arange(len(y)),
+        test_size=model.validation_fraction,
+        random_state=seed,
+        stratify=y if stratify else None,
+    )
+
+
+def data_with_distinct_held_out_rows(kind, model, n_samples=200):
+    """Data whose held-out rows follow another rule than the training rows: a regression
+    target of opposite slope, or (classifiers) features of opposite sign, which leaves the
+    labels, hence the stratified split, as they are. A fit that sees the held-out rows, or a
+    validation score computed on the training rows, is then far from the right one."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(n_samples, 3))
+    coef = np.array([1.0, -2.0, 0.5])
+    if kind == "regression":
+        y = X @ coef + 1.0
+        _, held = held_out_split(model, y, stratify=False)
+        y[held] = -20 * (X[held] @ coef) + 30.0
+        return X, y
+    y = (X @ coef > 0).astype(int)
+    if kind == "multiclass":
+        y = y + 2 * (X[:, 2] > 0.7)
+    _, held = held_out_split(model, y, stratify=True)
+    X[held] *= -1
+    return X, y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize(
+    "cls, kind",
+    [
+        (GDLinearRegressor, "regression"),
+        (GDLogisticClassifier, "binary"),
+        (SoftmaxClassifier, "multiclass"),
+    ],
+)
+def test_validation_scores_are_computed_on_the_held_out_rows(cls, kind, solver):
+    model = cls(solver=solver, early_stopping=True, random_state=3, max_iter=30)
+    X, y = data_with_distinct_held_out_rows(kind, model)
+    model.fit(X, y)
+    train, held = held_out_split(model, y, stratify=kind != "regression")
+    # the returned coefficients are those after the last epoch, scored on the held-out rows
+    if kind == "regression":
+        expected = r2_score(y[held], model.predict(X[held]))
+        on_train = r2_score(y[train], model.predict(X[train]))
+    else:
+        expected = accuracy_score(y[held], model.predict(X[held]))
+        on_train = accuracy_score(y[train], model.predict(X[train]))
+    assert len(model.validation_scores_) == model.n_iter_
+    np.testing.assert_allclose(model.validation_scores_[-1], expected, rtol=1e-10)
+    assert abs(on_train - expected) > 0.3  # the test can tell the two apart
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_early_stopping_trains_only_on_the_training_rows(solver):
+    """The held-out rows (10 %) follow y = -20 x w + 30 and would drag every coefficient far
+    off; a fit on the training rows alone recovers the noise-free w of the training rows."""
+    model = GDLinearRegressor(
+        solver=solver,
+        early_stopping=True,
+        n_iter_no_change=200,  # never stop early: run all epochs, converge on the train rows
+        max_iter=200,
+        learning_rate="adaptive",
+        eta0=0.01,
+        batch_size=16,
+        alpha=1e-6,
+        random_state=3,
+    )
+    X, y = data_with_distinct_held_out_rows("regression", model)
+    train, _ = held_out_split(model, y, stratify=False)
+    model.fit(X, y)
+    on_train = Ridge(alpha=1e-6 * len(train)).fit(X[train], y[train])
+    on_all = Ridge(alpha=1e-6 * len(y)).fit(X, y)
+    assert np.max(np.abs(on_all.coef_ - on_train.coef_)) > 1.0  # the data can tell
+    np.testing.assert_allclose(model.coef_, on_train.coef_, atol=0.05)
+    np.testing.assert_allclose(model.intercept_, on_train.intercept_, atol=0.05)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_validation_scores_only_with_early_stopping_and_a_stochastic_solver(early_stopping):
+    X, y = make_data("regression", n_samples=60)
+    full_batch = GDLinearRegressor(early_stopping=early_stopping).fit(X, y)
+    assert full_batch.validation_scores_ is None  # full batch: early_stopping has no effect
+    # ... and it trains on every row: the same fit with and without the flag
+    np.testing.assert_array_equal(full_batch.coef_, GDLinearRegressor().fit(X, y).coef_)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("n_iter_no_change", [1, 3])
+def test_early_stopping_stops_exactly_n_iter_no_change_epochs_after_the_best(n_iter_no_change):
+    """Steps too small to raise the validation R^2 by tol = 0.5: the first epoch sets the best
+    score, the next n_iter_no_change epochs do not improve on it, and the fit stops."""
+    X, y = make_data("regression", n_samples=80)
+    model = GDLinearRegressor(
+        solver="sgd",
+        early_stopping=True,
+        tol=0.5,
+        eta0=1e-6,
+        learning_rate="constant",
+        n_iter_no_change=n_iter_no_change,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_iter_ == 1 + n_iter_no_change
+    assert len(model.validation_scores_) == 1 + n_iter_no_change
+
+
+class _SpyRule:
+    """Stands in for the update rule: records the learning rates and does not move."""
+
+    def __init__(self):
+        self.learning_rates = []
+
+    def __call__(self, **options):
+        return self
+
+    def step(self, gradient, learning_rate, state):
+        self.learning_rates.append(learning_rate)
+        return np.zeros_like(gradient)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("learning_rate", ["invscaling", "optimal", "constant"])
+def test_estimator_step_sizes_follow_the_documented_schedule(monkeypatch, learning_rate):
+    """The step sizes a fit asks its update rule for, by hand: 'invscaling' eta0 / t ** 0.25,
+    'optimal' 1 / (alpha (t + t0)) with t0 = 1 / (alpha eta0), 'constant' eta0; t counts
+    mini-batch steps (here 40 rows in batches of 10: 4 per epoch, 3 epochs)."""
+    spy = _SpyRule()
+    monkeypatch.setattr(sklinear._solvers, "MomentumRule", spy)
+    X, y = make_data("regression", n_samples=40)
+    alpha, eta0 = 0.02, 0.3
+    GDLinearRegressor(
+        solver="sgd",
+        alpha=alpha,
+        eta0=eta0,
+        learning_rate=learning_rate,
+        batch_size=10,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
+    t = np.arange(1, 13)
+    expected = {
+        "invscaling": eta0 / t**0.25,
+        "optimal": 1 / (alpha * (t + 1 / (alpha * eta0))),
+        "constant": np.full(12, eta0),
+    }[learning_rate]
+    np.testing.assert_allclose(spy.learning_rates, expected, rtol=1e-12)
+
+
+# --- SoftmaxClassifier: centred intercepts ------------------------------------------------
+
+
+def imbalanced_classes(n_classes, n_samples=240, seed=11):
+    """Strongly unequal class frequencies, so the best constant scores (log frequencies)
+    are far from centred."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 3))
+    frequencies = np.geomspace(1, 12, n_classes)
+    y = rng.choice(n_classes, size=n_samples, p=frequencies / frequencies.sum())
+    X[:, 0] += y  # some signal
+    return X, y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tol": 1e-10, "max_iter": 10_000},
+        {"penalty": "l1", "alpha": 0.01},
+        {"penalty": "elasticnet", "alpha": 0.01},
+        {"penalty": None},
+        {"solver": "gd"},
+        {"solver": "sgd", "random_state": 0, "max_iter": 20},
+    ],
+    ids=["l2", "l1", "elasticnet", "none", "gd", "sgd"],
+)
+@pytest.mark.parametrize("n_classes", [3, 5])
+def test_softmax_intercepts_are_centred_and_probabilities_unchanged(n_classes, params):
+    """softmax(z) = softmax(z + c): SoftmaxClassifier returns the intercepts that sum to zero
+    (as scikit-learn's multinomial LogisticRegression). Centring must not change the model:
+    the probabilities are those of the uncentred optimum, checked here through J."""
+    X, y = imbalanced_classes(n_classes)
+    model = SoftmaxClassifier(**params).fit(X, y)
+    scale = np.abs(model.intercept_).max()
+    assert scale > 0
+    np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12 * n_classes * scale)
+    # probabilities = softmax of the scores, computed here
+    Z = X @ model.coef_.T + model.intercept_
+    np.testing.assert_allclose(model.predict_proba(X), softmax(Z, axis=1), rtol=1e-10)
+    # and they are those of the optimum (centring shifts every score of a row alike)
+    if "tol" in params:  # a tight L2 fit: compare with scikit-learn's
+        alpha = 1e-4
+        reference = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000)
+        reference.fit(X, y)
+        np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=1e-4)
