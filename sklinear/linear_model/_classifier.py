@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._compat import StrOptions
@@ -86,19 +85,43 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
             )
 
     def _class_weights(self, y, sample_weight):
+        """Per-sample class weights, multiplied into the sample weights; None without them.
+
+        'balanced' gives class ``c`` the weight ``sum(s) / (n_classes * sum of s in c)`` (as
+        :func:`sklearn.utils.class_weight.compute_class_weight` with ``sample_weight``), over
+        the classes whose samples have a positive total weight; a class whose samples all
+        weigh zero stays at weight zero instead of an infinite one. A multilabel ``y`` is
+        balanced label by label (its 0s against its 1s) and a sample's weight is the product
+        over the labels, as :func:`sklearn.utils.class_weight.compute_sample_weight` does for
+        multi-output targets. A dict maps class labels to weights (missing classes: 1); it
+        is not defined for multilabel targets.
+        """
         if self.class_weight is None:
             return None
+        weights = np.ones(len(y)) if sample_weight is None else sample_weight
         if y.ndim == 2:
-            raise ValueError(
-                "class_weight is not supported for multilabel targets; use sample_weight."
-            )
-        present = np.unique(y)
-        weights = compute_class_weight(
-            self.class_weight, classes=present, y=y, sample_weight=sample_weight
-        )
+            if isinstance(self.class_weight, dict):
+                raise ValueError(
+                    "class_weight as a dict is not defined for multilabel targets (one 0/1 "
+                    "column per label); use class_weight='balanced' or sample_weight."
+                )
+            columns = [self._balanced(column, weights) for column in y.T]
+            return np.prod(columns, axis=0)
         if isinstance(self.class_weight, dict):
-            weights = np.array([self.class_weight.get(label, 1.0) for label in present], float)
-        return weights[np.searchsorted(present, y)]
+            present = np.unique(y)
+            by_class = np.array([self.class_weight.get(label, 1.0) for label in present], float)
+            return by_class[np.searchsorted(present, y)]
+        return self._balanced(y, weights)
+
+    @staticmethod
+    def _balanced(y, weights):
+        """'balanced' weights of the samples of a 1-d label array ``y``."""
+        present, index = np.unique(y, return_inverse=True)
+        totals = np.bincount(index, weights=weights, minlength=len(present))
+        positive = totals > 0
+        by_class = np.zeros(len(present))
+        by_class[positive] = totals.sum() / (positive.sum() * totals[positive])
+        return by_class[index]
 
     def _stratify_validation(self, y):
         if y.ndim != 1:

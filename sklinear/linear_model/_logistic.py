@@ -40,6 +40,12 @@ class GDLogisticClassifier(BaseGradientClassifier):
         and multilabel). Works with ``sklearn.model_selection.TunedThresholdClassifierCV``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+        'balanced' is ``sum(s) / (n_classes * sum of s in the class)``, with the sample
+        weights ``s`` (as scikit-learn's LogisticRegression); a class whose samples all
+        have weight zero keeps weight zero. For multilabel ``y``
+        'balanced' balances each label's 0s against its 1s and multiplies the weights over
+        the labels (as ``sklearn.utils.class_weight.compute_sample_weight``); a dict is not
+        defined there.
     %(shared_parameters)s
 
     Attributes

@@ -39,6 +39,9 @@ class SoftmaxClassifier(BaseGradientClassifier):
         below 1 sharpens it. ``predict`` (the argmax) does not depend on it.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+        'balanced' is ``sum(s) / (n_classes * sum of s in the class)``, with the sample
+        weights ``s`` (as scikit-learn's LogisticRegression); a class whose samples all
+        have weight zero keeps weight zero.
     %(shared_parameters)s
 
     Attributes
