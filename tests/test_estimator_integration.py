@@ -378,7 +378,7 @@ def test_partial_fit_absent_for_full_batch_solvers():
     for solver in ("auto", "gd", "lbfgs"):
         model = GDLinearRegressor(solver=solver)
         assert not hasattr(model, "partial_fit")
-        with pytest.raises(AttributeError):
+        with pytest.raises(AttributeError, match="has no attribute .partial_fit."):
             _ = model.partial_fit
     assert hasattr(GDLinearRegressor(solver="sgd"), "partial_fit")
     assert hasattr(SoftmaxClassifier(solver="adam"), "partial_fit")
@@ -393,7 +393,7 @@ def test_partial_fit_needs_classes_on_first_call(cls):
     model.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
     model.partial_fit(X[50:100], y[50:100])
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"y contains labels \[.*7.*\] not in classes"):
         model.partial_fit(X[:10], np.full(10, 7))
 
 

@@ -87,7 +87,7 @@ def test_accelerated_gradient_stops_at_max_iter_unconverged():
 
 @pytest.mark.parametrize("solver", ["lbfgs", "gd"])
 def test_full_batch_non_finite_objective_raises(solver):
-    with pytest.raises(NonFiniteObjectiveError):
+    with pytest.raises(NonFiniteObjectiveError, match="non-finite"):
         if solver == "lbfgs":
             lbfgs(lambda x: (np.nan, np.array([1.0])), np.zeros(1), max_iter=10, tol=1e-8)
         else:
