@@ -77,15 +77,17 @@ def _instances():
 _ESTIMATORS = _instances()
 
 # Real, deterministic failures (random_state fixed), with their reason.
-_STOCHASTIC_REASON = (
-    "a stochastic solver steps per mini-batch, so weighted rows and repeated rows (a "
-    "different n_samples) give different optimisation paths; Adam's per-coordinate steps "
-    "leave this regression ~1e-3 from the optimum, beyond the check's rtol"
+_ADAM_REASON = (
+    "the check's data fit in one mini-batch, so weighted and repeated rows give the same "
+    "gradients up to rounding (solver='sgd' then agrees to 1e-15, and so do Adam's "
+    "coefficients); but the intercept starts at the weighted mean of y, so its gradient is "
+    "pure rounding (~1e-17), which Adam's m / (sqrt(v) + 1e-8) turns into steps of "
+    "different sign: the intercepts, hence predictions, differ by 2e-7 (rtol is 1e-7)"
 )
 EXPECTED_FAILURES = {
     ("GDLinearRegressor", "adam"): {
-        "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_REASON,
-        "check_sample_weight_equivalence_on_sparse_data": _STOCHASTIC_REASON,
+        "check_sample_weight_equivalence_on_dense_data": _ADAM_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": _ADAM_REASON,
     },
 }
 
@@ -95,7 +97,9 @@ def _expected_failed_checks(estimator):
     return EXPECTED_FAILURES.get(key, {})
 
 
-@parametrize_with_checks(_ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(
+    _ESTIMATORS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
