@@ -1,9 +1,26 @@
-"""The private scikit-learn helpers sklinear uses, imported in one place.
+"""The private scikit-learn helpers sklinear relies on, imported in one place.
 
-Private helpers can move or change between scikit-learn releases; importing them only here
-keeps any adaptation to this one small module.
+scikit-learn does not promise that its private names (parameter validation, the fit context,
+sample-weight checks) stay where they are; every module of sklinear imports them from here,
+so a move is a one-file change.
 """
 
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["_check_sample_weight"]
+__all__ = [
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "RealNotInt",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+]

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _solvers
 from ._losses import SmoothedAbsoluteLoss
+from ._objective import damped_solve
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -36,6 +37,7 @@ _NEWTON_SQUARED_MAX_ROWS = 6000
 _NEWTON_CHEAP_FLOPS = 2e8
 _FALLBACK_ITERATIONS = 50
 _L1_RESTARTS = 3
+_L1_POLISH_ITERATIONS = 20
 
 
 @dataclass
@@ -65,6 +67,15 @@ def _hessian_flops(objective):
     k = objective.n_outputs
     columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
     return objective.n_samples * objective.n_features**2 * columns
+
+
+def _l1_polish_affordable(objective):
+    """The Hessian of the smooth part is cheap enough for an active-set Newton polish."""
+    if not hasattr(objective.loss, "hessian_weights"):
+        return False
+    if not getattr(objective.data, "supports_hessian", True):
+        return False
+    return objective.size <= _NEWTON_MAX_ROWS and _hessian_flops(objective) <= 1e10
 
 
 def newton_affordable(objective):
@@ -203,6 +214,25 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
         restarts += 1
         again = _run(name, objective, result.theta, max_iter - result.n_iter, certifier, verbose)
         result = _chain(result, again)
+    if (
+        name in ("lbfgs_l1", "gd")
+        and not objective.penalty.smooth
+        and not result.converged
+        and result.n_iter < max_iter
+        and _l1_polish_affordable(objective)
+    ):
+        polish = _solvers.active_set_newton(
+            objective.value_gradient_hessian,
+            objective.value_and_gradient,
+            result.theta,
+            l1_weights=objective.l1_weights(),
+            solve=damped_solve,
+            max_iter=min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
+            converged=certifier,
+            verbose=verbose,
+        )
+        result = _chain(result, polish)
+        used = f"{name}+newton"
     if fallback and not result.converged and result.n_iter < max_iter:
         polish = _run(
             "newton", objective, result.theta, max_iter - result.n_iter, certifier, verbose

@@ -468,6 +468,19 @@ class NewtonSystem:
         full[np.diag_indices_from(full)] += np.repeat(self.penalty_diagonal, k)
         return [(full, None)]
 
+    def dense(self):
+        """The whole Hessian in the layout of ``theta`` (row-major: row, output)."""
+        k = self.n_outputs
+        matrices = self._matrices()
+        if matrices[0][1] is None:
+            return matrices[0][0]
+        n_rows = self.blocks.shape[1]
+        full = np.zeros((n_rows, k, n_rows, k))
+        for matrix, outputs in matrices:
+            for output in outputs:
+                full[:, output, :, output] = matrix
+        return full.reshape(n_rows * k, n_rows * k)
+
     def solve(self, gradient):
         """The Newton direction ``-H^-1 g``, with damping where ``H`` is not positive definite."""
         k = self.n_outputs
@@ -475,7 +488,7 @@ class NewtonSystem:
         direction = np.empty_like(gradient)
         for matrix, outputs in self._matrices():
             rhs = gradient.ravel() if outputs is None else gradient[:, outputs]
-            solution = _damped_solve(matrix, -rhs)
+            solution = damped_solve(matrix, -rhs)
             if outputs is None:
                 direction[:] = solution.reshape(-1, k)
             else:
@@ -483,7 +496,7 @@ class NewtonSystem:
         return direction.ravel()
 
 
-def _damped_solve(matrix, rhs):
+def damped_solve(matrix, rhs):
     """Cholesky solve of ``(H + mu I) x = rhs``, raising ``mu`` until ``H + mu I`` factors."""
     scale = float(np.max(np.abs(np.diag(matrix)))) if matrix.size else 1.0
     scale = scale if scale > 0 else 1.0

@@ -10,15 +10,19 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import sklearn
-from scipy.special import log_softmax
+from _reference import model_objective
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sklinear._solvers
 from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+from sklinear._compat import InvalidParameterError
 
 SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
 
@@ -44,52 +48,23 @@ ESTIMATORS = {
 }
 
 
-def objective_J(model, X, y, s=None):
-    """J of SPEC 1.1 from the fitted coefficients, computed here (no class weights)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    s = np.ones(len(y)) if s is None else s
-    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
-    Z = X @ coef.T + model.intercept_
-    if isinstance(model, GDLinearRegressor):
-        r = np.abs(y.reshape(len(y), -1) - Z)
-        eps = model.epsilon
-        values = {
-            "squared_error": r**2 / 2,
-            "absolute_error": r,
-            "huber": np.where(r <= eps, r**2 / 2, eps * r - eps**2 / 2),
-        }[model.loss].sum(axis=1)
-    elif isinstance(model, SoftmaxClassifier) and len(model.classes_) > 2:
-        index = np.searchsorted(model.classes_, y)
-        values = -log_softmax(Z, axis=1)[np.arange(len(y)), index]
-    else:
-        if len(model.classes_) == 2:
-            T = (y == model.classes_[1]).astype(float)[:, None]
-        else:
-            T = (y[:, None] == model.classes_).astype(float)
-        values = np.logaddexp(0, -(2 * T - 1) * Z).sum(axis=1)
-    alpha = 0.0 if model.penalty is None else model.alpha
-    r = {"l2": 0.0, "l1": 1.0, "elasticnet": model.l1_ratio, None: 0.0}[model.penalty]
-    return np.sum(s * values) / s.sum() + alpha * (
-        (1 - r) / 2 * np.sum(coef**2) + r * np.sum(np.abs(coef))
-    )
-
-
 # --- fitted attributes ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
-@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+# lbfgs is for smooth objectives only (no L1 part)
+@pytest.mark.parametrize(
+    "penalty, solver",
+    [("l2", "auto"), ("l2", "gd"), ("l2", "lbfgs"), ("elasticnet", "auto"), ("elasticnet", "gd")],
+)
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_loss_curve_is_the_objective_and_non_increasing(name, penalty, solver):
-    if solver == "lbfgs" and penalty != "l2":
-        pytest.skip("lbfgs is for smooth objectives")
     cls, kind = ESTIMATORS[name]
     X, y = make_data(kind)
     model = cls(penalty=penalty, alpha=0.01, solver=solver, tol=1e-8, max_iter=5000).fit(X, y)
     curve = np.asarray(model.loss_curve_)
     assert len(curve) == model.n_iter_ >= 1
     # the last entry is J at the returned coefficients
-    np.testing.assert_allclose(curve[-1], objective_J(model, X, y), rtol=1e-9)
+    np.testing.assert_allclose(curve[-1], model_objective(model, X, y), rtol=1e-9)
     if solver == "auto" and penalty == "elasticnet":
         # L-BFGS-B on split variables w = u - v decreases f + l1 . (u + v), an upper bound of
         # J(u - v) that is tight at the optimum; J itself may rise a little on the way.
@@ -108,7 +83,7 @@ def test_loss_curve_last_entry_is_J_for_absolute_error(solver):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    np.testing.assert_allclose(model.loss_curve_[-1], objective_J(model, X, y), rtol=1e-9)
+    np.testing.assert_allclose(model.loss_curve_[-1], model_objective(model, X, y), rtol=1e-9)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
@@ -234,6 +209,7 @@ BAD_PARAMETERS = [
     ("penalty", "l3"),
     ("alpha", -1.0),
     ("l1_ratio", 1.5),
+    ("solver", "newtonian"),
     ("max_iter", 0),
     ("tol", -1.0),
     ("batch_size", 0),
@@ -242,6 +218,21 @@ BAD_PARAMETERS = [
     ("momentum", 1.0),
     ("validation_fraction", 1.0),
     ("n_iter_no_change", 0),
+    # values that used to crash deep in the code or pass silently
+    ("fit_intercept", "no"),
+    ("shuffle", "yes"),
+    ("warm_start", "maybe"),
+    ("early_stopping", "sometimes"),
+    ("scale_predictors", "yes"),
+    ("tol", np.inf),
+    ("tol", np.nan),
+    ("tol", "small"),
+    ("alpha", np.inf),
+    ("max_iter", 2.5),
+    ("batch_size", "large"),
+    ("n_jobs", 1.5),
+    ("verbose", "loud"),
+    ("random_state", "seed"),
 ]
 
 
@@ -251,8 +242,45 @@ def test_invalid_parameters_raise_at_fit_not_init(name, parameter, value):
     cls, kind = ESTIMATORS[name]
     X, y = make_data(kind, n_samples=30)
     model = cls(**{parameter: value})  # accepted by __init__ (clone / set_params contract)
-    assert model.get_params()[parameter] == value
-    with pytest.raises(ValueError, match=parameter):
+    assert model.get_params()[parameter] is value
+    # scikit-learn's message: the parameter, the class, what it must be, what it got
+    expected = rf"The '{parameter}' parameter of {cls.__name__} must be .* Got .* instead"
+    with pytest.raises(InvalidParameterError, match=expected):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("parameter, value", [("shuffle", "yes"), ("tol", np.inf)])
+def test_invalid_parameters_raise_in_partial_fit(parameter, value):
+    X, y = make_data("regression", n_samples=30)
+    model = GDLinearRegressor(solver="sgd", **{parameter: value})
+    with pytest.raises(InvalidParameterError, match=f"The '{parameter}' parameter"):
+        model.partial_fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "parameter, value",
+    [
+        ("fit_intercept", np.bool_(False)),
+        ("tol", None),
+        ("tol", 0),
+        ("n_jobs", -1),
+        ("n_jobs", None),
+        ("verbose", False),
+        ("batch_size", 1),
+        ("momentum", 0.0),
+        ("l1_ratio", 1),
+    ],
+)
+def test_boundary_values_are_accepted(parameter, value):
+    X, y = make_data("regression", n_samples=30)
+    GDLinearRegressor(**{parameter: value}).fit(X, y)
+
+
+def test_optimal_learning_rate_needs_a_penalty():
+    """A cross-parameter check, done in fit: 1 / (alpha (t + t0)) with alpha = 0."""
+    X, y = make_data("regression", n_samples=30)
+    model = GDLinearRegressor(solver="sgd", learning_rate="optimal", penalty=None)
+    with pytest.raises(ValueError, match="learning_rate='optimal' .* needs alpha > 0"):
         model.fit(X, y)
 
 
@@ -261,20 +289,29 @@ def test_invalid_parameters_raise_at_fit_not_init(name, parameter, value):
     [
         (GDLinearRegressor, "loss", "hinge"),
         (GDLinearRegressor, "epsilon", -1.0),
+        (GDLinearRegressor, "epsilon", np.inf),
+        (GDLinearRegressor, "loss", None),
         (GDLogisticClassifier, "threshold", 1.5),
         (SoftmaxClassifier, "temperature", -1.0),
+        (SoftmaxClassifier, "temperature", 0.0),
+        (SoftmaxClassifier, "temperature", "hot"),
+        (GDLogisticClassifier, "threshold", -0.1),
     ],
 )
 def test_estimator_specific_invalid_parameters(cls, parameter, value):
     X, y = make_data("regression" if cls is GDLinearRegressor else "binary", n_samples=30)
-    with pytest.raises(ValueError, match=parameter):
+    with pytest.raises(
+        InvalidParameterError, match=f"The '{parameter}' parameter of {cls.__name__}"
+    ):
         cls(**{parameter: value}).fit(X, y)
 
 
-def test_class_weight_invalid_raises():
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+@pytest.mark.parametrize("class_weight", ["heavy", [1.0, 2.0]])
+def test_class_weight_invalid_raises(cls, class_weight):
     X, y = make_data("binary", n_samples=30)
-    with pytest.raises(ValueError):
-        GDLogisticClassifier(class_weight="heavy").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'class_weight' parameter .*'balanced'"):
+        cls(class_weight=class_weight).fit(X, y)
 
 
 # --- input handling ---------------------------------------------------------------------
@@ -324,8 +361,8 @@ def test_float32_gives_float32_and_close_results(name, offset):
         model32.coef_ * std, model64.coef_ * std, atol=1e-3 * np.abs(model64.coef_ * std).max()
     )
     # the objective at the float32 solution is close to the float64 optimum
-    J64 = objective_J(model64, X, y)
-    assert objective_J(model32, X, y) <= J64 * (1 + 1e-4)
+    J64 = model_objective(model64, X, y)
+    assert model_objective(model32, X, y) <= J64 * (1 + 1e-4)
 
 
 # --- warm start, partial_fit, early stopping, verbose -------------------------------------
@@ -340,12 +377,12 @@ def test_warm_start(name, solver):
     warm = cls(alpha=0.1, solver=solver, tol=1e-8, max_iter=5000, warm_start=True).fit(X, y)
     warm.set_params(alpha=0.01).fit(X, y)
     # same optimum as a cold fit, reached from the previous solution
-    np.testing.assert_allclose(objective_J(warm, X, y), objective_J(cold, X, y), rtol=1e-8)
+    np.testing.assert_allclose(model_objective(warm, X, y), model_objective(cold, X, y), rtol=1e-8)
     n_iter_cold = cold.n_iter_
     # refitting at the optimum takes far fewer iterations than starting cold
     warm.fit(X, y)
     assert warm.n_iter_ < n_iter_cold
-    np.testing.assert_allclose(objective_J(warm, X, y), objective_J(cold, X, y), rtol=1e-8)
+    np.testing.assert_allclose(model_objective(warm, X, y), model_objective(cold, X, y), rtol=1e-8)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -361,7 +398,7 @@ def test_partial_fit_absent_for_full_batch_solvers():
     for solver in ("auto", "gd", "lbfgs"):
         model = GDLinearRegressor(solver=solver)
         assert not hasattr(model, "partial_fit")
-        with pytest.raises(AttributeError):
+        with pytest.raises(AttributeError, match="has no attribute .partial_fit."):
             _ = model.partial_fit
     assert hasattr(GDLinearRegressor(solver="sgd"), "partial_fit")
     assert hasattr(SoftmaxClassifier(solver="adam"), "partial_fit")
@@ -376,7 +413,7 @@ def test_partial_fit_needs_classes_on_first_call(cls):
     model.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
     model.partial_fit(X[50:100], y[50:100])
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"y contains labels \[.*7.*\] not in classes"):
         model.partial_fit(X[:10], np.full(10, 7))
 
 
@@ -396,9 +433,9 @@ def test_partial_fit_chunks_approach_full_batch(name, solver):
     for _epoch in range(30):
         for rows in chunks:
             model.partial_fit(X[rows], y[rows], classes=classes)
-        J.append(objective_J(model, X, y))
+        J.append(model_objective(model, X, y))
     assert model.n_iter_ == 150 == len(model.loss_curve_)
-    J_opt = objective_J(full, X, y)
+    J_opt = model_objective(full, X, y)
     assert J[-1] <= J_opt * (1 + 2e-2), (J[-1], J_opt)
     assert J[-1] < J[0]
 
@@ -563,3 +600,212 @@ def test_logistic_regression_reference_in_cross_validation():
         np.testing.assert_allclose(
             ours.predict_proba(X[test]), reference.predict_proba(X[test]), atol=1e-6
         )
+
+
+# --- early stopping: which rows are held out, what is scored ----------------------------
+
+
+def held_out_split(model, y, stratify):
+    """The rows early stopping holds out, computed here from the documented seed logic: the
+    split's seed is the first draw of ``check_random_state(random_state)``, then
+    ``train_test_split(test_size=validation_fraction)``, stratified for classifiers."""
+    seed = np.random.RandomState(model.random_state).randint(np.iinfo(np.int32).max)
+    return train_test_split(
+        np.arange(len(y)),
+        test_size=model.validation_fraction,
+        random_state=seed,
+        stratify=y if stratify else None,
+    )
+
+
+def data_with_distinct_held_out_rows(kind, model, n_samples=200):
+    """Data whose held-out rows follow another rule than the training rows: a regression
+    target of opposite slope, or (classifiers) features of opposite sign, which leaves the
+    labels, hence the stratified split, as they are. A fit that sees the held-out rows, or a
+    validation score computed on the training rows, is then far from the right one."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(n_samples, 3))
+    coef = np.array([1.0, -2.0, 0.5])
+    if kind == "regression":
+        y = X @ coef + 1.0
+        _, held = held_out_split(model, y, stratify=False)
+        y[held] = -20 * (X[held] @ coef) + 30.0
+        return X, y
+    y = (X @ coef > 0).astype(int)
+    if kind == "multiclass":
+        y = y + 2 * (X[:, 2] > 0.7)
+    _, held = held_out_split(model, y, stratify=True)
+    X[held] *= -1
+    return X, y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize(
+    "cls, kind",
+    [
+        (GDLinearRegressor, "regression"),
+        (GDLogisticClassifier, "binary"),
+        (SoftmaxClassifier, "multiclass"),
+    ],
+)
+def test_validation_scores_are_computed_on_the_held_out_rows(cls, kind, solver):
+    model = cls(solver=solver, early_stopping=True, random_state=3, max_iter=30)
+    X, y = data_with_distinct_held_out_rows(kind, model)
+    model.fit(X, y)
+    train, held = held_out_split(model, y, stratify=kind != "regression")
+    # the returned coefficients are those after the last epoch, scored on the held-out rows
+    if kind == "regression":
+        expected = r2_score(y[held], model.predict(X[held]))
+        on_train = r2_score(y[train], model.predict(X[train]))
+    else:
+        expected = accuracy_score(y[held], model.predict(X[held]))
+        on_train = accuracy_score(y[train], model.predict(X[train]))
+    assert len(model.validation_scores_) == model.n_iter_
+    np.testing.assert_allclose(model.validation_scores_[-1], expected, rtol=1e-10)
+    assert abs(on_train - expected) > 0.3  # the test can tell the two apart
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_early_stopping_trains_only_on_the_training_rows(solver):
+    """The held-out rows (10 %) follow y = -20 x w + 30 and would drag every coefficient far
+    off; a fit on the training rows alone recovers the noise-free w of the training rows."""
+    model = GDLinearRegressor(
+        solver=solver,
+        early_stopping=True,
+        n_iter_no_change=200,  # never stop early: run all epochs, converge on the train rows
+        max_iter=200,
+        learning_rate="adaptive",
+        eta0=0.01,
+        batch_size=16,
+        alpha=1e-6,
+        random_state=3,
+    )
+    X, y = data_with_distinct_held_out_rows("regression", model)
+    train, _ = held_out_split(model, y, stratify=False)
+    model.fit(X, y)
+    on_train = Ridge(alpha=1e-6 * len(train)).fit(X[train], y[train])
+    on_all = Ridge(alpha=1e-6 * len(y)).fit(X, y)
+    assert np.max(np.abs(on_all.coef_ - on_train.coef_)) > 1.0  # the data can tell
+    np.testing.assert_allclose(model.coef_, on_train.coef_, atol=0.05)
+    np.testing.assert_allclose(model.intercept_, on_train.intercept_, atol=0.05)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_validation_scores_only_with_early_stopping_and_a_stochastic_solver(early_stopping):
+    X, y = make_data("regression", n_samples=60)
+    full_batch = GDLinearRegressor(early_stopping=early_stopping).fit(X, y)
+    assert full_batch.validation_scores_ is None  # full batch: early_stopping has no effect
+    # ... and it trains on every row: the same fit with and without the flag
+    np.testing.assert_array_equal(full_batch.coef_, GDLinearRegressor().fit(X, y).coef_)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("n_iter_no_change", [1, 3])
+def test_early_stopping_stops_exactly_n_iter_no_change_epochs_after_the_best(n_iter_no_change):
+    """Steps too small to raise the validation R^2 by tol = 0.5: the first epoch sets the best
+    score, the next n_iter_no_change epochs do not improve on it, and the fit stops."""
+    X, y = make_data("regression", n_samples=80)
+    model = GDLinearRegressor(
+        solver="sgd",
+        early_stopping=True,
+        tol=0.5,
+        eta0=1e-6,
+        learning_rate="constant",
+        n_iter_no_change=n_iter_no_change,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_iter_ == 1 + n_iter_no_change
+    assert len(model.validation_scores_) == 1 + n_iter_no_change
+
+
+class _SpyRule:
+    """Stands in for the update rule: records the learning rates and does not move."""
+
+    def __init__(self):
+        self.learning_rates = []
+
+    def __call__(self, **options):
+        return self
+
+    def step(self, gradient, learning_rate, state):
+        self.learning_rates.append(learning_rate)
+        return np.zeros_like(gradient)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("learning_rate", ["invscaling", "optimal", "constant"])
+def test_estimator_step_sizes_follow_the_documented_schedule(monkeypatch, learning_rate):
+    """The step sizes a fit asks its update rule for, by hand: 'invscaling' eta0 / t ** 0.25,
+    'optimal' 1 / (alpha (t + t0)) with t0 = 1 / (alpha eta0), 'constant' eta0; t counts
+    mini-batch steps (here 40 rows in batches of 10: 4 per epoch, 3 epochs)."""
+    spy = _SpyRule()
+    monkeypatch.setattr(sklinear._solvers, "MomentumRule", spy)
+    X, y = make_data("regression", n_samples=40)
+    alpha, eta0 = 0.02, 0.3
+    GDLinearRegressor(
+        solver="sgd",
+        alpha=alpha,
+        eta0=eta0,
+        learning_rate=learning_rate,
+        batch_size=10,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
+    t = np.arange(1, 13)
+    expected = {
+        "invscaling": eta0 / t**0.25,
+        "optimal": 1 / (alpha * (t + 1 / (alpha * eta0))),
+        "constant": np.full(12, eta0),
+    }[learning_rate]
+    np.testing.assert_allclose(spy.learning_rates, expected, rtol=1e-12)
+
+
+# --- SoftmaxClassifier: centred intercepts ------------------------------------------------
+
+
+def imbalanced_classes(n_classes, n_samples=240, seed=11):
+    """Strongly unequal class frequencies, so the best constant scores (log frequencies)
+    are far from centred."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 3))
+    frequencies = np.geomspace(1, 12, n_classes)
+    y = rng.choice(n_classes, size=n_samples, p=frequencies / frequencies.sum())
+    X[:, 0] += y  # some signal
+    return X, y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tol": 1e-10, "max_iter": 10_000},
+        {"penalty": "l1", "alpha": 0.01},
+        {"penalty": "elasticnet", "alpha": 0.01},
+        {"penalty": None},
+        {"solver": "gd"},
+        {"solver": "sgd", "random_state": 0, "max_iter": 20},
+    ],
+    ids=["l2", "l1", "elasticnet", "none", "gd", "sgd"],
+)
+@pytest.mark.parametrize("n_classes", [3, 5])
+def test_softmax_intercepts_are_centred_and_probabilities_unchanged(n_classes, params):
+    """softmax(z) = softmax(z + c): SoftmaxClassifier returns the intercepts that sum to zero
+    (as scikit-learn's multinomial LogisticRegression). Centring must not change the model:
+    the probabilities are those of the uncentred optimum, checked here through J."""
+    X, y = imbalanced_classes(n_classes)
+    model = SoftmaxClassifier(**params).fit(X, y)
+    scale = np.abs(model.intercept_).max()
+    assert scale > 0
+    np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12 * n_classes * scale)
+    # probabilities = softmax of the scores, computed here
+    Z = X @ model.coef_.T + model.intercept_
+    np.testing.assert_allclose(model.predict_proba(X), softmax(Z, axis=1), rtol=1e-10)
+    # and they are those of the optimum (centring shifts every score of a row alike)
+    if "tol" in params:  # a tight L2 fit: compare with scikit-learn's
+        alpha = 1e-4
+        reference = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000)
+        reference.fit(X, y)
+        np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=1e-4)

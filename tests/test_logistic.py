@@ -8,13 +8,19 @@ log(1 + exp(-t_ik z_ik)) + alpha R(w), with t in {-1, +1}.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import (
+    assert_coef_close,
+    assert_reaches_optimum,
+    effective_weights,
+    objective_J,
+)
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.class_weight import compute_sample_weight
 
-from sklinear import GDLogisticClassifier
+from sklinear import GDLogisticClassifier, SoftmaxClassifier
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
 SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
@@ -42,43 +48,6 @@ def make_multiclass(n_samples=300, n_classes=3, seed=1):
     return X, np.argmax(Z, axis=1)
 
 
-def effective_weights(y, sample_weight, class_weight):
-    """s_i = sample_weight_i * class_weight[y_i], as LogisticRegression builds it."""
-    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    if class_weight is None:
-        return s
-    classes = np.unique(y)
-    if class_weight == "balanced":
-        weights = compute_class_weight("balanced", classes=classes, y=y, sample_weight=s)
-        # the formula, by hand: sum(s) / (n_classes * sum of s in the class)
-        by_hand = [s.sum() / (len(classes) * s[y == c].sum()) for c in classes]
-        np.testing.assert_allclose(weights, by_hand)
-    else:
-        weights = np.array([class_weight.get(c, 1.0) for c in classes])
-    return s * weights[np.searchsorted(classes, y)]
-
-
-def objective_J(X, T, coef, intercept, alpha, l1_ratio, s):
-    """T: 0/1 targets of shape (n, k); coef (k, p)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
-    Z = X @ coef.T + intercept
-    values = np.logaddexp(0, -(2 * T - 1) * Z).sum(axis=1)
-    data = np.sum(s * values) / s.sum()
-    return data + alpha * ((1 - l1_ratio) / 2 * np.sum(coef**2) + l1_ratio * np.sum(np.abs(coef)))
-
-
-def assert_reaches_optimum(J_ours, J_ref, rtol=1e-7):
-    assert J_ours <= J_ref + rtol * abs(J_ref), (J_ours, J_ref)
-    assert J_ours >= J_ref - 2 * rtol * abs(J_ref), ("reference not converged", J_ours, J_ref)
-
-
-def assert_coef_close(X, coef, coef_ref, rtol=1e-4):
-    std = np.asarray(X.toarray() if sp.issparse(X) else X).std(axis=0)
-    scaled, scaled_ref = np.asarray(coef) * std, np.asarray(coef_ref) * std
-    np.testing.assert_allclose(scaled, scaled_ref, rtol=rtol, atol=rtol * np.abs(scaled_ref).max())
-
-
 CLASS_WEIGHTS = [None, "balanced", {"neg": 1.0, "pos": 3.0}]
 
 
@@ -101,7 +70,19 @@ def test_binary_matches_logistic_regression(class_weight, weighted, solver):
     model = GDLogisticClassifier(alpha=alpha, class_weight=class_weight, solver=solver, **TIGHT)
     model.fit(X, y, sample_weight=sample_weight)
     T = (y == "pos").astype(float)[:, None]
-    J = lambda m: objective_J(X, T, m.coef_, m.intercept_, alpha, 0.0, s)  # noqa: E731
+
+    def J(m):
+        return objective_J(
+            X,
+            T,
+            m.coef_,
+            m.intercept_,
+            loss="binomial",
+            alpha=alpha,
+            l1_ratio=0.0,
+            sample_weight=s,
+        )
+
     assert_reaches_optimum(J(model), J(reference))
     assert_coef_close(X, model.coef_, reference.coef_)
     np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-5, atol=1e-6)
@@ -177,7 +158,19 @@ def test_binary_stochastic_solvers_within_tolerance(solver, class_weight):
         random_state=0,
     ).fit(X, y)
     T = (y == "pos").astype(float)[:, None]
-    J = lambda m: objective_J(X, T, m.coef_, m.intercept_, alpha, 0.0, s)  # noqa: E731
+
+    def J(m):
+        return objective_J(
+            X,
+            T,
+            m.coef_,
+            m.intercept_,
+            loss="binomial",
+            alpha=alpha,
+            l1_ratio=0.0,
+            sample_weight=s,
+        )
+
     assert J(model) <= J(reference) * (1 + 1e-3)
 
 
@@ -314,3 +307,60 @@ def test_class_weight_dict_equals_sample_weight():
         X, y, sample_weight=np.where(y == "pos", 2.0, 0.5)
     )
     assert_coef_close(X, by_class.coef_, by_sample.coef_, rtol=1e-6)
+
+
+# --- class_weight='balanced' in the corner cases of scikit-learn's checks ------------------
+
+
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+def test_balanced_with_a_class_of_zero_total_weight(cls):
+    """Sample weights that remove class 2: 'balanced' then balances the two classes left
+    (by hand: sum(s) / (2 * sum of s in the class)) and gives class 2 no infinite weight,
+    so the fit equals the one with those weights passed as sample weights."""
+    X, y = make_multiclass(n_samples=150)
+    s = np.random.default_rng(3).uniform(0.5, 2.0, size=len(y))
+    s[y == 2] = 0.0
+    kept = y != 2
+    by_hand = np.zeros(len(y))
+    by_hand[kept] = effective_weights(y[kept], s[kept], "balanced")
+    balanced = cls(class_weight="balanced", **TIGHT).fit(X, y, sample_weight=s)
+    explicit = cls(**TIGHT).fit(X, y, sample_weight=by_hand)
+    assert np.all(np.isfinite(balanced.coef_)) and np.all(np.isfinite(balanced.intercept_))
+    # class 2's scores run off to -inf (no weighted sample of it): the two fits agree to the
+    # solver's tolerance, not to the last digit
+    assert_coef_close(X, balanced.coef_, explicit.coef_, rtol=1e-5)
+    np.testing.assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), atol=1e-6)
+
+
+def test_balanced_with_one_class_left_predicts_it():
+    """scikit-learn's check_classifiers_one_label_sample_weights: weights that keep only
+    class 1 give a finite fit that predicts class 1 (as class_weight=None does)."""
+    X = np.random.default_rng(0).uniform(size=(10, 10))
+    y = np.arange(10) % 2
+    model = GDLogisticClassifier(class_weight="balanced").fit(X, y, sample_weight=y)
+    assert np.all(np.isfinite(model.coef_))
+    np.testing.assert_array_equal(model.predict(X), np.ones(10))
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_multilabel_balanced_is_the_product_of_per_label_weights(weighted):
+    """Multilabel 'balanced': each label column balanced between its 0s and its 1s, the
+    weights multiplied over the labels (scikit-learn's compute_sample_weight for
+    multi-output y; with sample weights, each column balanced on the weighted counts)."""
+    X, Y = make_multilabel(n_samples=200)
+    s = np.random.default_rng(4).uniform(0.5, 2.0, size=len(Y)) if weighted else None
+    if s is None:
+        expected = compute_sample_weight("balanced", Y)
+    else:
+        expected = s * np.prod([effective_weights(col, s, "balanced") / s for col in Y.T], axis=0)
+    balanced = GDLogisticClassifier(class_weight="balanced", **TIGHT).fit(X, Y, sample_weight=s)
+    explicit = GDLogisticClassifier(**TIGHT).fit(X, Y, sample_weight=expected)
+    np.testing.assert_allclose(balanced.coef_, explicit.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(balanced.intercept_, explicit.intercept_, rtol=1e-6, atol=1e-9)
+    assert not np.allclose(expected, expected[0])  # the weights do differ between rows
+
+
+def test_multilabel_class_weight_dict_raises():
+    X, Y = make_multilabel(n_samples=50)
+    with pytest.raises(ValueError, match="class_weight as a dict is not defined for multilabel"):
+        GDLogisticClassifier(class_weight={0: 2.0}).fit(X, Y)

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _reference import pointwise_loss
 from scipy.special import expit, log_softmax, logsumexp
 
 from sklinear._losses import (
@@ -48,27 +49,6 @@ def _multinomial_data(n_samples=50, n_classes=4):
     return y, rng.normal(size=(n_samples, n_classes)) * 3
 
 
-def _reference_value(name, y, raw, epsilon=1.35, mu=0.5):
-    """Per-sample loss from the textbook formulas (summed over outputs)."""
-    residual = raw - y
-    if name == "squared":
-        value = residual**2 / 2
-    elif name == "absolute":
-        value = np.abs(residual)
-    elif name == "huber":
-        a = np.abs(residual)
-        value = np.where(a <= epsilon, a**2 / 2, epsilon * a - epsilon**2 / 2)
-    elif name == "smoothed_absolute":
-        a = np.abs(residual)
-        value = np.where(a <= mu, a**2 / (2 * mu), a - mu / 2)
-    elif name == "binomial":
-        t = 2 * y - 1
-        value = np.logaddexp(0, -t * raw)  # log(1 + exp(-t z))
-    elif name == "multinomial":
-        return -(y * log_softmax(raw, axis=1)).sum(axis=1)
-    return value if value.ndim == 1 else value.sum(axis=1)
-
-
 CASES = {
     "squared": (SquaredLoss, lambda n_out: _regression_data(n_outputs=n_out)),
     "absolute": (AbsoluteLoss, lambda n_out: _regression_data(n_outputs=n_out, kink_free=[0])),
@@ -106,7 +86,7 @@ def test_loss_value_and_gradient(name, n_outputs):
     value, gradient = loss.loss_gradient(y, raw)
     assert value.shape == (y.shape[0],)
     assert gradient.shape == raw.shape
-    np.testing.assert_allclose(value, _reference_value(name, y, raw), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(value, pointwise_loss(name, y, raw), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(gradient, _finite_difference(loss, y, raw), rtol=1e-6, atol=1e-7)
 
 
@@ -115,7 +95,7 @@ def test_multinomial_value_and_gradient():
     y, raw = _multinomial_data()
     value, gradient = loss.loss_gradient(y, raw)
     np.testing.assert_allclose(value, logsumexp(raw, axis=1) - (y * raw).sum(axis=1), rtol=1e-12)
-    np.testing.assert_allclose(value, _reference_value("multinomial", y, raw), rtol=1e-12)
+    np.testing.assert_allclose(value, pointwise_loss("multinomial", y, raw), rtol=1e-12)
     np.testing.assert_allclose(gradient, _finite_difference(loss, y, raw), rtol=1e-6, atol=1e-7)
     # the gradient is softmax(z) - y: its rows sum to zero
     np.testing.assert_allclose(gradient.sum(axis=1), 0, atol=1e-12)

@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import log_softmax
+from _reference import objective_J
 
 from sklinear._losses import (
     AbsoluteLoss,
@@ -27,38 +27,20 @@ from sklinear._objective import LinearObjective
 N_SAMPLES = 60
 
 
-def _pointwise(name, Y, Z):
-    """Per-sample loss from textbook formulas (summed over outputs)."""
-    R = Z - Y
-    if name == "squared":
-        value = R**2 / 2
-    elif name == "absolute":
-        value = np.abs(R)
-    elif name == "huber":
-        a = np.abs(R)
-        value = np.where(a <= 1.35, a**2 / 2, 1.35 * a - 1.35**2 / 2)
-    elif name == "smoothed_absolute":
-        a = np.abs(R)
-        value = np.where(a <= 0.5, a**2 / (2 * 0.5), a - 0.25)
-    elif name == "binomial":
-        value = np.logaddexp(0, -(2 * Y - 1) * Z)
-    elif name == "multinomial":
-        return -(Y * log_softmax(Z, axis=1)).sum(axis=1)
-    return value.sum(axis=1)
-
-
 def reference_objective(name, X, Y, w, b, alpha, l1_ratio, sample_weight, smooth_only=False):
-    """J of SPEC 1.1 in float64, from the user's coefficients ``w`` (p, k) and ``b`` (k,)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    X = X.astype(np.float64)
+    """J of SPEC 1.1 in float64, from the user's coefficients ``w`` (p, k) and ``b`` (k,);
+    ``smooth_only`` leaves out the L1 part of the penalty."""
     Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
-    s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    Z = X @ w + b
-    data = np.sum(s * _pointwise(name, Y, Z)) / s.sum()
-    penalty = alpha * (1 - l1_ratio) / 2 * np.sum(w**2)
-    if not smooth_only:
-        penalty += alpha * l1_ratio * np.sum(np.abs(w))
-    return data + penalty
+    return objective_J(
+        X,
+        Y,
+        np.asarray(w).T,
+        b,
+        loss=name,
+        alpha=alpha * (1 - l1_ratio) if smooth_only else alpha,
+        l1_ratio=0.0 if smooth_only else l1_ratio,
+        sample_weight=sample_weight,
+    )
 
 
 LOSSES = {

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import assert_coef_close, effective_weights, encode_targets, objective_J
 from scipy.special import expit, log_softmax, softmax
 from scipy.stats import chisquare
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.class_weight import compute_class_weight
 
 from sklinear import GDLogisticClassifier, SoftmaxClassifier
 
@@ -23,32 +23,6 @@ def make_multiclass(n_samples=300, n_classes=4, seed=1):
     Z = Z - np.log(-np.log(rng.uniform(size=Z.shape)))  # Gumbel-max: a softmax draw
     labels = np.array(["ant", "bee", "cat", "dog", "eel"])[:n_classes]
     return X, labels[np.argmax(Z, axis=1)]
-
-
-def effective_weights(y, sample_weight, class_weight):
-    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-    if class_weight is None:
-        return s
-    classes = np.unique(y)
-    if class_weight == "balanced":
-        weights = compute_class_weight("balanced", classes=classes, y=y, sample_weight=s)
-    else:
-        weights = np.array([class_weight.get(c, 1.0) for c in classes])
-    return s * weights[np.searchsorted(classes, y)]
-
-
-def objective_J(X, y, classes, coef, intercept, alpha, s):
-    """SPEC 1.1 with the multinomial loss -log softmax(z)[y] and an L2 penalty."""
-    Z = np.asarray(X, float) @ np.asarray(coef, float).T + intercept
-    index = np.searchsorted(classes, y)
-    values = -log_softmax(Z, axis=1)[np.arange(len(y)), index]
-    return np.sum(s * values) / s.sum() + alpha / 2 * np.sum(np.asarray(coef, float) ** 2)
-
-
-def assert_coef_close(X, coef, coef_ref, rtol=1e-4):
-    std = np.asarray(X).std(axis=0)
-    scaled, scaled_ref = np.asarray(coef) * std, np.asarray(coef_ref) * std
-    np.testing.assert_allclose(scaled, scaled_ref, rtol=rtol, atol=rtol * np.abs(scaled_ref).max())
 
 
 @pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
@@ -71,7 +45,19 @@ def test_matches_multinomial_logistic_regression(class_weight, weighted, solver)
     model = SoftmaxClassifier(alpha=alpha, class_weight=class_weight, solver=solver, **TIGHT)
     model.fit(X, y, sample_weight=sample_weight)
     classes = np.unique(y)
-    J = lambda m: objective_J(X, y, classes, m.coef_, m.intercept_, alpha, s)  # noqa: E731
+
+    def J(m):
+        return objective_J(
+            X,
+            encode_targets(y, classes, "multinomial"),
+            m.coef_,
+            m.intercept_,
+            loss="multinomial",
+            alpha=alpha,
+            l1_ratio=0.0,
+            sample_weight=s,
+        )
+
     J_ours, J_ref = J(model), J(reference)
     assert J_ours <= J_ref * (1 + 1e-7) and J_ours >= J_ref * (1 - 2e-7)
     assert model.coef_.shape == (4, X.shape[1]) and model.intercept_.shape == (4,)
@@ -108,7 +94,19 @@ def test_stochastic_solvers_within_tolerance(solver):
         random_state=0,
     ).fit(X, y)
     classes, s = np.unique(y), np.ones(len(y))
-    J = lambda m: objective_J(X, y, classes, m.coef_, m.intercept_, alpha, s)  # noqa: E731
+
+    def J(m):
+        return objective_J(
+            X,
+            encode_targets(y, classes, "multinomial"),
+            m.coef_,
+            m.intercept_,
+            loss="multinomial",
+            alpha=alpha,
+            l1_ratio=0.0,
+            sample_weight=s,
+        )
+
     assert J(model) <= J(reference) * (1 + 1e-3)
 
 

@@ -128,7 +128,7 @@ def test_newton_solves_a_quadratic_in_one_step():
 
 @pytest.mark.parametrize("solver", ["lbfgs", "gd"])
 def test_full_batch_non_finite_objective_raises(solver):
-    with pytest.raises(NonFiniteObjectiveError):
+    with pytest.raises(NonFiniteObjectiveError, match="non-finite"):
         if solver == "lbfgs":
             lbfgs(
                 lambda x: (np.nan, np.array([1.0])),
@@ -206,7 +206,10 @@ def test_stochastic_gradient_raises_on_divergence():
     def batch(x, rows):
         return float(np.sum(x**2)) * 1e300, 1e300 * x + 1.0
 
-    with pytest.raises(NonFiniteObjectiveError), np.errstate(over="ignore", invalid="ignore"):
+    with (
+        pytest.raises(NonFiniteObjectiveError, match="at iteration 1"),
+        np.errstate(over="ignore", invalid="ignore"),
+    ):
         stochastic_gradient(
             batch,
             np.ones(2),
@@ -220,3 +223,142 @@ def test_stochastic_gradient_raises_on_divergence():
             learning_rate="constant",
             eta0=1.0,
         )
+
+
+# --- control logic of the stochastic solver, with spies and hand-made loss sequences --------
+
+
+class SpyRule:
+    """An update rule that records the learning rate of every step and moves nowhere."""
+
+    def __init__(self):
+        self.learning_rates = []
+
+    def step(self, gradient, learning_rate, state):
+        self.learning_rates.append(learning_rate)
+        return np.zeros_like(gradient)
+
+
+def _run_spy(learning_rate, n_samples=10, batch_size=3, epochs=3, **options):
+    """Steps of a run on 10 rows in batches of 3: 4 steps per epoch (3 + 3 + 3 + 1 rows)."""
+    rule = SpyRule()
+    stochastic_gradient(
+        lambda x, rows: (1.0, np.ones_like(x)),
+        np.zeros(2),
+        n_samples,
+        rule=rule,
+        prox=lambda x, step: x,
+        batch_size=batch_size,
+        max_epochs=epochs,
+        tol=None,
+        n_iter_no_change=5,
+        learning_rate=learning_rate,
+        **options,
+    )
+    return np.array(rule.learning_rates)
+
+
+def test_invscaling_steps_are_eta0_over_t_to_the_power_t():
+    """eta_t = eta0 / t ** power_t, t = 1, 2, ... counting mini-batch steps across epochs;
+    power_t defaults to 0.25 (the documented 'invscaling' schedule)."""
+    t = np.arange(1, 13)
+    np.testing.assert_allclose(_run_spy("invscaling", eta0=0.3), 0.3 / t**0.25, rtol=1e-12)
+    np.testing.assert_allclose(
+        _run_spy("invscaling", eta0=0.3, power_t=0.5), 0.3 / np.sqrt(t), rtol=1e-12
+    )
+
+
+def test_optimal_steps_are_one_over_alpha_t_plus_t0():
+    """eta_t = 1 / (alpha (t + t0)) with t0 = 1 / (alpha eta0), so the schedule starts near
+    eta0 and decays like 1 / (alpha t); it does not depend on eta0 otherwise."""
+    alpha, eta0 = 0.01, 0.5
+    t = np.arange(1, 13)
+    t0 = 1 / (alpha * eta0)
+    expected = 1 / (alpha * (t + t0))
+    np.testing.assert_allclose(_run_spy("optimal", eta0=eta0, alpha=alpha), expected, rtol=1e-12)
+    assert expected[-1] < 0.95 * eta0  # the hand values are not eta0: the test can tell
+
+
+def test_constant_steps_are_eta0():
+    np.testing.assert_allclose(_run_spy("constant", eta0=0.2), np.full(12, 0.2), rtol=0)
+
+
+def _scripted(values):
+    """One mini-batch per epoch whose objective is the next of ``values``."""
+    sequence = iter(values)
+    return lambda x, rows: (next(sequence), np.zeros_like(x))
+
+
+def _run_scripted(values, *, n_iter_no_change, tol, learning_rate="constant", scores=None):
+    rule = SpyRule()
+    score_sequence = None if scores is None else iter(scores)
+    result = stochastic_gradient(
+        _scripted(values),
+        np.zeros(1),
+        4,
+        rule=rule,
+        prox=lambda x, step: x,
+        batch_size=4,
+        max_epochs=len(values),
+        tol=tol,
+        n_iter_no_change=n_iter_no_change,
+        learning_rate=learning_rate,
+        eta0=1.0,
+        validation_score=None if scores is None else (lambda theta: next(score_sequence)),
+    )
+    return result, rule
+
+
+@pytest.mark.parametrize("n_iter_no_change", [2, 3, 5])
+def test_stops_after_exactly_n_iter_no_change_epochs_without_improvement(n_iter_no_change):
+    """Epoch losses 10, 9, 8, then flat: the best is set at epoch 3, so the run stops at the
+    end of epoch 3 + n_iter_no_change, converged."""
+    values = [10.0, 9.0, 8.0] + [8.0] * 10
+    result, _ = _run_scripted(values, n_iter_no_change=n_iter_no_change, tol=1e-4)
+    assert result.n_iter == 3 + n_iter_no_change
+    assert result.converged
+    assert result.loss_curve == values[: 3 + n_iter_no_change]
+
+
+def test_the_first_epoch_counts_as_an_improvement():
+    values = [10.0, 9.0, 8.0, 8.0, 8.0]
+    result, _ = _run_scripted(values, n_iter_no_change=1, tol=1e-4)
+    assert result.n_iter == 4
+
+
+def test_an_improvement_smaller_than_tol_does_not_reset_the_count():
+    """An epoch improves when its loss is below best - tol * max(1, |best|); the best is the
+    lowest loss so far, improving or not (as scikit-learn's SGD)."""
+    # 200, then 100 improves; 99.5 (1: needs < 99), 99.1 (2: needs < 98.505); 97.0 improves
+    # (< 98.109); 96.5 (1: needs < 96.03), 96.2 (2), 96.0 (3): stop at the end of epoch 8
+    values = [200.0, 100.0, 99.5, 99.1, 97.0, 96.5, 96.2, 96.0, 50.0, 50.0]
+    result, _ = _run_scripted(values, n_iter_no_change=3, tol=1e-2)
+    assert result.n_iter == 8
+    assert result.converged
+
+
+def test_validation_scores_drive_the_count_when_given():
+    """With a validation score the training loss is ignored: scores 0.5, 0.6, then flat stop
+    the run n_iter_no_change epochs after the best, although the loss keeps falling."""
+    values = list(np.linspace(10, 1, 12))
+    scores = [0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+    result, _ = _run_scripted(values, n_iter_no_change=3, tol=1e-4, scores=scores)
+    assert result.n_iter == 5
+    assert result.validation_scores == scores[:5]
+    assert result.converged
+
+
+def test_adaptive_divides_the_step_by_five_after_n_iter_no_change_epochs():
+    """'adaptive': the count of epochs without improvement divides eta by 5 instead of
+    stopping, and restarts; steps are recorded per epoch (one mini-batch each)."""
+    values = [10.0, 9.0] + [9.0] * 6
+    _, rule = _run_scripted(values, n_iter_no_change=2, tol=1e-4, learning_rate="adaptive")
+    # epochs 1-4 at eta0 = 1; after epoch 4 (2 epochs without improvement) eta = 0.2;
+    # after epoch 6 eta = 0.04
+    np.testing.assert_allclose(rule.learning_rates, [1, 1, 1, 1, 0.2, 0.2, 0.04, 0.04])
+
+
+def test_tol_none_runs_every_epoch():
+    result, _ = _run_scripted([5.0] * 7, n_iter_no_change=1, tol=None)
+    assert result.n_iter == 7
+    assert not result.converged

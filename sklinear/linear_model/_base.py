@@ -6,8 +6,8 @@ the data, builds a :class:`~sklinear._objective.LinearObjective` and hands it to
 of :mod:`sklinear._solvers`; the solver's coefficients come back in the user's feature space.
 """
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,7 +19,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from .. import _fit, _solvers
-from .._compat import _check_sample_weight
+from .._compat import Interval, StrOptions, _check_sample_weight
 from .._data import single_threaded_blas
 from .._fit import STOCHASTIC_SOLVERS
 from .._objective import (
@@ -157,6 +157,30 @@ def _has_stochastic_solver(estimator):
 
 class BaseGradientLinearModel(BaseEstimator):
     """Shared machinery; not a public estimator."""
+
+    # Each estimator extends these with its own: {**Base._parameter_constraints, ...}.
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, np.inf, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", "gd", "lbfgs", "newton", "sgd", "adam"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [StrOptions({"auto"}), Interval(Real, 0, np.inf, closed="left"), None],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
+        "eta0": [Interval(Real, 0, np.inf, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "scale_predictors": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
 
     def __init__(
         self,
@@ -303,63 +327,22 @@ class BaseGradientLinearModel(BaseEstimator):
 
     # --- steps of fit ------------------------------------------------------------------
     def _validate_parameters(self):
-        def check(condition, name, expected):
-            if not condition:
-                raise ValueError(
-                    f"The '{name}' parameter of {type(self).__name__} must be {expected}; "
-                    f"got {getattr(self, name)!r}."
-                )
+        """Check every parameter against ``_parameter_constraints``, then their combinations.
 
-        real = (numbers.Real,)
-        check(self.penalty in PENALTIES, "penalty", "one of 'l2', 'l1', 'elasticnet' or None")
-        check(isinstance(self.alpha, real) and self.alpha >= 0, "alpha", "a float >= 0")
-        check(
-            isinstance(self.l1_ratio, real) and 0 <= self.l1_ratio <= 1,
-            "l1_ratio",
-            "a float in [0, 1]",
-        )
-        check(self.solver in SOLVERS, "solver", f"one of {SOLVERS}")
-        check(
-            isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1,
-            "max_iter",
-            "an int >= 1",
-        )
-        check(
-            self.tol is None
-            or (isinstance(self.tol, str) and self.tol == "auto")
-            or (isinstance(self.tol, real) and 0 <= self.tol < np.inf),
-            "tol",
-            "'auto', a finite float >= 0 or None",
-        )
-        check(
-            self.batch_size == "auto"
-            or (isinstance(self.batch_size, numbers.Integral) and self.batch_size >= 1),
-            "batch_size",
-            "'auto' or an int >= 1",
-        )
-        check(self.learning_rate in LEARNING_RATES, "learning_rate", f"one of {LEARNING_RATES}")
-        check(isinstance(self.eta0, real) and self.eta0 > 0, "eta0", "a float > 0")
-        check(
-            isinstance(self.momentum, real) and 0 <= self.momentum < 1,
-            "momentum",
-            "a float in [0, 1)",
-        )
-        check(
-            isinstance(self.validation_fraction, real) and 0 < self.validation_fraction < 1,
-            "validation_fraction",
-            "a float in (0, 1)",
-        )
-        check(
-            isinstance(self.n_iter_no_change, numbers.Integral) and self.n_iter_no_change >= 1,
-            "n_iter_no_change",
-            "an int >= 1",
-        )
-        if self.learning_rate == "optimal" and self.solver in STOCHASTIC_SOLVERS:
-            check(self._penalty_parameters()[0] > 0, "alpha", "> 0 with learning_rate='optimal'")
-        self._validate_extra_parameters(check)
-
-    def _validate_extra_parameters(self, check):
-        """Estimator-specific parameter checks."""
+        Raises scikit-learn's ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``)
+        naming the parameter, what it must be and what it got.
+        """
+        self._validate_params()
+        if (
+            self.learning_rate == "optimal"
+            and self.solver in STOCHASTIC_SOLVERS
+            and self._penalty_parameters()[0] == 0
+        ):
+            raise ValueError(
+                f"learning_rate='optimal' steps by 1 / (alpha (t + t0)), so it needs alpha > 0 "
+                f"and a penalty; got alpha={self.alpha!r} and penalty={self.penalty!r}. "
+                "Set alpha > 0 or use learning_rate='invscaling'."
+            )
 
     def _validate_data(self, X, y, reset):
         return validate_data(

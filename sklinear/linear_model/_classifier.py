@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from .._compat import StrOptions
 from ._base import BaseGradientLinearModel
 
 
@@ -16,6 +17,11 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
     """Shared machinery of GDLogisticClassifier and SoftmaxClassifier; not public."""
 
     _allow_multilabel = False
+
+    _parameter_constraints: dict = {
+        **BaseGradientLinearModel._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
     def __init__(self, *, class_weight=None, **kwargs):
         super().__init__(**kwargs)
@@ -80,19 +86,29 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
             )
 
     def _class_weights(self, y, sample_weight, *, partial_fit=False):
-        """Per-sample class weights, computed against ``classes_``.
+        """Per-sample class weights, multiplied into the sample weights; None without them.
 
-        A dict maps labels of ``classes_`` to weights (missing labels weigh one), as in
-        scikit-learn, whatever labels the data at hand contain. ``'balanced'`` is refused
-        in ``partial_fit`` (``partial_fit=True``): the class frequencies of one chunk are
-        not those of the data, as scikit-learn's ``SGDClassifier`` says.
+        'balanced' gives class ``c`` the weight ``sum(s) / (n_classes * sum of s in c)`` (as
+        :func:`sklearn.utils.class_weight.compute_class_weight` with ``sample_weight``), over
+        the classes whose samples have a positive total weight; a class whose samples all
+        weigh zero stays at weight zero instead of an infinite one. A multilabel ``y`` is
+        balanced label by label (its 0s against its 1s) and a sample's weight is the product
+        over the labels, as :func:`sklearn.utils.class_weight.compute_sample_weight` does for
+        multi-output targets. ``'balanced'`` is refused in ``partial_fit``
+        (``partial_fit=True``): the class frequencies of one chunk are not those of the
+        data, as scikit-learn's ``SGDClassifier`` says. A dict maps labels of ``classes_``
+        to weights (missing labels weigh one), whatever labels the data at hand contain; it
+        is not defined for multilabel targets.
         """
         if self.class_weight is None:
             return None
+        weights = np.ones(len(y)) if sample_weight is None else sample_weight
         if y.ndim == 2:
-            raise ValueError(
-                "class_weight is not supported for multilabel targets; use sample_weight."
-            )
+            if isinstance(self.class_weight, dict):
+                raise ValueError(
+                    "class_weight as a dict is not defined for multilabel targets (one 0/1 "
+                    "column per label); use class_weight='balanced' or sample_weight."
+                )
         if partial_fit and isinstance(self.class_weight, str):
             raise ValueError(
                 f"class_weight={self.class_weight!r} is not supported for partial_fit: one "
@@ -101,17 +117,29 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
                 "y=y) on the full training target (or a large enough sample of it) and pass "
                 "the resulting weights as a dict to the class_weight parameter."
             )
-        weights = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
-        )
+        if y.ndim == 2:
+            columns = [self._balanced(column, weights) for column in y.T]
+            return np.prod(columns, axis=0)
         if isinstance(self.class_weight, dict):
-            weights = np.array([self.class_weight.get(c, 1.0) for c in self.classes_], float)
-        if not (np.all(np.isfinite(weights)) and np.all(weights >= 0)):
-            raise ValueError(
-                "class_weight must give each class a finite, non-negative weight; got "
-                f"{self.class_weight!r}."
-            )
-        return weights[np.searchsorted(self.classes_, y)]
+            # scikit-learn's helper checks the dict's labels against classes_ (its message)
+            by_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            if not (np.all(np.isfinite(by_class)) and np.all(by_class >= 0)):
+                raise ValueError(
+                    "class_weight must give each class a finite, non-negative weight; got "
+                    f"{self.class_weight!r}."
+                )
+            return by_class[np.searchsorted(self.classes_, y)]
+        return self._balanced(y, weights)
+
+    @staticmethod
+    def _balanced(y, weights):
+        """'balanced' weights of the samples of a 1-d label array ``y``."""
+        present, index = np.unique(y, return_inverse=True)
+        totals = np.bincount(index, weights=weights, minlength=len(present))
+        positive = totals > 0
+        by_class = np.zeros(len(present))
+        by_class[positive] = totals.sum() / (positive.sum() * totals[positive])
+        return by_class[index]
 
     def _stratify_validation(self, y):
         if y.ndim != 1:

@@ -1,9 +1,10 @@
 """GDLogisticClassifier: binary, one-vs-rest and multilabel logistic regression."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
 
+from .._compat import Interval
 from .._losses import BinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
@@ -38,8 +39,13 @@ class GDLogisticClassifier(BaseGradientClassifier):
         and multilabel). Works with ``sklearn.model_selection.TunedThresholdClassifierCV``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
-        A dict is applied against ``classes_``; ``'balanced'`` is computed from ``y`` in
-        ``fit`` and refused by ``partial_fit``, as in ``SGDClassifier``.
+        'balanced' is ``sum(s) / (n_classes * sum of s in the class)``, with the sample
+        weights ``s`` (as scikit-learn's LogisticRegression); a class whose samples all
+        have weight zero keeps weight zero. For multilabel ``y``
+        'balanced' balances each label's 0s against its 1s and multiplies the weights over
+        the labels (as ``sklearn.utils.class_weight.compute_sample_weight``); a dict is not
+        defined there. A dict is applied against ``classes_``; ``'balanced'`` is refused
+        by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
     Attributes
@@ -71,6 +77,11 @@ class GDLogisticClassifier(BaseGradientClassifier):
     """
 
     _allow_multilabel = True
+
+    _parameter_constraints: dict = {
+        **BaseGradientClassifier._parameter_constraints,
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+    }
 
     def __init__(
         self,
@@ -127,13 +138,6 @@ class GDLogisticClassifier(BaseGradientClassifier):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-    def _validate_extra_parameters(self, check):
-        check(
-            isinstance(self.threshold, numbers.Real) and 0 <= self.threshold <= 1,
-            "threshold",
-            "a float in [0, 1]",
-        )
 
     def _make_loss(self):
         return BinomialLoss()

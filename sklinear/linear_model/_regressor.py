@@ -1,11 +1,12 @@
 """GDLinearRegressor: linear regression (squared, absolute or Huber loss) by gradient methods."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
+from .._compat import Interval, StrOptions
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
 from ._base import BaseGradientLinearModel, _fill_doc
 
@@ -63,6 +64,12 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
     (array([2.]), 1.0)
     """
 
+    _parameter_constraints: dict = {
+        **BaseGradientLinearModel._parameter_constraints,
+        "loss": [StrOptions(set(LOSSES))],
+        "epsilon": [Interval(Real, 0, np.inf, closed="neither")],
+    }
+
     def __init__(
         self,
         *,
@@ -118,12 +125,6 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-    def _validate_extra_parameters(self, check):
-        check(self.loss in LOSSES, "loss", f"one of {tuple(LOSSES)}")
-        check(
-            isinstance(self.epsilon, numbers.Real) and self.epsilon > 0, "epsilon", "a float > 0"
-        )
 
     def _make_loss(self):
         if self.loss == "huber":

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._compat import Interval
 from .._losses import BinomialLoss, MultinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
@@ -38,8 +39,10 @@ class SoftmaxClassifier(BaseGradientClassifier):
         again where it is used (it can be changed by ``set_params`` after ``fit``).
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
-        A dict is applied against ``classes_``; ``'balanced'`` is computed from ``y`` in
-        ``fit`` and refused by ``partial_fit``, as in ``SGDClassifier``.
+        'balanced' is ``sum(s) / (n_classes * sum of s in the class)``, with the sample
+        weights ``s`` (as scikit-learn's LogisticRegression); a class whose samples all
+        have weight zero keeps weight zero. A dict is applied against ``classes_``;
+        ``'balanced'`` is refused by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
     Attributes
@@ -69,6 +72,11 @@ class SoftmaxClassifier(BaseGradientClassifier):
     >>> model.sample([[5.0]], top_k=1)
     array(['b'], dtype='<U1')
     """
+
+    _parameter_constraints: dict = {
+        **BaseGradientClassifier._parameter_constraints,
+        "temperature": [Interval(numbers.Real, 0, np.inf, closed="neither")],
+    }
 
     def __init__(
         self,
@@ -120,13 +128,6 @@ class SoftmaxClassifier(BaseGradientClassifier):
             n_jobs=n_jobs,
         )
         self.temperature = temperature
-
-    def _validate_extra_parameters(self, check):
-        check(
-            isinstance(self.temperature, numbers.Real) and self.temperature > 0,
-            "temperature",
-            "a float > 0",
-        )
 
     def _binary(self):
         return len(getattr(self, "classes_", ())) == 2

@@ -5,10 +5,10 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import Interval, RealNotInt, StrOptions, _fit_context
 from ._base import input_feature_names, resolve_columns, validate_table
 from ._dask import (
     categorical_mask_of,

@@ -5,10 +5,10 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import StrOptions, _fit_context
 from ._base import assemble_mixed_output, input_feature_names, validate_table
 from ._dask import (
     categorical_mask_of,

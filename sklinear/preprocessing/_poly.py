@@ -8,9 +8,10 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._compat import _fit_context
 from ._array_api import foreign_namespace, polynomial_terms, validate_foreign
 from ._base import input_feature_names
 from ._dask import (
