@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from .._array_api import follows_input
 from ._base import BaseGradientLinearModel
 
 
@@ -107,6 +108,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         one_hot[np.arange(len(y)), index] = 1.0
         return one_hot
 
+    @follows_input
     def decision_function(self, X):
         """Raw scores ``X @ coef_.T + intercept_``.
 
@@ -122,6 +124,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         raw = self._raw_scores(X)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
+    @follows_input
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 

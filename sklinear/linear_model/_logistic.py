@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 from scipy.special import expit
 
+from .._array_api import follows_input
 from .._losses import BinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
@@ -161,6 +162,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
     def _sigmoid_proba(self, X):
         return expit(self._raw_scores(X))
 
+    @follows_input
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -184,6 +186,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
             return np.hstack([1 - probability, probability])
         return probability / probability.sum(axis=1, keepdims=True)
 
+    @follows_input
     def predict(self, X):
         """Predicted labels.
 

@@ -6,6 +6,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils import check_random_state
 
+from .._array_api import follows_input
 from .._losses import BinomialLoss, MultinomialLoss, softmax
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
@@ -153,6 +154,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
             return np.column_stack([1 - positive, positive])
         return softmax(raw / temperature)
 
+    @follows_input
     def predict_proba(self, X):
         """Class probabilities ``softmax(z / temperature)``.
 
@@ -166,6 +168,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
         """
         return self._probabilities(self._raw_scores(X), self.temperature)
 
+    @follows_input
     def predict(self, X):
         """The most probable class (independent of the temperature).
 
@@ -184,6 +187,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
             return self.classes_[(raw[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(raw, axis=1)]
 
+    @follows_input
     def sample(self, X, *, temperature=None, top_k=None, top_p=None, random_state=None):
         """Draw one class label per row from ``softmax(z / temperature)``.
 
