@@ -62,9 +62,7 @@ def _is_foreign_array(array):
     """An Array API array that is not a NumPy array (nor a sparse matrix)."""
     if array_api_compat is None or array is None or sp.issparse(array):
         return False
-    return array_api_compat.is_array_api_obj(array) and not array_api_compat.is_numpy_array(
-        array
-    )
+    return array_api_compat.is_array_api_obj(array) and not array_api_compat.is_numpy_array(array)
 
 
 def dispatch_namespace(X):
@@ -213,7 +211,7 @@ def _multinomial_curvature(xp, loss, y, raw):
     """``q_k (delta_kl - q_l)`` for the pairs ``k <= l`` in ``np.triu_indices`` order."""
     probability = _log_softmax_parts(xp, raw)[1]
     columns = []
-    for first, second in zip(*np.triu_indices(raw.shape[1])):
+    for first, second in zip(*np.triu_indices(raw.shape[1]), strict=True):
         column = -probability[:, first] * probability[:, second]
         if first == second:
             column = column + probability[:, first]
@@ -286,14 +284,12 @@ class ArrayAPIData:
         self.block_rows = max(64, block_bytes // row_bytes)
 
     def _blocks(self):
-        size = self.block_rows
-        return [(start, min(start + size, self.n_samples)) for start in range(0, self.n_samples, size)]
+        size, n_samples = self.block_rows, self.n_samples
+        return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
     def _host_vector(self, array):
-        """A float64 NumPy vector from a host array, on the device in X's dtype."""
-        return self.xp.asarray(
-            np.ascontiguousarray(array, dtype=self.dtype), device=self.device
-        )
+        """A host array on the device, in X's dtype."""
+        return self.xp.asarray(np.ascontiguousarray(array, dtype=self.dtype), device=self.device)
 
     def statistics(self):
         """Weighted moments (float64) in one pass over ``X``, in float64 on the device."""
@@ -346,7 +342,7 @@ class ArrayAPIData:
         """
         self.n_evaluations += 1
         xp = self.xp
-        value_gradient, curvature_function = _loss_functions(loss)
+        curvature_function = _loss_functions(loss)[1]
         if hessian and curvature_function is None:
             raise ValueError(f"{type(loss).__name__} has no Hessian.")
         coef = np.asarray(coef, dtype=np.float64)
@@ -354,6 +350,7 @@ class ArrayAPIData:
         offset = np.asarray(offset, dtype=np.float64)
         offset_block = self._host_vector(offset[0] if self.n_outputs == 1 else offset)
         shift_block = None if shift is None else self._host_vector(shift)
+        parameters = (coef_block, offset_block, shift_block)
         if rows is not None:
             index = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.device)
             weights = None if self._weights is None else xp.take(self._weights, index, axis=0)
@@ -362,10 +359,7 @@ class ArrayAPIData:
             parts = (self._block(start, stop) for start, stop in self._blocks())
         total = None
         for X_block, Y_block, weights in parts:
-            part = self._block_sums(
-                xp, X_block, Y_block, weights, loss, value_gradient, curvature_function,
-                coef_block, offset_block, shift_block, hessian,
-            )
+            part = self._block_sums(X_block, Y_block, weights, loss, parameters, hessian)
             total = part if total is None else total + part
         return self._unpack(to_numpy(total), hessian, loss)
 
@@ -373,12 +367,15 @@ class ArrayAPIData:
         weights = None if self._weights is None else self._weights[start:stop]
         return self.X[start:stop, :], self._Y[start:stop, ...], weights
 
-    def _block_sums(
-        self, xp, X_block, Y_block, weights, loss, value_gradient, curvature_function, coef,
-        offset, shift, hessian,
-    ):
-        """One block's sums, packed in one float64 vector on the device."""
+    def _block_sums(self, X_block, Y_block, weights, loss, parameters, hessian):
+        """One block's sums, packed in one float64 vector on the device.
+
+        ``parameters`` is ``(coef, offset, shift)`` on the device (``shift`` may be None).
+        """
+        xp = self.xp
         float64 = xp.float64
+        value_gradient, curvature_function = _loss_functions(loss)
+        coef, offset, shift = parameters
         if shift is not None:
             X_block = X_block - shift
         raw = X_block @ coef + offset
