@@ -154,7 +154,7 @@ def _absolute(xp, loss, y, raw):
 def _smoothed_absolute(xp, loss, y, raw):
     residual = raw - y
     absolute = xp.abs(residual)
-    mu = loss.mu
+    mu = float(loss.mu)
     value = xp.where(absolute <= mu, residual * residual / (2 * mu), absolute - 0.5 * mu)
     return _sum_outputs(xp, value), xp.clip(residual / mu, min=-1.0, max=1.0)
 
@@ -162,7 +162,7 @@ def _smoothed_absolute(xp, loss, y, raw):
 def _huber(xp, loss, y, raw):
     residual = raw - y
     absolute = xp.abs(residual)
-    epsilon = loss.epsilon
+    epsilon = float(loss.epsilon)
     value = xp.where(
         absolute <= epsilon, 0.5 * residual * residual, epsilon * absolute - 0.5 * epsilon**2
     )
@@ -195,11 +195,11 @@ def _squared_curvature(xp, loss, y, raw):
 
 
 def _smoothed_absolute_curvature(xp, loss, y, raw):
-    return xp.astype(xp.abs(raw - y) <= loss.mu, raw.dtype) / loss.mu
+    return xp.astype(xp.abs(raw - y) <= float(loss.mu), raw.dtype) / float(loss.mu)
 
 
 def _huber_curvature(xp, loss, y, raw):
-    return xp.astype(xp.abs(raw - y) <= loss.epsilon, raw.dtype)
+    return xp.astype(xp.abs(raw - y) <= float(loss.epsilon), raw.dtype)
 
 
 def _binomial_curvature(xp, loss, y, raw):
