@@ -386,9 +386,9 @@ class ArrayAPIData:
         if gradient.ndim == 1:
             gradient = gradient[:, None]
         pieces = [
-            xp.reshape(xp.sum(xp.astype(value, float64)), (1,)),
+            xp.reshape(xp.sum(value, dtype=float64), (1,)),
             xp.reshape(xp.astype(X_block.T @ gradient, float64), (-1,)),
-            xp.sum(xp.astype(gradient, float64), axis=0),
+            xp.sum(gradient, axis=0, dtype=float64),
         ]
         if hessian:
             curvature = curvature_function(xp, loss, Y_block, raw)
@@ -400,7 +400,7 @@ class ArrayAPIData:
                 weighted = X_block * curvature[:, column : column + 1]
                 pieces.append(xp.reshape(xp.astype(X_block.T @ weighted, float64), (-1,)))
             pieces.append(xp.reshape(xp.astype((X_block.T @ curvature).T, float64), (-1,)))
-            pieces.append(xp.sum(xp.astype(curvature, float64), axis=0))
+            pieces.append(xp.sum(curvature, axis=0, dtype=float64))
         return xp.concat(pieces)
 
     def _unpack(self, vector, hessian, loss):

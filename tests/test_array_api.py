@@ -7,6 +7,8 @@ NumPy and any mix with arrays of another device: a fit that moved ``X`` to the h
 combined it with a host array, raises.
 """
 
+from collections import namedtuple
+
 import numpy as np
 import pytest
 import sklearn
@@ -462,6 +464,8 @@ def test_warm_start_and_refit_on_numpy():
 
 # --- scikit-learn's own Array API checks --------------------------------------------------------
 ESTIMATORS = [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
+# The (xp, device) names scikit-learn's mixed-input check reads.
+NamespaceAndDevice = namedtuple("NamespaceAndDevice", ["xp", "device"])
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
@@ -479,8 +483,6 @@ def test_scikit_learn_array_api_checks_torch(estimator, device):
     torch = _torch()
     if device == "cuda" and not torch.cuda.is_available():
         pytest.skip("no CUDA device on this machine (runs where one is present)")
-    from sklearn.utils._array_api import NamespaceAndDevice  # test-only use
-
     name = type(estimator).__name__
     for dtype in ("float64", "float32"):
         check_array_api_input(name, estimator, "torch", device, dtype, check_values=True)
