@@ -355,6 +355,20 @@ def test_numpy_input_unchanged_with_dispatch(estimator):
     assert_array_equal(predicted, expected.predict(X))
 
 
+@pytest.mark.parametrize(
+    "estimator", [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
+)
+def test_numpy_X_takes_y_and_weights_to_the_host(estimator):
+    # Everything follows X: y and sample_weight on another device go to NumPy.
+    kind = "regression" if isinstance(estimator, GDLinearRegressor) else "multiclass"
+    X, y, weights = _data(kind)
+    expected = clone(estimator).fit(X, y, sample_weight=weights)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = clone(estimator).fit(X, _strict64(y), sample_weight=_strict64(weights))
+    assert isinstance(model.coef_, np.ndarray)
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64"])
 @pytest.mark.parametrize(
     "estimator", [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
