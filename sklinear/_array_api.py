@@ -50,6 +50,8 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 # kernel launches per pass); CPU devices get cache-sized blocks, as the NumPy seam does.
 _DEVICE_BLOCK_BYTES = 1 << 30
 _CPU_BLOCK_BYTES = 1 << 22
+# Blocks of the statistics pass on accelerators: float32 sums over at most this many bytes.
+_STATISTICS_BLOCK_BYTES = 1 << 27
 
 
 # --- namespaces and devices ---------------------------------------------------------------
@@ -292,27 +294,36 @@ class ArrayAPIData:
         return self.xp.asarray(np.ascontiguousarray(array, dtype=self.dtype), device=self.device)
 
     def statistics(self):
-        """Weighted moments (float64) in one pass over ``X``, in float64 on the device."""
+        """Weighted moments (float64) in one pass over ``X``.
+
+        The products run in ``X``'s dtype, about a reference row (the first) so that large
+        column means stay accurate, over blocks of at most ``_STATISTICS_BLOCK_BYTES`` of
+        ``X``; the block sums are added in float64. (A float64 copy of each block would
+        cost this pass about two and a half times the memory traffic.)
+        """
         xp = self.xp
         float64 = xp.float64
         if self._weights is None:
             weight_sum = float(self.n_samples)
         else:
-            weight_sum = float(xp.sum(xp.astype(self._weights, float64)))
+            weight_sum = float(xp.sum(self._weights, dtype=float64))
         if not weight_sum > 0:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
-        reference = xp.astype(self.X[0, :], float64)
+        reference = self.X[0, :]
         n_features, n_outputs = self.n_features, self.n_outputs
+        row_bytes = max(1, self.n_features * self.dtype.itemsize)
+        size = max(64, min(self.block_rows, _STATISTICS_BLOCK_BYTES // row_bytes))
         total = None
-        for start, stop in self._blocks():
-            centred = xp.astype(self.X[start:stop, :], float64) - reference
-            targets = xp.astype(self._Y[start:stop, ...], float64)
+        for start in range(0, self.n_samples, size):
+            stop = min(start + size, self.n_samples)
+            centred = self.X[start:stop, :] - reference
+            targets = self._Y[start:stop, ...]
             if targets.ndim == 1:
                 targets = targets[:, None]
             if self._weights is None:
-                weights = xp.ones((stop - start,), dtype=float64, device=self.device)
+                weights = xp.ones((stop - start,), dtype=self.X.dtype, device=self.device)
             else:
-                weights = xp.astype(self._weights[start:stop], float64)
+                weights = self._weights[start:stop]
             part = xp.concat(
                 [
                     weights @ centred,
@@ -321,13 +332,14 @@ class ArrayAPIData:
                     weights @ targets,
                 ]
             )
+            part = xp.astype(part, float64)
             total = part if total is None else total + part
         total = to_numpy(total) / weight_sum
         shifted_mean = total[:n_features]
         shifted_second = total[n_features : 2 * n_features]
         cross = total[2 * n_features : -n_outputs].reshape(n_features, n_outputs)
         target_mean = total[-n_outputs:]
-        reference = to_numpy(reference)
+        reference = to_numpy(reference).astype(np.float64)
         mean = shifted_mean + reference
         variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
         variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
