@@ -73,7 +73,19 @@ def dispatch_namespace(X):
     Returns None otherwise: NumPy arrays, sparse matrices, DataFrames and lists take the
     NumPy path (without dispatch scikit-learn converts other arrays with ``np.asarray``).
     """
-    if not dispatch_enabled() or not _is_foreign_array(X):
+    if not dispatch_enabled():
+        return None
+    if array_api_compat is None:
+        library = type(X).__module__.split(".")[0]
+        if library in ("torch", "cupy", "jax") or (
+            hasattr(X, "__array_namespace__") and not isinstance(X, np.ndarray)
+        ):
+            raise ImportError(
+                f"Fitting {library} arrays under array_api_dispatch needs the package "
+                "array-api-compat: pip install 'sklinear[array-api]'."
+            )
+        return None
+    if not _is_foreign_array(X):
         return None
     return array_api_compat.array_namespace(X)
 

@@ -395,6 +395,16 @@ def test_without_dispatch_arrays_are_converted_to_numpy(backend, estimator):
     assert_allclose(predicted, expected.predict(X), rtol=1e-12, atol=1e-12)
 
 
+def test_missing_array_api_compat_is_a_clear_error(monkeypatch):
+    X, y, _ = _data("binary")
+    monkeypatch.setattr(_array_api, "array_api_compat", None)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ImportError, match=r"needs the package array-api-compat"):
+            GDLogisticClassifier().fit(_strict64(X), _strict64(y))
+        # NumPy input does not need it.
+        GDLogisticClassifier().fit(X, y)
+
+
 def test_without_dispatch_a_device_array_raises_like_scikit_learn():
     X, y, _ = _data("binary")
     with pytest.raises(RuntimeError, match="to a NumPy array"):
