@@ -22,6 +22,7 @@ from .. import _array_api, _fit, _solvers
 from .._fit import STOCHASTIC_SOLVERS
 from .._objective import LinearObjective
 from .._penalties import penalty_parameters
+from . import _device
 
 SOLVERS = ("auto", "gd", "lbfgs", "newton", "sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "optimal")
@@ -196,10 +197,10 @@ class BaseGradientLinearModel(BaseEstimator):
         """
         self._validate_parameters()
         if _array_api.dispatch_namespace(X) is not None:  # computed on X's device
-            _array_api.check_fit_options(self, STOCHASTIC_SOLVERS)
-            X, Y, sample_weight = _array_api.prepare_fit(self, X, y, sample_weight)
+            _device.check_fit_options(self, STOCHASTIC_SOLVERS)
+            X, Y, sample_weight = _device.prepare_fit(self, X, y, sample_weight)
         else:
-            y, sample_weight = _array_api.follow_X_on_host(X, y, sample_weight)
+            y, sample_weight = _device.follow_X_on_host(X, y, sample_weight)
             X, y = self._validate_data(X, y, reset=True)
             Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
             sample_weight = self._sample_weight(X, y, sample_weight)
@@ -388,7 +389,7 @@ class BaseGradientLinearModel(BaseEstimator):
             factor=factor,
             scale_predictors=self.scale_predictors,
             n_jobs=self.n_jobs,
-            data=_array_api.data_for(self, X, Y, sample_weight, loss, STOCHASTIC_SOLVERS),
+            data=_device.data_for(self, X, Y, sample_weight, loss, STOCHASTIC_SOLVERS),
         )
 
     def _check_solver(self):
@@ -484,7 +485,7 @@ class BaseGradientLinearModel(BaseEstimator):
         coef, intercept = objective.to_user(result.theta)
         dtype = objective.data.dtype
         self._set_coefficients(coef.T.astype(dtype), np.asarray(intercept, dtype=dtype))
-        _array_api.store_fitted(self, objective.data)
+        _device.store_fitted(self, objective.data)
         self._precondition = (objective.mean, objective.scale, objective.factor)
         self._solver_state = result.state
         self.n_iter_ = result.n_iter
@@ -526,7 +527,7 @@ class BaseGradientLinearModel(BaseEstimator):
         """Scores ``X @ coef_.T + intercept_``, of shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         if _array_api.dispatch_namespace(X) is not None:  # products on X's device
-            return _array_api.raw_scores(self, X)
+            return _device.raw_scores(self, X)
         X = validate_data(
             self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
@@ -553,7 +554,7 @@ class BaseGradientLinearModel(BaseEstimator):
 
     def _user_coefficients(self):
         """``coef`` as (n_features, n_outputs) and ``intercept`` as (n_outputs,)."""
-        coef_, intercept_ = _array_api.host_coefficients(self)
+        coef_, intercept_ = _device.host_coefficients(self)
         return np.atleast_2d(coef_).T, np.atleast_1d(intercept_)
 
     def _score_raw(self, raw, y, sample_weight):

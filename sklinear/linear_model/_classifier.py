@@ -9,8 +9,8 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from .._array_api import follows_input
 from ._base import BaseGradientLinearModel
+from ._device import follows_input
 
 
 class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):

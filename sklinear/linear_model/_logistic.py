@@ -5,10 +5,10 @@ import numbers
 import numpy as np
 from scipy.special import expit
 
-from .._array_api import follows_input
 from .._losses import BinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
+from ._device import follows_input
 
 
 @_fill_doc

@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from .._array_api import follows_input
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
 from ._base import BaseGradientLinearModel, _fill_doc
+from ._device import follows_input
 
 LOSSES = {"squared_error": SquaredLoss, "absolute_error": AbsoluteLoss, "huber": HuberLoss}
 

@@ -6,10 +6,10 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils import check_random_state
 
-from .._array_api import follows_input
 from .._losses import BinomialLoss, MultinomialLoss, softmax
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
+from ._device import follows_input
 
 
 @_fill_doc
