@@ -176,6 +176,18 @@ CASES = [
         "binary",
         True,
     ),
+    (
+        "softmax-l1-gd",
+        SoftmaxClassifier(penalty="l1", alpha=1e-2, solver="gd", tol=1e-9),
+        "multiclass",
+        True,
+    ),
+    (
+        "reg-no-penalty-lbfgs",
+        GDLinearRegressor(penalty=None, solver="lbfgs", tol=1e-9),
+        "regression",
+        True,
+    ),
     ("softmax-string-labels", SoftmaxClassifier(alpha=1e-2, tol=1e-9), "strings", False),
 ]
 
