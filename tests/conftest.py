@@ -1,9 +1,17 @@
-"""Shared test configuration: a deterministic hypothesis profile and a Dask cluster."""
+"""Shared test configuration: SciPy's array API mode, a deterministic hypothesis profile and
+a Dask cluster.
+
+scikit-learn's ``array_api_dispatch`` needs ``SCIPY_ARRAY_API=1`` in the environment before
+SciPy is imported (scikit-learn raises a RuntimeError otherwise); this file is imported
+before any test module, hence before SciPy.
+"""
 
 import os
 
-import pytest
-from hypothesis import HealthCheck, settings
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 # Property tests draw the same examples on every run and keep no example database, so a
 # fresh clone and CI see the same results and a failure found once cannot linger in a

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from .. import _fit, _solvers
+from .. import _array_api, _fit, _solvers
 from .._compat import Interval, StrOptions, _check_sample_weight
 from .._data import single_threaded_blas
 from .._fit import STOCHASTIC_SOLVERS
@@ -29,6 +29,7 @@ from .._objective import (
     streaming_precondition,
 )
 from .._penalties import penalty_parameters
+from . import _device
 
 SOLVERS = ("auto", "gd", "lbfgs", "newton", "sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "optimal")
@@ -231,6 +232,7 @@ class BaseGradientLinearModel(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
     def fit(self, X, y, sample_weight=None):
@@ -251,9 +253,14 @@ class BaseGradientLinearModel(BaseEstimator):
             The fitted estimator.
         """
         self._validate_parameters()
-        X, y = self._validate_data(X, y, reset=True)
-        Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
-        sample_weight = self._sample_weight(X, y, sample_weight)
+        if _array_api.dispatch_namespace(X) is not None:  # computed on X's device
+            _device.check_fit_options(self, STOCHASTIC_SOLVERS)
+            X, Y, sample_weight = _device.prepare_fit(self, X, y, sample_weight)
+        else:
+            y, sample_weight = _device.follow_X_on_host(X, y, sample_weight)
+            X, y = self._validate_data(X, y, reset=True)
+            Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
+            sample_weight = self._sample_weight(X, y, sample_weight)
         self._check_solver()
         rng = check_random_state(self.random_state)
         validation = None
@@ -296,6 +303,11 @@ class BaseGradientLinearModel(BaseEstimator):
             The updated estimator.
         """
         self._validate_parameters()
+        if _array_api.dispatch_namespace(X) is not None:
+            raise ValueError(
+                "partial_fit does not support Array API inputs under array_api_dispatch; "
+                "use fit(), or pass NumPy chunks."
+            )
         first_call = not hasattr(self, "_precondition")
         X, y = self._validate_data(X, y, reset=first_call)
         self._set_classes_for_partial_fit(y, classes, first_call)
@@ -390,10 +402,11 @@ class BaseGradientLinearModel(BaseEstimator):
         """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit."""
         alpha, l1_ratio = self._penalty_parameters()
         mean, scale, factor = precondition if precondition is not None else (None, None, None)
+        loss = self._make_loss()
         return LinearObjective(
             X,
             Y,
-            self._make_loss(),
+            loss,
             alpha,
             l1_ratio,
             sample_weight=sample_weight,
@@ -403,6 +416,7 @@ class BaseGradientLinearModel(BaseEstimator):
             factor=factor,
             scale_predictors=self.scale_predictors,
             n_jobs=self.n_jobs,
+            data=_device.data_for(self, X, Y, sample_weight, loss, STOCHASTIC_SOLVERS),
         )
 
     def _check_solver(self):
@@ -500,8 +514,9 @@ class BaseGradientLinearModel(BaseEstimator):
     def _store(self, objective, result):
         """Fitted attributes from a solver result, in the user's feature space."""
         coef, intercept = objective.to_user(result.theta)
-        dtype = objective.X.dtype
+        dtype = objective.data.dtype
         self._set_coefficients(coef.T.astype(dtype), np.asarray(intercept, dtype=dtype))
+        _device.store_fitted(self, objective.data)
         self._precondition = (objective.mean, objective.scale, objective.factor)
         self._solver_state = result.state
         self.n_iter_ = result.n_iter
@@ -548,6 +563,8 @@ class BaseGradientLinearModel(BaseEstimator):
     def _raw_scores(self, X):
         """Scores ``X @ coef_.T + intercept_``, of shape (n_samples, n_outputs)."""
         check_is_fitted(self)
+        if _array_api.dispatch_namespace(X) is not None:  # products on X's device
+            return _device.raw_scores(self, X)
         X = validate_data(
             self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
@@ -574,8 +591,8 @@ class BaseGradientLinearModel(BaseEstimator):
 
     def _user_coefficients(self):
         """``coef`` as (n_features, n_outputs) and ``intercept`` as (n_outputs,)."""
-        coef = np.atleast_2d(self.coef_)
-        return coef.T, np.atleast_1d(self.intercept_)
+        coef_, intercept_ = _device.host_coefficients(self)
+        return np.atleast_2d(coef_).T, np.atleast_1d(intercept_)
 
     def _score_raw(self, raw, y, sample_weight):
         """The estimator's score from raw scores (early stopping)."""

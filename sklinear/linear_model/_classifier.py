@@ -11,6 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 
 from .._compat import StrOptions
 from ._base import BaseGradientLinearModel
+from ._device import follows_input
 
 
 class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
@@ -154,6 +155,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         one_hot[np.arange(len(y)), index] = 1.0
         return one_hot
 
+    @follows_input
     def decision_function(self, X):
         """Raw scores ``X @ coef_.T + intercept_``.
 
@@ -169,6 +171,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         raw = self._raw_scores(X)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
+    @follows_input
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed in log space.
 

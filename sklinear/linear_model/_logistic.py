@@ -8,6 +8,7 @@ from .._compat import Interval
 from .._losses import BinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
+from ._device import follows_input
 
 
 @_fill_doc
@@ -163,6 +164,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
         self.coef_ = coef
         self.intercept_ = intercept
 
+    @follows_input
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -192,6 +194,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
             return link.log_inverse(raw)
         return link.log_class_probabilities(raw)
 
+    @follows_input
     def predict(self, X):
         """Predicted labels.
 

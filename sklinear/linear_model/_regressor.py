@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from .._compat import Interval, StrOptions
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
 from ._base import BaseGradientLinearModel, _fill_doc
+from ._device import follows_input
 
 LOSSES = {"squared_error": SquaredLoss, "absolute_error": AbsoluteLoss, "huber": HuberLoss}
 
@@ -132,7 +133,8 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         return LOSSES[self.loss]()
 
     def _validate_data(self, X, y, reset):
-        target = np.asarray(y) if not hasattr(y, "dtype") else y
+        # Non-NumPy arrays (torch, array-api-strict) have dtypes without .kind: convert.
+        target = y if hasattr(getattr(y, "dtype", None), "kind") else np.asarray(y)
         if getattr(target, "dtype", None) is not None and target.dtype.kind in "OUS":
             try:
                 np.asarray(target, dtype=np.float64)
@@ -165,6 +167,7 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
             self.coef_ = coef
             self.intercept_ = intercept
 
+    @follows_input
     def predict(self, X):
         """Predict ``X @ coef_.T + intercept_``.
 

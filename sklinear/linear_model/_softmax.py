@@ -9,6 +9,7 @@ from .._compat import Interval
 from .._losses import BinomialLoss, MultinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
+from ._device import follows_input
 
 
 @_fill_doc
@@ -181,6 +182,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
             )
         return float(temperature)
 
+    @follows_input
     def predict_proba(self, X):
         """Class probabilities ``softmax(z / temperature)``.
 
@@ -203,6 +205,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
         """
         return self._probabilities(self._raw_scores(X))
 
+    @follows_input
     def predict(self, X):
         """The most probable class (independent of the temperature).
 
@@ -221,6 +224,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
             return self.classes_[(raw[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(raw, axis=1)]
 
+    @follows_input
     def sample(self, X, *, temperature=None, top_k=None, top_p=None, random_state=None):
         """Draw one class label per row from ``softmax(z / temperature)``.
 

@@ -1,0 +1,448 @@
+"""Array API inputs (PyTorch, CuPy, array-api-strict, ...): the data seam on the input's device.
+
+With scikit-learn's ``array_api_dispatch`` enabled, an ``X`` from another Array API library
+is never moved to the host: :class:`ArrayAPIData` implements the data seam of
+:mod:`sklinear._data` with the input's own namespace, on its own device. Everything the
+solver does with p-sized arrays stays NumPy float64 on the host, so the iterates are those
+of a NumPy fit of the same data. What crosses the device boundary:
+
+- per evaluation: the coefficients and offset (``n_features x n_outputs + n_outputs``
+  values) to the device, and one float64 vector back (the loss sum, the gradient products
+  and the gradient sums: ``1 + (n_features + 1) n_outputs`` values; with Newton's method
+  also the Hessian blocks);
+- once per fit: the weighted column moments (statistics), the distinct class labels, and
+  the fitted coefficients back to the device; the targets and the sample weights travel
+  to the host only where a host algorithm needs them (the median of the absolute and
+  Huber losses, the mini-batch weight sums of the stochastic solvers, class weights);
+- per prediction: the raw scores (``n_samples x n_outputs``) to the host, where the
+  estimator's own post-processing runs, and the result back to the device.
+
+Helpers here use ``array_api_compat`` directly (scikit-learn's own are private).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+
+from ._data import EvaluationSums, Statistics
+from ._losses import (
+    AbsoluteLoss,
+    BinomialLoss,
+    HuberLoss,
+    MultinomialLoss,
+    SmoothedAbsoluteLoss,
+    SquaredLoss,
+)
+
+try:  # an optional dependency: the 'array-api' extra
+    import array_api_compat
+except ImportError:  # pragma: no cover - exercised only without the extra
+    array_api_compat = None
+
+# Rows per block: blocks of about this many bytes of X. Accelerators get large blocks (few
+# kernel launches per pass); CPU devices get cache-sized blocks, as the NumPy seam does.
+_DEVICE_BLOCK_BYTES = 1 << 30
+_CPU_BLOCK_BYTES = 1 << 22
+# Blocks of the statistics pass on accelerators: float32 sums over at most this many bytes.
+_STATISTICS_BLOCK_BYTES = 1 << 27
+
+
+# --- namespaces and devices ---------------------------------------------------------------
+def dispatch_enabled():
+    """Whether scikit-learn's ``array_api_dispatch`` is on."""
+    return bool(get_config().get("array_api_dispatch", False))
+
+
+def is_foreign_array(array):
+    """An Array API array that is not a NumPy array (nor a sparse matrix)."""
+    if array_api_compat is None or array is None or sp.issparse(array):
+        return False
+    return array_api_compat.is_array_api_obj(array) and not array_api_compat.is_numpy_array(array)
+
+
+def dispatch_namespace(X):
+    """The namespace of ``X`` when dispatch is on and ``X`` is a non-NumPy Array API array.
+
+    Returns None otherwise: NumPy arrays, sparse matrices, DataFrames and lists take the
+    NumPy path (without dispatch scikit-learn converts other arrays with ``np.asarray``).
+    """
+    if not dispatch_enabled():
+        return None
+    if array_api_compat is None:
+        library = type(X).__module__.split(".")[0]
+        if library in ("torch", "cupy", "jax") or (
+            hasattr(X, "__array_namespace__") and not isinstance(X, np.ndarray)
+        ):
+            raise ImportError(
+                f"Fitting {library} arrays under array_api_dispatch needs the package "
+                "array-api-compat: pip install 'sklinear[array-api]'."
+            )
+        return None
+    if not is_foreign_array(X):
+        return None
+    return array_api_compat.array_namespace(X)
+
+
+def namespace(array):
+    """The (array-api-compat) namespace of an Array API array."""
+    return array_api_compat.array_namespace(array)
+
+
+def device(array):
+    """The device of an Array API array."""
+    return array_api_compat.device(array)
+
+
+def _is_cpu(device_):
+    return "cpu" in str(device_).lower()
+
+
+def namespace_name(array):
+    """The library name of an array's namespace ('numpy', 'torch', 'array_api_strict')."""
+    if array_api_compat is None or not array_api_compat.is_array_api_obj(array):
+        return "numpy"
+    name = array_api_compat.array_namespace(array).__name__
+    return name.replace("array_api_compat.", "")
+
+
+def to_numpy(array):
+    """A NumPy copy (or view) of an array of any Array API library, on the host."""
+    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    if array_api_compat is None or not array_api_compat.is_array_api_obj(array):
+        return np.asarray(array)
+    if array_api_compat.is_torch_array(array):
+        return array.detach().cpu().numpy()
+    if array_api_compat.is_cupy_array(array):
+        return array.get()
+    xp = array_api_compat.array_namespace(array)
+    if array_api_compat.is_array_api_strict_namespace(xp):
+        import array_api_strict
+
+        array = array_api_compat.to_device(array, array_api_strict.Device("CPU_DEVICE"))
+        return np.asarray(array)
+    try:
+        return np.from_dlpack(array_api_compat.to_device(array, "cpu"))
+    except (AttributeError, TypeError, ValueError, BufferError, NotImplementedError):
+        return np.asarray(array)
+
+
+def move_to(array, xp, device_):
+    """``array`` in namespace ``xp`` on ``device_`` (None stays None; no copy when it is)."""
+    if array is None:
+        return None
+    if is_foreign_array(array) or isinstance(array, np.ndarray):
+        if not isinstance(array, np.ndarray):
+            source = array_api_compat.array_namespace(array)
+            if source.__name__ == xp.__name__:
+                if str(device(array)) == str(device_):
+                    return array
+                return array_api_compat.to_device(array, device_)
+        array = to_numpy(array)
+    array = np.ascontiguousarray(array)
+    return xp.asarray(array, device=device_)
+
+
+def numpy_dtype(xp_dtype):
+    """The NumPy dtype of a float dtype of any namespace."""
+    return np.dtype(str(xp_dtype).rsplit(".", 1)[-1])
+
+
+# --- losses in a namespace ----------------------------------------------------------------
+def _sum_outputs(xp, value):
+    return value if value.ndim == 1 else xp.sum(value, axis=1)
+
+
+def _squared(xp, loss, y, raw):
+    gradient = raw - y
+    return _sum_outputs(xp, 0.5 * gradient * gradient), gradient
+
+
+def _absolute(xp, loss, y, raw):
+    residual = raw - y
+    return _sum_outputs(xp, xp.abs(residual)), xp.sign(residual)
+
+
+def _smoothed_absolute(xp, loss, y, raw):
+    residual = raw - y
+    absolute = xp.abs(residual)
+    mu = float(loss.mu)
+    value = xp.where(absolute <= mu, residual * residual / (2 * mu), absolute - 0.5 * mu)
+    return _sum_outputs(xp, value), xp.clip(residual / mu, min=-1.0, max=1.0)
+
+
+def _huber(xp, loss, y, raw):
+    residual = raw - y
+    absolute = xp.abs(residual)
+    epsilon = float(loss.epsilon)
+    value = xp.where(
+        absolute <= epsilon, 0.5 * residual * residual, epsilon * absolute - 0.5 * epsilon**2
+    )
+    return _sum_outputs(xp, value), xp.clip(residual, min=-epsilon, max=epsilon)
+
+
+def _binomial(xp, loss, y, raw):
+    # The NumPy loss's formulas: with e = exp(-|z|), log(1 + e^z) - y z = max(z, 0) - y z +
+    # log1p(e), and sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) otherwise.
+    exponential = xp.exp(-xp.abs(raw))
+    value = (xp.clip(raw, min=0.0) - y * raw) + xp.log1p(exponential)
+    gradient = xp.where(raw >= 0, xp.ones_like(raw), exponential) / (1 + exponential) - y
+    return _sum_outputs(xp, value), gradient
+
+
+def _log_softmax_parts(xp, raw):
+    shift = xp.max(raw, axis=1, keepdims=True)
+    exponential = xp.exp(raw - shift)
+    total = xp.sum(exponential, axis=1, keepdims=True)
+    return xp.log(total[:, 0]) + shift[:, 0], exponential / total
+
+
+def _multinomial(xp, loss, y, raw):
+    log_normaliser, probability = _log_softmax_parts(xp, raw)
+    return log_normaliser - xp.sum(y * raw, axis=1), probability - y
+
+
+def _squared_curvature(xp, loss, y, raw):
+    return xp.ones((raw.shape[0],), dtype=raw.dtype, device=device(raw))
+
+
+def _smoothed_absolute_curvature(xp, loss, y, raw):
+    return xp.astype(xp.abs(raw - y) <= float(loss.mu), raw.dtype) / float(loss.mu)
+
+
+def _huber_curvature(xp, loss, y, raw):
+    return xp.astype(xp.abs(raw - y) <= float(loss.epsilon), raw.dtype)
+
+
+def _binomial_curvature(xp, loss, y, raw):
+    exponential = xp.exp(-xp.abs(raw))
+    return exponential / (1.0 + exponential) ** 2
+
+
+def _multinomial_curvature(xp, loss, y, raw):
+    """``q_k (delta_kl - q_l)`` for the pairs ``k <= l`` in ``np.triu_indices`` order."""
+    probability = _log_softmax_parts(xp, raw)[1]
+    columns = []
+    for first, second in zip(*np.triu_indices(raw.shape[1]), strict=True):
+        column = -probability[:, first] * probability[:, second]
+        if first == second:
+            column = column + probability[:, first]
+        columns.append(column)
+    return xp.stack(columns, axis=1)
+
+
+# Exact types: a loss added to sklinear._losses must be added here too (an error says so).
+_LOSSES = {
+    SquaredLoss: (_squared, _squared_curvature),
+    AbsoluteLoss: (_absolute, None),
+    SmoothedAbsoluteLoss: (_smoothed_absolute, _smoothed_absolute_curvature),
+    HuberLoss: (_huber, _huber_curvature),
+    BinomialLoss: (_binomial, _binomial_curvature),
+    MultinomialLoss: (_multinomial, _multinomial_curvature),
+}
+
+
+def _loss_functions(loss):
+    try:
+        return _LOSSES[type(loss)]
+    except KeyError:
+        raise TypeError(
+            f"{type(loss).__name__} has no Array API implementation; pass NumPy arrays or "
+            "add it to sklinear._array_api._LOSSES."
+        ) from None
+
+
+# --- the data seam --------------------------------------------------------------------------
+class ArrayAPIData:
+    """The data seam of :mod:`sklinear._data` for arrays of any Array API library.
+
+    Every product over ``X`` runs in ``X``'s namespace on ``X``'s device; the sums of one
+    evaluation come back to the host as one float64 vector (see the module docstring).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        float32 or float64, in any Array API namespace; never copied or moved.
+    Y : array of shape (n_samples,) or (n_samples, n_outputs)
+        Encoded targets in ``X``'s namespace, dtype and device.
+    sample_weight : array of shape (n_samples,) or None
+        In ``X``'s namespace, dtype and device.
+    host_targets : bool, default=False
+        Also keep host (NumPy) copies of ``Y`` and ``sample_weight`` as the attributes
+        ``Y`` and ``sample_weight``, for the host algorithms that read them (the weighted
+        median, mini-batch weight sums). Otherwise those attributes are None.
+    """
+
+    sparse = False
+    can_shift = True
+    supports_hessian = True
+
+    def __init__(self, X, Y, sample_weight=None, *, host_targets=False):
+        if Y.ndim == 2 and Y.shape[1] == 1:
+            Y = Y[:, 0]
+        self.xp = array_api_compat.array_namespace(X)
+        self.device = device(X)
+        self.X = X
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = 1 if Y.ndim == 1 else Y.shape[1]
+        self.dtype = numpy_dtype(X.dtype)
+        self._Y = Y
+        self._weights = sample_weight
+        self.Y = to_numpy(Y) if host_targets else None
+        self.sample_weight = to_numpy(sample_weight) if host_targets else None
+        self.n_evaluations = 0
+        block_bytes = _CPU_BLOCK_BYTES if _is_cpu(self.device) else _DEVICE_BLOCK_BYTES
+        row_bytes = max(1, self.n_features * self.dtype.itemsize)
+        self.block_rows = max(64, block_bytes // row_bytes)
+
+    def _blocks(self):
+        size, n_samples = self.block_rows, self.n_samples
+        return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
+
+    def _host_vector(self, array):
+        """A host array on the device, in X's dtype."""
+        return self.xp.asarray(np.ascontiguousarray(array, dtype=self.dtype), device=self.device)
+
+    def statistics(self):
+        """Weighted moments (float64) in one pass over ``X``.
+
+        The products run in ``X``'s dtype, about a reference row (the first) so that large
+        column means stay accurate, over blocks of at most ``_STATISTICS_BLOCK_BYTES`` of
+        ``X``; the block sums are added in float64. (A float64 copy of each block would
+        cost this pass about two and a half times the memory traffic.)
+        """
+        xp = self.xp
+        float64 = xp.float64
+        if self._weights is None:
+            weight_sum = float(self.n_samples)
+        else:
+            weight_sum = float(xp.sum(self._weights, dtype=float64))
+        if not weight_sum > 0:
+            raise ValueError("The sample weights sum to zero: at least one must be positive.")
+        reference = self.X[0, :]
+        n_features, n_outputs = self.n_features, self.n_outputs
+        row_bytes = max(1, self.n_features * self.dtype.itemsize)
+        size = max(64, min(self.block_rows, _STATISTICS_BLOCK_BYTES // row_bytes))
+        total = None
+        for start in range(0, self.n_samples, size):
+            stop = min(start + size, self.n_samples)
+            centred = self.X[start:stop, :] - reference
+            targets = self._Y[start:stop, ...]
+            if targets.ndim == 1:
+                targets = targets[:, None]
+            if self._weights is None:
+                weights = xp.ones((stop - start,), dtype=self.X.dtype, device=self.device)
+            else:
+                weights = self._weights[start:stop]
+            part = xp.concat(
+                [
+                    weights @ centred,
+                    weights @ (centred * centred),
+                    xp.reshape(centred.T @ (weights[:, None] * targets), (-1,)),
+                    weights @ targets,
+                ]
+            )
+            part = xp.astype(part, float64)
+            total = part if total is None else total + part
+        total = to_numpy(total) / weight_sum
+        shifted_mean = total[:n_features]
+        shifted_second = total[n_features : 2 * n_features]
+        cross = total[2 * n_features : -n_outputs].reshape(n_features, n_outputs)
+        target_mean = total[-n_outputs:]
+        reference = to_numpy(reference).astype(np.float64)
+        mean = shifted_mean + reference
+        variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
+        variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
+        target_product = cross + reference[:, None] * target_mean[None, :]
+        return Statistics(weight_sum, mean, variance, target_mean, target_product)
+
+    def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
+        """Sums of one evaluation at scores ``(X - shift) coef + offset`` (see InMemoryData).
+
+        One transfer each way: the coefficients to the device, one float64 vector back.
+        ``rows`` (a NumPy index array) restricts the sums to those rows (mini-batches).
+        """
+        self.n_evaluations += 1
+        xp = self.xp
+        curvature_function = _loss_functions(loss)[1]
+        if hessian and curvature_function is None:
+            raise ValueError(f"{type(loss).__name__} has no Hessian.")
+        coef = np.asarray(coef, dtype=np.float64)
+        coef_block = self._host_vector(coef[:, 0] if self.n_outputs == 1 else coef)
+        offset = np.asarray(offset, dtype=np.float64)
+        offset_block = self._host_vector(offset[0] if self.n_outputs == 1 else offset)
+        shift_block = None if shift is None else self._host_vector(shift)
+        parameters = (coef_block, offset_block, shift_block)
+        if rows is not None:
+            index = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.device)
+            weights = None if self._weights is None else xp.take(self._weights, index, axis=0)
+            parts = [(xp.take(self.X, index, axis=0), xp.take(self._Y, index, axis=0), weights)]
+        else:
+            parts = (self._block(start, stop) for start, stop in self._blocks())
+        total = None
+        for X_block, Y_block, weights in parts:
+            part = self._block_sums(X_block, Y_block, weights, loss, parameters, hessian)
+            total = part if total is None else total + part
+        return self._unpack(to_numpy(total), hessian, loss)
+
+    def _block(self, start, stop):
+        weights = None if self._weights is None else self._weights[start:stop]
+        return self.X[start:stop, :], self._Y[start:stop, ...], weights
+
+    def _block_sums(self, X_block, Y_block, weights, loss, parameters, hessian):
+        """One block's sums, packed in one float64 vector on the device.
+
+        ``parameters`` is ``(coef, offset, shift)`` on the device (``shift`` may be None).
+        """
+        xp = self.xp
+        float64 = xp.float64
+        value_gradient, curvature_function = _loss_functions(loss)
+        coef, offset, shift = parameters
+        if shift is not None:
+            X_block = X_block - shift
+        raw = X_block @ coef + offset
+        value, gradient = value_gradient(xp, loss, Y_block, raw)
+        if weights is not None:
+            value = value * weights
+            gradient = gradient * (weights if raw.ndim == 1 else weights[:, None])
+        if gradient.ndim == 1:
+            gradient = gradient[:, None]
+        pieces = [
+            xp.reshape(xp.sum(value, dtype=float64), (1,)),
+            xp.reshape(xp.astype(X_block.T @ gradient, float64), (-1,)),
+            xp.sum(gradient, axis=0, dtype=float64),
+        ]
+        if hessian:
+            curvature = curvature_function(xp, loss, Y_block, raw)
+            if curvature.ndim == 1:
+                curvature = curvature[:, None]
+            if weights is not None:
+                curvature = curvature * weights[:, None]
+            for column in range(curvature.shape[1]):
+                weighted = X_block * curvature[:, column : column + 1]
+                pieces.append(xp.reshape(xp.astype(X_block.T @ weighted, float64), (-1,)))
+            pieces.append(xp.reshape(xp.astype((X_block.T @ curvature).T, float64), (-1,)))
+            pieces.append(xp.sum(curvature, axis=0, dtype=float64))
+        return xp.concat(pieces)
+
+    def _unpack(self, vector, hessian, loss):
+        p, k = self.n_features, self.n_outputs
+        product_end = 1 + p * k
+        sums = EvaluationSums(
+            float(vector[0]),
+            vector[1:product_end].reshape(p, k).copy(),
+            vector[product_end : product_end + k].copy(),
+        )
+        if hessian:
+            rest = vector[product_end + k :]
+            columns = rest.size // (p * p + p + 1)
+            sums.hessian_xx = rest[: columns * p * p].reshape(columns, p, p).copy()
+            sums.hessian_x = rest[columns * p * p : columns * (p * p + p)].reshape(columns, p)
+            sums.hessian_1 = rest[columns * (p * p + p) :].copy()
+        return sums
+
+    def scores(self, coef, offset, X=None):
+        """Scores ``X coef + offset`` of shape (n_samples, n_outputs), on the device."""
+        X = self.X if X is None else X
+        coef = self._host_vector(np.asarray(coef, dtype=np.float64))
+        return X @ coef + self._host_vector(np.asarray(offset, dtype=np.float64))

@@ -1,0 +1,534 @@
+"""Array API inputs under ``array_api_dispatch``: computed on their device, same answers as NumPy.
+
+References are independent of the device code: the NumPy fit of the same data (its own
+code path, :class:`~sklinear._data.InMemoryData`), scikit-learn's Array API estimator checks,
+and array-api-strict arrays on its non-CPU device ``device1``, which refuse any conversion to
+NumPy and any mix with arrays of another device: a fit that moved ``X`` to the host, or
+combined it with a host array, raises.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+import pytest
+import sklearn
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_array_api_input,
+    check_array_api_mixed_inputs,
+    check_array_api_same_namespace,
+)
+
+from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier, _array_api
+from sklinear._array_api import ArrayAPIData, namespace_name, to_numpy
+from sklinear._data import InMemoryData
+from sklinear._losses import BinomialLoss, HuberLoss, MultinomialLoss, SquaredLoss
+
+array_api_strict = pytest.importorskip("array_api_strict")  # part of the test extra
+
+
+def _torch():
+    return pytest.importorskip("torch")  # an optional extra: skipped where not installed
+
+
+# --- backends: how to put a NumPy array into a namespace on a device ------------------------
+def _strict(dtype):
+    def make(array):
+        array = np.asarray(array)
+        if array.dtype.kind == "f":
+            array = array.astype(dtype)
+        return array_api_strict.asarray(array, device=array_api_strict.Device("device1"))
+
+    return make
+
+
+def _torch_on(device, dtype):
+    def make(array):
+        torch = _torch()
+        if device == "cuda" and not torch.cuda.is_available():
+            pytest.skip("no CUDA device on this machine (runs where one is present)")
+        array = np.asarray(array)
+        if array.dtype.kind == "f":
+            array = array.astype(dtype)
+        return torch.asarray(array, device=device)
+
+    return make
+
+
+def _cupy(dtype):
+    def make(array):
+        cupy = pytest.importorskip("cupy")
+        array = np.asarray(array)
+        if array.dtype.kind == "f":
+            array = array.astype(dtype)
+        return cupy.asarray(array)
+
+    return make
+
+
+BACKENDS = {
+    "strict-float64": (_strict("float64"), "array_api_strict", np.float64),
+    "strict-float32": (_strict("float32"), "array_api_strict", np.float32),
+    "torch-cpu-float64": (_torch_on("cpu", "float64"), "torch", np.float64),
+    "torch-cpu-float32": (_torch_on("cpu", "float32"), "torch", np.float32),
+    "torch-cuda-float64": (_torch_on("cuda", "float64"), "torch", np.float64),
+    "torch-cuda-float32": (_torch_on("cuda", "float32"), "torch", np.float32),
+    "cupy-float32": (_cupy("float32"), "cupy", np.float32),
+}
+
+
+def _data(kind, seed=0, n_samples=120, n_features=4):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features)) + np.array([0.0, 3.0, -1.0, 0.5])
+    w = rng.normal(size=(n_features, 3))
+    scores = (X - X.mean(axis=0)) @ w + rng.normal(size=(n_samples, 3))
+    if kind == "regression":
+        y = scores[:, 0]
+    elif kind == "regression2d":
+        y = scores[:, :2]
+    elif kind == "binary":
+        y = np.where(scores[:, 0] > 0, 7, 3)
+    elif kind == "multiclass":
+        y = np.array([3, 5, 7])[np.argmax(scores, axis=1)]
+    elif kind == "multilabel":
+        y = (scores > 0).astype(np.int64)
+    else:  # strings: labels no Array API library holds
+        y = np.array(["a", "b", "c"])[np.argmax(scores, axis=1)]
+    weights = rng.uniform(0.5, 2.0, size=n_samples)
+    return X, y, weights
+
+
+# (id, estimator, target kind, with sample weights)
+CASES = [
+    ("reg-squared-l2-auto", GDLinearRegressor(alpha=1e-2, tol=1e-9), "regression", True),
+    (
+        "reg-elasticnet-gd",
+        GDLinearRegressor(penalty="elasticnet", alpha=1e-2, l1_ratio=0.5, solver="gd", tol=1e-9),
+        "regression",
+        False,
+    ),
+    (
+        "reg-huber-lbfgs",
+        GDLinearRegressor(loss="huber", alpha=1e-3, solver="lbfgs", tol=1e-9),
+        "regression",
+        True,
+    ),
+    (
+        "reg-absolute-l1",
+        GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=1e-3, tol=1e-9),
+        "regression",
+        False,
+    ),
+    (
+        "reg-multioutput-newton",
+        GDLinearRegressor(alpha=1e-2, solver="newton", tol=1e-9),
+        "regression2d",
+        True,
+    ),
+    (
+        "reg-sgd",
+        GDLinearRegressor(solver="sgd", max_iter=4, tol=None, eta0=0.01, random_state=0),
+        "regression",
+        True,
+    ),
+    ("logistic-binary-auto", GDLogisticClassifier(alpha=1e-2, tol=1e-9), "binary", True),
+    (
+        "logistic-ovr-lbfgs",
+        GDLogisticClassifier(alpha=1e-2, solver="lbfgs", tol=1e-9),
+        "multiclass",
+        False,
+    ),
+    (
+        "logistic-multilabel-newton",
+        GDLogisticClassifier(alpha=1e-2, solver="newton", tol=1e-9),
+        "multilabel",
+        True,
+    ),
+    (
+        "logistic-l1",
+        GDLogisticClassifier(penalty="l1", alpha=1e-2, tol=1e-9),
+        "binary",
+        False,
+    ),
+    (
+        "logistic-balanced-gd",
+        GDLogisticClassifier(class_weight="balanced", alpha=1e-2, solver="gd", tol=1e-9),
+        "multiclass",
+        True,
+    ),
+    (
+        "logistic-adam",
+        GDLogisticClassifier(solver="adam", max_iter=4, tol=None, random_state=0),
+        "binary",
+        False,
+    ),
+    ("softmax-auto", SoftmaxClassifier(alpha=1e-2, tol=1e-9), "multiclass", True),
+    (
+        "softmax-elasticnet-lbfgs-l1",
+        SoftmaxClassifier(penalty="elasticnet", l1_ratio=0.5, alpha=1e-2, tol=1e-9),
+        "multiclass",
+        False,
+    ),
+    (
+        "softmax-binary-lbfgs",
+        SoftmaxClassifier(alpha=1e-2, solver="lbfgs", tol=1e-9),
+        "binary",
+        True,
+    ),
+    (
+        "softmax-l1-gd",
+        SoftmaxClassifier(penalty="l1", alpha=1e-2, solver="gd", tol=1e-9),
+        "multiclass",
+        True,
+    ),
+    (
+        "reg-no-penalty-lbfgs",
+        GDLinearRegressor(penalty=None, solver="lbfgs", tol=1e-9),
+        "regression",
+        True,
+    ),
+    ("softmax-string-labels", SoftmaxClassifier(alpha=1e-2, tol=1e-9), "strings", False),
+]
+
+METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+
+
+def _same_place(array, reference, library):
+    assert namespace_name(array) == library
+    assert str(_array_api.device(array)) == str(_array_api.device(reference))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("backend", list(BACKENDS))
+@pytest.mark.parametrize(
+    ("case", "estimator", "kind", "weighted"), CASES, ids=[c[0] for c in CASES]
+)
+def test_fit_on_device_matches_numpy(backend, case, estimator, kind, weighted):
+    make, library, dtype = BACKENDS[backend]
+    X, y, weights = _data(kind)
+    reference = clone(estimator).fit(X, y, sample_weight=weights if weighted else None)
+
+    X_device = make(X)
+    y_device = y if kind == "strings" else make(y)
+    weights_device = make(weights) if weighted else None
+    with sklearn.config_context(array_api_dispatch=True):
+        model = clone(estimator).fit(X_device, y_device, sample_weight=weights_device)
+        outputs = {m: getattr(model, m)(X_device) for m in METHODS if hasattr(model, m)}
+
+    # Fitted arrays and outputs live in X's namespace, on X's device, in X's dtype.
+    for name in ("coef_", "intercept_"):
+        _same_place(getattr(model, name), X_device, library)
+        assert to_numpy(getattr(model, name)).dtype == dtype
+    if hasattr(reference, "classes_"):
+        assert_array_equal(model.classes_, reference.classes_)
+    for method, output in outputs.items():
+        expected = getattr(reference, method)(X)
+        if kind == "strings" and method == "predict":
+            assert isinstance(output, np.ndarray)  # strings stay NumPy
+        else:
+            _same_place(output, X_device, library)
+        assert to_numpy(output).shape == expected.shape
+
+    coef = to_numpy(model.coef_)
+    if dtype == np.float64:
+        scale = np.max(np.abs(reference.coef_))
+        assert_allclose(coef, reference.coef_, rtol=1e-5, atol=1e-7 * scale)
+        assert_allclose(to_numpy(model.intercept_), reference.intercept_, rtol=1e-5, atol=1e-7)
+        if kind.startswith("regression"):
+            spread = np.std(y)
+            assert_allclose(
+                to_numpy(outputs["predict"]), reference.predict(X), rtol=1e-6, atol=1e-6 * spread
+            )
+        else:
+            assert_array_equal(to_numpy(outputs["predict"]), reference.predict(X))
+    elif estimator.solver in ("sgd", "adam"):
+        # Unconverged mini-batch iterates: the NumPy float32 fit is the reference (the
+        # float32 and float64 NumPy fits themselves differ by ~1e-2 after a few Adam epochs).
+        X32 = X.astype(np.float32)
+        reference32 = clone(estimator).fit(X32, y, sample_weight=weights if weighted else None)
+        method = "predict_proba" if "predict_proba" in outputs else "predict"
+        expected = getattr(reference32, method)(X32)
+        assert_allclose(to_numpy(outputs[method]), expected, rtol=1e-5, atol=1e-5)
+    else:  # float32: predictions within 1e-3 of the float64 NumPy fit
+        if "predict_proba" in outputs:
+            assert_allclose(
+                to_numpy(outputs["predict_proba"]), reference.predict_proba(X), atol=1e-3
+            )
+        else:
+            spread = np.std(y)
+            assert_allclose(to_numpy(outputs["predict"]), reference.predict(X), atol=1e-3 * spread)
+
+
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64", "torch-cuda-float64"])
+def test_scores_and_score_follow_input(backend):
+    make, library, _ = BACKENDS[backend]
+    X, y, _ = _data("multiclass")
+    reference = SoftmaxClassifier(alpha=1e-2).fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = SoftmaxClassifier(alpha=1e-2).fit(make(X), make(y))
+        score = model.score(make(X), make(y))
+        draws = model.sample(make(X), top_k=1)
+    assert isinstance(score, float)
+    assert score == pytest.approx(reference.score(X, y))
+    _same_place(draws, make(X), library)
+    assert_array_equal(to_numpy(draws), reference.predict(X))
+
+
+# --- the seam itself --------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64", "torch-cpu-float32"])
+@pytest.mark.parametrize(
+    ("loss", "outputs"),
+    [(SquaredLoss(), 1), (HuberLoss(0.5), 2), (BinomialLoss(), 1), (MultinomialLoss(), 3)],
+    ids=["squared", "huber-2-outputs", "binomial", "multinomial"],
+)
+def test_evaluate_and_statistics_equal_the_numpy_seam(backend, loss, outputs, monkeypatch):
+    make, _, dtype = BACKENDS[backend]
+    rng = np.random.default_rng(1)
+    X = (rng.normal(size=(300, 5)) + 4.0).astype(dtype)
+    if isinstance(loss, MultinomialLoss):
+        Y = np.eye(outputs)[rng.integers(0, outputs, 300)]
+    elif isinstance(loss, BinomialLoss):
+        Y = rng.integers(0, 2, 300).astype(float)
+    else:
+        Y = rng.normal(size=(300, outputs))
+    Y = Y.astype(dtype)
+    weights = rng.uniform(0.5, 2, 300).astype(dtype)
+    coef = rng.normal(size=(5, outputs)) * 0.3
+    offset = rng.normal(size=outputs)
+    shift = X.mean(axis=0).astype(np.float64)
+    rows = rng.choice(300, size=50, replace=False)
+    host = InMemoryData(X, Y, weights)
+    device = ArrayAPIData(make(X), make(Y), make(weights))
+    device.block_rows = 64  # several row blocks per pass (300 rows), summed in order
+    monkeypatch.setattr(_array_api, "_STATISTICS_BLOCK_BYTES", 64 * 5 * X.itemsize)
+    rtol = 1e-10 if dtype == np.float64 else 2e-4
+    for options in ({}, {"shift": shift, "hessian": True}, {"rows": rows, "hessian": True}):
+        expected = host.evaluate(loss, coef, offset, **options)
+        actual = device.evaluate(loss, coef, offset, **options)
+        assert actual.loss == pytest.approx(expected.loss, rel=rtol)
+        for field in ("product", "gradient_sum", "hessian_xx", "hessian_x", "hessian_1"):
+            if getattr(expected, field) is None:
+                assert getattr(actual, field) is None
+                continue
+            scale = np.max(np.abs(getattr(expected, field)))
+            assert_allclose(getattr(actual, field), getattr(expected, field), atol=rtol * scale)
+    expected, actual = host.statistics(), device.statistics()
+    # float32 statistics are float32 products summed per block in float64.
+    rtol = 1e-10 if dtype == np.float64 else 1e-5
+    for field in ("weight_sum", "mean", "variance", "target_mean", "target_product"):
+        assert_allclose(getattr(actual, field), getattr(expected, field), rtol=rtol)
+
+
+def test_one_small_transfer_per_evaluation(monkeypatch):
+    X, y, _ = _data("multiclass")
+    X_device = _strict("float64")(X)
+    Y = _strict("float64")(np.eye(3)[np.searchsorted([3, 5, 7], y)])
+    data = ArrayAPIData(X_device, Y)
+    transfers = []
+    original = _array_api.to_numpy
+
+    def counting(array):
+        transfers.append(tuple(array.shape))
+        return original(array)
+
+    monkeypatch.setattr(_array_api, "to_numpy", counting)
+    data.evaluate(MultinomialLoss(), np.zeros((4, 3)), np.zeros(3))
+    # One vector back: the loss sum, the 4 x 3 products and the 3 gradient sums.
+    assert transfers == [(1 + 4 * 3 + 3,)]
+    assert data.n_evaluations == 1
+    # The host copies of the targets exist only on request.
+    assert data.Y is None and data.sample_weight is None
+
+
+def test_predict_raises_for_another_namespace():
+    X, y, _ = _data("binary")
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDLogisticClassifier().fit(_strict("float64")(X), _strict("float64")(y))
+        for method in METHODS:
+            with pytest.raises(ValueError, match=rf"GDLogisticClassifier.{method}\(\) must use"):
+                getattr(model, method)(X)
+    # A NumPy fit refuses device arrays under dispatch, too.
+    numpy_model = GDLogisticClassifier().fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match=r"fitted on numpy \(device None\), got"):
+            numpy_model.predict(_strict("float64")(X))
+
+
+# --- NumPy input and no dispatch ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "estimator", [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
+)
+def test_numpy_input_unchanged_with_dispatch(estimator):
+    kind = "regression" if isinstance(estimator, GDLinearRegressor) else "multiclass"
+    X, y, weights = _data(kind)
+    expected = clone(estimator).fit(X, y, sample_weight=weights)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = clone(estimator).fit(X, y, sample_weight=weights)
+        predicted = model.predict(X)
+    assert isinstance(model.coef_, np.ndarray)
+    assert_array_equal(model.coef_, expected.coef_)
+    assert_array_equal(predicted, expected.predict(X))
+
+
+@pytest.mark.parametrize(
+    "estimator", [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
+)
+def test_numpy_X_takes_y_and_weights_to_the_host(estimator):
+    # Everything follows X: y and sample_weight on another device go to NumPy.
+    kind = "regression" if isinstance(estimator, GDLinearRegressor) else "multiclass"
+    X, y, weights = _data(kind)
+    expected = clone(estimator).fit(X, y, sample_weight=weights)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = clone(estimator).fit(X, _strict64(y), sample_weight=_strict64(weights))
+    assert isinstance(model.coef_, np.ndarray)
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64"])
+@pytest.mark.parametrize(
+    "estimator", [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
+)
+def test_without_dispatch_arrays_are_converted_to_numpy(backend, estimator):
+    make = BACKENDS[backend][0]
+    if backend.startswith("strict"):  # np.asarray works for CPU arrays only, as in scikit-learn
+
+        def make(array):
+            return array_api_strict.asarray(np.asarray(array))
+
+    kind = "regression" if isinstance(estimator, GDLinearRegressor) else "multiclass"
+    X, y, weights = _data(kind)
+    expected = clone(estimator).fit(X, y, sample_weight=weights)
+    model = clone(estimator).fit(make(X), make(y), sample_weight=make(weights))
+    assert isinstance(model.coef_, np.ndarray)
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
+    predicted = model.predict(make(X))
+    assert isinstance(predicted, np.ndarray)
+    assert_allclose(predicted, expected.predict(X), rtol=1e-12, atol=1e-12)
+
+
+def test_missing_array_api_compat_is_a_clear_error(monkeypatch):
+    X, y, _ = _data("binary")
+    monkeypatch.setattr(_array_api, "array_api_compat", None)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ImportError, match=r"needs the package array-api-compat"):
+            GDLogisticClassifier().fit(_strict64(X), _strict64(y))
+        # NumPy input does not need it.
+        GDLogisticClassifier().fit(X, y)
+
+
+def test_without_dispatch_a_device_array_raises_like_scikit_learn():
+    X, y, _ = _data("binary")
+    with pytest.raises(RuntimeError, match="to a NumPy array"):
+        GDLogisticClassifier().fit(_strict("float64")(X), y)
+
+
+# --- errors -------------------------------------------------------------------------------------
+def _strict64(array):
+    return _strict("float64")(array)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "X", "y", "weights", "message"),
+    [
+        (GDLogisticClassifier(), np.full((4, 2), np.nan), [0, 1, 0, 1], None, "NaN or infinity"),
+        (GDLogisticClassifier(), np.ones(4), [0, 1, 0, 1], None, "Expected a 2D array"),
+        (GDLogisticClassifier(), np.eye(4), [0, 1, 0], None, "inconsistent numbers of samples"),
+        (GDLogisticClassifier(), np.eye(4), [0, 0, 0, 0], None, "at least 2 classes"),
+        (GDLogisticClassifier(), np.eye(4), [0.5, 1.5, 0.5, 2.5], None, "Unknown label type"),
+        (SoftmaxClassifier(), np.eye(4), np.eye(4, 2), None, "needs a 1-d array of class labels"),
+        (GDLogisticClassifier(), np.eye(4), np.full((4, 2), 2), None, "multilabel indicator"),
+        (GDLinearRegressor(), np.eye(4), np.zeros((4, 0)), None, "no target columns"),
+        (GDLinearRegressor(), np.eye(4), [0.0, 1.0, np.inf, 0.0], None, "y contains NaN"),
+        (GDLinearRegressor(), np.eye(4), [0.0, 1.0, 2.0, 0.0], [1.0, -1, 1, 1], "non-negative"),
+        (
+            GDLinearRegressor(),
+            np.eye(4),
+            [0.0, 1.0, 2.0, 0.0],
+            [1.0, 1.0],
+            "one weight per sample",
+        ),
+        (GDLinearRegressor(), np.eye(4), [0.0, 1.0, 2.0, 0.0], [0.0] * 4, "sums to zero"),
+    ],
+)
+def test_bad_input_raises_clearly(estimator, X, y, weights, message):
+    y = np.asarray(y)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match=message):
+            clone(estimator).fit(
+                _strict64(X),
+                _strict64(y) if y.dtype.kind == "f" else _strict64(y.astype(np.int64)),
+                sample_weight=None if weights is None else _strict64(np.asarray(weights)),
+            )
+
+
+def test_string_target_for_the_regressor_raises():
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="needs a numeric target"):
+            GDLinearRegressor().fit(_strict64(np.eye(3)), np.array(["a", "b", "c"]))
+
+
+def test_prediction_checks_the_number_of_features():
+    X, y, _ = _data("binary")
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDLogisticClassifier().fit(_strict64(X), _strict64(y))
+        with pytest.raises(ValueError, match="X has 3 features, but GDLogisticClassifier is"):
+            model.predict(_strict64(X[:, :3]))
+
+
+def test_unsupported_options_raise():
+    X, y, _ = _data("binary")
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="early_stopping=True with solver='sgd'"):
+            GDLogisticClassifier(solver="sgd", early_stopping=True).fit(_strict64(X), _strict64(y))
+        with pytest.raises(ValueError, match="partial_fit does not support Array API inputs"):
+            GDLogisticClassifier(solver="sgd").partial_fit(
+                _strict64(X), _strict64(y), classes=_strict64(np.array([3, 7]))
+            )
+
+
+def test_warm_start_and_refit_on_numpy():
+    X, y, _ = _data("multiclass")
+    with sklearn.config_context(array_api_dispatch=True):
+        model = SoftmaxClassifier(warm_start=True, alpha=1e-2, tol=1e-9).fit(
+            _strict64(X), _strict64(y)
+        )
+        model.fit(_strict64(X), _strict64(y))  # starts at the optimum: no iteration needed
+    assert model.n_iter_ <= 1
+    model.fit(X, y)  # a NumPy refit leaves no device state behind
+    assert isinstance(model.coef_, np.ndarray)
+    assert_array_equal(
+        model.predict(X), SoftmaxClassifier(alpha=1e-2, tol=1e-9).fit(X, y).predict(X)
+    )
+
+
+# --- scikit-learn's own Array API checks --------------------------------------------------------
+ESTIMATORS = [GDLinearRegressor(), GDLogisticClassifier(), SoftmaxClassifier()]
+# The (xp, device) names scikit-learn's mixed-input check reads.
+NamespaceAndDevice = namedtuple("NamespaceAndDevice", ["xp", "device"])
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_scikit_learn_array_api_checks_strict(estimator):
+    name = type(estimator).__name__
+    assert estimator.__sklearn_tags__().array_api_support
+    check_array_api_input(name, estimator, "array_api_strict", check_values=True)
+    check_array_api_input(name, estimator, "array_api_strict", check_sample_weight=True)
+    check_array_api_same_namespace(name, estimator, "array_api_strict")
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_scikit_learn_array_api_checks_torch(estimator, device):
+    torch = _torch()
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine (runs where one is present)")
+    name = type(estimator).__name__
+    for dtype in ("float64", "float32"):
+        check_array_api_input(name, estimator, "torch", device, dtype, check_values=True)
+    check_array_api_mixed_inputs(
+        name,
+        estimator,
+        X_ns_and_device=NamespaceAndDevice("torch", device),
+        other_ns_and_device=NamespaceAndDevice("array_api_strict", "device1"),
+    )
