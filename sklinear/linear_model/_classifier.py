@@ -113,6 +113,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -128,10 +129,12 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            The logarithm of the class probabilities.
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))

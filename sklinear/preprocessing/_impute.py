@@ -88,6 +88,11 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Column names seen in fit, when the input had string column names.
 
+    See Also
+    --------
+    sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
+    DummyEncoder : Encode the filled categorical columns.
+
     Notes
     -----
     Output: the filled columns in input order, then the indicator columns. On numeric
@@ -98,11 +103,6 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
 
     Missing values are NaN in numeric columns and None, NaN, ``pd.NA`` or ``NaT`` in
     other columns. Empty strings are values, not missing.
-
-    See Also
-    --------
-    sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
-    DummyEncoder : Encode the filled categorical columns.
 
     Examples
     --------
