@@ -12,8 +12,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-# Import the package from this checkout when it is not installed.
+# Import the package from this checkout when it is not installed; docs/_ext holds the
+# directive that documents the command line.
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "_ext")))
 
 import sklinear  # noqa: E402
 
@@ -25,16 +27,21 @@ version = release = sklinear.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "myst_parser",  # CHANGELOG.md, included by changelog.rst
+    "command_line",  # docs/_ext/command_line.py: the options of the command line
 ]
 
 templates_path = ["_templates"]
 # The gallery header is read by sphinx-gallery, not as a page of its own.
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "examples/GALLERY_HEADER.rst"]
 root_doc = "index"
+# Markdown is read only where a page includes it (the changelog), never as a page.
+source_suffix = {".rst": "restructuredtext"}
 default_role = "literal"
 
 # API reference: one page per public name, generated from the docstrings.
@@ -43,6 +50,52 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
+
+# Links to the documentation of Python and of the libraries sklinear builds on. The
+# inventories are downloaded while building; one that cannot be reached (no network) is
+# left out with a message, and its names are shown as plain text instead of links, so that
+# the build with -W passes offline too.
+_INTERSPHINX = {
+    "python": "https://docs.python.org/3",
+    "numpy": "https://numpy.org/doc/stable",
+    "scipy": "https://docs.scipy.org/doc/scipy",
+    "sklearn": "https://scikit-learn.org/stable",
+    "pandas": "https://pandas.pydata.org/docs",
+}
+intersphinx_timeout = 10
+
+
+def _reachable(url, timeout=intersphinx_timeout):
+    """Whether the intersphinx inventory at ``url`` can be downloaded now."""
+    import urllib.request
+
+    request = urllib.request.Request(f"{url}/objects.inv", method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status == 200
+    except Exception:  # noqa: BLE001 - any failure means: build without these links
+        return False
+
+
+def _intersphinx_mapping():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sphinx.util import logging
+
+    with ThreadPoolExecutor(len(_INTERSPHINX)) as pool:
+        found = pool.map(_reachable, _INTERSPHINX.values())
+        reachable = dict(zip(_INTERSPHINX, found, strict=True))
+    missing = [name for name, ok in reachable.items() if not ok]
+    if missing:
+        logging.getLogger(__name__).info(
+            "intersphinx: cannot reach the inventories of %s (offline?); "
+            "their names are not linked in this build",
+            ", ".join(missing),
+        )
+    return {name: (url, None) for name, url in _INTERSPHINX.items() if reachable[name]}
+
+
+intersphinx_mapping = _intersphinx_mapping()
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklinear {release}"
@@ -67,7 +120,6 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "doc_module": ("sklinear",),
     "backreferences_dir": os.path.join("generated", "backreferences"),
-    "reference_url": {"sklinear": None},
     "abort_on_example_error": True,
     "plot_gallery": "True",
 }

@@ -162,6 +162,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -182,10 +183,12 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            The logarithm of the class probabilities.
         """
         return self._log_probabilities(self._raw_scores(X))
 

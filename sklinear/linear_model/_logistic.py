@@ -62,7 +62,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
     See Also
     --------
     SoftmaxClassifier : multinomial (softmax) regression.
-    sklearn.linear_model.LogisticRegression
+    sklearn.linear_model.LogisticRegression : scikit-learn's logistic regression.
 
     Examples
     --------
@@ -171,6 +171,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -204,10 +205,12 @@ class GDLogisticClassifier(BaseGradientClassifier):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted labels.
         """
         return self._labels_from_raw(self._raw_scores(X))
 

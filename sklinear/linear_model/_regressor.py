@@ -174,10 +174,12 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The predicted values.
         """
         raw = self._raw_scores(X)
         return raw[:, 0] if self._target_ndim == 1 else raw

@@ -59,7 +59,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
     See Also
     --------
     GDLogisticClassifier : binary, one-vs-rest and multilabel logistic regression.
-    sklearn.linear_model.LogisticRegression
+    sklearn.linear_model.LogisticRegression : scikit-learn's logistic regression.
 
     Examples
     --------
@@ -192,10 +192,12 @@ class SoftmaxClassifier(BaseGradientClassifier):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            The class probabilities, in the order of ``classes_``.
 
         Raises
         ------
@@ -212,10 +214,12 @@ class SoftmaxClassifier(BaseGradientClassifier):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            The predicted labels.
         """
         return self._labels_from_raw(self._raw_scores(X))
 
@@ -239,6 +243,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
         temperature : float or None, default=None
             ``>= 0``; None uses the estimator's ``temperature``.
         top_k : int or None, default=None
@@ -252,6 +257,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            One label drawn per row, from ``classes_``.
         """
         temperature = self._checked_temperature(temperature, allow_zero=True)
         if top_k is not None and (not isinstance(top_k, numbers.Integral) or top_k < 1):
@@ -278,7 +284,10 @@ class SoftmaxClassifier(BaseGradientClassifier):
         probability : ndarray of shape (n_samples, n_classes)
             Rows summing to one.
         top_k : int or None, default=None
+            Keep only the ``top_k >= 1`` most probable classes; None keeps all.
         top_p : float or None, default=None
+            Then keep the smallest set of most probable classes whose total probability is
+            at least ``top_p``, in ``(0, 1]``; None keeps all.
 
         Returns
         -------

@@ -104,6 +104,11 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Column names seen in fit, when the input had string column names.
 
+    See Also
+    --------
+    sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
+    DummyEncoder : Encode the filled categorical columns.
+
     Notes
     -----
     Output: the filled columns in input order, then the indicator columns. On numeric
@@ -121,11 +126,6 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     modes, from value counts) and transformed lazily into a dask DataFrame. Under
     ``array_api_dispatch`` arrays of other Array API libraries are refused with a
     TypeError (convert them to NumPy).
-
-    See Also
-    --------
-    sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
-    DummyEncoder : Encode the filled categorical columns.
 
     Examples
     --------
