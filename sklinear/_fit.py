@@ -214,13 +214,25 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
         restarts += 1
         again = _run(name, objective, result.theta, max_iter - result.n_iter, certifier, verbose)
         result = _chain(result, again)
+    # An L1 fit is polished by Newton's method on its active set: when the first-order
+    # solver stalls short of the certificate, and always where the Hessian is cheap (the
+    # answer is then exact to rounding, not only certified to tol: flat directions of weak
+    # L2 parts leave coefficients undetermined at a 1e-4 certificate).
     if (
         name in ("lbfgs_l1", "gd")
         and not objective.penalty.smooth
-        and not result.converged
         and result.n_iter < max_iter
         and _l1_polish_affordable(objective)
+        and (
+            not result.converged
+            or (
+                _hessian_flops(objective) <= _NEWTON_CHEAP_FLOPS
+                # the softmax Hessian is singular along shifts shared by all classes
+                and objective.loss.hessian_layout != "coupled"
+            )
+        )
     ):
+        certified = result.converged
         polish = _solvers.active_set_newton(
             objective.value_gradient_hessian,
             objective.value_and_gradient,
@@ -228,10 +240,11 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
             l1_weights=objective.l1_weights(),
             solve=damped_solve,
             max_iter=min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
-            converged=certifier,
+            converged=(lambda theta: False) if certified else certifier,
             verbose=verbose,
         )
         result = _chain(result, polish)
+        result.converged = certifier(result.theta)
         used = f"{name}+newton"
     if fallback and not result.converged and result.n_iter < max_iter:
         polish = _run(

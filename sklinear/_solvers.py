@@ -296,12 +296,15 @@ def active_set_newton(
             if step < 1e-12:
                 return SolverResult(x, n_iter, curve, False, state={"stalled": True})
             step *= 0.5
+        moved = float(np.max(np.abs(candidate - x), initial=0.0))
         x = candidate
         curve.append(new)
         if verbose:
             print(f"active-set Newton {n_iter}: objective {new:.10g}, step {step:.3g}")
         if converged(x):
             return SolverResult(x, n_iter, curve, True)
+        if moved <= 4 * np.finfo(float).eps * float(np.max(np.abs(x), initial=1.0)):
+            break  # a fixed point: nothing left to polish
         f_x, g_x, system = value_gradient_hessian(x)
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": True})
 

@@ -36,6 +36,30 @@ def foreign_namespace(X):
     return xp
 
 
+def namespace_record(X, xp):
+    """``(namespace name, device)`` of an input: ``('numpy', None)`` unless ``xp`` is given."""
+    if xp is None:
+        return ("numpy", None)
+    import array_api_compat
+
+    return (xp.__name__, str(array_api_compat.device(X)))
+
+
+def check_same_namespace(estimator, X, xp, method_name):
+    """Under dispatch, ``X`` must be in the namespace and on the device seen in fit."""
+    if not get_config().get("array_api_dispatch", False):
+        return
+    expected = getattr(estimator, "_fit_namespace", ("numpy", None))
+    actual = namespace_record(X, xp)
+    if actual != expected:
+        raise ValueError(
+            f"Inputs passed to {type(estimator).__name__}.{method_name}() must use the same "
+            f"namespace and the same device as those passed to fit(): fitted on "
+            f"{expected[0]} (device {expected[1]}), got {actual[0]} (device {actual[1]}). "
+            "Move X to the fitted namespace and device."
+        )
+
+
 def validate_foreign(estimator, X, xp, *, reset):
     """Check a 2-D finite real array of namespace ``xp``; return it as floating point.
 

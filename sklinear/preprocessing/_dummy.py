@@ -110,6 +110,11 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Column names seen in fit, when the input had string column names.
 
+    See Also
+    --------
+    sklearn.preprocessing.OneHotEncoder : The scikit-learn encoder it agrees with.
+    MissingIndicatorImputer : Fill missing values first, with indicator columns.
+
     Notes
     -----
     Pass-through columns must be finite numbers or missing: a date or duration column,
@@ -117,11 +122,6 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     encoded lazily, partition by partition, into a dask DataFrame, after a fit that
     computes the value counts in one pass. Under ``array_api_dispatch`` arrays of other
     Array API libraries are refused with a TypeError (convert them to NumPy).
-
-    See Also
-    --------
-    sklearn.preprocessing.OneHotEncoder : The scikit-learn encoder it agrees with.
-    MissingIndicatorImputer : Fill missing values first, with indicator columns.
 
     Examples
     --------

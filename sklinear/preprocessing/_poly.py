@@ -12,7 +12,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import _fit_context
-from ._array_api import foreign_namespace, polynomial_terms, validate_foreign
+from ._array_api import (
+    check_same_namespace,
+    foreign_namespace,
+    namespace_record,
+    polynomial_terms,
+    validate_foreign,
+)
 from ._base import input_feature_names
 from ._dask import (
     is_dask_array,
@@ -219,9 +225,11 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         self : PolyFeatures
             The fitted transformer.
         """
+        xp = None if is_dask_collection(X) else foreign_namespace(X)
+        self._fit_namespace = namespace_record(X, xp)
         if is_dask_collection(X):
             X = self._validate_dask(X, reset=True)
-        elif (xp := foreign_namespace(X)) is not None:
+        elif xp is not None:
             X = validate_foreign(self, X, xp, reset=True)
         else:
             X = validate_data(
@@ -246,7 +254,15 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
 
     @property
     def powers_(self):
-        """Exponent of each input column (columns) in each output term (rows)."""
+        """Exponent of each input column (columns) in each output term (rows).
+
+        Computed when asked (the fitted transformer keeps no table of terms).
+
+        Returns
+        -------
+        powers : ndarray of shape (`n_output_features_`, `n_features_in_`)
+            ``powers[i, j]`` is the exponent of input column ``j`` in output term ``i``.
+        """
         check_is_fitted(self)
         n_features = self.n_features_in_
         terms = self._combinations(n_features)
@@ -272,7 +288,9 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if is_dask_collection(X):
             return self._transform_dask(self._validate_dask(X, reset=False))
-        if (xp := foreign_namespace(X)) is not None:
+        xp = foreign_namespace(X)
+        check_same_namespace(self, X, xp, "transform")
+        if xp is not None:
             return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
         X = validate_data(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
