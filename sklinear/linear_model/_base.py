@@ -19,6 +19,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import _fit, _solvers
+from .._dask import fit_dask, is_dask_collection, route_dask_input
 from .._fit import STOCHASTIC_SOLVERS
 from .._objective import LinearObjective
 from .._penalties import penalty_parameters
@@ -170,6 +171,10 @@ class BaseGradientLinearModel(BaseEstimator):
         self.scale_predictors = scale_predictors
         self.n_jobs = n_jobs
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        route_dask_input(cls)  # predict methods and score on Dask input: sklinear._dask
+
     # --- scikit-learn protocol ---------------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -193,6 +198,8 @@ class BaseGradientLinearModel(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        if is_dask_collection(X, y, sample_weight):
+            return fit_dask(self, X, y, sample_weight)  # X stays on the workers: sklinear._dask
         self._validate_parameters()
         X, y = self._validate_data(X, y, reset=True)
         Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
@@ -359,8 +366,12 @@ class BaseGradientLinearModel(BaseEstimator):
     def _penalty_parameters(self):
         return penalty_parameters(self.penalty, self.alpha, self.l1_ratio)
 
-    def _make_objective(self, X, Y, sample_weight, precondition=None):
-        """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit."""
+    def _make_objective(self, X, Y, sample_weight, precondition=None, data=None):
+        """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit.
+
+        ``data`` (a :mod:`sklinear._data` seam object, e.g. Dask data) replaces X, Y and the
+        weights.
+        """
         alpha, l1_ratio = self._penalty_parameters()
         mean, scale, factor = precondition if precondition is not None else (None, None, None)
         return LinearObjective(
@@ -376,6 +387,7 @@ class BaseGradientLinearModel(BaseEstimator):
             factor=factor,
             scale_predictors=self.scale_predictors,
             n_jobs=self.n_jobs,
+            data=data,
         )
 
     def _check_solver(self):
