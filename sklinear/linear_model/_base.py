@@ -200,6 +200,7 @@ class BaseGradientLinearModel(BaseEstimator):
         """
         if is_dask_collection(X, y, sample_weight):
             return fit_dask(self, X, y, sample_weight)  # X stays on the workers: sklinear._dask
+        self.__dict__.pop("n_graphs_", None)  # set by Dask fits only
         self._validate_parameters()
         X, y = self._validate_data(X, y, reset=True)
         Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
