@@ -162,7 +162,12 @@ def _dask_vector(values, X, what):
     """``y`` or the sample weights as a Dask array with the row chunks of ``X``."""
     dask = _import_dask()
     if _is_dataframe(values) or _is_series(values):
-        values = values.to_dask_array(lengths=True)
+        with warnings.catch_warnings():
+            # String labels become NumPy object chunks, as in memory: nothing to warn about.
+            warnings.filterwarnings(
+                "ignore", message="Dask currently has limited support for converting pandas"
+            )
+            values = values.to_dask_array(lengths=True)
     elif not isinstance(values, dask.array.Array):
         values = np.asarray(values)
         values = dask.array.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
