@@ -87,7 +87,7 @@ def _check_numeric_dtype(dtype, what):
         )
 
 
-def _dask_matrix(X, estimator, reset):
+def _dask_matrix(X, estimator, reset, known_rows=True):
     """``X`` as a 2-d float Dask array with one column chunk; feature names checked/set."""
     dask = _import_dask()
     names = None
@@ -101,7 +101,8 @@ def _dask_matrix(X, estimator, reset):
                     f"Column {column!r} of X must be numeric; got dtype {dtype}. Encode "
                     "categorical columns first (sklinear.preprocessing.DummyEncoder)."
                 )
-        X = X.to_dask_array(lengths=True)
+        # Fitting needs the row count of each partition (one pass); predicting does not.
+        X = X.to_dask_array(lengths=True if known_rows else None)
     elif _is_series(X):
         raise ValueError(
             "X must be 2-d (n_samples, n_features); got a Dask Series. Use "
@@ -114,7 +115,7 @@ def _dask_matrix(X, estimator, reset):
             f"Expected a 2-d Dask array (n_samples, n_features); got {X.ndim} dimension(s) "
             f"of shape {X.shape}. Reshape 1-d data with X.reshape(-1, 1)."
         )
-    if any(np.isnan(size) for size in X.shape):
+    if known_rows and any(np.isnan(size) for size in X.shape):
         raise ValueError(
             "X has unknown chunk sizes (e.g. from a DataFrame's .values); call "
             "X.compute_chunk_sizes() or DataFrame.to_dask_array(lengths=True) first."
@@ -733,7 +734,7 @@ def predict_dask(estimator, method, X, *args, **kwargs):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
-    X, names = _dask_matrix(X, estimator, reset=False)
+    X, names = _dask_matrix(X, estimator, reset=False, known_rows=False)
     fitted_names = getattr(estimator, "feature_names_in_", None)
     names = fitted_names if names is not None else None
     seeds = None
@@ -773,11 +774,23 @@ def score_dask(estimator, X, y, sample_weight=None):
     from sklearn.base import is_classifier
     from sklearn.metrics import accuracy_score, r2_score
 
+    def as_array(values):
+        if _is_dataframe(values) or _is_series(values):
+            with warnings.catch_warnings():
+                warnings.filterwarnings(
+                    "ignore", message="Dask currently has limited support for converting pandas"
+                )
+                return values.to_dask_array()
+        return values
+
     prediction = estimator.predict(X)
-    y = _dask_vector(y, prediction, "y") if _is_dask(y) else np.asarray(y)
-    if sample_weight is not None and _is_dask(sample_weight):
-        sample_weight = _dask_vector(sample_weight, prediction, "sample_weight")
-    prediction, y, sample_weight = dask.compute(prediction, y, sample_weight)
+    prediction, y, sample_weight = dask.compute(prediction, as_array(y), as_array(sample_weight))
+    y = np.asarray(y)
+    if len(y) != len(prediction):
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: X has "
+            f"{len(prediction)} rows, y has {len(y)}."
+        )
     metric = accuracy_score if is_classifier(estimator) else r2_score
     return float(metric(y, prediction, sample_weight=sample_weight))
 

@@ -246,6 +246,21 @@ def test_one_round_trip_per_evaluation(dask_client, graph_counter, monkeypatch, 
     assert model.n_graphs_ == calls["statistics"] + calls["evaluate"]
 
 
+def test_binary_default_fit_never_converts_X_on_the_client(dask_client, monkeypatch):
+    """The benchmarks' probe: GDLogisticClassifier() on Dask X and y, __array__ refused."""
+    X, score, _, rng = _data(seed=4)
+    y = _labels("binary", score, rng)
+    X_dask, y_dask = _dask(X), _dask(y)
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a Dask array was converted to NumPy on the client")
+
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    model = GDLogisticClassifier().fit(X_dask, y_dask)
+    monkeypatch.undo()
+    _assert_same_fit(GDLogisticClassifier().fit(X, y), model)
+
+
 def test_fit_never_converts_X_on_the_client(dask_client, monkeypatch):
     X, score, weights, rng = _data(seed=4)
     y = _labels("strings", score, rng)
@@ -343,7 +358,7 @@ def test_predict_checks_the_number_of_features(dask_client):
 
 
 # --- DataFrames ---------------------------------------------------------------------------------
-def test_dask_dataframe_keeps_feature_names(dask_client):
+def test_dask_dataframe_keeps_feature_names(dask_client, graph_counter):
     X, score, weights, rng = _data(seed=8)
     y = _labels("strings", score, rng)
     columns = ["length", "width", "depth", "mass"]
@@ -354,9 +369,11 @@ def test_dask_dataframe_keeps_feature_names(dask_client):
     model = GDLogisticClassifier(alpha=1e-2, **TIGHT).fit(dask_frame, dask_target)
     np.testing.assert_array_equal(model.feature_names_in_, columns)
     _assert_same_fit(in_memory, model)
-    np.testing.assert_allclose(
-        model.predict_proba(dask_frame).compute(), in_memory.predict_proba(frame), rtol=1e-6
-    )
+    before = graph_counter()
+    proba = model.predict_proba(dask_frame)
+    assert graph_counter() == before  # lazy: not even the partition lengths are computed
+    np.testing.assert_allclose(proba.compute(), in_memory.predict_proba(frame), rtol=1e-6)
+    assert model.score(dask_frame, dask_target) == pytest.approx(in_memory.score(frame, y))
     with pytest.raises(ValueError, match="feature names should match"):
         model.predict(dask_frame[columns[::-1]])
 
