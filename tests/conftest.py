@@ -28,7 +28,7 @@ def dask_client():
         n_workers=2,
         processes=True,
         threads_per_worker=1,
-        dashboard_address=None,
+        dashboard_address=":0",
         memory_limit="1GiB",
     )
     client = Client(cluster)
