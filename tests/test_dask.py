@@ -124,6 +124,19 @@ def test_fit_equals_in_memory_fit(dask_client, Estimator, target, params, weight
     assert not hasattr(on_dask, "feature_names_in_")
 
 
+def test_fit_without_a_distributed_client_uses_the_local_scheduler(dask_client, graph_counter):
+    """With Dask's synchronous scheduler configured, the cluster sees no graph at all."""
+    import dask
+
+    X, score, weights, rng = _data(seed=11)
+    y = _labels("strings", score, rng)
+    before = graph_counter()
+    with dask.config.set(scheduler="synchronous"):
+        model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(_dask(X), _dask(y), _dask(weights))
+    assert graph_counter() == before
+    _assert_same_fit(SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y, weights), model)
+
+
 def test_binary_fit_equals_scikit_learn(dask_client):
     """sum-normalised alpha = 1 / (C n): the optimum of LogisticRegression(C)."""
     X, score, _, rng = _data(seed=3)
