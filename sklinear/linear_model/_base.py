@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 
 from .. import _array_api, _fit, _solvers
 from .._compat import Interval, StrOptions, _check_sample_weight
+from .._dask import fit_dask, is_dask_collection, route_dask_input
 from .._data import single_threaded_blas
 from .._fit import STOCHASTIC_SOLVERS
 from .._objective import (
@@ -228,6 +229,10 @@ class BaseGradientLinearModel(BaseEstimator):
         self.scale_predictors = scale_predictors
         self.n_jobs = n_jobs
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        route_dask_input(cls)  # predict methods and score on Dask input: sklinear._dask
+
     # --- scikit-learn protocol ---------------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -252,6 +257,9 @@ class BaseGradientLinearModel(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        if is_dask_collection(X, y, sample_weight):
+            return fit_dask(self, X, y, sample_weight)  # X stays on the workers: sklinear._dask
+        self.__dict__.pop("n_graphs_", None)  # set by Dask fits only
         self._validate_parameters()
         if _array_api.dispatch_namespace(X) is not None:  # computed on X's device
             _device.check_fit_options(self, STOCHASTIC_SOLVERS)
@@ -398,8 +406,12 @@ class BaseGradientLinearModel(BaseEstimator):
     def _penalty_parameters(self):
         return penalty_parameters(self.penalty, self.alpha, self.l1_ratio)
 
-    def _make_objective(self, X, Y, sample_weight, precondition=None):
-        """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit."""
+    def _make_objective(self, X, Y, sample_weight, precondition=None, data=None):
+        """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit.
+
+        ``data`` (a :mod:`sklinear._data` seam object, e.g. Dask data) replaces X, Y and the
+        weights.
+        """
         alpha, l1_ratio = self._penalty_parameters()
         mean, scale, factor = precondition if precondition is not None else (None, None, None)
         loss = self._make_loss()
@@ -416,7 +428,11 @@ class BaseGradientLinearModel(BaseEstimator):
             factor=factor,
             scale_predictors=self.scale_predictors,
             n_jobs=self.n_jobs,
-            data=_device.data_for(self, X, Y, sample_weight, loss, STOCHASTIC_SOLVERS),
+            data=(
+                data
+                if data is not None
+                else _device.data_for(self, X, Y, sample_weight, loss, STOCHASTIC_SOLVERS)
+            ),
         )
 
     def _check_solver(self):

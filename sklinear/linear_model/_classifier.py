@@ -123,13 +123,14 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
             return np.prod(columns, axis=0)
         if isinstance(self.class_weight, dict):
             # scikit-learn's helper checks the dict's labels against classes_ (its message)
-            by_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            classes = self.classes_ if hasattr(self, "classes_") else np.unique(y)
+            by_class = compute_class_weight(self.class_weight, classes=classes, y=y)
             if not (np.all(np.isfinite(by_class)) and np.all(by_class >= 0)):
                 raise ValueError(
                     "class_weight must give each class a finite, non-negative weight; got "
                     f"{self.class_weight!r}."
                 )
-            return by_class[np.searchsorted(self.classes_, y)]
+            return by_class[np.searchsorted(classes, y)]
         return self._balanced(y, weights)
 
     @staticmethod

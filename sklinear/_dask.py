@@ -1,0 +1,839 @@
+"""Dask collections: fit on the chunks where they live, predict lazily.
+
+This module implements the data seam of :mod:`sklinear._data` for Dask arrays and
+DataFrames (:class:`DaskData`) and the two entry points the estimators route Dask input to:
+:func:`fit_dask` and :func:`predict_dask`. Nothing here imports Dask at module level:
+``import sklinear`` works without Dask, and Dask is imported only when a Dask collection is
+given.
+
+What runs where. The solver and all p-sized work run on the client in NumPy float64, as for
+in-memory data. ``X`` is read only on the workers: each evaluation of the objective sends
+one graph -- one task per row chunk (:func:`sklinear._data.block_evaluate` through
+:class:`~sklinear._data.InMemoryData`, on the chunk's worker), and a tree of sums -- and
+receives one p-sized :class:`~sklinear._data.EvaluationSums`: one scheduler round trip per
+evaluation, value and gradient together. The graph is built by hand (no tokenisation, no
+optimisation per evaluation); the chunks of ``X``, ``y`` and the weights are referenced by
+their keys, so persisted data are used where they are, and lazily defined data (read from
+files, generated on the workers) are recomputed chunk by chunk in each pass without ever
+being held whole. Targets are encoded and class weights applied inside the chunk tasks.
+"""
+
+import copy
+import functools
+import itertools
+import numbers
+import uuid
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._data import EvaluationSums, InMemoryData, Statistics
+
+_SUM_FAN_IN = 16
+# Hessian blocks cross the network once per chunk: keep them to a few MB per chunk.
+_HESSIAN_MAX_ROWS = 1000
+_INSTALL_HINT = 'install it with: pip install "sklinear[dask]"'
+
+PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "sample")
+
+
+# --- recognising Dask input without importing Dask ------------------------------------------
+def _is_dask(obj):
+    if obj is None or not hasattr(obj, "__dask_graph__"):
+        return False
+    module = type(obj).__module__.split(".")[0]
+    return module in ("dask", "dask_expr", "dask_cudf")
+
+
+def is_dask_collection(*objects):
+    """Whether any of ``objects`` is a Dask collection (array, DataFrame, Series)."""
+    return any(_is_dask(obj) for obj in objects)
+
+
+def _import_dask():
+    try:
+        import dask
+        import dask.array
+    except ImportError:  # pragma: no cover - dask is installed in the test environment
+        raise ImportError(
+            f"A Dask collection was passed, but Dask could not be imported; {_INSTALL_HINT}."
+        ) from None
+    return dask
+
+
+def _is_dataframe(obj):
+    return _is_dask(obj) and hasattr(obj, "columns")
+
+
+def _is_series(obj):
+    return _is_dask(obj) and hasattr(obj, "to_dask_array") and not hasattr(obj, "columns")
+
+
+# --- input validation ----------------------------------------------------------------------
+def _feature_names(frame):
+    """Column names as an object array when they are all strings, else None (scikit-learn)."""
+    names = np.asarray(list(frame.columns), dtype=object)
+    if len(names) and all(isinstance(name, str) for name in names):
+        return names
+    return None
+
+
+def _check_numeric_dtype(dtype, what):
+    if dtype.kind not in "biuf":
+        raise ValueError(
+            f"{what} must be numeric; got dtype {dtype}. Encode categorical columns first "
+            "(sklinear.preprocessing.DummyEncoder)."
+        )
+
+
+def _dask_matrix(X, estimator, reset, known_rows=True):
+    """``X`` as a 2-d float Dask array with one column chunk; feature names checked/set."""
+    dask = _import_dask()
+    names = None
+    if _is_dataframe(X):
+        names = _feature_names(X)
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        for column, dtype in X.dtypes.items():
+            if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype)):
+                raise ValueError(
+                    f"Column {column!r} of X must be numeric; got dtype {dtype}. Encode "
+                    "categorical columns first (sklinear.preprocessing.DummyEncoder)."
+                )
+        # Fitting needs the row count of each partition (one pass); predicting does not.
+        X = X.to_dask_array(lengths=True if known_rows else None)
+    elif _is_series(X):
+        raise ValueError(
+            "X must be 2-d (n_samples, n_features); got a Dask Series. Use "
+            "series.to_frame() for a single feature."
+        )
+    elif not isinstance(X, dask.array.Array):
+        X = dask.array.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-d Dask array (n_samples, n_features); got {X.ndim} dimension(s) "
+            f"of shape {X.shape}. Reshape 1-d data with X.reshape(-1, 1)."
+        )
+    if known_rows and any(np.isnan(size) for size in X.shape):
+        raise ValueError(
+            "X has unknown chunk sizes (e.g. from a DataFrame's .values); call "
+            "X.compute_chunk_sizes() or DataFrame.to_dask_array(lengths=True) first."
+        )
+    _check_numeric_dtype(X.dtype, "X")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if not isinstance(X._meta, np.ndarray):
+        raise TypeError(
+            f"Dask arrays of {type(X._meta).__name__} chunks are not supported; the chunks of "
+            "X must be NumPy arrays (X.map_blocks(lambda b: b.toarray()) for sparse chunks)."
+        )
+    n_samples, n_features = X.shape
+    name = type(estimator).__name__
+    if reset:
+        if n_samples < 1 or n_features < 1:
+            raise ValueError(
+                f"Found array with {n_samples} sample(s) and {n_features} feature(s) "
+                f"while a minimum of 1 is required by {name}."
+            )
+        estimator.n_features_in_ = n_features
+        if names is not None:
+            estimator.feature_names_in_ = names
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    else:
+        if n_features != estimator.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {name} is expecting "
+                f"{estimator.n_features_in_} features as input."
+            )
+        fitted = getattr(estimator, "feature_names_in_", None)
+        if names is not None and fitted is not None and not np.array_equal(names, fitted):
+            raise ValueError(
+                "The feature names should match those that were passed during fit; got "
+                f"{list(names)[:5]}, expected {list(fitted)[:5]}."
+            )
+    if len(X.chunks[1]) > 1:
+        # All columns of a row in one chunk: one task per row chunk.
+        X = X.rechunk({1: -1})
+    return X, names
+
+
+def _dask_vector(values, X, what):
+    """``y`` or the sample weights as a Dask array with the row chunks of ``X``."""
+    dask = _import_dask()
+    if _is_dataframe(values) or _is_series(values):
+        with warnings.catch_warnings():
+            # String labels become NumPy object chunks, as in memory: nothing to warn about.
+            warnings.filterwarnings(
+                "ignore", message="Dask currently has limited support for converting pandas"
+            )
+            values = values.to_dask_array(lengths=True)
+    elif not isinstance(values, dask.array.Array):
+        values = np.asarray(values)
+        values = dask.array.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
+    if values.ndim == 0 or values.ndim > 2:
+        raise ValueError(f"{what} must be 1-d or 2-d; got shape {values.shape}.")
+    if values.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: X has "
+            f"{X.shape[0]} rows, {what} has {values.shape[0]}."
+        )
+    chunks = (X.chunks[0],) + tuple((size,) for size in values.shape[1:])
+    if values.chunks != chunks:
+        values = values.rechunk(chunks)
+    return values
+
+
+def _class_labels(estimator, y, sample_weight):
+    """Classes from ``y`` alone (one compute), checked as the in-memory fit checks them.
+
+    Returns the encoder prototype (a small NumPy ``y`` holding every class), the
+    per-class weights of ``class_weight`` (or None) and ``y`` (raveled if a column).
+    """
+    dask = _import_dask()
+    from sklearn.exceptions import DataConversionWarning
+    from sklearn.utils.multiclass import check_classification_targets
+
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it is raveled.",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+        y = y[:, 0]
+    name = type(estimator).__name__
+    if y.ndim == 2:
+        if not estimator._allow_multilabel:
+            raise ValueError(
+                f"{name} needs a 1-d array of class labels; got y of shape {y.shape}. For "
+                "multilabel 0/1 indicator targets use GDLogisticClassifier."
+            )
+        values = dask.array.unique(y).compute()
+        if values.dtype.kind not in "biuf" or not np.all(np.isin(values, (0, 1))):
+            raise ValueError(
+                "A 2-d y must be a multilabel indicator matrix of 0 and 1 (one column per "
+                f"label); got y of shape {y.shape} with values {values[:5]}."
+            )
+        if estimator.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported for multilabel targets; use sample_weight."
+            )
+        return np.zeros((0, y.shape[1])), None, y
+    balanced_counts = estimator.class_weight == "balanced"
+    if balanced_counts and sample_weight is None:
+        classes, counts = dask.compute(*dask.array.unique(y, return_counts=True))
+    else:
+        classes, counts = dask.array.unique(y).compute(), None
+    check_classification_targets(classes)
+    estimator._classes_from(classes)  # the "at least 2 classes" error of the in-memory fit
+    table = None
+    if estimator.class_weight is not None:
+        if balanced_counts and counts is None:
+            counts = _weighted_class_counts(y, sample_weight, classes)
+        # The in-memory weights, computed from the per-class (weighted) counts.
+        table = estimator._class_weights(classes, None if counts is None else counts)
+    return classes, table, y
+
+
+def _bincount_chunk(y_block, w_block, classes):
+    index = np.searchsorted(classes, y_block)
+    return np.bincount(index, weights=w_block, minlength=len(classes))[None, :]
+
+
+def _weighted_class_counts(y, sample_weight, classes):
+    """Per-class sums of the sample weights (one compute)."""
+    partial = y.map_blocks(
+        _bincount_chunk,
+        sample_weight,
+        classes=classes,
+        chunks=((1,) * y.numblocks[0], (len(classes),)),
+        new_axis=1,
+        dtype=np.float64,
+    )
+    return partial.sum(axis=0).compute()
+
+
+def _check_weights_dtype(sample_weight):
+    if sample_weight is not None:
+        _check_numeric_dtype(sample_weight.dtype, "sample_weight")
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-d, one weight per sample; got shape "
+                f"{sample_weight.shape}."
+            )
+
+
+# --- per-chunk work --------------------------------------------------------------------------
+class _TargetPreparation:
+    """Turns a chunk's raw ``y`` and weights into the encoded ``Y`` and effective weights.
+
+    Runs inside the chunk tasks with a shell of the estimator that holds only what
+    ``_encode_target`` reads (``classes_``, ``_multilabel``, ``_target_ndim``).
+    """
+
+    _STATE = ("classes_", "_multilabel", "_target_ndim")
+
+    def __init__(self, estimator, class_table):
+        shell = object.__new__(type(estimator))
+        for name in self._STATE:
+            if hasattr(estimator, name):
+                setattr(shell, name, getattr(estimator, name))
+        self.encoder = shell
+        self.class_table = class_table
+
+    def __call__(self, y_block, w_block, dtype):
+        Y = self.encoder._encode_target(y_block, fitting=False).astype(dtype, copy=False)
+        weights = None if w_block is None else np.asarray(w_block, dtype=np.float64)
+        if self.class_table is not None:
+            per_sample = self.class_table[np.searchsorted(self.encoder.classes_, y_block)]
+            weights = per_sample if weights is None else weights * per_sample
+        if weights is not None:
+            weights = weights.astype(dtype, copy=False)
+        return Y, weights
+
+
+@dataclass
+class _Moments:
+    """Weighted moments of one chunk, combinable (Chan et al.'s parallel update)."""
+
+    weight_sum: float
+    mean: np.ndarray  # (p,) weighted column means
+    squares: np.ndarray  # (p,) sum_i s_i (x_i - mean)^2
+    cross: np.ndarray  # (p, K) sum_i s_i (x_i - mean) y_i^T
+    target_sum: np.ndarray  # (K,) sum_i s_i y_i
+    finite: tuple  # (X, y, weights) all finite
+    min_weight: float
+
+    def __iadd__(self, other):
+        total = self.weight_sum + other.weight_sum
+        self.finite = tuple(a and b for a, b in zip(self.finite, other.finite, strict=True))
+        self.min_weight = min(self.min_weight, other.min_weight)
+        if other.weight_sum == 0:
+            return self
+        if self.weight_sum == 0:
+            self.weight_sum, self.mean, self.squares = total, other.mean, other.squares
+            self.cross, self.target_sum = other.cross, other.target_sum
+            return self
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.weight_sum / total)
+        self.squares = (
+            self.squares
+            + other.squares
+            + delta * delta * (self.weight_sum * other.weight_sum / total)
+        )
+        # sum s (x - mean) y^T = cross_c + (mean_c - mean) T_c^T for each part c
+        self.cross = (
+            self.cross
+            + np.outer(self.mean - mean, self.target_sum)
+            + other.cross
+            + np.outer(other.mean - mean, other.target_sum)
+        )
+        self.target_sum = self.target_sum + other.target_sum
+        self.mean = mean
+        self.weight_sum = total
+        return self
+
+
+def _chunk_moments(prepare, X_block, y_block, w_block):
+    X_block = np.asarray(X_block)
+    Y, weights = prepare(y_block, w_block, X_block.dtype)
+    Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    weights = (
+        np.ones(X_block.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    )
+    weight_sum = float(weights.sum())
+    min_weight = float(weights.min()) if len(weights) else np.inf
+    finite_weights = bool(np.isfinite(weight_sum))
+    n_features = X_block.shape[1]
+    if len(weights) == 0 or weight_sum == 0 or not finite_weights:
+        zeros = np.zeros(n_features)
+        finite_x = bool(np.isfinite(X_block.sum(dtype=np.float64)))
+        finite_y = bool(np.isfinite(Y.sum()))
+        return _Moments(
+            0.0,
+            zeros,
+            zeros,
+            np.zeros((n_features, Y.shape[1])),
+            np.zeros(Y.shape[1]),
+            (finite_x, finite_y, finite_weights),
+            min_weight,
+        )
+    centred = np.asarray(X_block, dtype=np.float64)
+    mean = weights @ centred / weight_sum
+    centred = centred - mean
+    correction = weights @ centred / weight_sum  # a second pass keeps large means accurate
+    centred -= correction
+    mean += correction
+    target_sum = weights @ Y
+    cross = centred.T @ (weights[:, None] * Y)
+    centred *= centred
+    squares = weights @ centred
+    finite = (
+        bool(np.all(np.isfinite(squares)) and np.all(np.isfinite(mean))),
+        bool(np.all(np.isfinite(target_sum))),
+        finite_weights,
+    )
+    return _Moments(weight_sum, mean, squares, cross, target_sum, finite, min_weight)
+
+
+@dataclass
+class _EvaluationCall:
+    """What one evaluation sends to every chunk task (p-sized)."""
+
+    prepare: object
+    loss: object
+    coef: np.ndarray
+    offset: np.ndarray
+    shift: np.ndarray
+    hessian: bool
+
+
+class _ChunkData(InMemoryData):
+    """One chunk on a worker, read in cache-sized row blocks as in memory.
+
+    Chunks that travelled from the client inside a graph (``da.from_array``, scatter) can
+    sit at unaligned addresses after deserialisation, where BLAS is ten times slower: such
+    row blocks are copied (while they are in cache) before the products.
+    """
+
+    def _block(self, start, stop):
+        X_block, Y_block, weights = super()._block(start, stop)
+        if not X_block.flags.aligned:
+            X_block = np.array(X_block)
+        return X_block, Y_block, weights
+
+
+def _chunk_evaluate(call, X_block, y_block, w_block):
+    X_block = np.asarray(X_block)
+    Y, weights = call.prepare(y_block, w_block, X_block.dtype)
+    data = _ChunkData(X_block, Y, weights, n_jobs=1)
+    return data.evaluate(call.loss, call.coef, call.offset, shift=call.shift, hessian=call.hessian)
+
+
+def _add_all(parts):
+    """Sum of partial results (``+=`` on a copy of the first)."""
+    total = copy.deepcopy(parts[0])
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+class _Gathered:
+    """An n-sized Dask vector that becomes NumPy when the client needs its values.
+
+    The objective reads ``Y`` and the weights on the client only to start the absolute and
+    Huber losses from the weighted median (and the continuation's scale): those fits gather
+    the target once (n floats, never ``X``).
+    """
+
+    def __init__(self, array):
+        self.lazy = array
+        self.shape, self.ndim, self.dtype = array.shape, array.ndim, array.dtype
+        self._values = None
+
+    def _numpy(self):
+        if self._values is None:
+            self._values = np.asarray(self.lazy.compute())
+        return self._values
+
+    def __array__(self, dtype=None, copy=None):
+        values = self._numpy()
+        return values if dtype is None else values.astype(dtype)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        return self._numpy()[key]
+
+    def __sub__(self, other):
+        return self._numpy() - other
+
+    def __rsub__(self, other):
+        return other - self._numpy()
+
+
+# --- the seam ----------------------------------------------------------------------------------
+class DaskData:
+    """The data seam over Dask arrays: row chunks on the workers, p-sized sums on the client.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        float32 or float64, one chunk along the columns.
+    y : dask.array.Array of shape (n_samples,) or (n_samples, n_labels)
+        Raw targets with the row chunks of ``X`` (encoded in the chunk tasks).
+    sample_weight : dask.array.Array of shape (n_samples,) or None
+        Raw sample weights with the row chunks of ``X``.
+    prepare : callable
+        ``prepare(y_block, w_block, dtype) -> (Y_block, weights_block)``.
+    n_outputs : int
+        Columns of the encoded target.
+
+    Attributes
+    ----------
+    n_graphs : int
+        Graphs sent to the scheduler (each one round trip): one for the statistics, one
+        per evaluation.
+    """
+
+    sparse = False
+    can_shift = True
+
+    def __init__(self, X, y, sample_weight, prepare, n_outputs, encoded_ndim=None):
+        from dask.core import flatten
+
+        _import_dask()
+        collections = [X, y] if sample_weight is None else [X, y, sample_weight]
+        self.X = X
+        self._y = y
+        self._weights = sample_weight
+        self.prepare = prepare
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = n_outputs
+        self.encoded_ndim = encoded_ndim if encoded_ndim is not None else min(2, n_outputs)
+        self.dtype = X.dtype
+        self.n_graphs = 0
+        graph = {}
+        for collection in collections:
+            # Culled, not optimised: optimising drops the futures of persisted collections.
+            keys = set(flatten(collection.__dask_keys__()))
+            graph.update(dict(collection.__dask_graph__().cull(keys)))
+        self._graph = graph
+        x_keys = [row[0] for row in X.__dask_keys__()]
+        y_keys = [key if y.ndim == 1 else key[0] for key in y.__dask_keys__()]
+        w_keys = (
+            [None] * len(x_keys) if sample_weight is None else list(sample_weight.__dask_keys__())
+        )
+        self._chunk_keys = list(zip(x_keys, y_keys, w_keys, strict=True))
+        self._name = f"sklinear-{uuid.uuid4().hex[:12]}"
+        self._counter = itertools.count()
+
+    @property
+    def supports_hessian(self):
+        """Newton's p x p blocks travel once per chunk: allowed for moderate p only."""
+        return self.n_features * self.n_outputs <= _HESSIAN_MAX_ROWS
+
+    def _per_row(self, function, encoded_ndim):
+        """``function(y_block, w_block, prepare, dtype_out)`` over the row chunks, lazily."""
+        from dask.array import blockwise
+
+        y = self._y
+        y_index = "ij"[: y.ndim]
+        weights = (self._weights, "i") if self._weights is not None else (None, None)
+        out_index = "ij"[:encoded_ndim]
+        new_axes = {"j": self.n_outputs} if encoded_ndim > y.ndim else None
+        return blockwise(
+            function,
+            out_index,
+            y,
+            y_index,
+            *weights,
+            prepare=self.prepare,
+            dtype_out=self.dtype,
+            dtype=self.dtype,
+            new_axes=new_axes,
+            concatenate=True,
+        )
+
+    @property
+    def Y(self):
+        """The encoded target, gathered only if the client reads its values."""
+        return _Gathered(self._per_row(_prepared_target, self.encoded_ndim))
+
+    @property
+    def sample_weight(self):
+        """The effective weights (sample weights times class weights), or None."""
+        if self._weights is None and self.prepare.class_table is None:
+            return None
+        return _Gathered(self._per_row(_prepared_weights, 1))
+
+    def _run(self, function, argument):
+        """``function(argument, X_block, y_block, w_block)`` over the chunks, summed: one graph."""
+        dask = _import_dask()
+        step = next(self._counter)
+        name = f"{self._name}-{step}"
+        graph = dict(self._graph)
+        level = []
+        for index, (x_key, y_key, w_key) in enumerate(self._chunk_keys):
+            key = (f"{name}-chunk", index)
+            graph[key] = (function, argument, x_key, y_key, w_key)
+            level.append(key)
+        depth = 0
+        while len(level) > 1:
+            depth += 1
+            next_level = []
+            for start in range(0, len(level), _SUM_FAN_IN):
+                key = (f"{name}-sum{depth}", start)
+                graph[key] = (_add_all, level[start : start + _SUM_FAN_IN])
+                next_level.append(key)
+            level = next_level
+        if depth == 0:  # one chunk: still return a copy, never the chunk task's own object
+            graph[(f"{name}-sum", 0)] = (_add_all, level)
+            level = [(f"{name}-sum", 0)]
+        get = dask.base.get_scheduler(collections=[self.X])
+        self.n_graphs += 1
+        return get(graph, level[0])
+
+    def statistics(self):
+        """Weighted moments (float64) in one graph; checks X, y and the weights on the way."""
+        moments = self._run(_chunk_moments, self.prepare)
+        finite_x, finite_y, finite_weights = moments.finite
+        if not finite_x:
+            raise ValueError("Input X contains NaN or infinity (found in a chunk of X).")
+        if not finite_y:
+            raise ValueError("Input y contains NaN or infinity (found in a chunk of y).")
+        if not finite_weights or moments.min_weight < 0:
+            raise ValueError("sample_weight must be finite and non-negative.")
+        weight_sum = moments.weight_sum
+        if not weight_sum > 0:
+            raise ValueError("The sample weights sum to zero: at least one must be positive.")
+        mean = moments.mean
+        variance = np.maximum(moments.squares / weight_sum, 0.0)
+        variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
+        target_mean = moments.target_sum / weight_sum
+        target_product = moments.cross / weight_sum + mean[:, None] * target_mean[None, :]
+        return Statistics(weight_sum, mean, variance, target_mean, target_product)
+
+    def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
+        """Sums of one evaluation (see :meth:`InMemoryData.evaluate`): one graph."""
+        if rows is not None:
+            raise NotImplementedError(
+                "Mini-batches of Dask data are not supported: use partial_fit over the chunks."
+            )
+        call = _EvaluationCall(
+            self.prepare,
+            loss,
+            np.asarray(coef, dtype=np.float64),
+            np.asarray(offset, dtype=np.float64),
+            None if shift is None else np.asarray(shift, dtype=np.float64),
+            bool(hessian),
+        )
+        sums = self._run(_chunk_evaluate, call)
+        if not isinstance(sums, EvaluationSums):  # pragma: no cover - defensive
+            raise TypeError(f"unexpected evaluation result {type(sums).__name__}")
+        return sums
+
+    def scores(self, coef, offset, X=None):
+        """Lazy scores ``X coef + offset`` of shape (n_samples, n_outputs)."""
+        X = self.X if X is None else X
+        coef = np.asarray(coef)
+        return X.map_blocks(
+            _block_scores,
+            coef=coef,
+            offset=np.asarray(offset),
+            dtype=X.dtype,
+            chunks=(X.chunks[0], (coef.shape[1],)),
+        )
+
+
+def _prepared_target(y_block, w_block, prepare, dtype_out):
+    return prepare(y_block, w_block, dtype_out)[0]
+
+
+def _prepared_weights(y_block, w_block, prepare, dtype_out):
+    weights = prepare(y_block, w_block, dtype_out)[1]
+    return np.ones(len(y_block), dtype=dtype_out) if weights is None else weights
+
+
+def _block_scores(X_block, coef, offset):
+    return X_block @ coef.astype(X_block.dtype, copy=False) + offset
+
+
+# --- fit ---------------------------------------------------------------------------------------
+def fit_dask(estimator, X, y, sample_weight=None):
+    """``estimator.fit`` on Dask collections: X stays on the workers (see module doc).
+
+    Parameters
+    ----------
+    estimator : BaseGradientLinearModel
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+    y : dask.array.Array, dask Series or array-like of shape (n_samples,) or (n_samples, k)
+    sample_weight : dask.array.Array, array-like, float or None
+
+    Returns
+    -------
+    estimator : BaseGradientLinearModel
+        Fitted.
+    """
+    from sklearn.base import is_classifier
+    from sklearn.utils import check_random_state
+
+    from ._fit import STOCHASTIC_SOLVERS
+
+    validate = getattr(estimator, "_validate_parameters", None)
+    if validate is not None:
+        validate()
+    name = type(estimator).__name__
+    if estimator.solver in STOCHASTIC_SOLVERS:
+        raise ValueError(
+            f"{name}(solver={estimator.solver!r}) cannot fit Dask collections: the stochastic "
+            "solvers draw rows at random. Use a full-batch solver ('auto', 'lbfgs', 'gd', "
+            "'newton'), or stream the chunks through partial_fit, e.g. with "
+            "dask_ml.wrappers.Incremental(estimator)."
+        )
+    X, _ = _dask_matrix(X, estimator, reset=True)
+    y = _dask_vector(y, X, "y")
+    if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+        sample_weight = _dask_vector(sample_weight, X, "sample_weight")
+    elif sample_weight is not None:
+        sample_weight = _dask_vector(np.full(X.shape[0], float(sample_weight)), X, "sample_weight")
+    _check_weights_dtype(sample_weight)
+    class_table = None
+    if is_classifier(estimator):
+        prototype, class_table, y = _class_labels(estimator, y, sample_weight)
+    else:
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name} needs a numeric target; got y of dtype {y.dtype}. For class labels "
+                "use GDLogisticClassifier or SoftmaxClassifier."
+            )
+        if y.ndim == 2 and y.shape[1] == 0:
+            raise ValueError("y has no target columns.")
+        prototype = np.zeros((0,) + y.shape[1:])
+    # Learns classes_ / the output layout from a NumPy y holding every class.
+    encoded = estimator._encode_target(prototype, fitting=True)
+    n_outputs = 1 if encoded.ndim == 1 else encoded.shape[1]
+    estimator._check_solver()
+    prepare = _TargetPreparation(estimator, class_table)
+    data = DaskData(X, y, sample_weight, prepare, n_outputs, encoded.ndim)
+    objective = estimator._make_objective(None, None, None, data=data)
+    theta0 = estimator._initial_theta(objective)
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    result = estimator._minimise(objective, theta0, None, seed, state=None)
+    estimator._store(objective, result)
+    estimator.validation_scores_ = None
+    estimator.n_graphs_ = data.n_graphs
+    if not result.converged:
+        estimator._warn_not_converged(result)
+    return estimator
+
+
+# --- predict -----------------------------------------------------------------------------------
+def _predict_block(X_block, estimator, method, names, args, kwargs, seeds, block_info=None):
+    if names is not None:
+        import pandas as pd
+
+        X_block = pd.DataFrame(X_block, columns=names)
+    if seeds is not None:
+        kwargs = dict(kwargs, random_state=int(seeds[block_info[0]["chunk-location"][0]]))
+    # The method travels by name: the public methods are wrapped (Dask routing, device
+    # outputs), so a function object would not pickle by reference.
+    return getattr(estimator, method)(X_block, *args, **kwargs)
+
+
+def predict_dask(estimator, method, X, *args, **kwargs):
+    """``method(estimator, X, ...)`` mapped lazily over the row chunks of a Dask ``X``.
+
+    The result is a Dask array whose chunk ``i`` is the in-memory method applied to row chunk
+    ``i``. With a ``random_state`` (``sample``), chunk ``i`` draws with the ``i``-th seed
+    of ``check_random_state(random_state).randint(2**31 - 1, size=n_chunks)``.
+    """
+    from sklearn.utils import check_random_state
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+    X, names = _dask_matrix(X, estimator, reset=False, known_rows=False)
+    fitted_names = getattr(estimator, "feature_names_in_", None)
+    names = fitted_names if names is not None else None
+    seeds = None
+    if "random_state" in kwargs or method.__name__ == "sample":
+        rng = check_random_state(kwargs.pop("random_state", None))
+        seeds = rng.randint(np.iinfo(np.int32).max, size=X.numblocks[0])
+    probe_kwargs = dict(kwargs, random_state=0) if seeds is not None else kwargs
+    probe = np.zeros((1, X.shape[1]), dtype=X.dtype)
+    if names is not None:
+        import pandas as pd
+
+        probe = pd.DataFrame(probe, columns=names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # log(0) of a probe row is harmless
+        meta = np.asarray(method(estimator, probe, *args, **probe_kwargs))
+    block = functools.partial(
+        _predict_block,
+        estimator=estimator,
+        method=method.__name__,
+        names=names,
+        args=args,
+        kwargs=kwargs,
+        seeds=seeds,
+    )
+    if meta.ndim == 1:
+        return X.map_blocks(block, dtype=meta.dtype, drop_axis=1, chunks=(X.chunks[0],))
+    return X.map_blocks(block, dtype=meta.dtype, chunks=(X.chunks[0], (meta.shape[1],)))
+
+
+def score_dask(estimator, X, y, sample_weight=None):
+    """Accuracy (classifiers) or R^2 (regressors) of Dask input: one compute of n-sized vectors.
+
+    The predictions, ``y`` and the weights are computed together and the score is
+    scikit-learn's metric on them; ``X`` itself is never gathered.
+    """
+    dask = _import_dask()
+    from sklearn.base import is_classifier
+    from sklearn.metrics import accuracy_score, r2_score
+
+    def as_array(values):
+        if _is_dataframe(values) or _is_series(values):
+            with warnings.catch_warnings():
+                warnings.filterwarnings(
+                    "ignore", message="Dask currently has limited support for converting pandas"
+                )
+                return values.to_dask_array()
+        return values
+
+    prediction = estimator.predict(X)
+    prediction, y, sample_weight = dask.compute(prediction, as_array(y), as_array(sample_weight))
+    y = np.asarray(y)
+    if len(y) != len(prediction):
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: X has "
+            f"{len(prediction)} rows, y has {len(y)}."
+        )
+    metric = accuracy_score if is_classifier(estimator) else r2_score
+    return float(metric(y, prediction, sample_weight=sample_weight))
+
+
+def route_dask_input(cls):
+    """Make the public predict methods and ``score`` of ``cls`` accept Dask collections.
+
+    Methods defined on ``cls`` itself are wrapped once; NumPy input goes straight to the
+    original method.
+    """
+    for name in PREDICT_METHODS:
+        method = cls.__dict__.get(name)
+        if not callable(method) or getattr(method, "_routes_dask", False):
+            continue
+        setattr(cls, name, _dask_method(method))
+    for base in cls.__mro__:
+        score = base.__dict__.get("score")
+        if score is not None:
+            if not getattr(score, "_routes_dask", False):
+                cls.score = _dask_score(score)
+            break
+    return cls
+
+
+def _dask_method(method):
+    @functools.wraps(method)
+    def routed(self, X, *args, **kwargs):
+        if _is_dask(X):
+            return predict_dask(self, method, X, *args, **kwargs)
+        return method(self, X, *args, **kwargs)
+
+    routed._routes_dask = True
+    return routed
+
+
+def _dask_score(score):
+    @functools.wraps(score)
+    def routed(self, X, y, sample_weight=None):
+        if is_dask_collection(X, y, sample_weight):
+            return score_dask(self, X, y, sample_weight)
+        return score(self, X, y, sample_weight=sample_weight)
+
+    routed._routes_dask = True
+    return routed

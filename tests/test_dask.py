@@ -1,0 +1,505 @@
+"""Dask collections: fit without gathering X, one round trip per evaluation, lazy predictions.
+
+Every test runs on the session's LocalCluster (``dask_client``, 2 worker processes). The
+reference for a Dask fit is the in-memory fit of the same data (the in-memory estimators are
+checked against scikit-learn in their own test files), plus one direct check against
+scikit-learn's LogisticRegression.
+"""
+
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier  # noqa: E402
+from sklinear._dask import DaskData, _ChunkData, _TargetPreparation  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings(
+    # Tight tolerances stop at machine precision on some cases; the fits are compared anyway.
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+N_SAMPLES, N_FEATURES, CHUNK = 240, 4, 80
+TIGHT = {"tol": 1e-10, "max_iter": 3000}
+
+
+def _data(seed=0, n_samples=N_SAMPLES):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, N_FEATURES))
+    X[:, 0] = 30.0 + 0.5 * X[:, 0]  # a column with a large mean (the block shift)
+    w = np.array([0.4, -1.0, 0.8, 0.0])
+    score = (X - X.mean(axis=0)) @ w
+    weights = rng.uniform(0.2, 2.0, n_samples)
+    return X, score, weights, rng
+
+
+def _labels(kind, score, rng):
+    noisy = score + rng.normal(scale=0.7, size=score.shape)
+    if kind == "binary":
+        return (noisy > 0).astype(int)
+    if kind == "strings":
+        return np.array(["ant", "bee", "cat"])[np.digitize(noisy, [-0.5, 0.5])]
+    if kind == "multilabel":
+        second = rng.normal(size=score.shape) + score * 0.3
+        return np.column_stack([noisy > 0, second > 0, noisy < 0.4]).astype(int)
+    if kind == "continuous":
+        return 2.0 * score + 1.0 + rng.normal(scale=0.3, size=score.shape)
+    if kind == "two_targets":
+        return np.column_stack([score, -score + rng.normal(size=score.shape)])
+    raise AssertionError(kind)
+
+
+def _dask(array, chunks=CHUNK):
+    return da.from_array(array, chunks=(chunks,) + array.shape[1:])
+
+
+def _assert_same_fit(in_memory, distributed_fit):
+    reference = np.atleast_1d(in_memory.coef_)
+    scale = max(np.max(np.abs(reference)), 1e-12)
+    np.testing.assert_allclose(
+        distributed_fit.coef_, in_memory.coef_, rtol=1e-5, atol=1e-5 * scale
+    )
+    np.testing.assert_allclose(
+        distributed_fit.intercept_,
+        in_memory.intercept_,
+        rtol=1e-5,
+        atol=1e-5 * max(scale, np.max(np.abs(in_memory.intercept_))),
+    )
+
+
+FIT_CASES = [
+    (GDLogisticClassifier, "binary", {"solver": "lbfgs", "alpha": 1e-2}, True),
+    (GDLogisticClassifier, "strings", {"solver": "gd", "alpha": 1e-1}, True),
+    (GDLogisticClassifier, "multilabel", {"alpha": 1e-2}, True),
+    (
+        GDLogisticClassifier,
+        "strings",
+        {"penalty": "elasticnet", "l1_ratio": 0.5, "alpha": 2e-2, "class_weight": "balanced"},
+        True,
+    ),
+    (
+        GDLogisticClassifier,
+        "strings",
+        {"class_weight": {"ant": 2.0, "bee": 1.0, "cat": 0.5}, "alpha": 1e-2},
+        False,
+    ),
+    (SoftmaxClassifier, "strings", {"alpha": 1e-2}, True),
+    (SoftmaxClassifier, "binary", {"alpha": 1e-2, "fit_intercept": False}, False),
+    (SoftmaxClassifier, "strings", {"alpha": 1e-2, "class_weight": "balanced"}, False),
+    (GDLinearRegressor, "continuous", {"alpha": 1e-3}, True),
+    (GDLinearRegressor, "continuous", {"loss": "huber", "solver": "lbfgs", "alpha": 1e-2}, True),
+    (
+        GDLinearRegressor,
+        "continuous",
+        {"loss": "absolute_error", "alpha": 1e-3, "max_iter": 6},
+        True,
+    ),
+    (GDLinearRegressor, "two_targets", {"penalty": "l1", "alpha": 1e-2}, False),
+    (GDLinearRegressor, "continuous", {"penalty": None, "fit_intercept": False}, False),
+]
+
+
+@pytest.mark.parametrize(("Estimator", "target", "params", "weighted"), FIT_CASES)
+def test_fit_equals_in_memory_fit(dask_client, Estimator, target, params, weighted):
+    X, score, weights, rng = _data()
+    y = _labels(target, score, rng)
+    sample_weight = weights if weighted else None
+    in_memory = Estimator(**{**TIGHT, **params}).fit(X, y, sample_weight=sample_weight)
+    on_dask = Estimator(**{**TIGHT, **params}).fit(
+        _dask(X), _dask(y), sample_weight=None if sample_weight is None else _dask(weights)
+    )
+    _assert_same_fit(in_memory, on_dask)
+    if hasattr(in_memory, "classes_"):
+        np.testing.assert_array_equal(on_dask.classes_, in_memory.classes_)
+    assert on_dask.n_features_in_ == N_FEATURES
+    assert not hasattr(on_dask, "feature_names_in_")
+
+
+def test_fit_without_a_distributed_client_uses_the_local_scheduler(dask_client, graph_counter):
+    """With Dask's synchronous scheduler configured, the cluster sees no graph at all."""
+    import dask
+
+    X, score, weights, rng = _data(seed=11)
+    y = _labels("strings", score, rng)
+    before = graph_counter()
+    with dask.config.set(scheduler="synchronous"):
+        model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(_dask(X), _dask(y), _dask(weights))
+    assert graph_counter() == before
+    _assert_same_fit(SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y, weights), model)
+
+
+def test_binary_fit_equals_scikit_learn(dask_client):
+    """sum-normalised alpha = 1 / (C n): the optimum of LogisticRegression(C)."""
+    X, score, _, rng = _data(seed=3)
+    y = _labels("binary", score, rng)
+    alpha = 1e-2
+    reference = LogisticRegression(C=1.0 / (alpha * len(y)), tol=1e-12, max_iter=10_000).fit(X, y)
+    model = GDLogisticClassifier(alpha=alpha, **TIGHT).fit(_dask(X), _dask(y))
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-4)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-4)
+
+
+def test_float32_and_persisted_chunks_of_unequal_size(dask_client):
+    X, score, weights, rng = _data(seed=1)
+    X32 = X.astype(np.float32)
+    y = _labels("binary", score, rng)
+    X_dask = da.from_array(X32, chunks=((50, 120, 70), (2, 2)))  # column chunks: rechunked
+    y_dask = da.from_array(y, chunks=60)  # other row chunks: aligned to X's
+    X_dask, y_dask = dask_client.persist([X_dask, y_dask])
+    in_memory = GDLogisticClassifier(tol=1e-6).fit(X32, y, sample_weight=weights)
+    on_dask = GDLogisticClassifier(tol=1e-6).fit(X_dask, y_dask, sample_weight=weights)
+    assert on_dask.coef_.dtype == np.float32
+    np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, rtol=1e-4)
+
+
+def test_statistics_are_the_weighted_moments(dask_client):
+    """40 unequal chunks (a tree of sums), one of them with zero weights, against NumPy."""
+    X, score, weights, rng = _data(seed=10, n_samples=1000)
+    weights[100:137] = 0.0
+    y = _labels("strings", score, rng)
+    model = SoftmaxClassifier().fit(X[:30], y[:30])  # classes_ for the target encoding
+    chunks = (tuple([37] * 20 + [13] * 20) + (1000 - 37 * 20 - 13 * 20,),)
+    data = DaskData(
+        da.from_array(X, chunks=chunks + ((N_FEATURES,),)),
+        da.from_array(y, chunks=chunks),
+        da.from_array(weights, chunks=chunks),
+        _TargetPreparation(model, None),
+        n_outputs=3,
+    )
+    statistics = data.statistics()
+    one_hot = (y[:, None] == model.classes_[None, :]).astype(float)
+    mean = np.average(X, axis=0, weights=weights)
+    assert statistics.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
+    np.testing.assert_allclose(statistics.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(
+        statistics.variance, np.average((X - mean) ** 2, axis=0, weights=weights), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        statistics.target_mean, np.average(one_hot, axis=0, weights=weights), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        statistics.target_product, (X * weights[:, None]).T @ one_hot / weights.sum(), rtol=1e-10
+    )
+    assert data.n_graphs == 1
+
+
+def test_unaligned_chunks_are_read_in_aligned_blocks():
+    """Chunks deserialised at odd addresses are copied block by block (BLAS speed)."""
+    X, score, _, _ = _data()
+    raw = bytearray(X.nbytes + 1)
+    unaligned = np.frombuffer(raw, dtype=np.float64, offset=1, count=X.size).reshape(X.shape)
+    unaligned[...] = X
+    assert not unaligned.flags.aligned
+    block = _ChunkData(unaligned, score, None, n_jobs=1)._block(0, 50)[0]
+    assert block.flags.aligned
+    np.testing.assert_array_equal(block, X[:50])
+
+
+class _GraphCounter(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Counts the graphs the scheduler receives (one per client round trip)."""
+
+    name = "sklinear-graph-counter"
+
+    def __init__(self):
+        self.graphs = 0
+
+    def update_graph(self, scheduler, **kwargs):
+        self.graphs += 1
+
+
+def _graphs_seen(dask_scheduler):
+    return dask_scheduler.plugins[_GraphCounter.name].graphs
+
+
+@pytest.fixture(scope="module")
+def graph_counter(dask_client):
+    dask_client.register_plugin(_GraphCounter())
+
+    def count():
+        return dask_client.run_on_scheduler(_graphs_seen)
+
+    return count
+
+
+@pytest.mark.parametrize("Estimator", [GDLogisticClassifier, SoftmaxClassifier])
+def test_one_round_trip_per_evaluation(dask_client, graph_counter, monkeypatch, Estimator):
+    X, score, _, rng = _data(seed=2)
+    y = _labels("strings", score, rng)
+    calls = {"evaluate": 0, "statistics": 0}
+    evaluate, statistics = DaskData.evaluate, DaskData.statistics
+
+    def counting_evaluate(self, *args, **kwargs):
+        calls["evaluate"] += 1
+        return evaluate(self, *args, **kwargs)
+
+    def counting_statistics(self):
+        calls["statistics"] += 1
+        return statistics(self)
+
+    monkeypatch.setattr(DaskData, "evaluate", counting_evaluate)
+    monkeypatch.setattr(DaskData, "statistics", counting_statistics)
+    X_dask, y_dask = dask_client.persist([_dask(X), _dask(y)])
+    distributed.wait([X_dask, y_dask])
+    before = graph_counter()
+    model = Estimator(solver="lbfgs", alpha=1e-2, tol=1e-6).fit(X_dask, y_dask)
+    graphs = graph_counter() - before
+    assert calls["statistics"] == 1
+    assert calls["evaluate"] >= model.n_iter_ >= 2
+    # one graph finds the classes (da.unique on y), then one per statistics / evaluation
+    assert graphs == 1 + calls["statistics"] + calls["evaluate"]
+    assert model.n_graphs_ == calls["statistics"] + calls["evaluate"]
+
+
+def test_binary_default_fit_never_converts_X_on_the_client(dask_client, monkeypatch):
+    """The benchmarks' probe: GDLogisticClassifier() on Dask X and y, __array__ refused."""
+    X, score, _, rng = _data(seed=4)
+    y = _labels("binary", score, rng)
+    X_dask, y_dask = _dask(X), _dask(y)
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a Dask array was converted to NumPy on the client")
+
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    model = GDLogisticClassifier().fit(X_dask, y_dask)
+    monkeypatch.undo()
+    _assert_same_fit(GDLogisticClassifier().fit(X, y), model)
+
+
+def test_fit_never_converts_X_on_the_client(dask_client, monkeypatch):
+    X, score, weights, rng = _data(seed=4)
+    y = _labels("strings", score, rng)
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a Dask array was converted to NumPy on the client")
+
+    X_dask, y_dask, w_dask = _dask(X), _dask(y), _dask(weights)
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X_dask, y_dask, sample_weight=w_dask)
+    proba = model.predict_proba(X_dask)
+    monkeypatch.undo()
+    reference = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y, sample_weight=weights)
+    _assert_same_fit(reference, model)
+    np.testing.assert_allclose(proba.compute(), reference.predict_proba(X), rtol=1e-5)
+
+
+def test_lazily_generated_data_bigger_than_the_client_needs(dask_client):
+    """X is generated on the workers and never held whole, by the client or the cluster."""
+    n_samples, n_features, chunk = 200_000, 20, 25_000
+    X = da.random.RandomState(0).normal(size=(n_samples, n_features), chunks=(chunk, n_features))
+    w = np.linspace(-1, 1, n_features)
+    y = (X @ w + da.random.RandomState(1).logistic(size=n_samples, chunks=chunk)) > 0
+    tracemalloc.start()
+    model = GDLogisticClassifier(alpha=1e-3, tol=1e-6).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # The client (which hosts the LocalCluster's scheduler and its bookkeeping here) held a
+    # small fraction of X's 32 MB.
+    assert peak < X.nbytes / 4
+    held = dask_client.run_on_scheduler(
+        lambda dask_scheduler: [str(key) for key in dask_scheduler.tasks]
+    )
+    assert not any(X.name in key for key in held)  # no chunk of X left on the workers
+    X_numpy, y_numpy = X.compute(), y.compute()
+    _assert_same_fit(GDLogisticClassifier(alpha=1e-3, tol=1e-6).fit(X_numpy, y_numpy), model)
+
+
+# --- predictions ------------------------------------------------------------------------------
+PREDICT_CASES = [
+    (GDLogisticClassifier, "binary", ("predict", "predict_proba", "predict_log_proba")),
+    (GDLogisticClassifier, "strings", ("predict", "predict_proba", "decision_function")),
+    (GDLogisticClassifier, "multilabel", ("predict", "predict_proba", "decision_function")),
+    (SoftmaxClassifier, "strings", ("predict", "predict_proba", "predict_log_proba")),
+    (SoftmaxClassifier, "binary", ("decision_function", "predict_proba")),
+    (GDLinearRegressor, "continuous", ("predict",)),
+    (GDLinearRegressor, "two_targets", ("predict",)),
+]
+
+
+@pytest.mark.parametrize(("Estimator", "target", "methods"), PREDICT_CASES)
+def test_predictions_are_lazy_and_equal_chunk_by_chunk(
+    dask_client, graph_counter, Estimator, target, methods
+):
+    X, score, _, rng = _data(seed=5)
+    y = _labels(target, score, rng)
+    model = Estimator(alpha=1e-2).fit(X, y)
+    X_dask = _dask(X, chunks=70)
+    for name in methods:
+        before = graph_counter()
+        result = getattr(model, name)(X_dask)
+        assert graph_counter() == before, f"{name} computed something"
+        assert isinstance(result, da.Array)
+        assert result.chunks[0] == X_dask.chunks[0]
+        for index, start in enumerate(range(0, len(X), 70)):
+            expected = getattr(model, name)(X[start : start + 70])
+            np.testing.assert_array_equal(result.blocks[index].compute(), expected)
+    expected_score = model.score(X, y)
+    dask_score = model.score(X_dask, _dask(y, chunks=70))
+    assert isinstance(dask_score, float)
+    assert dask_score == pytest.approx(expected_score, rel=1e-12)
+
+
+def test_sample_draws_chunk_by_chunk_with_documented_seeds(dask_client):
+    X, score, _, rng = _data(seed=6)
+    y = _labels("strings", score, rng)
+    model = SoftmaxClassifier(alpha=1e-2).fit(X, y)
+    X_dask = _dask(X, chunks=100)
+    drawn = model.sample(X_dask, top_k=2, random_state=7)
+    seeds = np.random.RandomState(7).randint(np.iinfo(np.int32).max, size=3)
+    expected = np.concatenate(
+        [
+            model.sample(X[start : start + 100], top_k=2, random_state=seed)
+            for start, seed in zip(range(0, len(X), 100), seeds, strict=True)
+        ]
+    )
+    np.testing.assert_array_equal(drawn.compute(), expected)
+
+
+def test_predict_checks_the_number_of_features(dask_client):
+    X, score, _, rng = _data(seed=7)
+    model = GDLinearRegressor().fit(X, _labels("continuous", score, rng))
+    with pytest.raises(ValueError, match="X has 3 features, but GDLinearRegressor is expecting 4"):
+        model.predict(_dask(X[:, :3]))
+
+
+# --- DataFrames ---------------------------------------------------------------------------------
+def test_dask_dataframe_keeps_feature_names(dask_client, graph_counter):
+    X, score, weights, rng = _data(seed=8)
+    y = _labels("strings", score, rng)
+    columns = ["length", "width", "depth", "mass"]
+    frame = pd.DataFrame(X, columns=columns)
+    dask_frame = dd.from_pandas(frame, npartitions=3)
+    dask_target = dd.from_pandas(pd.Series(y, name="label"), npartitions=3)
+    in_memory = GDLogisticClassifier(alpha=1e-2, **TIGHT).fit(frame, y)
+    model = GDLogisticClassifier(alpha=1e-2, **TIGHT).fit(dask_frame, dask_target)
+    np.testing.assert_array_equal(model.feature_names_in_, columns)
+    _assert_same_fit(in_memory, model)
+    before = graph_counter()
+    proba = model.predict_proba(dask_frame)
+    assert graph_counter() == before  # lazy: not even the partition lengths are computed
+    np.testing.assert_allclose(proba.compute(), in_memory.predict_proba(frame), rtol=1e-6)
+    assert model.score(dask_frame, dask_target) == pytest.approx(in_memory.score(frame, y))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(dask_frame[columns[::-1]])
+
+
+def test_dask_dataframe_with_text_column_is_refused(dask_client):
+    frame = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["r", "g", "b", "r"]})
+    with pytest.raises(ValueError, match="Column 'colour' of X must be numeric"):
+        GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=2), np.arange(4.0))
+
+
+# --- input errors ---------------------------------------------------------------------
+def test_stochastic_solvers_point_to_partial_fit(dask_client):
+    X, score, _, rng = _data()
+    with pytest.raises(ValueError, match="partial_fit, e.g. with dask_ml.wrappers.Incremental"):
+        GDLogisticClassifier(solver="sgd").fit(_dask(X), _dask(_labels("binary", score, rng)))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        ("nan_x", "Input X contains NaN or infinity"),
+        ("nan_y", "Input y contains NaN or infinity"),
+        ("negative_weight", "sample_weight must be finite and non-negative"),
+        ("zero_weights", "sample weights sum to zero"),
+        ("short_y", "inconsistent numbers of samples: X has 240 rows, y has 239"),
+    ],
+)
+def test_bad_input_is_a_clear_error(dask_client, mutate, message):
+    X, score, weights, rng = _data()
+    y = _labels("continuous", score, rng)
+    if mutate == "nan_x":
+        X[100, 2] = np.nan
+    elif mutate == "nan_y":
+        y[5] = np.inf
+    elif mutate == "negative_weight":
+        weights[200] = -1.0
+    elif mutate == "zero_weights":
+        weights[:] = 0.0
+    elif mutate == "short_y":
+        y = y[:-1]
+    with pytest.raises(ValueError, match=message):
+        GDLinearRegressor().fit(_dask(X), _dask(y), sample_weight=_dask(weights))
+
+
+def test_one_class_and_unknown_chunk_sizes_are_clear_errors(dask_client):
+    X, _, _, _ = _data()
+    with pytest.raises(ValueError, match="only one class"):
+        GDLogisticClassifier().fit(_dask(X), _dask(np.zeros(len(X), dtype=int)))
+    unknown = _dask(X)[_dask(X)[:, 1] > -10]  # boolean mask: chunk sizes unknown
+    with pytest.raises(ValueError, match="unknown chunk sizes"):
+        GDLinearRegressor().fit(unknown, np.zeros(len(X)))
+
+
+# --- out of core ------------------------------------------------------------------------------
+def _three_directions(X, rng):
+    """Labels of three classes, each favoured along its own direction (Gumbel noise)."""
+    directions = np.array([[1.5, 0.0, -1.5], [0.0, 1.5, -1.0], [1.0, -1.0, 0.0], [0.0, 0.0, 0.0]])
+    scores = (X - X.mean(axis=0)) @ directions + rng.gumbel(size=(len(X), 3))
+    return np.array(["ant", "bee", "cat"])[np.argmax(scores, axis=1)]
+
+
+@pytest.mark.parametrize(
+    ("Estimator", "target", "fit_kwargs"),
+    [
+        (GDLogisticClassifier, "binary", {"classes": [0, 1]}),
+        (SoftmaxClassifier, "directions", {"classes": ["ant", "bee", "cat"]}),
+        (GDLinearRegressor, "continuous", {}),
+    ],
+)
+def test_incremental_streams_chunks_to_the_in_memory_score(
+    dask_client, Estimator, target, fit_kwargs
+):
+    """dask-ml's Incremental feeds the chunks to partial_fit: 3 passes reach the full fit."""
+    from dask_ml.wrappers import Incremental
+
+    X, score, _, rng = _data(seed=9, n_samples=3000)
+    y = _three_directions(X, rng) if target == "directions" else _labels(target, score, rng)
+    train, test = slice(0, 2400), slice(2400, None)
+    full = Estimator(alpha=1e-4).fit(X[train], y[train]).score(X[test], y[test])
+    streamed = Incremental(
+        Estimator(solver="sgd", alpha=1e-4, eta0=0.05, batch_size=32, random_state=0)
+    )
+    X_dask, y_dask = _dask(X[train], chunks=400), _dask(y[train], chunks=400)
+    for _ in range(3):
+        streamed.partial_fit(X_dask, y_dask, **fit_kwargs)
+    assert streamed.estimator_.n_iter_ == 3 * 6  # one epoch per chunk and pass
+    held_out = streamed.score(_dask(X[test], chunks=300), _dask(y[test], chunks=300))
+    assert held_out >= full - 0.01
+
+
+# --- optional dependency ---------------------------------------------------------------
+def test_sklinear_imports_and_fits_without_dask():
+    code = (
+        "import sys\n"
+        "for name in ('dask', 'distributed', 'dask_ml'): sys.modules[name] = None\n"
+        "import numpy as np, sklinear\n"
+        "from sklinear import GDLogisticClassifier\n"
+        "m = GDLogisticClassifier().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])\n"
+        "print(m.predict([[3.0]])[0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
+
+
+def test_import_sklinear_does_not_import_dask():
+    code = (
+        "import sys, sklinear, sklinear.linear_model\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
