@@ -265,12 +265,12 @@ def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, capsys):
 
 
 def test_unexpected_error_is_one_line(binary_csv, capsys, monkeypatch):
-    from sklinear import _cli_search
+    from sklinear.cli import _search
 
     def broken(*args, **kwargs):
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr(_cli_search, "run_search", broken)
+    monkeypatch.setattr(_search, "run_search", broken)
     code, out, err = run(capsys, "cv", str(binary_csv), "--target", "label", *TINY, "-q")
     assert code == 1
     expected = "RuntimeError: something broke (set SKLINEAR_DEBUG=1 to see the traceback)"
@@ -305,29 +305,23 @@ def test_python_dash_m_bad_input(tmp_path):
 def test_progress_on_a_terminal_updates_one_line():
     import io
 
-    from sklinear._cli_search import ProgressScorer
+    from sklinear.cli._progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
-    class Fitted:
-        def __init__(self, alpha):
-            self.alpha = alpha
-
-        def get_params(self):
-            return {"model__alpha": self.alpha}
-
     stream = Terminal()
-    candidates = [{"model__alpha": 0.1}, {"model__alpha": 1.0}]
-    progress = ProgressScorer(lambda *args: 0.5, candidates, n_folds=2, stream=stream)
-    for alpha in (0.1, 1.0):
-        for _ in range(2):  # validation score, then training score, per fold
-            progress(Fitted(alpha), None, None)
-            progress(Fitted(alpha), None, None)
+    candidates = [
+        {"model__alpha": 0.1, "poly__degree": 1},
+        {"model__alpha": 1.0, "poly__degree": 1},
+    ]
+    progress = Progress(candidates, n_folds=2, stream=stream)
+    for fold in (1, 0):  # folds finish in any order with --jobs
+        progress.task_done(fold, 1, {0: (0.5, 0.6, 0.1, 0.0, None), 1: (0.4, 0.5, 0.1, 0.0, None)})
     text = stream.getvalue()
-    assert text.count("\r") == 4
-    assert "fold 2/2 of candidate 2/2 [alpha=1]" in text
+    assert text.count("\r") == 2
+    assert "4/4 fits: fold 1/2 of degree 1 done" in text
     assert text.endswith("\n") and text.count("\n") == 1
 
 
