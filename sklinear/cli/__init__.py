@@ -212,7 +212,15 @@ def run_cv(args):
         f"{len(candidates) * args.folds} fits, then the best on all rows"
     )
     search, warning_lines = search_tools.run_search(
-        pipeline, param_grid, X, y, cv=cv, scorer=scorer, n_jobs=args.jobs, progress=progress
+        pipeline,
+        param_grid,
+        X,
+        y,
+        cv=cv,
+        scorer=scorer,
+        n_jobs=args.jobs,
+        progress=progress,
+        caught_before=baseline["warnings"],
     )
     for line in warning_lines:
         sys.stderr.write(f"sklinear: warning: {line}\n")

@@ -11,7 +11,7 @@ from ._errors import CLIError, UsageError
 # Names of scikit-learn scorers for one task only: used to refuse a scorer that cannot
 # work on the target before any model is fitted.
 _REGRESSION_SCORERS = re.compile(
-    r"^(r2|explained_variance|max_error|neg_(root_)?mean|neg_median|d2_)"
+    r"^(r2|explained_variance|(neg_)?max_error|neg_(root_)?mean|neg_median|d2_)"
 )
 _CLASSIFICATION_SCORERS = re.compile(
     r"^(accuracy|balanced_accuracy|top_k|average_precision|neg_brier|neg_log_loss|f1|"
@@ -36,8 +36,12 @@ _BINARY_ONLY = {
     "roc_auc": "roc_auc_ovr, roc_auc_ovo, roc_auc_ovr_weighted or roc_auc_ovo_weighted",
     "positive_likelihood_ratio": "balanced_accuracy",
     "neg_negative_likelihood_ratio": "balanced_accuracy",
-    "neg_brier_score": "neg_log_loss",
 }
+# Clustering scores compare two labellings: they need class labels.
+_CLUSTERING_SCORERS = re.compile(
+    r"^(adjusted_mutual_info|adjusted_rand|completeness|fowlkes_mallows|homogeneity|"
+    r"mutual_info|normalized_mutual_info|rand|v_measure)_score$"
+)
 
 
 def default_scoring(kind):
@@ -68,6 +72,11 @@ def make_scorer_for(name, kind, classes, target):
     note : str
         How the report names the scoring, e.g. ``"f1, positive class 'male'"``.
     """
+    if kind == "linear" and _CLUSTERING_SCORERS.match(name):
+        raise CLIError(
+            f"--scoring {name} compares class labels, but target {target!r} is fitted by a "
+            "regressor; use e.g. r2 or neg_mean_squared_error"
+        )
     if kind == "linear" and _CLASSIFICATION_SCORERS.match(name):
         raise CLIError(
             f"--scoring {name} is for classifiers, but target {target!r} is fitted by a "
@@ -88,7 +97,7 @@ def make_scorer_for(name, kind, classes, target):
             f"--scoring {name} needs more than two classes, but target {target!r} has "
             f"{len(classes)}; use accuracy"
         )
-    if name in POSITIVE_LABEL_SCORERS:
+    if name in POSITIVE_LABEL_SCORERS and len(classes) == 2:
         metric_name, response = POSITIVE_LABEL_SCORERS[name]
         metric = getattr(metrics, metric_name)
         # The positive class is the larger label, as for the estimator's threshold.

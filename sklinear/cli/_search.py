@@ -271,7 +271,9 @@ def _results_table(candidates, per_fold, n_folds):
     return results
 
 
-def run_search(pipeline, param_grid, X, y, *, cv, scorer, n_jobs=1, progress=None):
+def run_search(
+    pipeline, param_grid, X, y, *, cv, scorer, n_jobs=1, progress=None, caught_before=()
+):
     """Score every candidate on every fold along warm-started paths; refit the best.
 
     Parameters
@@ -288,6 +290,8 @@ def run_search(pipeline, param_grid, X, y, *, cv, scorer, n_jobs=1, progress=Non
         Processes (joblib); -1 uses every core.
     progress : Progress or None
         Told of every finished (fold, degree) task in the parent process.
+    caught_before : list of (str, str)
+        Warnings caught earlier (the baseline's), added to the summary.
 
     Returns
     -------
@@ -321,7 +325,7 @@ def run_search(pipeline, param_grid, X, y, *, cv, scorer, n_jobs=1, progress=Non
         outcomes = parallel(delayed(tagged)(*task) for task in tasks)
 
     per_fold = {}
-    caught = Counter()
+    caught = Counter(caught_before)
     for (degree, _paths, fold), outcome in outcomes:
         for index, row in outcome["scores"].items():
             per_fold[(index, fold)] = row
@@ -393,10 +397,8 @@ def baseline_scores(kind, X, y, cv, scorer):
         model, name = DummyRegressor(strategy="mean"), "the mean of the target"
     else:
         model, name = DummyClassifier(strategy="prior"), "the majority class"
-    with warnings.catch_warnings():
-        # A constant prediction makes some scorers warn (an undefined precision): the
-        # baseline's score is still the one the scorer defines.
-        warnings.simplefilter("ignore", category=UndefinedMetricWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         scores = cross_validate(model, X, y, cv=cv, scoring=scorer, return_train_score=True,
                                 error_score="raise")  # fmt: skip
     return {
@@ -405,4 +407,11 @@ def baseline_scores(kind, X, y, cv, scorer):
         "test_std": float(np.std(scores["test_score"])),
         "train_mean": float(np.mean(scores["train_score"])),
         "fit_time": float(np.mean(scores["fit_time"])),
+        # A constant prediction makes some scorers warn (an undefined precision): the
+        # baseline's score is still the one the scorer defines, so these are not shown.
+        "warnings": [
+            (item.category.__name__, one_line(item.message))
+            for item in caught
+            if not issubclass(item.category, UndefinedMetricWarning)
+        ],
     }
