@@ -201,7 +201,7 @@ def run_cv(args):
 
     try:
         baseline = search_tools.baseline_scores(kind, X, y, cv, scorer)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise CLIError(
             f"--scoring {scoring} cannot score target {target!r}: {one_line(exc)}"
         ) from None

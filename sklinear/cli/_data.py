@@ -224,8 +224,17 @@ def _is_text(column):
     )
 
 
+def _mostly_numbers(present):
+    """Whether most values are numbers, with either decimal mark."""
+    text = present.astype(str).str.strip().str.replace(",", ".", regex=False)
+    return bool(pd.to_numeric(text, errors="coerce").notna().mean() > 0.5)
+
+
 def id_like_columns(X):
     """Text columns with nearly one distinct value per row, and their numbers of values.
+
+    A column whose values are mostly numbers (a numeric column with a few odd values or
+    decimal commas) is not ID-like: :func:`nearly_numeric_columns` reports it instead.
 
     Returns
     -------
@@ -239,7 +248,11 @@ def id_like_columns(X):
             continue
         present = column.dropna()
         n_distinct = int(present.nunique())
-        if n_distinct > ID_LIKE_MIN_DISTINCT and n_distinct >= ID_LIKE_SHARE * len(present):
+        if (
+            n_distinct > ID_LIKE_MIN_DISTINCT
+            and n_distinct >= ID_LIKE_SHARE * len(present)
+            and not _mostly_numbers(present)
+        ):
             found[name] = (n_distinct, len(present))
     return found
 

@@ -11,11 +11,13 @@ from ._errors import CLIError, UsageError
 # Names of scikit-learn scorers for one task only: used to refuse a scorer that cannot
 # work on the target before any model is fitted.
 _REGRESSION_SCORERS = re.compile(
-    r"^(r2|explained_variance|(neg_)?max_error|neg_(root_)?mean|neg_median|d2_)"
+    r"^(r2|explained_variance|(neg_)?max_error|neg_(root_)?mean|neg_median|"
+    r"d2_(absolute|pinball|tweedie))"
 )
 _CLASSIFICATION_SCORERS = re.compile(
     r"^(accuracy|balanced_accuracy|top_k|average_precision|neg_brier|neg_log_loss|f1|"
-    r"precision|recall|jaccard|roc_auc|matthews|positive_likelihood|neg_negative_likelihood)"
+    r"precision|recall|jaccard|roc_auc|matthews|positive_likelihood|neg_negative_likelihood|"
+    r"d2_brier|d2_log_loss)"
 )
 # Binary scorers that need to know which class is "positive": name -> (metric, response).
 POSITIVE_LABEL_SCORERS = {
