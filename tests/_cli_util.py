@@ -35,9 +35,11 @@ def parse_table(out):
         row = {"rank": cells[0]}
         row.update(zip(names, cells[1 : 1 + len(names)], strict=True))
         rest = cells[1 + len(names) :]
+        if rest[0] == "failed":  # a candidate whose every fold failed: no ± std
+            rest = ["nan", "±", "nan", *rest[1:]]
         row["mean"] = float(rest[0])
         row["std"] = float(rest[2])
-        row["train"] = float(rest[3])
+        row["train"] = float(rest[3].replace("failed", "nan"))
         row["fit_time"] = float(rest[4])
         rows.append(row)
     return rows

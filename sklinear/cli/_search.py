@@ -306,22 +306,18 @@ def run_search(
              for fold in range(n_folds)]  # fmt: skip
     single_thread = n_jobs != 1
 
-    def call(degree, paths, fold):
+    def tagged(degree, paths, fold):
         train, test = splits[fold]
-        return fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer,
-                        single_thread)  # fmt: skip
+        outcome = fit_fold(
+            pipeline, candidates, degree, paths, X, y, train, test, scorer, single_thread
+        )
+        return (degree, paths, fold), outcome
 
     if n_jobs == 1:
-        outcomes = ((task, call(*task)) for task in tasks)
+        outcomes = (tagged(*task) for task in tasks)
     else:
+        # Results come back as each task finishes, so progress is reported from here.
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-
-        def tagged(degree, paths, fold):
-            train, test = splits[fold]
-            return (degree, paths, fold), fit_fold(
-                pipeline, candidates, degree, paths, X, y, train, test, scorer, single_thread
-            )
-
         outcomes = parallel(delayed(tagged)(*task) for task in tasks)
 
     per_fold = {}
