@@ -248,6 +248,11 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "t", "--solver", "lbfgs", "--penalty", "l1"], 2, "smooth"),
         (["cv", good, "--target", "t", "--no-such-option"], 2, "unrecognized arguments"),
         (["cv", good, "--target", "t", "--output", good], 1, "cannot create --output"),
+        (["cv", good, "--target", "t", "--decimal", ","], 2, "--sep and --decimal are both"),
+        (["cv", good, "--target", "t", "--decimal", "ab"], 2, "--decimal must be one character"),
+        (["cv", good, "--target", "t", "--jobs", "0"], 2, "--jobs must be a positive number"),
+        (["cv", good, "--target", "t", "--tol", "0"], 2, "--tol must be > 0"),
+        (["predict"], 2, "the following arguments are required"),
         ([], 2, "no command given; run 'sklinear cv'"),
         (["train"], 2, "invalid choice"),
     ]
@@ -330,3 +335,29 @@ def test_binary_f1_names_the_positive_class(capsys):
     assert code == 0, err
     assert "scoring f1, positive class 'male'" in out
     assert "dropped 11 rows whose target is missing" in out
+
+
+def test_help_describes_the_solver_and_scale_predictors(capsys):
+    code, out, _ = run(capsys, "cv", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "the estimator's own choice, certified by a duality gap" in text
+    assert "'gd'" not in text  # the L1 path is L-BFGS-B on split variables, not 'gd'
+    assert "scale_predictors=True" in text
+    assert "--jobs" in text and "--decimal" in text and "--na-values" in text
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "predict" in out
+    code, out, _ = run(capsys, "predict", "--help")
+    assert code == 0 and "--proba" in out and "--output FILE" in out
+
+
+def test_build_parser_has_both_subcommands():
+    import argparse
+
+    from sklinear.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == {"cv", "predict"}
+    args = parser.parse_args(["cv", "data.csv", "--target", "y", "--jobs", "-1"])
+    assert (args.command, args.data, args.target, args.jobs) == ("cv", "data.csv", "y", -1)

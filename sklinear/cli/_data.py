@@ -63,9 +63,9 @@ def read_table(path, *, sep=",", decimal=".", na_values=None):
     """
     source = sys.stdin if path == "-" else path
     shown = "standard input" if path == "-" else repr(str(path))
+    if sep == decimal:
+        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
     try:
-        if sep == decimal:
-            raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
         frame = pd.read_csv(
             source,
             sep=sep,
