@@ -49,6 +49,14 @@ def test_few_distinct_text_values_are_not_id_like(tmp_path, capsys):
     assert code == 0, err
     assert _feature_count(out) == 4
     assert "ID-like" not in err
+    # Half the rows distinct, but only 15 values: a small table's category, kept.
+    small = mixed_frame(n=30)
+    small["code"] = [f"k{i % 15}" for i in range(30)]
+    small.to_csv(tmp_path / "small.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "small.csv", "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert _feature_count(out) == 4
+    assert "ID-like" not in err
 
 
 def test_kept_id_column_merges_rare_categories(tmp_path, capsys):

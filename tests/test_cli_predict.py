@@ -110,3 +110,52 @@ def test_predict_bad_input_is_one_line(saved, tmp_path, capsys):
         assert err.count("\n") == 1 and err.startswith("sklinear: error: "), (argv, err)
         assert fragment in err, (argv, err)
         assert out == ""
+
+
+def test_columns_get_the_types_they_had_in_training(saved, tmp_path, capsys):
+    import joblib
+
+    from sklinear.cli._predict import align_columns
+
+    model_path, frame = saved
+    model = joblib.load(model_path)
+    new = frame.drop(columns="label").iloc[:6].copy()
+    # Numbers given as text (as a reader without the right options leaves them) are
+    # read as numbers again, so the model sees the values it would see from the file.
+    as_text = new.astype({"weight": object})
+    as_text["weight"] = [None if pd.isna(v) else f"{v!r}" for v in new["weight"]]
+    stream = io.StringIO()
+    aligned = align_columns(model, as_text, stream=stream)
+    assert aligned["weight"].dtype == float
+    np.testing.assert_array_equal(aligned["weight"], new["weight"])
+    np.testing.assert_array_equal(model.predict(aligned), model.predict(new))
+    assert not pd.api.types.is_numeric_dtype(as_text["weight"])  # the input is unchanged
+
+
+def test_text_column_that_looks_numeric_in_a_new_file(tmp_path, capsys):
+    """Codes read as text in training ('1', '2', 'x') stay text when a new file has no 'x'."""
+    import joblib
+
+    rng = np.random.default_rng(5)
+    n = 60
+    code_values = rng.choice(["1", "2", "x"], size=n)
+    x = rng.normal(size=n)
+    label = np.where(x + (code_values == "2") * 2 + 0.3 * rng.normal(size=n) > 1, "a", "b")
+    pd.DataFrame({"x": x, "code": code_values, "label": label}).to_csv(
+        tmp_path / "train.csv", index=False
+    )
+    code, out, err = run(capsys, "cv", tmp_path / "train.csv", "--target", "label", *TINY,
+                         "-q", "--output", tmp_path / "out")  # fmt: skip
+    assert code == 0, err
+    new = pd.DataFrame({"x": [0.1, 0.2, -0.3, 0.0], "code": ["1", "2", "2", "1"]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    assert pd.read_csv(tmp_path / "new.csv")["code"].dtype != object  # pandas reads numbers
+    code, out, err = run(capsys, "predict", tmp_path / "out" / "model.joblib",
+                         tmp_path / "new.csv")  # fmt: skip
+    assert code == 0, err
+    model = joblib.load(tmp_path / "out" / "model.joblib")
+    expected = model.predict(new.astype({"code": object}))
+    np.testing.assert_array_equal(pd.read_csv(io.StringIO(out))["prediction"], expected)
+    # The codes matter to this model: treating them as unseen would change a prediction.
+    unseen = model.predict(new.assign(code=["?"] * 4))
+    assert np.any(unseen != expected)
