@@ -3,7 +3,7 @@
 import argparse
 import math
 
-from ._data import DEFAULT_NA_VALUES, MAX_INTEGER_CLASSES, MODEL_CLASSES, PLOT_INSTALL_HINT
+from ._data import DEFAULT_NA_VALUES, MAX_INTEGER_CLASSES, MODEL_CLASSES
 from ._errors import UsageError
 
 DEFAULT_DEGREES = [1, 2]
@@ -74,7 +74,8 @@ output files (--output DIR):
   validation_curve.png  train and validation score over the grid
   loss_curve.png        objective per iteration of the refitted best model
   confusion_matrix.png  classifiers: out-of-fold predictions of the best parameters
-  Plots need matplotlib: {PLOT_INSTALL_HINT}.
+  Plots need matplotlib: pip install "sklinear[plot]"
+  (from a source checkout: pip install ".[plot]").
 
 examples:
   sklinear cv
