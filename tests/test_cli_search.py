@@ -166,3 +166,15 @@ def test_plot_hint_names_both_install_forms(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     assert 'pip install "sklinear[plot]"' in err
     assert 'pip install ".[plot]"' in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_warnings_of_every_fit_are_counted_from_any_process(regression_csv, capsys, jobs):
+    code, out, err = run(capsys, "cv", regression_csv, "--target", "y", *GRID, "--max-iter", "1",
+                         "--jobs", jobs, "-q")  # fmt: skip
+    assert code == 0, err
+    # 2 degrees x 2 alphas x 3 folds, and the refit of the best: 13 fits stopped early.
+    lines = [line for line in err.splitlines() if "ConvergenceWarning" in line]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sklinear: warning: ConvergenceWarning (x13): ")
+    assert "--max-iter" in lines[0]
