@@ -103,9 +103,14 @@ def test_decimal_commas_are_reported_then_read_with_decimal(tmp_path, capsys):
                          "--decimal", ",", *TINY, "-q")  # fmt: skip
     assert code == 0, err
     assert "decimal commas" not in err
-    # Read as numbers: the same table parsed by pandas with decimal=',' has a float column.
-    parsed = pd.read_csv(path, sep=";", decimal=",")
-    assert parsed["share"].dtype == float
+    # Read as numbers: the report equals that of the same table written the usual way.
+    plain = tmp_path / "plain.csv"
+    pd.read_csv(path, sep=";", decimal=",").to_csv(plain, index=False)
+    assert pd.read_csv(plain)["share"].dtype == float
+    code, plain_out, err = run(capsys, "cv", plain, "--target", "vote", *TINY, "-q")
+    assert code == 0, err
+    scores = [(r["mean"], r["std"], r["train"]) for r in parse_table(out)]
+    assert scores == [(r["mean"], r["std"], r["train"]) for r in parse_table(plain_out)]
 
 
 @pytest.mark.parametrize("marker", ["?", "NA", "N/A", "null", "-", ""])
@@ -124,13 +129,13 @@ def test_common_missing_markers_are_missing(tmp_path, capsys, marker):
 def test_na_values_option_replaces_the_markers(tmp_path, capsys):
     rows = [f"{i / 10},{'big' if i % 2 else 'small'}" for i in range(40)]
     rows[4] = "missing,small"
-    rows[9] = "?,big"
+    rows[9] = "NA,big"
     path = _write(tmp_path / "markers.csv", "x,label\n" + "\n".join(rows) + "\n")
     code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q",
                          "--na-values", "missing")  # fmt: skip
     assert code == 0, err
-    # '?' is no longer a marker: x is numeric except for one value, and the user is told.
-    assert "column 'x' is numeric except for 1 of 39 values ('?')" in err
+    # 'NA' is no longer a marker: x is numeric except for one value, and the user is told.
+    assert "column 'x' is numeric except for 1 of 39 values ('NA')" in err
     assert "--na-values" in err
     code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
     assert code == 0, err
