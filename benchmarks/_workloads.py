@@ -7,10 +7,12 @@ and time fits (best of ``repeat``) while recording ``ConvergenceWarning``.
 
 import gc
 import time
+import tracemalloc
 import warnings
 from functools import cache
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -21,13 +23,16 @@ from sklearn.preprocessing import StandardScaler
 
 
 @cache
-def classification(n_samples=200_000, n_features=100, n_informative=30, n_classes=2):
+def classification(
+    n_samples=200_000, n_features=100, n_informative=30, n_classes=2, n_clusters_per_class=2
+):
     """make_classification(..., random_state=0), standardised; float64 C-ordered."""
     X, y = make_classification(
         n_samples=n_samples,
         n_features=n_features,
         n_informative=n_informative,
         n_classes=n_classes,
+        n_clusters_per_class=n_clusters_per_class,
         random_state=0,
     )
     return StandardScaler().fit_transform(X), y
@@ -75,10 +80,17 @@ def regression_split(n_samples=200_000):
 # --- the objective J of SPEC.md 1.1 ----------------------------------------------------------
 
 
+def as_float64(X):
+    """X in float64 (dense or sparse); no copy when it already is."""
+    if sp.issparse(X):
+        return X if X.dtype == np.float64 else X.astype(np.float64)
+    return np.asarray(X, dtype=np.float64)
+
+
 def _scores(model, X):
     coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
     intercept = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
-    return X @ coef.T + intercept, coef
+    return np.asarray(X @ coef.T) + intercept, coef
 
 
 def _penalty(coef, alpha, l1_ratio):
@@ -90,28 +102,43 @@ def _penalty(coef, alpha, l1_ratio):
 
 def objective_binary(model, X, y, alpha, l1_ratio=0.0):
     """Mean log-loss of a binary sigmoid model plus the elastic-net penalty (float64)."""
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float64(X)
     z, coef = _scores(model, X)
     z = z[:, 0]
-    t = (y == model.classes_[1]).astype(np.float64)
+    classes = getattr(model, "classes_", None)  # dask-ml's LogisticRegression has none
+    positive = np.max(y) if classes is None else classes[1]
+    t = (y == positive).astype(np.float64)
     return float(np.mean(np.logaddexp(0.0, z) - t * z)) + _penalty(coef, alpha, l1_ratio)
 
 
 def objective_multinomial(model, X, y, alpha):
     """Mean multinomial cross-entropy plus the L2 penalty."""
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float64(X)
     z, coef = _scores(model, X)
     index = np.searchsorted(model.classes_, y)
     data = float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(y)), index]))
     return data + _penalty(coef, alpha, 0.0)
 
 
-def objective_squared(model, X, y, alpha):
-    """Mean (y - z)^2 / 2 plus the L2 penalty."""
-    X = np.asarray(X, dtype=np.float64)
+def objective_squared(model, X, y, alpha, l1_ratio=0.0):
+    """Mean (y - z)^2 / 2 plus the elastic-net penalty."""
+    X = as_float64(X)
     z, coef = _scores(model, X)
     residual = z[:, 0] - y
-    return float(0.5 * np.mean(residual * residual)) + _penalty(coef, alpha, 0.0)
+    return float(0.5 * np.mean(residual * residual)) + _penalty(coef, alpha, l1_ratio)
+
+
+def objective_one_vs_rest(coef, intercept, classes, X, y, alpha):
+    """Sum over classes k of the binary J of "class k against the rest" (L2 penalty).
+
+    ``coef`` is (n_classes, n_features), ``intercept`` (n_classes,): row k scores class k.
+    """
+    X = as_float64(X)
+    coef = np.asarray(coef, dtype=np.float64)
+    z = np.asarray(X @ coef.T) + np.asarray(intercept, dtype=np.float64)
+    target = y[:, None] == np.asarray(classes)[None, :]
+    data = float(np.sum(np.mean(np.logaddexp(0.0, z) - target * z, axis=0)))
+    return data + _penalty(coef, alpha, 0.0)
 
 
 def relative_gap(ours, peer):
@@ -122,15 +149,29 @@ def relative_gap(ours, peer):
 # --- timing ----------------------------------------------------------------------------------
 
 
-class Timed:
-    """Best-of-``repeat`` wall time of ``make().fit(*args)``, the last fitted model and the
-    number of ``ConvergenceWarning`` s seen per fit (the maximum over the repeats)."""
+REPEAT = {"fits": 3}  # fits per timing; ``run.py --quick`` sets 1
 
-    def __init__(self, make, *args, repeat=3, **fit_params):
+
+class Timed:
+    """Best-of-``repeat`` (default ``REPEAT['fits']``) wall time of ``make().fit(*args)``,
+    the last fitted model and the number of ``ConvergenceWarning`` s seen per fit (the
+    maximum over the repeats).
+
+    With ``stop_after`` (seconds), no further fit starts once the fits so far took that long
+    (slow peers are timed once); ``fits`` is the number of fits made.
+    """
+
+    def __init__(self, make, *args, repeat=None, stop_after=None, **fit_params):
+        repeat = REPEAT["fits"] if repeat is None else repeat
+        self.repeat = repeat
         self.time = np.inf
         self.convergence_warnings = 0
         self.model = None
+        self.fits = 0
+        total = 0.0
         for _ in range(repeat):
+            if stop_after is not None and total >= stop_after:
+                break
             model = make()
             gc.collect()
             with warnings.catch_warnings(record=True) as caught:
@@ -142,6 +183,8 @@ class Timed:
             self.convergence_warnings = max(self.convergence_warnings, count)
             self.time = min(self.time, elapsed)
             self.model = model
+            self.fits += 1
+            total += elapsed
 
 
 def best_time(function, repeat=3):
@@ -185,3 +228,18 @@ class PassCounter:
     def __exit__(self, *exc):
         self._class.value_and_gradient = self._original
         return False
+
+
+def traced_peak(function):
+    """Peak bytes allocated (tracemalloc) while ``function()`` runs; NumPy reports its
+    buffers to tracemalloc, so a copy of X shows."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            function()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak

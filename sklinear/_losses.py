@@ -8,15 +8,26 @@ raw scores up to ``|z| = 1e4`` (no overflow, no NaN): the log-losses use
 Shapes: ``raw`` is ``(n_samples,)`` for one output or ``(n_samples, n_outputs)``; the
 gradient has the shape of ``raw``; the value is per sample, ``(n_samples,)``, summed
 over the outputs.
+
+For Newton's method a loss gives the second derivative (``hessian_weights``) and its
+layout: ``'shared'`` (one column for every output: squared loss), ``'separable'`` (one
+column per output) or ``'coupled'`` (the multinomial loss: one column per pair ``k <= l``).
+For the duality gap a loss gives ``dual_repair``: how to move the natural dual point
+``u_i = c_i L'(y_i, z_i)`` so that ``sum_i u_i = 0`` (the dual constraint of an unpenalised
+intercept) while bounding the loss conjugate; see :mod:`sklinear._certificate`.
 """
 
 import numpy as np
+from scipy.special import xlogy
+
+from ._links import IdentityLink, LogitLink, SoftmaxLink
 
 
 class SquaredLoss:
     """``L(y, z) = (y - z)^2 / 2``; the gradient is ``z - y``."""
 
     smooth = True
+    link = IdentityLink()
 
     def loss_gradient(self, y, raw):
         gradient = raw - y
@@ -27,6 +38,20 @@ class SquaredLoss:
         """The constant score that minimises the loss: the weighted mean of ``y``."""
         return np.average(y, axis=0, weights=sample_weight)
 
+    def baseline_from_mean(self, target_mean):
+        return target_mean
+
+    hessian_layout = "shared"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        return np.ones(raw.shape[0], dtype=raw.dtype)
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Exact shift ``v' = v - g``: ``F*`` drops by ``g . ybar + |g|^2 / 2``."""
+        g = gradient_mean
+        return 0.0, -g, 0.0, -float(g @ target_mean) - 0.5 * float(g @ g)
+
 
 class AbsoluteLoss:
     """``L(y, z) = |y - z|``; a subgradient is ``sign(z - y)``. Not smooth.
@@ -36,6 +61,7 @@ class AbsoluteLoss:
     """
 
     smooth = False
+    link = IdentityLink()
 
     def loss_gradient(self, y, raw):
         residual = raw - y
@@ -55,6 +81,7 @@ class SmoothedAbsoluteLoss:
     """
 
     smooth = True
+    link = IdentityLink()
 
     def __init__(self, mu):
         self.mu = mu
@@ -69,6 +96,16 @@ class SmoothedAbsoluteLoss:
     def baseline(self, y, sample_weight):
         return _weighted_median(y, sample_weight)
 
+    hessian_layout = "separable"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        return (np.abs(raw - y) <= self.mu).astype(raw.dtype) / self.mu
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """``L*(v) = v y + mu v^2 / 2`` on ``|v| <= 1``: mix with a constant ``pi``."""
+        return _mix_bounded(gradient_mean, target_mean, bound=1.0, curvature=self.mu)
+
 
 class HuberLoss:
     """Huber loss with threshold ``epsilon``.
@@ -79,6 +116,7 @@ class HuberLoss:
     """
 
     smooth = True
+    link = IdentityLink()
 
     def __init__(self, epsilon=1.35):
         self.epsilon = epsilon
@@ -95,6 +133,16 @@ class HuberLoss:
     def baseline(self, y, sample_weight):
         return _weighted_median(y, sample_weight)
 
+    hessian_layout = "separable"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        return (np.abs(raw - y) <= self.epsilon).astype(raw.dtype)
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Mix with a constant ``pi``, ``|pi| <= epsilon``: ``L*(pi) = pi y + pi^2 / 2``."""
+        return _mix_bounded(gradient_mean, target_mean, bound=self.epsilon, curvature=1.0)
+
 
 class BinomialLoss:
     """Log-loss of a sigmoid: ``L(y, z) = log(1 + exp(z)) - y z`` for ``y`` in {0, 1}.
@@ -105,6 +153,7 @@ class BinomialLoss:
     """
 
     smooth = True
+    link = LogitLink()
 
     def loss_gradient(self, y, raw):
         # One exponential serves the value and the sigmoid: with e = exp(-|z|),
@@ -122,8 +171,23 @@ class BinomialLoss:
 
     def baseline(self, y, sample_weight):
         """The log-odds of the weighted positive rate (clipped away from 0 and 1)."""
-        rate = np.clip(np.average(y, axis=0, weights=sample_weight), 1e-10, 1 - 1e-10)
+        return self.baseline_from_mean(np.average(y, axis=0, weights=sample_weight))
+
+    def baseline_from_mean(self, target_mean):
+        rate = np.clip(target_mean, 1e-10, 1 - 1e-10)
         return np.log(rate) - np.log1p(-rate)
+
+    hessian_layout = "separable"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        """``sigmoid(z) (1 - sigmoid(z)) = e / (1 + e)^2`` with ``e = exp(-|z|)``."""
+        exponential = np.exp(-np.abs(raw))
+        return exponential / (1.0 + exponential) ** 2
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Mix the probabilities with a constant ``pi`` in [0, 1] (one ``lambda`` for all)."""
+        return _mix_towards_constant(gradient_mean, target_mean, multinomial=False)
 
 
 class MultinomialLoss:
@@ -133,6 +197,7 @@ class MultinomialLoss:
     """
 
     smooth = True
+    link = SoftmaxLink()
 
     def loss_gradient(self, y, raw):
         log_normaliser, probability = log_softmax_parts(raw)
@@ -142,9 +207,27 @@ class MultinomialLoss:
 
     def baseline(self, y, sample_weight):
         """Log class frequencies, centred to sum to zero."""
-        frequency = np.clip(np.average(y, axis=0, weights=sample_weight), 1e-10, None)
-        log_frequency = np.log(frequency)
+        return self.baseline_from_mean(np.average(y, axis=0, weights=sample_weight))
+
+    def baseline_from_mean(self, target_mean):
+        log_frequency = np.log(np.clip(target_mean, 1e-10, None))
         return log_frequency - log_frequency.mean()
+
+    hessian_layout = "coupled"
+    has_conjugate = True
+
+    def hessian_weights(self, y, raw):
+        """``q_k (delta_kl - q_l)`` for the pairs ``k <= l`` (``np.triu_indices`` order)."""
+        probability = log_softmax_parts(raw)[1]
+        first, second = np.triu_indices(raw.shape[1])
+        weights = -probability[:, first] * probability[:, second]
+        diagonal = first == second
+        weights[:, diagonal] += probability
+        return weights
+
+    def dual_repair(self, gradient_mean, target_mean):
+        """Mix the probability rows with a point ``pi`` of the simplex."""
+        return _mix_towards_constant(gradient_mean, target_mean, multinomial=True)
 
 
 def log_softmax_parts(raw):
@@ -166,6 +249,47 @@ def log_softmax_parts(raw):
 def softmax(raw):
     """Row-wise softmax of a 2-D array, stable for large scores."""
     return log_softmax_parts(raw)[1]
+
+
+def _mix_bounded(gradient_mean, target_mean, bound, curvature):
+    """Dual repair for ``L*(v) = v y + curvature v^2 / 2`` on ``|v| <= bound``.
+
+    ``u' = (1 - lambda) u + lambda c pi`` with ``pi = -(1 - lambda) g / lambda`` (so that
+    ``sum u' = 0``) and the smallest ``lambda`` keeping ``|pi| <= bound``; by convexity
+    ``F*(u') <= (1 - lambda) F*(u) + lambda (pi . ybar + curvature |pi|^2 / 2)``.
+    """
+    g = np.asarray(gradient_mean, dtype=float)
+    lam = float(np.max(np.abs(g) / (bound + np.abs(g)), initial=0.0))
+    if lam == 0.0:
+        return 0.0, np.zeros_like(g), 0.0, 0.0
+    pi = np.clip(-(1.0 - lam) * g / lam, -bound, bound)
+    return lam, lam * pi, 0.0, lam * float(pi @ target_mean + 0.5 * curvature * pi @ pi)
+
+
+def _mix_towards_constant(gradient_mean, target_mean, multinomial):
+    """``q' = (1 - lambda) q + lambda pi`` with the smallest ``lambda`` giving ``sum u' = 0``.
+
+    ``g = sum_i c_i (q_i - y_i)`` and ``ybar = sum_i c_i y_i`` per output; ``pi = ybar - (1 -
+    lambda) g / lambda`` must lie in [0, 1] (binary, per output) or the simplex. Returns
+    ``(lambda, lambda pi, -lambda, lambda H(pi))``: the repaired ``X^T u'`` is
+    ``(1 - lambda) X^T u + m (lambda pi)^T - lambda X^T (c y)`` and, ``H`` (the negative
+    entropy) being convex and zero at the vertices, ``F*(u') <= (1 - lambda) F*(u) +
+    lambda H(pi)``.
+    """
+    g = np.asarray(gradient_mean, dtype=float)
+    ybar = np.asarray(target_mean, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(g > 0, g / (ybar + g), 0.0)
+        down = np.where((g < 0) & (not multinomial), -g / (1.0 - ybar - g), 0.0)
+    lam = float(np.max(np.concatenate([up, down, [0.0]])))
+    lam = min(lam, 1.0) if np.isfinite(lam) else 1.0
+    if lam == 0.0:
+        return 0.0, np.zeros_like(g), 0.0, 0.0
+    pi = np.clip(ybar - (1.0 - lam) * g / lam, 0.0, 1.0)
+    entropy = xlogy(pi, pi).sum()
+    if not multinomial:
+        entropy += xlogy(1.0 - pi, 1.0 - pi).sum()
+    return lam, lam * pi, -lam, lam * float(entropy)
 
 
 def _sum_outputs(value):

@@ -4,68 +4,39 @@
 
 Implicit standardisation (preconditioning). The solver works on coefficients ``v`` of the
 standardised columns ``x_s = (x - m) / s`` and an intercept ``c``, but ``X_s`` is never
-built: the products go through ``X`` itself,
+built: the products go through ``X`` itself (see :mod:`sklinear._data`),
 
-    X_s v + c   = X (v / s) + (c - m . (v / s))
-    X_s^T r     = (X^T r - m * sum(r)) / s,
+    X_s v + c   = (X - m) (v / s) + c
+    X_s^T r     = (X - m)^T r / s,
 
-and the penalty is applied to the user's coefficients ``w = v / s``, so the optimum is that of
-``J`` on the features the user passed. ``to_user`` maps ``(v, c)`` back to ``(w, b)``.
-
-Dense ``X`` is processed in row blocks that stay in cache: the scores of a block, its loss and
-its residual, and the block's share of ``X^T r`` are computed before moving on, so one value
-and gradient costs one read of ``X``.
+and the penalty is applied to the user's coefficients ``w = v / s`` (or, with
+``scale_predictors``, to ``w * std``), so the optimum is that of ``J`` on the features the
+user passed. ``to_user`` maps ``(v, c)`` back to ``(w, b)``, ``b = c - m . w``.
 
 The solver sees a flat float64 vector ``theta`` (the ``v`` rows, then ``c`` when there is an
-intercept, each row holding one value per output) and nothing else of the problem.
+intercept, each row holding one value per output) and nothing else of the problem. Each
+evaluation also yields the duality gap at no extra pass (:mod:`sklinear._certificate`).
 """
 
 import numpy as np
-import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
+import scipy.linalg
 
+from ._certificate import duality_gap, penalty_value
+from ._data import InMemoryData, Statistics
 from ._penalties import ElasticNetPenalty
 
-_BLOCK_BYTES = 1 << 20
-
-# The row blocks are small: multi-threaded BLAS gains nothing on them and, on a loaded
-# machine, stalls a scheduler slice per call. Block loops run with one BLAS thread.
-_BLAS = ThreadpoolController()
+# Dense row blocks are centred before the products when a column's mean exceeds its spread
+# by this factor: float32 products of uncentred columns lose the gradient in rounding.
+_SHIFT_RATIO = {np.dtype(np.float32): 10.0, np.dtype(np.float64): 1e6}
 
 
 def column_statistics(X, sample_weight, center):
-    """Weighted column means (zero when not ``center``) and variances of ``X``.
-
-    Without centring the "variance" is the mean square. Computed in float64 in row blocks,
-    without copying X.
-    """
-    n_samples, n_features = X.shape
-    weights = np.ones(n_samples) if sample_weight is None else sample_weight
-    total = weights.sum()
-    if sp.issparse(X):
-        X = X.tocsr()
-        row_weights = np.repeat(weights, np.diff(X.indptr))
-        data = X.data.astype(np.float64)
-        first = np.bincount(X.indices, weights=data * row_weights, minlength=n_features)
-        second = np.bincount(X.indices, weights=data * data * row_weights, minlength=n_features)
-    else:
-        first = np.zeros(n_features)
-        second = np.zeros(n_features)
-        with _BLAS.limit(limits=1, user_api="blas"):
-            for rows in _row_blocks(X):
-                block = X[rows].astype(np.float64)
-                block_weights = weights[rows]
-                first += block_weights @ block
-                block *= block
-                second += block_weights @ block
-    first /= total
-    second /= total
+    """Weighted column means (zero when not ``center``) and variances of ``X`` (float64)."""
+    data = InMemoryData(X, np.zeros(X.shape[0]), sample_weight)
+    statistics = data.statistics()
     if not center:
-        return np.zeros(n_features), second
-    variance = np.maximum(second - first * first, 0.0)
-    # A constant column computed with rounding noise has variance ~ eps * mean^2: call it 0.
-    variance[variance <= (np.finfo(np.float64).eps * 1e3 * first) ** 2] = 0.0
-    return first, variance
+        return np.zeros(X.shape[1]), statistics.variance + statistics.mean**2
+    return statistics.mean, statistics.variance
 
 
 def preconditioner_scale(variance, l2_strength):
@@ -74,31 +45,77 @@ def preconditioner_scale(variance, l2_strength):
     In the coefficients ``v = w * s`` of the standardised problem the diagonal of the
     Hessian of ``J`` is about ``(c * variance + l2_strength) / s^2 ~ 1`` (``c`` the loss
     curvature): columns with little variance stay well scaled even under a strong L2
-    penalty (``alpha / s^2`` would otherwise dominate). Columns with no variance and no
-    L2 penalty get scale 1.
+    penalty. Columns with no variance and no L2 penalty get scale 1.
     """
     scale = np.sqrt(variance + l2_strength)
     scale[~(scale > 0)] = 1.0
     return scale
 
 
-def _row_blocks(X):
-    n_samples, n_features = X.shape
-    block = max(64, _BLOCK_BYTES // max(1, n_features * X.dtype.itemsize))
-    for start in range(0, n_samples, block):
-        yield slice(start, min(start + block, n_samples))
+def penalty_factor(variance, scale_predictors):
+    """Per-column factor ``f`` of the penalty on ``f * w``: the std, or 1.
+
+    With ``scale_predictors`` a constant column (std 0) keeps factor 1: its coefficient is
+    penalised as is (its optimum is 0, the intercept carries the constant).
+    """
+    if not scale_predictors:
+        return np.ones_like(variance)
+    factor = np.sqrt(variance)
+    factor[~(factor > 0)] = 1.0
+    return factor
+
+
+def merge_moments(previous, chunk):
+    """Weighted moments of two data sets together (Chan et al.'s pairwise update).
+
+    ``previous`` and ``chunk`` are :class:`~sklinear._data.Statistics` (or ``previous`` None);
+    only ``weight_sum``, ``mean`` and ``variance`` are combined.
+    """
+    if previous is None:
+        return Statistics(chunk.weight_sum, chunk.mean, chunk.variance, None, None)
+    total = previous.weight_sum + chunk.weight_sum
+    share = chunk.weight_sum / total
+    delta = chunk.mean - previous.mean
+    mean = previous.mean + share * delta
+    variance = (
+        (1.0 - share) * previous.variance
+        + share * chunk.variance
+        + share * (1.0 - share) * delta * delta
+    )
+    return Statistics(total, mean, variance, None, None)
+
+
+def streaming_precondition(moments, l2_strength, scale_predictors):
+    """``(mean, scale, factor)`` for :class:`LinearObjective` from running moments."""
+    factor = penalty_factor(moments.variance, scale_predictors)
+    scale = preconditioner_scale(moments.variance, l2_strength * factor**2)
+    return moments.mean, scale, factor
+
+
+def rescale_solver_state(state, old_scale, new_scale, objective):
+    """Map a stochastic solver's state to new column scales (``v = w * scale``).
+
+    Steps (momentum velocity) scale as ``v``, gradients as ``1 / scale``: Adam's first
+    moment by ``old / new``, its second moment by ``(old / new)^2``. The intercept row is
+    left as is.
+    """
+    ratio = np.ones(objective.n_rows)
+    ratio[: objective.n_features] = np.asarray(new_scale) / np.asarray(old_scale)
+    ratio = np.repeat(ratio, objective.n_outputs)
+    if state.get("velocity") is not None:
+        state["velocity"] = state["velocity"] * ratio
+    if state.get("first_moment") is not None:
+        state["first_moment"] = state["first_moment"] / ratio
+        state["second_moment"] = state["second_moment"] / ratio**2
 
 
 class LinearObjective:
-    """Value, gradient and proximal step of ``J`` for a linear model.
-
-    The standardised columns are ``(x - mean) / scale`` with the weighted column mean
-    (when there is an intercept) and ``scale`` from :func:`preconditioner_scale`.
+    """Value, gradient, Hessian, proximal step and duality gap of ``J`` for a linear model.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Float32 or float64; never copied or modified.
+        Float32 or float64; never copied or modified. Ignored when ``data`` is given.
     Y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Encoded target in the loss's convention (one-hot for the multinomial loss).
     loss : object
@@ -108,9 +125,20 @@ class LinearObjective:
     sample_weight : ndarray of shape (n_samples,), default=None
     fit_intercept : bool, default=True
     mean, scale : ndarray of shape (n_features,), default=None
-        Preconditioning statistics; computed from ``X`` when None and ``standardize``.
+        Preconditioning statistics; computed from the data when None and ``standardize``.
     standardize : bool, default=True
         Work on implicitly standardised columns.
+    scale_predictors : bool, default=False
+        Penalise ``w * std`` (the coefficients of the standardised columns).
+    factor : ndarray of shape (n_features,), default=None
+        The penalty factor (overrides ``scale_predictors``; passed on by :meth:`with_loss`).
+    n_jobs : int or None, default=None
+        Threads for a pass over ``X``.
+    data : object, default=None
+        A data object with the interface of :class:`~sklinear._data.InMemoryData` (Dask,
+        Array API); built from ``X``, ``Y`` and ``sample_weight`` when None.
+    statistics : Statistics, default=None
+        Precomputed :meth:`~sklinear._data.InMemoryData.statistics`.
     """
 
     def __init__(
@@ -126,33 +154,85 @@ class LinearObjective:
         mean=None,
         scale=None,
         standardize=True,
+        scale_predictors=False,
+        factor=None,
+        n_jobs=None,
+        data=None,
+        statistics=None,
     ):
-        if Y.ndim == 2 and Y.shape[1] == 1:
-            Y = Y[:, 0]
-        self.X = X
-        self.Y = Y
+        if data is None:
+            data = InMemoryData(X, Y, sample_weight, n_jobs=n_jobs)
+        self.data = data
+        self.X = getattr(data, "X", X)
+        self.Y = getattr(data, "Y", Y)
+        self.sample_weight = getattr(data, "sample_weight", sample_weight)
         self.loss = loss
-        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.l1_ratio = float(l1_ratio)
         self.fit_intercept = fit_intercept
-        self.n_samples, self.n_features = X.shape
-        self.n_outputs = 1 if Y.ndim == 1 else Y.shape[1]
-        self.weight_sum = (
-            float(self.n_samples) if sample_weight is None else float(sample_weight.sum())
-        )
+        self.n_samples, self.n_features = data.n_samples, data.n_features
+        self.n_outputs = data.n_outputs
+        self._statistics = statistics
+        if factor is None:
+            factor = (
+                penalty_factor(self.statistics.variance, True)
+                if scale_predictors
+                else np.ones(self.n_features)
+            )
+        self.factor = factor
         if mean is None or scale is None:
             if standardize:
-                mean, variance = column_statistics(X, sample_weight, center=fit_intercept)
-                scale = preconditioner_scale(variance, alpha * (1.0 - l1_ratio))
+                statistics = self.statistics
+                mean = statistics.mean
+                scale = preconditioner_scale(
+                    statistics.variance, self.alpha * (1.0 - self.l1_ratio) * factor**2
+                )
             else:
                 mean, scale = np.zeros(self.n_features), np.ones(self.n_features)
-        # Without an intercept nothing can absorb a centring shift: columns are only scaled
-        # (also when statistics from an earlier fit with an intercept are passed in).
-        self.mean = mean if fit_intercept else np.zeros(self.n_features)
-        self.scale = scale
-        self.penalty = ElasticNetPenalty(alpha, l1_ratio, scale)
-        self.smooth = loss.smooth and self.penalty.smooth
+        # Without an intercept nothing can absorb a centring shift: columns are only scaled.
+        self.mean = np.asarray(mean, dtype=float) if fit_intercept else np.zeros(self.n_features)
+        self.scale = np.asarray(scale, dtype=float)
+        self.penalty = ElasticNetPenalty(self.alpha, self.l1_ratio, self.scale / factor)
         self.n_rows = self.n_features + int(fit_intercept)
         self.size = self.n_rows * self.n_outputs
+        self._shift = self._choose_shift()
+        self._last = None
+
+    @property
+    def statistics(self):
+        """The data's weighted moments, computed on first use (one pass)."""
+        if self._statistics is None:
+            self._statistics = self.data.statistics()
+        return self._statistics
+
+    @property
+    def weight_sum(self):
+        return self.statistics.weight_sum
+
+    def _choose_shift(self):
+        """The block shift: the centring mean where a column's mean dwarfs its scale."""
+        if not (self.fit_intercept and self.data.can_shift) or not np.any(self.mean):
+            return None
+        ratio = _SHIFT_RATIO.get(np.dtype(self.data.dtype), 1e6)
+        if np.any(np.abs(self.mean) > ratio * self.scale):
+            return self.mean
+        return None
+
+    def with_loss(self, loss):
+        """The same data, statistics, preconditioner and penalty with another loss."""
+        return LinearObjective(
+            None,
+            None,
+            loss,
+            self.alpha,
+            self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+            mean=self.mean,
+            scale=self.scale,
+            factor=self.factor,
+            data=self.data,
+            statistics=self._statistics,
+        )
 
     # --- parameter mapping -------------------------------------------------------------
     def _split(self, theta):
@@ -160,13 +240,6 @@ class LinearObjective:
         coef = theta[: self.n_features]
         intercept = theta[self.n_features] if self.fit_intercept else np.zeros(self.n_outputs)
         return coef, intercept
-
-    def _raw_parameters(self, theta):
-        """Weights and offset such that scores are ``X @ weights + offset``."""
-        weights, offset = self.to_user(theta)
-        if self.n_outputs == 1:
-            weights = weights[:, 0]
-        return weights.astype(self.X.dtype, copy=False), offset
 
     def to_user(self, theta):
         """Coefficients ``(n_features, n_outputs)`` and intercepts ``(n_outputs,)``."""
@@ -187,16 +260,45 @@ class LinearObjective:
         """Zero coefficients and the best constant score as intercept."""
         theta = np.zeros((self.n_rows, self.n_outputs))
         if self.fit_intercept:
-            theta[self.n_features] = self.loss.baseline(self.Y, self.sample_weight)
+            if hasattr(self.loss, "baseline_from_mean"):
+                baseline = self.loss.baseline_from_mean(self.statistics.target_mean)
+            else:
+                baseline = self.loss.baseline(self.Y, self.sample_weight)
+            theta[self.n_features] = baseline
         return theta.ravel()
 
     # --- evaluation --------------------------------------------------------------------
+    def _scores_parameters(self, theta):
+        """User coefficients and the offset that goes with the block shift."""
+        coef, intercept = self.to_user(theta)
+        if self._shift is not None:
+            # (X - m) w + (b + m . w); b + m . w is the solver's own intercept c when the
+            # shift is the centring mean.
+            offset = intercept + self._shift @ coef
+        else:
+            offset = intercept
+        return coef, intercept, offset
+
     def raw_prediction(self, theta, X=None):
         """Scores ``z`` of the rows of ``X`` (default: the training data)."""
-        weights, offset = self._raw_parameters(theta)
-        X = self.X if X is None else X
-        raw = X @ weights
-        return raw + (offset[0] if raw.ndim == 1 else offset)
+        coef, intercept = self.to_user(theta)
+        raw = self.data.scores(coef, intercept, X)
+        return raw[:, 0] if self.n_outputs == 1 else raw
+
+    def _evaluate(self, theta, rows=None, hessian=False):
+        coef, intercept, offset = self._scores_parameters(theta)
+        sums = self.data.evaluate(
+            self.loss, coef, offset, shift=self._shift, hessian=hessian, rows=rows
+        )
+        if rows is None:
+            weight_sum = self.weight_sum
+        elif self.sample_weight is None:
+            weight_sum = float(len(rows))
+        else:
+            weight_sum = float(np.sum(self.sample_weight[rows], dtype=np.float64))
+        if not weight_sum > 0:
+            raise ValueError("The sample weights sum to zero: at least one must be positive.")
+        return coef, intercept, sums, weight_sum
 
     def value_and_gradient(self, theta, rows=None):
         """Value and gradient of the smooth part of ``J`` (data term + L2 part).
@@ -204,52 +306,38 @@ class LinearObjective:
         ``rows`` (an index array) restricts the data term to those samples, normalised by
         their own weight sum: the mini-batch objective of the stochastic solvers.
         """
-        weights, offset = self._raw_parameters(theta)
+        coef, intercept, sums, weight_sum = self._evaluate(theta, rows)
+        value, gradient = self._finish(theta, sums, weight_sum)
         if rows is None:
-            X, Y, sample_weight, weight_sum = self.X, self.Y, self.sample_weight, self.weight_sum
-            blocks = [slice(None)] if sp.issparse(X) else _row_blocks(X)
-        else:
-            X, Y = self.X[rows], self.Y[rows]
-            sample_weight = None if self.sample_weight is None else self.sample_weight[rows]
-            weight_sum = len(rows) if sample_weight is None else float(sample_weight.sum())
-            blocks = [slice(None)]
-        value = 0.0
-        product = np.zeros((self.n_features, self.n_outputs))
-        residual_sum = np.zeros(self.n_outputs)
-        with _BLAS.limit(limits=1, user_api="blas"):
-            for block in blocks:
-                X_block = X[block]
-                raw = X_block @ weights
-                raw += offset[0] if raw.ndim == 1 else offset
-                loss, gradient = self.loss.loss_gradient(Y[block], raw)
-                if sample_weight is not None:
-                    block_weights = sample_weight[block]
-                    loss = loss * block_weights
-                    gradient = gradient * (
-                        block_weights if raw.ndim == 1 else block_weights[:, None]
-                    )
-                value += float(loss.sum(dtype=np.float64))
-                if gradient.ndim == 1:
-                    gradient = gradient[:, None]
-                product += X_block.T @ gradient
-                residual_sum += np.ones(len(gradient), dtype=gradient.dtype) @ gradient
-        if weight_sum <= 0:
-            raise ValueError("The sample weights sum to zero: at least one must be positive.")
-        value /= weight_sum
-        product /= weight_sum
-        residual_sum /= weight_sum
-        return self._finish(theta, value, product, residual_sum)
+            self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
+        return value, gradient
 
-    def _finish(self, theta, value, product, residual_sum):
+    @property
+    def last_gradient(self):
+        """The gradient of the last full evaluation (see :meth:`certificate`)."""
+        return self._last[5]
+
+    def _centred_product(self, sums, weight_sum):
+        """``sum_i c_i (x_i - m) g_i^T`` and ``sum_i c_i g_i`` from the shifted sums."""
+        residual_sum = sums.gradient_sum / weight_sum
+        product = sums.product / weight_sum
+        shift = self._shift if self._shift is not None else 0.0
+        # (x - m) = (x - shift) + (shift - m)
+        difference = shift - self.mean
+        if np.any(difference):
+            product = product + np.outer(difference, residual_sum)
+        return product, residual_sum
+
+    def _finish(self, theta, sums, weight_sum):
         coef, _ = self._split(theta)
-        penalty_value, penalty_gradient = self.penalty.smooth_value_gradient(coef)
-        grad_coef = (product - self.mean[:, None] * residual_sum) / self.scale[:, None]
-        grad_coef += penalty_gradient
+        penalty_value_, penalty_gradient = self.penalty.smooth_value_gradient(coef)
+        product, residual_sum = self._centred_product(sums, weight_sum)
+        grad_coef = product / self.scale[:, None] + penalty_gradient
         if self.fit_intercept:
             gradient = np.concatenate([grad_coef, residual_sum[None, :]])
         else:
             gradient = grad_coef
-        return value + penalty_value, gradient.ravel()
+        return sums.loss / weight_sum + penalty_value_, gradient.ravel()
 
     def l1_weights(self):
         """Per-component L1 strength in the layout of ``theta`` (zero for the intercept)."""
@@ -272,3 +360,143 @@ class LinearObjective:
     def value(self, theta):
         """The whole objective ``J``."""
         return self.value_and_gradient(theta)[0] + self.nonsmooth_value(theta)
+
+    # --- certificate ---------------------------------------------------------------------
+    def _user_penalty(self):
+        """Per-coefficient L2 and L1 strengths in user coordinates, shape (n_features, 1)."""
+        factor = self.factor[:, None]
+        return (
+            self.alpha * (1.0 - self.l1_ratio) * factor**2,
+            self.alpha * self.l1_ratio * factor,
+        )
+
+    def certificate(self, theta):
+        """``(J, gap)`` at ``theta``: the objective and a duality gap (None if none exists).
+
+        Reuses the last full evaluation when it was at ``theta`` (no extra pass).
+        """
+        last = self._last
+        if last is None or not np.array_equal(last[0], theta):
+            self.value_and_gradient(theta)
+            last = self._last
+        _, coef, intercept, sums, weight_sum, _ = last
+        data_value = sums.loss / weight_sum
+        residual_sum = sums.gradient_sum / weight_sum
+        shift = self._shift if self._shift is not None else np.zeros(self.n_features)
+        xi = sums.product / weight_sum + np.outer(shift, residual_sum)
+        l2, l1 = self._user_penalty()
+        value = data_value + penalty_value(coef, l2, l1)
+        gap = duality_gap(
+            coef,
+            intercept,
+            data_value,
+            xi,
+            residual_sum,
+            self.loss,
+            self.statistics,
+            l2,
+            l1,
+            self.fit_intercept,
+        )
+        return value, gap
+
+    # --- second order ----------------------------------------------------------------------
+    def value_gradient_hessian(self, theta):
+        """Value and gradient of the smooth part, and its Hessian as a :class:`NewtonSystem`."""
+        coef, intercept, sums, weight_sum = self._evaluate(theta, hessian=True)
+        value, gradient = self._finish(theta, sums, weight_sum)
+        self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
+        return value, gradient, self._newton_system(sums, weight_sum)
+
+    def _newton_system(self, sums, weight_sum):
+        shift = self._shift if self._shift is not None else 0.0
+        difference = shift - self.mean  # e: (x - m) = (x - shift) + e
+        columns = sums.hessian_1.shape[0]
+        n_rows, n_features = self.n_rows, self.n_features
+        inverse = 1.0 / self.scale
+        blocks = np.empty((columns, n_rows, n_rows))
+        for column in range(columns):
+            xx = sums.hessian_xx[column]
+            x = sums.hessian_x[column]
+            one = sums.hessian_1[column]
+            if np.any(difference):
+                xx = xx + np.outer(x, difference) + np.outer(difference, x)
+                xx = xx + one * np.outer(difference, difference)
+                x = x + one * difference
+            block = blocks[column]
+            block[:n_features, :n_features] = xx * np.outer(inverse, inverse)
+            if self.fit_intercept:
+                block[:n_features, n_features] = x * inverse
+                block[n_features, :n_features] = x * inverse
+                block[n_features, n_features] = one
+        blocks /= weight_sum
+        penalty_diagonal = np.zeros(n_rows)
+        l2_weight = np.broadcast_to(self.penalty.l2_weight, (n_features, 1))
+        penalty_diagonal[:n_features] = l2_weight[:, 0]
+        return NewtonSystem(blocks, penalty_diagonal, self.loss.hessian_layout, self.n_outputs)
+
+
+class NewtonSystem:
+    """The Hessian of ``J`` in the solver's coordinates, and damped Newton solves with it.
+
+    ``blocks`` holds one (n_rows, n_rows) block per Hessian weight column: one shared by all
+    outputs ('shared'), one per output ('separable'), or one per pair of outputs ``k <= l``
+    ('coupled', the multinomial loss). ``penalty_diagonal`` (n_rows,) is the L2 part.
+    """
+
+    def __init__(self, blocks, penalty_diagonal, layout, n_outputs):
+        self.blocks = blocks
+        self.penalty_diagonal = penalty_diagonal
+        self.layout = layout
+        self.n_outputs = n_outputs
+
+    def _matrices(self):
+        """(matrix, output indices) pairs; the theta layout is row-major (row, output)."""
+        n_rows = self.blocks.shape[1]
+        k = self.n_outputs
+        diagonal = np.diag(self.penalty_diagonal)
+        if self.layout == "shared" or k == 1:
+            return [(self.blocks[0] + diagonal, list(range(k)))]
+        if self.layout == "separable":
+            return [(self.blocks[column] + diagonal, [column]) for column in range(k)]
+        full = np.zeros((n_rows, k, n_rows, k))
+        pairs = zip(*np.triu_indices(k), strict=True)
+        for (first, second), block in zip(pairs, self.blocks, strict=True):
+            full[:, first, :, second] = block
+            full[:, second, :, first] = block.T
+        full = full.reshape(n_rows * k, n_rows * k)
+        full[np.diag_indices_from(full)] += np.repeat(self.penalty_diagonal, k)
+        return [(full, None)]
+
+    def solve(self, gradient):
+        """The Newton direction ``-H^-1 g``, with damping where ``H`` is not positive definite."""
+        k = self.n_outputs
+        gradient = gradient.reshape(-1, k)
+        direction = np.empty_like(gradient)
+        for matrix, outputs in self._matrices():
+            rhs = gradient.ravel() if outputs is None else gradient[:, outputs]
+            solution = _damped_solve(matrix, -rhs)
+            if outputs is None:
+                direction[:] = solution.reshape(-1, k)
+            else:
+                direction[:, outputs] = solution.reshape(len(rhs), len(outputs))
+        return direction.ravel()
+
+
+def _damped_solve(matrix, rhs):
+    """Cholesky solve of ``(H + mu I) x = rhs``, raising ``mu`` until ``H + mu I`` factors."""
+    scale = float(np.max(np.abs(np.diag(matrix)))) if matrix.size else 1.0
+    scale = scale if scale > 0 else 1.0
+    damping = 0.0
+    for _ in range(30):
+        try:
+            factor = scipy.linalg.cho_factor(
+                matrix + damping * np.eye(len(matrix)), lower=True, check_finite=False
+            )
+            solution = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+            if np.all(np.isfinite(solution)):
+                return solution
+        except (np.linalg.LinAlgError, ValueError):
+            pass
+        damping = scale * 1e-12 if damping == 0 else damping * 100
+    return np.linalg.lstsq(matrix, rhs, rcond=None)[0]

@@ -33,9 +33,8 @@ class ElasticNetPenalty:
     def __init__(self, alpha, l1_ratio, scale=None):
         self.alpha = float(alpha)
         self.l1_ratio = float(l1_ratio)
-        self.scale = scale
         inverse = 1.0 if scale is None else 1.0 / np.asarray(scale, dtype=float)[:, None]
-        self._l2_weight = self.alpha * (1.0 - self.l1_ratio) * np.square(inverse)
+        self.l2_weight = self.alpha * (1.0 - self.l1_ratio) * np.square(inverse)
         self.l1_weight = self.alpha * self.l1_ratio * inverse
 
     @property
@@ -45,7 +44,7 @@ class ElasticNetPenalty:
 
     def smooth_value_gradient(self, coef):
         """Value and gradient of the L2 part at ``coef`` of shape (n_features, n_outputs)."""
-        gradient = self._l2_weight * coef
+        gradient = self.l2_weight * coef
         return 0.5 * float(np.vdot(coef, gradient)), gradient
 
     def nonsmooth_value(self, coef):

@@ -4,6 +4,8 @@ Full batch:
 
 - :func:`lbfgs` — quasi-Newton (SciPy's L-BFGS-B) for smooth objectives.
 - :func:`lbfgs_l1` — the same on split variables with bounds, for an L1 term.
+- :func:`newton` — damped Newton's method with a line search, for problems whose Hessian is
+  cheap to form and factor (robust to correlated columns).
 - :func:`accelerated_gradient` — FISTA: accelerated proximal gradient with a backtracking
   line search that also lets the step grow again, and adaptive (function-value) restarts.
   It needs no learning rate; L1 enters through the proximal step.
@@ -12,6 +14,8 @@ Stochastic (mini-batch, ``batch_size=1`` is per-sample SGD):
 
 - :func:`stochastic_gradient` with :class:`MomentumRule` ('sgd') or :class:`AdamRule` ('adam').
 
+Full-batch solvers stop when the caller's ``converged(theta)`` says so (sklinear asks for a
+duality gap below ``tol * |J|``): they know nothing of the objective's meaning.
 Every solver returns a :class:`SolverResult`. A non-finite objective raises
 :class:`NonFiniteObjectiveError`, never returns NaN coefficients.
 """
@@ -56,48 +60,49 @@ def _finite(value, iteration):
     return value
 
 
-def _gradient_scale(gradient):
-    """Tolerances are relative to the starting gradient when it is larger than 1."""
-    return max(1.0, float(np.max(np.abs(gradient)))) if gradient.size else 1.0
-
-
 def lbfgs(
     value_and_gradient,
     theta0,
     *,
     max_iter,
-    tol,
+    converged,
     bounds=None,
-    monitor=None,
     verbose=0,
     recorded_value=None,
     ftol=_MACHINE_FTOL,
 ):
-    """Minimise a smooth objective with L-BFGS.
+    """Minimise a smooth objective with L-BFGS (SciPy's L-BFGS-B).
 
-    Stops when the largest gradient component is below ``tol * max(1, |g0|_inf)`` (``g0``
-    the starting gradient) or the relative decrease of the objective stalls at machine
-    precision. ``monitor(theta)`` is called after each iteration; returning True stops the
-    solver (early stopping). ``recorded_value(theta, value)``, when given, is what the loss
-    curve records instead of the minimised value.
+    ``converged(theta)`` is asked after each iteration (a certificate: the caller's duality
+    gap or gradient test); True stops the solver with ``converged=True``. SciPy's own
+    projected-gradient test is off, so only the caller decides; its relative-decrease test
+    (``ftol``, machine precision by default) remains as the exit when the objective can no
+    longer decrease: the result then has ``converged=False`` and ``state['stalled']``.
+    ``recorded_value(theta, value)``, when given, is what the loss curve records instead of
+    the minimised value.
     """
     curve = []
+    certified = []
     theta0 = np.asarray(theta0, dtype=float)
     start = value_and_gradient(theta0)
+    # SciPy's decrease test is relative to max(|f|, 1): an objective far below 1 (a target
+    # of scale 1e-6) would stop at once. The solver sees f / |f0|, a unit-scale objective.
+    unit = abs(float(start[0]))
+    unit = unit if np.isfinite(unit) and unit > 0 else 1.0
 
     def cached(theta):
-        if start is not None and np.array_equal(theta, theta0):
-            return start
-        return value_and_gradient(theta)
+        value, gradient = start if np.array_equal(theta, theta0) else value_and_gradient(theta)
+        return value / unit, gradient / unit
 
     def callback(intermediate_result):
-        value = float(intermediate_result.fun)
+        value = float(intermediate_result.fun) * unit
         if recorded_value is not None:
             value = recorded_value(intermediate_result.x, value)
-        curve.append(value)
+        curve.append(_finite(value, len(curve) + 1))
         if verbose:
             print(f"iteration {len(curve)}: objective {curve[-1]:.10g}")
-        if monitor is not None and monitor(intermediate_result.x):
+        if converged(intermediate_result.x):
+            certified.append(True)
             raise StopIteration
 
     result = minimize(
@@ -107,30 +112,25 @@ def lbfgs(
         method="L-BFGS-B",
         bounds=bounds,
         callback=callback,
-        options={
-            "maxiter": max_iter,
-            "gtol": tol * _gradient_scale(start[1]),
-            "ftol": ftol,
-            "maxcor": 10,
-            "maxls": 50,
-        },
+        options={"maxiter": max_iter, "gtol": 0.0, "ftol": ftol, "maxcor": 10, "maxls": 50},
     )
     _finite(result.fun, result.nit)
     if not curve:
-        value = float(result.fun)
+        value = float(result.fun) * unit
         curve.append(value if recorded_value is None else recorded_value(result.x, value))
-    converged = result.status != 1
-    return SolverResult(result.x, max(int(result.nit), 1), curve, converged)
+    done = bool(certified) or (result.status != 1 and converged(result.x))
+    state = {"stalled": not done and result.status != 1, "message": str(result.message)}
+    return SolverResult(result.x, max(int(result.nit), 1), curve, done, state=state)
 
 
-def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, tol, monitor=None, verbose=0):
+def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, converged, verbose=0):
     """Minimise ``f(theta) + sum(l1_weights * |theta|)`` with L-BFGS-B on split variables.
 
     Each penalised component is written ``theta_j = u_j - v_j`` with ``u_j, v_j >= 0``;
     the L1 term becomes linear, ``l1_weights_j * (u_j + v_j)``, and the problem smooth
     with bounds, which L-BFGS-B solves in about as many gradient evaluations as a smooth
-    problem. Components with zero weight (the intercept) stay free. Because the sparsity
-    pattern settles late, the projected gradient is held to ``tol / 10``.
+    problem. Components with zero weight (the intercept) stay free. ``converged(theta)`` is
+    asked at ``theta = u - v`` after each iteration.
     """
     l1_weights = np.asarray(l1_weights, dtype=float)
     split = np.flatnonzero(l1_weights > 0)
@@ -165,17 +165,70 @@ def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, tol, monitor=N
         split_value_and_gradient,
         z0,
         max_iter=max_iter,
-        tol=tol / 10,
+        converged=lambda z: converged(join(z)),
         bounds=bounds,
-        monitor=None if monitor is None else (lambda z: monitor(join(z))),
         verbose=verbose,
         recorded_value=objective_value,
         # The split problem's objective decreases in tiny steps while the sparsity pattern
-        # settles: stop on the projected gradient, not on a stalled relative decrease.
+        # settles: do not stop on a stalled relative decrease.
         ftol=0.0,
     )
     result.theta = join(result.theta)
     return result
+
+
+def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, converged, verbose=0):
+    """Damped Newton's method with a backtracking (Armijo) line search.
+
+    ``value_gradient_hessian(theta)`` returns the value, the gradient and a system whose
+    ``solve(gradient)`` is the Newton direction (damped where the Hessian is singular).
+    Each iteration costs one pass with the Hessian and one or more value-and-gradient
+    passes (usually one: the unit step is accepted near the optimum). Stops when
+    ``converged(theta)`` (asked after each step, and at the start) or when the objective
+    stops decreasing at machine precision (``state['stalled']``).
+    """
+    x = np.array(theta0, dtype=float)
+    curve = []
+    if converged(x):
+        return SolverResult(x, 0, [value_and_gradient(x)[0]], True)
+    f_x, g_x, system = value_gradient_hessian(x)
+    _finite(f_x, 0)
+    stalled = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        direction = system.solve(g_x)
+        slope = float(g_x @ direction)
+        if not slope < 0:
+            direction, slope = -g_x, -float(g_x @ g_x)
+        step = 1.0
+        while True:
+            candidate = x + step * direction
+            f_new, g_new = value_and_gradient(candidate)
+            if np.isfinite(f_new) and f_new <= f_x + 1e-4 * step * slope:
+                break
+            if step < 1e-12:
+                break
+            step *= 0.5
+        if not (np.isfinite(f_new) and f_new <= f_x):
+            stalled = True
+            curve.append(f_x)
+            break
+        # Near the optimum f stops changing in float64 before the gradient does: progress
+        # is judged on the gradient too.
+        previous_gradient = np.max(np.abs(g_x), initial=0.0)
+        decrease = f_x - f_new
+        x, f_x, g_x = candidate, f_new, g_new
+        curve.append(f_x)
+        if verbose:
+            print(f"iteration {n_iter}: objective {f_x:.10g}, step {step:.3g}")
+        if converged(x):
+            return SolverResult(x, n_iter, curve, True)
+        flat = decrease <= _MACHINE_FTOL * max(abs(f_x), np.finfo(float).tiny)
+        if flat and np.max(np.abs(g_x), initial=0.0) > 0.5 * previous_gradient:
+            stalled = True
+            break
+        f_x, g_x, system = value_gradient_hessian(x)
+    return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": stalled})
 
 
 def accelerated_gradient(
@@ -185,28 +238,27 @@ def accelerated_gradient(
     prox,
     nonsmooth_value,
     max_iter,
-    tol,
-    monitor=None,
+    converged,
     verbose=0,
 ):
     """FISTA with backtracking, step growth and function-value restarts.
 
     Minimises ``f(theta) + h(theta)`` where ``value_and_gradient`` gives ``f`` and its
     gradient, ``nonsmooth_value`` gives ``h`` and ``prox(theta, step)`` its proximal step.
-    Converges when the gradient mapping ``(y - prox(y - g / L)) * L`` is below
-    ``tol * max(1, |g0|_inf)`` in every component, or when the objective has stopped
-    decreasing (relative change below machine precision for 5 iterations in a row).
+    ``converged(theta)`` is asked at each accepted iterate right after its evaluation (so a
+    certificate can reuse that pass); the solver also stops, unconverged, when the objective
+    has stopped decreasing (relative change below machine precision for 5 iterations in a
+    row, ``state['stalled']``).
     """
     x = np.array(theta0, dtype=float)
     f_x, g_x = value_and_gradient(x)
-    tol = tol * _gradient_scale(g_x)
     stalled = 0
     objective_x = _finite(f_x + nonsmooth_value(x), 0)
     lipschitz = _initial_lipschitz(value_and_gradient, x, g_x)
     y, f_y, g_y = x, f_x, g_x
     momentum = 1.0
     curve = []
-    converged = False
+    done = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         while True:
@@ -218,7 +270,6 @@ def accelerated_gradient(
                 break
             lipschitz *= 2.0
         objective_new = _finite(f_new + nonsmooth_value(x_new), n_iter)
-        mapping_norm = lipschitz * np.max(np.abs(step)) if step.size else 0.0
         decrease = objective_x - objective_new
         stalled = stalled + 1 if decrease <= 64 * np.finfo(float).eps * abs(objective_x) else 0
         if objective_new > objective_x:
@@ -227,6 +278,12 @@ def accelerated_gradient(
             y, f_y, g_y = x, f_x, g_x
             curve.append(objective_x)
         else:
+            # x_new was the last point evaluated: its certificate costs no pass.
+            if converged(x_new):
+                x = x_new
+                curve.append(objective_new)
+                done = True
+                break
             next_momentum = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * momentum * momentum))
             beta = (momentum - 1.0) / next_momentum
             momentum = next_momentum
@@ -240,14 +297,10 @@ def accelerated_gradient(
             curve.append(objective_x)
         if verbose:
             print(f"iteration {n_iter}: objective {curve[-1]:.10g}, step 1/{lipschitz:.3g}")
-        if mapping_norm <= tol or stalled >= 5:
-            converged = True
-            break
-        if monitor is not None and monitor(x):
-            converged = True
+        if stalled >= 5:
             break
         lipschitz *= 0.8
-    return SolverResult(x, n_iter, curve, converged)
+    return SolverResult(x, n_iter, curve, done, state={"stalled": not done and stalled >= 5})
 
 
 def _initial_lipschitz(value_and_gradient, theta, gradient):
@@ -334,7 +387,8 @@ def stochastic_gradient(
     The loss curve holds, per epoch, the mean of the mini-batch objectives seen in it.
 
     Stopping: after ``n_iter_no_change`` epochs without the epoch loss improving on its best
-    by ``tol`` (or, with ``validation_score``, without the score improving by ``tol``); with
+    by ``tol`` times its size (or, with ``validation_score``, without the score improving by
+    ``tol``; the first epoch always counts as an improvement); with
     ``learning_rate='adaptive'`` the step is divided by 5 instead, and the solver stops once
     it falls below 1e-6. ``tol=None`` runs all ``max_epochs``.
 
@@ -379,7 +433,12 @@ def stochastic_gradient(
             improved = score > best_score + (tol or 0.0)
             best_score = max(best_score, score)
         else:
-            improved = tol is None or epoch_loss < best_loss - tol * max(1.0, abs(best_loss))
+            # Relative to the loss (invariant to the scale of y); the first epoch improves.
+            improved = (
+                tol is None
+                or not np.isfinite(best_loss)
+                or epoch_loss < best_loss - tol * abs(best_loss)
+            )
             best_loss = min(best_loss, epoch_loss)
         no_improvement = 0 if improved else no_improvement + 1
         if verbose:

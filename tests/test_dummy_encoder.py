@@ -326,3 +326,89 @@ def test_all_missing_column_then_unseen_value():
     assert list(encoder.get_feature_names_out()) == ["c_None"]
     out = encoder.transform(pd.DataFrame({"c": ["zzz", None]}))
     np.testing.assert_array_equal(out, [[0.0], [1.0]])
+
+
+# ------------------------------------------------- odd dtypes (issue 11 item 4)
+
+
+def temporal_frame():
+    return pd.DataFrame(
+        {
+            "colour": ["red", "blue", "red"],
+            "when": pd.to_datetime(["2020-01-01", None, "2021-06-01"]),
+            "wait": pd.to_timedelta(["1D", "2D", None]),
+        }
+    )
+
+
+@pytest.mark.parametrize("column", ["when", "wait"])
+def test_datetime_and_timedelta_pass_through_raise_naming_the_column(column):
+    X = temporal_frame()[["colour", column]]
+    with pytest.raises(ValueError, match=f"Column '{column}' holds dates or durations"):
+        DummyEncoder(columns="auto").fit_transform(X)
+
+
+def test_polars_datetime_pass_through_raises_naming_the_column():
+    pl = pytest.importorskip("polars")
+    X = pl.from_pandas(temporal_frame()[["colour", "when"]])
+    with pytest.raises(ValueError, match="Column 'when' holds dates or durations"):
+        DummyEncoder(columns="auto").fit_transform(X)
+
+
+def test_datetime_column_listed_in_columns_is_encoded_like_onehot():
+    X = temporal_frame()[["when"]]
+    complete = X.iloc[[0, 2, 0]]
+    ours = DummyEncoder(columns=["when"], drop=None).fit_transform(complete)
+    np.testing.assert_array_equal(ours, OneHotEncoder(sparse_output=False).fit_transform(complete))
+    # NaT is a category of its own, last (OneHotEncoder fails on its own NaT at transform)
+    out = DummyEncoder(columns=["when"], drop=None).fit_transform(X)
+    np.testing.assert_array_equal(out, [[1, 0, 0], [0, 0, 1], [0, 1, 0]])
+
+
+def test_inf_in_frame_pass_through_raises_like_the_array_path():
+    X = pd.DataFrame({"colour": ["a", "b", "a"], "size": [1.0, np.inf, np.nan]})
+    with pytest.raises(ValueError, match="Column 'size' .*contains infinity"):
+        DummyEncoder(columns="auto").fit_transform(X)
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        DummyEncoder(columns=[]).fit_transform(X[["size"]].to_numpy())
+
+
+@pytest.mark.parametrize(
+    "dtype, values, bad",
+    [
+        (np.int8, [1.0, 300.0, 2.0], "300.0"),
+        (np.uint8, [1.0, -1.0, 2.0], "-1.0"),
+        (np.int16, [1.0, 2.5, 2.0], "2.5"),
+        (np.int32, [1.0, np.nan, 2.0], "nan"),
+        (np.float32, [1.0, 1e300, 2.0], "1e\\+300"),
+    ],
+)
+def test_pass_through_values_that_dtype_cannot_hold_raise(dtype, values, bad):
+    X = pd.DataFrame({"colour": ["a", "b", "a"], "size": values})
+    with pytest.raises(ValueError, match=f"Column 'size' passes through.*{bad}.*wider dtype"):
+        DummyEncoder(columns="auto", dtype=dtype).fit_transform(X)
+
+
+def test_pass_through_values_that_dtype_holds_are_kept():
+    X = pd.DataFrame({"colour": ["a", "b", "a"], "size": [1.0, 300.0, -5.0]})
+    out = DummyEncoder(columns="auto", dtype=np.int16).fit_transform(X)
+    assert out.dtype == np.int16
+    np.testing.assert_array_equal(out, [[0, 1], [1, 300], [0, -5]])
+    out32 = DummyEncoder(columns="auto", dtype=np.float32).fit_transform(X.assign(size=0.1))
+    np.testing.assert_array_equal(out32[:, 1], np.float32(0.1))  # rounding is not refused
+
+
+def test_if_binary_keeps_the_single_category_of_a_one_value_column_like_onehot():
+    X = pd.DataFrame({"one": ["a"] * 4, "two": ["x", "y", "x", "x"], "three": list("pqrp")})
+    encoder = DummyEncoder(drop="if_binary")
+    onehot = OneHotEncoder(drop="if_binary", sparse_output=False)
+    assert_same_as_onehot(encoder, onehot, X)
+    assert list(encoder.get_feature_names_out()) == [
+        "one_a",
+        "two_y",
+        "three_p",
+        "three_q",
+        "three_r",
+    ]
+    np.testing.assert_array_equal(encoder.transform(X)[:, 0], 1.0)
+    assert list(encoder.drop_idx_) == list(onehot.drop_idx_) == [None, 0, None]

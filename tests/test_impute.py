@@ -177,3 +177,82 @@ def test_wrong_column_names(mixed_frame):
     imputer = MissingIndicatorImputer().fit(mixed_frame)
     with pytest.raises(ValueError, match="feature names"):
         imputer.transform(mixed_frame.rename(columns={"age": "years"}))
+
+
+# ------------------------------------------------- odd dtypes (issue 11 item 4)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.to_datetime(["2020-01-01", None, "2021-06-01"]),
+        pd.to_datetime(["2020-01-01", None, "2021-06-01"]).tz_localize("UTC"),
+        pd.to_timedelta(["1D", "2D", None]),
+    ],
+    ids=["datetime", "datetime-tz", "timedelta"],
+)
+def test_datetime_and_timedelta_columns_raise_naming_the_column(column):
+    X = pd.DataFrame({"x": [1.0, 2.0, np.nan], "when": column})
+    # SimpleImputer fails on these columns with a NumPy DTypePromotionError
+    with pytest.raises(ValueError, match="Column 'when' holds dates or durations.*NaT"):
+        MissingIndicatorImputer().fit(X)
+    fitted = MissingIndicatorImputer().fit(X[["x"]].assign(when=1.0))
+    with pytest.raises(ValueError, match="Column 'when' holds dates or durations"):
+        fitted.transform(X)
+
+
+def test_datetimes_as_strings_are_categories():
+    when = pd.to_datetime(["2020-01-01", None, "2020-01-01"])
+    X = pd.DataFrame({"when": when.strftime("%Y-%m-%d").astype(object)})
+    out = MissingIndicatorImputer().fit_transform(X)
+    assert list(out[:, 0]) == ["2020-01-01"] * 3
+    np.testing.assert_array_equal(out[:, 1].astype(float), [0, 1, 0])
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_inf_in_frame_raises_like_the_array_path(value):
+    X = pd.DataFrame({"x": [1.0, value, np.nan], "c": ["a", "b", None]})
+    with pytest.raises(ValueError, match="Column 'x' contains infinity"):
+        MissingIndicatorImputer().fit(X)
+    with pytest.raises(ValueError, match="Column 'x' contains infinity"):
+        MissingIndicatorImputer().fit(X[["x"]])
+    # the ndarray path, as SimpleImputer
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        MissingIndicatorImputer().fit(X[["x"]].to_numpy())
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        SimpleImputer().fit(X[["x"]].to_numpy())
+    fitted = MissingIndicatorImputer().fit(X.assign(x=1.0))
+    with pytest.raises(ValueError, match="Column 'x' contains infinity"):
+        fitted.transform(X)
+
+
+def test_inf_in_object_array_numeric_column_raises():
+    X = np.array([[1.0, "a"], [np.inf, "b"]], dtype=object)
+    with pytest.raises(ValueError, match="Column 0 contains infinity"):
+        MissingIndicatorImputer().fit(X)
+
+
+def test_categorical_mode_ties_are_broken_like_simple_imputer():
+    # ties in every column; the first seen value is never the smallest
+    X = pd.DataFrame(
+        {
+            "two_way": ["b", "a", "b", "a", np.nan, "c"],
+            "three_way": ["z", "y", "x", np.nan, "x", "y"],
+            "single": ["q", np.nan, "q", "p", "p", "r"],
+        },
+        dtype=object,
+    )
+    ours = MissingIndicatorImputer().fit(X)
+    theirs = SimpleImputer(strategy="most_frequent").fit(X)
+    assert list(ours.statistics_) == list(theirs.statistics_) == ["a", "x", "p"]
+    assert list(ours.indicator_features_) == [0, 1, 2]
+    out = ours.transform(X)
+    assert out[4, 0] == "a" and out[3, 1] == "x" and out[1, 2] == "p"
+
+
+def test_numeric_mode_ties_are_broken_like_simple_imputer():
+    X = np.array([[3.0, 5.0], [1.0, 5.0], [3.0, -2.0], [1.0, -2.0], [np.nan, np.nan]])
+    ours = MissingIndicatorImputer(strategy="most_frequent").fit(X)
+    theirs = SimpleImputer(strategy="most_frequent").fit(X)
+    np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
+    np.testing.assert_array_equal(ours.statistics_, [1.0, -2.0])

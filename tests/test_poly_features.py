@@ -84,3 +84,64 @@ def test_wrong_number_of_columns(X):
     poly = PolyFeatures().fit(X)
     with pytest.raises(ValueError, match="X has 3 features, but PolyFeatures is expecting 4"):
         poly.transform(X[:, :3])
+
+
+# ----------------------------------------------------- memory (issue 11 item 5)
+
+
+def test_fitted_transformer_stays_small_and_matches_sklearn_on_wide_input():
+    import pickle
+
+    X = np.random.default_rng(0).normal(size=(3, 400))
+    ours = PolyFeatures(degree=2).fit(X)
+    theirs = PolynomialFeatures(degree=2, include_bias=False).fit(X)
+    assert ours.n_output_features_ == theirs.n_output_features_ == 400 + 400 * 401 // 2
+    assert len(pickle.dumps(ours)) < 4096  # a dense powers_ table pickled to 246 MiB
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X))
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+
+
+def test_degree_three_on_two_hundred_columns_fits_without_a_term_table():
+    import pickle
+    from math import comb
+
+    X = np.random.default_rng(0).normal(size=(2, 200))
+    ours = PolyFeatures(degree=3).fit(X)
+    # PolynomialFeatures' own count; a dense table would hold 1.37 million x 200 ints
+    theirs = PolynomialFeatures(degree=3, include_bias=False).fit(X)
+    assert ours.n_output_features_ == theirs.n_output_features_ == comb(203, 3) - 1
+    assert len(pickle.dumps(ours)) < 4096
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+def test_many_columns_degree_three_equal_polynomial_features(interaction_only):
+    X = np.random.default_rng(1).normal(size=(5, 12))
+    params = dict(degree=(2, 3), interaction_only=interaction_only, include_bias=True)
+    ours = PolyFeatures(**params).fit(X)
+    theirs = PolynomialFeatures(**params).fit(X)
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X))
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    np.testing.assert_array_equal(ours.powers_, theirs.powers_)
+
+
+def test_output_larger_than_memory_is_refused_before_allocating():
+    # degree 4 on 400 columns: 1.1e9 output columns, 8.6 TB for 1000 rows
+    X = np.random.default_rng(0).normal(size=(1000, 400))
+    poly = PolyFeatures(degree=4).fit(X)
+    with pytest.raises(ValueError, match=r"would need about \d+\.\d GiB .*1000 rows x"):
+        poly.transform(X)
+
+
+def test_memory_limit_dense_and_sparse(monkeypatch):
+    import sklinear.preprocessing._poly as poly_module
+
+    X = np.random.default_rng(0).normal(size=(100, 30))  # degree 3: 5455 columns, 4.4 MB
+    poly = PolyFeatures(degree=3).fit(X)
+    monkeypatch.setattr(poly_module, "_available_memory", lambda: 4 * 2**20)
+    with pytest.raises(ValueError, match="interaction_only=True, pass sparse input"):
+        poly.transform(X)
+    assert PolyFeatures(degree=2).fit_transform(X).shape == (100, 30 + 465)  # 0.4 MB fits
+    X_sparse = sparse.random(100, 30, density=0.05, format="csr", random_state=0)
+    assert poly.transform(X_sparse).shape == (100, 5455)  # few stored entries: fits
+    with pytest.raises(ValueError, match="the sparse output"):
+        poly.transform(sparse.csr_matrix(X))

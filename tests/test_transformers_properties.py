@@ -1,12 +1,24 @@
 """Property tests on random mixed-type frames: shapes, names, indicators, no input change."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
 
-from sklinear import DummyEncoder, MissingIndicatorImputer, PolyFeatures
+from sklinear import (
+    DummyEncoder,
+    GDLinearRegressor,
+    GDLogisticClassifier,
+    MissingIndicatorImputer,
+    PolyFeatures,
+)
 
+# Examples are drawn deterministically, without a database: see tests/conftest.py.
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 category = st.one_of(st.sampled_from(["a", "b", "c", "", "dd"]), st.none(), st.just(np.nan))
@@ -103,6 +115,133 @@ def test_pipeline_of_the_three_properties(frame, degree):
     encoded = DummyEncoder(columns="auto").fit_transform(imputed)
     assert not np.isnan(encoded).any()
     poly = PolyFeatures(degree=degree)
+    if encoded.shape[1] == 0:
+        # Only text columns, each with a single category (one row, say): drop='first'
+        # leaves no dummy, as OneHotEncoder(drop='first') does. The next step says so.
+        assert all(len(c) == 1 for c in DummyEncoder(columns="auto").fit(imputed).categories_)
+        with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(\d+, 0\)\)"):
+            poly.fit(encoded)
+        return
     out = poly.fit_transform(encoded)
     assert out.shape == (len(frame), len(poly.get_feature_names_out()))
     np.testing.assert_allclose(out[:, : encoded.shape[1]], encoded)
+
+
+def test_one_row_single_category_frame_encodes_to_zero_columns_like_onehot():
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame = pd.DataFrame({"c0": ["a"]})
+    ours = DummyEncoder(columns="auto").fit_transform(frame)
+    theirs = OneHotEncoder(drop="first", sparse_output=False).fit_transform(frame)
+    assert ours.shape == theirs.shape == (1, 0)
+    with pytest.raises(ValueError, match="0 feature"):
+        PolyFeatures().fit(ours)
+
+
+# ------------------------------------- the full pipeline on hostile frames (issue 11 item 9)
+
+MISSING_MARKERS = ["?", "NA", "N/A", "null", "-", ""]
+
+
+@st.composite
+def hostile_frames(draw):
+    """Small frames of nullable dtypes, datetimes with NaT, inf, odd markers, ID columns."""
+    n_rows = draw(st.integers(1, 12))
+    rows = st.lists
+    kinds = draw(
+        st.lists(
+            st.sampled_from(
+                ["float", "Int64", "boolean", "string", "markers", "id", "datetime", "object"]
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    columns = {}
+    for i, kind in enumerate(kinds):
+        name = f"{kind}{i}"
+        if kind == "float":
+            special = st.sampled_from([np.nan, np.inf, -np.inf])
+            finite = st.floats(-1e3, 1e3, allow_nan=False)
+            values = draw(
+                rows(st.one_of(finite, finite, special), min_size=n_rows, max_size=n_rows)
+            )
+            columns[name] = pd.Series(values, dtype=float)
+        elif kind == "Int64":
+            values = draw(
+                rows(st.one_of(st.integers(-5, 5), st.none()), min_size=n_rows, max_size=n_rows)
+            )
+            columns[name] = pd.array(values, dtype="Int64")
+        elif kind == "boolean":
+            values = draw(
+                rows(st.sampled_from([True, False, None]), min_size=n_rows, max_size=n_rows)
+            )
+            columns[name] = pd.array(values, dtype="boolean")
+        elif kind == "string":
+            values = draw(
+                rows(st.sampled_from(["x", "y", None]), min_size=n_rows, max_size=n_rows)
+            )
+            columns[name] = pd.array(values, dtype="string")
+        elif kind == "markers":
+            values = draw(
+                rows(
+                    st.sampled_from(["u", "v", *MISSING_MARKERS]), min_size=n_rows, max_size=n_rows
+                )
+            )
+            columns[name] = pd.Series(values, dtype=object)
+        elif kind == "id":
+            columns[name] = pd.Series([f"id-{draw(st.uuids())}" for _ in range(n_rows)])
+        elif kind == "datetime":
+            values = draw(
+                rows(
+                    st.sampled_from(["2020-01-01", "2021-05-05", None]),
+                    min_size=n_rows,
+                    max_size=n_rows,
+                )
+            )
+            columns[name] = pd.to_datetime(pd.Series(values))
+        else:  # object column mixing numbers and missing values
+            values = draw(
+                rows(st.sampled_from([1.5, 2, None, np.nan]), min_size=n_rows, max_size=n_rows)
+            )
+            columns[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _explains(error):
+    """A refusal is a ValueError or TypeError with a message of a sentence or more."""
+    return isinstance(error, (ValueError, TypeError)) and len(str(error)) > 20
+
+
+@settings(max_examples=30)
+@given(frame=hostile_frames(), task=st.sampled_from(["regression", "classification"]))
+def test_full_pipeline_on_hostile_frames(frame, task):
+    before = frame.copy()
+    rng = np.random.default_rng(len(frame))
+    if task == "regression":
+        y = rng.normal(size=len(frame))
+        model = GDLinearRegressor(max_iter=50)
+    else:
+        y = np.array(["no", "yes"] * len(frame))[: len(frame)]
+        model = GDLogisticClassifier(max_iter=50)
+    pipeline = make_pipeline(
+        MissingIndicatorImputer(),
+        DummyEncoder(columns="auto", handle_unknown="ignore"),
+        PolyFeatures(degree=2),
+        model,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            pipeline.fit(frame, y)
+            predictions = pipeline.predict(frame)
+        except Exception as error:  # noqa: BLE001 - the type is what is checked
+            assert _explains(error), f"{type(error).__name__}: {error}"
+        else:
+            assert predictions.shape == (len(frame),)
+            if task == "regression":
+                assert np.isfinite(predictions).all()
+            else:
+                assert set(predictions) <= {"no", "yes"}
+                assert np.isfinite(pipeline.predict_proba(frame)).all()
+    pd.testing.assert_frame_equal(frame, before)

@@ -16,15 +16,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from .. import _solvers
-from .._losses import SmoothedAbsoluteLoss
-from .._objective import LinearObjective
+from .. import _fit, _solvers
+from .._compat import _check_sample_weight
+from .._data import single_threaded_blas
+from .._fit import STOCHASTIC_SOLVERS
+from .._objective import (
+    LinearObjective,
+    merge_moments,
+    rescale_solver_state,
+    streaming_precondition,
+)
 from .._penalties import penalty_parameters
 
-SOLVERS = ("auto", "gd", "sgd", "adam", "lbfgs")
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+SOLVERS = ("auto", "gd", "lbfgs", "newton", "sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "optimal")
 PENALTIES = ("l2", "l1", "elasticnet", None)
 
@@ -38,24 +44,32 @@ _SHARED_PARAMETERS_DOC = """
         Share of the L1 part for ``penalty='elasticnet'``, in ``[0, 1]``.
     fit_intercept : bool, default=True
         Fit an (unpenalised) intercept ``b``.
-    solver : {'auto', 'gd', 'lbfgs', 'sgd', 'adam'}, default='auto'
-        'auto' (the default) is deterministic and full batch: L-BFGS for smooth
-        objectives, and for an L1 part L-BFGS-B on split variables ``w = u - v``,
-        ``u, v >= 0`` (the L1 term becomes linear). 'gd': full-batch accelerated proximal
-        gradient (FISTA) with a backtracking line search, step growth and restarts; needs
-        no learning rate; L1 through the soft-threshold step. 'lbfgs': quasi-Newton,
-        smooth objectives only (no L1 part, not 'absolute_error'). 'sgd': mini-batch
-        stochastic gradient descent with Nesterov momentum; 'adam': mini-batch Adam.
-        'absolute_error' is minimised by the full-batch solvers through a sequence of
+    solver : {'auto', 'lbfgs', 'newton', 'gd', 'sgd', 'adam'}, default='auto'
+        'auto' (the default) is deterministic and full batch, chosen from the problem: for
+        an L1 part, L-BFGS-B on split variables ``w = u - v``, ``u, v >= 0`` (the L1 term
+        becomes linear); for the squared loss with at most 6,000 coefficients, and for
+        other smooth problems whose Hessian is cheap, Newton; otherwise L-BFGS, continued
+        by Newton when it has not certified its answer after 50 iterations and the Hessian
+        is affordable. 'lbfgs': quasi-Newton; 'newton': Newton's method on the blocked
+        Hessian with damping and a line search, robust to correlated columns (both for
+        smooth objectives only: no L1 part, not 'absolute_error'). 'gd': full-batch
+        accelerated proximal gradient (FISTA) with a backtracking line search, step growth
+        and restarts; needs no learning rate; L1 through the soft-threshold step. 'sgd':
+        mini-batch stochastic gradient descent with Nesterov momentum; 'adam': mini-batch
+        Adam. 'absolute_error' is minimised by the full-batch solvers through a sequence of
         smoothed losses (continuation). Every solver works on implicitly standardised
         columns (no copy of ``X``) and returns the coefficients of the features as passed.
     max_iter : int, default=1000
         Maximum number of iterations (full-batch solvers) or epochs (stochastic solvers).
-    tol : float or None, default=1e-4
-        Full-batch solvers stop when every component of the (proximal) gradient of the
-        preconditioned problem is below ``tol``. Stochastic solvers stop after
-        ``n_iter_no_change`` epochs whose mean loss (or validation score, with
-        ``early_stopping``) did not improve by ``tol``; None runs ``max_iter`` epochs.
+    tol : 'auto', float or None, default='auto'
+        Full-batch solvers stop when the duality gap, a certified upper bound on
+        ``J - J*``, is at most ``tol * |J|``: ``tol`` bounds the relative error of the
+        objective (see ``dual_gap_``). Without a penalty (no gap exists) they stop when
+        the gradient has fallen to ``tol`` times its starting size. Stochastic solvers
+        stop after ``n_iter_no_change`` epochs whose mean loss (or validation score, with
+        ``early_stopping``) did not improve by ``tol`` (relative to the loss); None runs
+        ``max_iter`` iterations or epochs. 'auto' is 1e-4 for the full-batch solvers and
+        1e-3 for 'sgd' and 'adam' (scikit-learn's SGD default).
     batch_size : int or 'auto', default='auto'
         Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)``,
         1 is per-sample SGD. Ignored by full-batch solvers.
@@ -100,12 +114,30 @@ _SHARED_ATTRIBUTES_DOC = """
     loss_curve_ : list of float
         The objective ``J`` after each iteration (full batch), or the mean mini-batch
         objective of each epoch (stochastic), so convergence can be plotted.
+    objective_ : float
+        ``J`` at the returned coefficients (on the data of the last ``fit`` or
+        ``partial_fit`` call).
+    dual_gap_ : float or None
+        A duality gap at the returned coefficients: a certified upper bound on
+        ``objective_ - J*``, in the units of ``J``. Full-batch fits stop once it is at most
+        ``tol * |objective_|``. None where no gap exists (no penalty).
     validation_scores_ : list of float
         Validation score per epoch, with ``early_stopping``; else None.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` was a DataFrame with string column names."""
+
+
+def _scaled_to_maximum_one(weights):
+    """``weights / max(weights)`` in float64; refuses weights that are all zero."""
+    largest = weights.max()
+    if not largest > 0:
+        raise ValueError(
+            "The sample weights (times the class weights) are all zero: at least one must "
+            "be positive."
+        )
+    return weights / largest
 
 
 def _fill_doc(cls):
@@ -135,7 +167,7 @@ class BaseGradientLinearModel(BaseEstimator):
         fit_intercept=True,
         solver="auto",
         max_iter=1000,
-        tol=1e-4,
+        tol="auto",
         batch_size="auto",
         learning_rate="invscaling",
         eta0=0.05,
@@ -198,30 +230,30 @@ class BaseGradientLinearModel(BaseEstimator):
         X, y = self._validate_data(X, y, reset=True)
         Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight)
-        solver = self._resolve_solver()
+        self._check_solver()
         rng = check_random_state(self.random_state)
         validation = None
-        if self.early_stopping and solver in STOCHASTIC_SOLVERS:
+        if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             X, Y, sample_weight, validation = self._split_validation(X, y, Y, sample_weight, rng)
-        objective = self._objective(X, Y, sample_weight)
+        objective = self._make_objective(X, Y, sample_weight)
         theta0 = self._initial_theta(objective)
         seed = rng.randint(np.iinfo(np.int32).max)
-        result = self._run_solver(solver, objective, theta0, validation, seed, state=None)
-        self._store(objective, result, solver)
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = list(result.loss_curve)
+        result = self._minimise(objective, theta0, validation, seed, state=None)
+        self._moments = objective.statistics
+        self._store(objective, result)
         self.validation_scores_ = list(result.validation_scores) if validation else None
-        self._solver_state = result.state
         if not result.converged:
-            self._warn_not_converged(solver)
+            self._warn_not_converged(result)
         return self
 
     @available_if(_has_stochastic_solver)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of the stochastic solver over ``(X, y)`` (out-of-core learning).
 
-        Available only with ``solver='sgd'`` or ``solver='adam'``. Preconditioning statistics
-        (column means and scales) come from the first chunk (or from a previous ``fit``).
+        Available only with ``solver='sgd'`` or ``solver='adam'``. The preconditioning
+        statistics (column means and scales) are running weighted moments over every chunk
+        seen (and the data of a previous ``fit``); the optimiser's state is mapped to the
+        updated scales.
 
         Parameters
         ----------
@@ -244,24 +276,29 @@ class BaseGradientLinearModel(BaseEstimator):
         X, y = self._validate_data(X, y, reset=first_call)
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
-        sample_weight = self._sample_weight(X, y, sample_weight)
-        objective = self._objective(
-            X, Y, sample_weight, precondition=None if first_call else self._precondition
+        sample_weight = self._sample_weight(X, y, sample_weight, partial_fit=True)
+        # The preconditioner follows running weighted moments over every chunk seen, so a
+        # feature that is constant (or absent) in the first chunks stays well scaled later.
+        chunk = self._make_objective(X, Y, sample_weight).statistics
+        self._moments = merge_moments(getattr(self, "_moments", None), chunk)
+        alpha, l1_ratio = self._penalty_parameters()
+        precondition = streaming_precondition(
+            self._moments, alpha * (1.0 - l1_ratio), self.scale_predictors
         )
+        objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
         if first_call or not hasattr(self, "coef_"):
             theta0 = objective.initial_theta()
-            self.n_iter_, self.loss_curve_, self._solver_state = 0, [], {}
+            n_iter, curve, state = 0, [], {}
         else:
             theta0 = objective.from_user(*self._user_coefficients())
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + self.n_iter_
-        result = self._run_solver(
-            self.solver, objective, theta0, None, seed, state=self._solver_state, epochs=1
-        )
-        self._store(objective, result, self.solver)
-        self.n_iter_ += result.n_iter
-        self.loss_curve_ = [*self.loss_curve_, *result.loss_curve]
+            n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
+            rescale_solver_state(state, self._precondition[1], objective.scale, objective)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
+        result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
+        self._store(objective, result)
+        self.n_iter_ = n_iter + result.n_iter
+        self.loss_curve_ = [*curve, *result.loss_curve]
         self.validation_scores_ = None
-        self._solver_state = result.state
         return self
 
     # --- steps of fit ------------------------------------------------------------------
@@ -288,9 +325,11 @@ class BaseGradientLinearModel(BaseEstimator):
             "an int >= 1",
         )
         check(
-            self.tol is None or (isinstance(self.tol, real) and self.tol >= 0),
+            self.tol is None
+            or (isinstance(self.tol, str) and self.tol == "auto")
+            or (isinstance(self.tol, real) and 0 <= self.tol < np.inf),
             "tol",
-            "a float >= 0 or None",
+            "'auto', a finite float >= 0 or None",
         )
         check(
             self.batch_size == "auto"
@@ -334,66 +373,66 @@ class BaseGradientLinearModel(BaseEstimator):
             y_numeric=False,
         )
 
-    def _sample_weight(self, X, y, sample_weight):
-        n_samples = X.shape[0]
+    def _sample_weight(self, X, y, sample_weight, *, partial_fit=False):
+        """The weights ``s_i`` the objective sees: sample weights times class weights.
+
+        The sample weights are validated in float64 with scikit-learn's checks and messages
+        (shape, NaN, infinity, negative values, all zero). The product with the class
+        weights is divided by its maximum, in float64, and only then cast to the dtype of
+        ``X``: the objective is normalised by ``sum(s)``, so this changes nothing in the
+        fit, and weights of any scale (``1e40`` or ``1e-45`` with float32 ``X``) stay
+        representable. ``partial_fit`` tells the class weights they are for one chunk.
+        Returns None when every weight is one.
+        """
         if sample_weight is not None:
-            if isinstance(sample_weight, numbers.Number):
-                sample_weight = np.full(n_samples, sample_weight, dtype=float)
-            sample_weight = np.asarray(sample_weight, dtype=float)
-            if sample_weight.shape != (n_samples,):
-                raise ValueError(
-                    f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}: "
-                    "pass one weight per sample."
-                )
-            if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-                raise ValueError("sample_weight must be finite and non-negative.")
-        class_weight = self._class_weights(y, sample_weight)
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            check_non_negative(sample_weight, "`sample_weight`")
+            sample_weight = _scaled_to_maximum_one(sample_weight)
+        class_weight = self._class_weights(y, sample_weight, partial_fit=partial_fit)
         if class_weight is not None:
             sample_weight = class_weight if sample_weight is None else sample_weight * class_weight
-        if sample_weight is not None:
-            if sample_weight.sum() <= 0:
-                raise ValueError(
-                    "sample_weight sums to zero: at least one weight must be positive."
-                )
-            sample_weight = sample_weight.astype(X.dtype, copy=False)
-        return sample_weight
+            sample_weight = _scaled_to_maximum_one(sample_weight)
+        if sample_weight is None:
+            return None
+        return sample_weight.astype(X.dtype, copy=False)
 
-    def _class_weights(self, y, sample_weight):
+    def _class_weights(self, y, sample_weight, *, partial_fit=False):
         """Per-sample class weights (classifiers); None for regressors."""
         return None
 
     def _penalty_parameters(self):
         return penalty_parameters(self.penalty, self.alpha, self.l1_ratio)
 
-    def _objective(self, X, Y, sample_weight, precondition=None, loss=None):
+    def _make_objective(self, X, Y, sample_weight, precondition=None):
+        """The objective of this estimator on ``(X, Y)``; ``precondition`` from a first fit."""
         alpha, l1_ratio = self._penalty_parameters()
-        mean, scale = precondition if precondition is not None else (None, None)
-        objective = LinearObjective(
+        mean, scale, factor = precondition if precondition is not None else (None, None, None)
+        return LinearObjective(
             X,
             Y,
-            self._make_loss() if loss is None else loss,
+            self._make_loss(),
             alpha,
             l1_ratio,
             sample_weight=sample_weight,
             fit_intercept=self.fit_intercept,
             mean=mean,
             scale=scale,
+            factor=factor,
+            scale_predictors=self.scale_predictors,
+            n_jobs=self.n_jobs,
         )
-        self._precondition = (objective.mean, objective.scale)
-        return objective
 
-    def _resolve_solver(self):
-        """Check that the solver fits the objective; 'auto' stays 'auto' (full batch)."""
+    def _check_solver(self):
+        """'lbfgs' and 'newton' need a smooth objective."""
         loss_smooth = self._make_loss().smooth
         alpha, l1_ratio = self._penalty_parameters()
         penalty_smooth = l1_ratio == 0 or alpha == 0
-        if self.solver == "lbfgs" and not (loss_smooth and penalty_smooth):
+        if self.solver in ("lbfgs", "newton") and not (loss_smooth and penalty_smooth):
             raise ValueError(
-                "solver='lbfgs' needs a smooth objective, but "
+                f"solver={self.solver!r} needs a smooth objective, but "
                 + ("loss='absolute_error'" if not loss_smooth else f"penalty={self.penalty!r}")
                 + " is not differentiable. Use solver='auto' or 'gd' (proximal gradient)."
             )
-        return self.solver
 
     def _initial_theta(self, objective):
         if self.warm_start and hasattr(self, "coef_"):
@@ -424,17 +463,46 @@ class BaseGradientLinearModel(BaseEstimator):
     def _stratify_validation(self, y):
         return False
 
-    def _run_solver(self, solver, objective, theta0, validation, seed, state, epochs=None):
+    def _minimise(self, objective, theta0, validation, seed, state, epochs=None):
+        """Run the solver (see :mod:`sklinear._fit`); a non-finite objective is a ValueError."""
+        options = None
+        if self.solver in STOCHASTIC_SOLVERS:
+            validation_score = None
+            if validation is not None:
+                X_val, y_val, weights_val = validation
+
+                def validation_score(theta):
+                    raw = objective.raw_prediction(theta, X_val)
+                    return self._score_raw(raw.reshape(len(raw), -1), y_val, weights_val)
+
+            options = {
+                "batch_size": self.batch_size,
+                "learning_rate": self.learning_rate,
+                "eta0": self.eta0,
+                "momentum": self.momentum,
+                "n_iter_no_change": self.n_iter_no_change,
+                "shuffle": self.shuffle,
+                "seed": seed,
+                "validation_score": validation_score,
+                "state": state,
+                "epochs": epochs,
+            }
         try:
-            if solver in STOCHASTIC_SOLVERS:
-                return self._run_stochastic(
-                    solver, objective, theta0, validation, seed, state, epochs
+            # One BLAS thread for the whole fit (the passes use their own thread pool): small
+            # BLAS calls between evaluations (L-BFGS-B's own, the p-sized work) would
+            # otherwise wake a sleeping BLAS thread each time.
+            with single_threaded_blas():
+                return _fit.minimise(
+                    objective,
+                    theta0,
+                    self.solver,
+                    max_iter=self.max_iter,
+                    tol=self._tolerance(),
+                    verbose=self.verbose,
+                    stochastic_options=options,
                 )
-            if not objective.loss.smooth:
-                return self._run_continuation(solver, objective, theta0)
-            return self._run_full_batch(solver, objective, theta0, self.max_iter)
         except _solvers.NonFiniteObjectiveError as error:
-            if solver in STOCHASTIC_SOLVERS:
+            if self.solver in STOCHASTIC_SOLVERS:
                 remedy = (
                     f"the step size is too large: decrease eta0 (currently {self.eta0}) "
                     "or use learning_rate='adaptive'"
@@ -443,113 +511,55 @@ class BaseGradientLinearModel(BaseEstimator):
                 remedy = "check X and y for infinite or extremely large values"
             raise ValueError(
                 f"The objective {error.what} at iteration {error.iteration} "
-                f"of solver={solver!r}: {remedy}."
+                f"of solver={self.solver!r}: {remedy}."
             ) from None
 
-    def _run_full_batch(self, solver, objective, theta0, max_iter):
-        """'gd' is FISTA; 'lbfgs' and 'auto' are L-BFGS (on split variables for L1)."""
-        tol = 0.0 if self.tol is None else self.tol
-        if solver == "gd":
-            return _solvers.accelerated_gradient(
-                objective.value_and_gradient,
-                theta0,
-                prox=objective.prox,
-                nonsmooth_value=objective.nonsmooth_value,
-                max_iter=max_iter,
-                tol=tol,
-                verbose=self.verbose,
-            )
-        if objective.penalty.smooth:
-            return _solvers.lbfgs(
-                objective.value_and_gradient,
-                theta0,
-                max_iter=max_iter,
-                tol=tol,
-                verbose=self.verbose,
-            )
-        return _solvers.lbfgs_l1(
-            objective.value_and_gradient,
-            theta0,
-            l1_weights=objective.l1_weights(),
-            max_iter=max_iter,
-            tol=tol,
-            verbose=self.verbose,
-        )
-
-    def _run_continuation(self, solver, objective, theta0):
-        """Minimise a non-smooth loss (absolute error) as the limit of smoothed ones.
-
-        The absolute loss is replaced by :class:`~sklinear._losses.SmoothedAbsoluteLoss`
-        with a threshold ``mu`` shrinking from 10 % of the typical residual by factors of
-        10 over 7 stages, each stage warm-started from the last.
-        """
-        residual = objective.Y - objective.loss.baseline(objective.Y, objective.sample_weight)
-        spread = float(np.median(np.abs(residual))) or 1.0
-        theta, n_iter, curve, converged = theta0, 0, [], False
-        for mu in spread * np.logspace(-1, -7, 7):
-            smoothed = self._objective(
-                objective.X,
-                objective.Y,
-                objective.sample_weight,
-                precondition=(objective.mean, objective.scale),
-                loss=SmoothedAbsoluteLoss(mu),
-            )
-            result = self._run_full_batch(solver, smoothed, theta, max(1, self.max_iter - n_iter))
-            theta, n_iter, converged = result.theta, n_iter + result.n_iter, result.converged
-            curve.extend(result.loss_curve)
-            if n_iter >= self.max_iter:
-                break
-        curve[-1] = objective.value(theta)
-        return _solvers.SolverResult(theta, n_iter, curve, converged)
-
-    def _run_stochastic(self, solver, objective, theta0, validation, seed, state, epochs):
-        if solver == "sgd":
-            rule = _solvers.MomentumRule(momentum=self.momentum)
-        else:
-            rule = _solvers.AdamRule()
-        n_samples = objective.n_samples
-        batch_size = min(1024, n_samples) if self.batch_size == "auto" else self.batch_size
-        validation_score = None
-        if validation is not None:
-            X_val, y_val, weights_val = validation
-
-            def validation_score(theta):
-                raw = objective.raw_prediction(theta, X_val)
-                return self._score_raw(raw.reshape(len(raw), -1), y_val, weights_val)
-
-        return _solvers.stochastic_gradient(
-            objective.value_and_gradient,
-            theta0,
-            n_samples,
-            rule=rule,
-            prox=objective.prox,
-            batch_size=batch_size,
-            max_epochs=self.max_iter if epochs is None else epochs,
-            tol=None if epochs is not None else self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            learning_rate=self.learning_rate,
-            eta0=self.eta0,
-            alpha=self._penalty_parameters()[0],
-            shuffle=self.shuffle,
-            random_state=seed,
-            validation_score=validation_score,
-            state=state,
-            verbose=self.verbose,
-        )
-
-    def _store(self, objective, result, solver):
+    def _store(self, objective, result):
+        """Fitted attributes from a solver result, in the user's feature space."""
         coef, intercept = objective.to_user(result.theta)
         dtype = objective.X.dtype
         self._set_coefficients(coef.T.astype(dtype), np.asarray(intercept, dtype=dtype))
+        self._precondition = (objective.mean, objective.scale, objective.factor)
+        self._solver_state = result.state
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = list(result.loss_curve)
+        self.objective_ = float(result.objective)
+        self.dual_gap_ = None if result.dual_gap is None else float(result.dual_gap)
 
-    def _warn_not_converged(self, solver):
-        unit = "epochs" if solver in STOCHASTIC_SOLVERS else "iterations"
-        warnings.warn(
-            f"{type(self).__name__} (solver={solver!r}) did not converge in max_iter="
-            f"{self.max_iter} {unit}: increase max_iter, or loosen tol (currently {self.tol}).",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    def _tolerance(self):
+        """``tol`` with 'auto' resolved: 1e-4 (full batch), 1e-3 (stochastic, as SGD)."""
+        if isinstance(self.tol, str):
+            return 1e-3 if self.solver in STOCHASTIC_SOLVERS else 1e-4
+        return self.tol
+
+    def _warn_not_converged(self, result):
+        unit = "epochs" if self.solver in STOCHASTIC_SOLVERS else "iterations"
+        if result.dual_gap is not None:
+            where = (
+                f"the duality gap {result.dual_gap:.3g} is above tol * |J| = "
+                f"{(self._tolerance() or 0.0) * abs(result.objective):.3g}"
+            )
+        else:
+            where = "the gradient test was not met"
+        if result.reason == "stalled":
+            message = (
+                f"{type(self).__name__} (solver={self.solver!r}) stopped at machine precision "
+                f"but {where}: the answer may still be optimal (the bound is loose for tiny "
+                "alpha); loosen tol, raise alpha, or set scale_predictors=True."
+            )
+        else:
+            message = (
+                f"{type(self).__name__} (solver={self.solver!r}) did not converge in max_iter="
+                f"{self.max_iter} {unit} ({where}): increase max_iter, or loosen tol "
+                f"(currently tol={self.tol!r})."
+            )
+            if self.solver in STOCHASTIC_SOLVERS:
+                message = (
+                    f"{type(self).__name__} (solver={self.solver!r}) did not converge in "
+                    f"max_iter={self.max_iter} {unit}: increase max_iter, or loosen tol "
+                    f"(currently tol={self.tol!r})."
+                )
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
     # --- prediction helpers -----------------------------------------------------------
     def _raw_scores(self, X):

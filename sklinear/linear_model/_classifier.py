@@ -79,20 +79,39 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
                 f"y contains labels {list(unknown[:5])} not in classes {list(self.classes_)}."
             )
 
-    def _class_weights(self, y, sample_weight):
+    def _class_weights(self, y, sample_weight, *, partial_fit=False):
+        """Per-sample class weights, computed against ``classes_``.
+
+        A dict maps labels of ``classes_`` to weights (missing labels weigh one), as in
+        scikit-learn, whatever labels the data at hand contain. ``'balanced'`` is refused
+        in ``partial_fit`` (``partial_fit=True``): the class frequencies of one chunk are
+        not those of the data, as scikit-learn's ``SGDClassifier`` says.
+        """
         if self.class_weight is None:
             return None
         if y.ndim == 2:
             raise ValueError(
                 "class_weight is not supported for multilabel targets; use sample_weight."
             )
-        present = np.unique(y)
+        if partial_fit and isinstance(self.class_weight, str):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not supported for partial_fit: one "
+                "chunk's class frequencies are not those of the whole data. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, "
+                "y=y) on the full training target (or a large enough sample of it) and pass "
+                "the resulting weights as a dict to the class_weight parameter."
+            )
         weights = compute_class_weight(
-            self.class_weight, classes=present, y=y, sample_weight=sample_weight
+            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
         )
         if isinstance(self.class_weight, dict):
-            weights = np.array([self.class_weight.get(label, 1.0) for label in present], float)
-        return weights[np.searchsorted(present, y)]
+            weights = np.array([self.class_weight.get(c, 1.0) for c in self.classes_], float)
+        if not (np.all(np.isfinite(weights)) and np.all(weights >= 0)):
+            raise ValueError(
+                "class_weight must give each class a finite, non-negative weight; got "
+                f"{self.class_weight!r}."
+            )
+        return weights[np.searchsorted(self.classes_, y)]
 
     def _stratify_validation(self, y):
         if y.ndim != 1:
@@ -123,7 +142,11 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Logarithm of :meth:`predict_proba`, computed in log space.
+
+        The loss's inverse link gives it directly (``log_expit``, ``log_softmax`` forms),
+        not as ``log(predict_proba(X))``: it stays finite for scores up to ``|z| = 1e4``
+        where the probability itself rounds to zero.
 
         Parameters
         ----------
@@ -133,8 +156,7 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return self._log_probabilities(self._raw_scores(X))
 
     def _score_raw(self, raw, y, sample_weight):
         return accuracy_score(y, self._labels_from_raw(raw), sample_weight=sample_weight)

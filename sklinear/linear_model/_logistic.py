@@ -3,7 +3,6 @@
 import numbers
 
 import numpy as np
-from scipy.special import expit
 
 from .._losses import BinomialLoss
 from ._base import _fill_doc
@@ -39,6 +38,8 @@ class GDLogisticClassifier(BaseGradientClassifier):
         and multilabel). Works with ``sklearn.model_selection.TunedThresholdClassifierCV``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+        A dict is applied against ``classes_``; ``'balanced'`` is computed from ``y`` in
+        ``fit`` and refused by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
     Attributes
@@ -81,7 +82,7 @@ class GDLogisticClassifier(BaseGradientClassifier):
         fit_intercept=True,
         solver="auto",
         max_iter=1000,
-        tol=1e-4,
+        tol="auto",
         batch_size="auto",
         learning_rate="invscaling",
         eta0=0.05,
@@ -158,9 +159,6 @@ class GDLogisticClassifier(BaseGradientClassifier):
         self.coef_ = coef
         self.intercept_ = intercept
 
-    def _sigmoid_proba(self, X):
-        return expit(self._raw_scores(X))
-
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -171,18 +169,24 @@ class GDLogisticClassifier(BaseGradientClassifier):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Binary: ``[1 - p, p]``. One-vs-rest: the sigmoids normalised to sum to one.
-            Multilabel: the probability of each label, independently.
+            Binary: ``[1 - p, p]``. One-vs-rest: the sigmoids normalised to sum to one
+            (computed in log space: a row whose scores are all very negative gets
+            finite probabilities, not 0 / 0). Multilabel: the probability of each label,
+            independently.
         """
-        return self._proba_from_raw(self._raw_scores(X))
+        return self._probabilities(self._raw_scores(X))
 
-    def _proba_from_raw(self, raw):
-        probability = expit(raw)
+    def _probabilities(self, raw):
+        link = self._make_loss().link
         if self._multilabel:
-            return probability
-        if len(self.classes_) == 2:
-            return np.hstack([1 - probability, probability])
-        return probability / probability.sum(axis=1, keepdims=True)
+            return link.inverse(raw)
+        return link.class_probabilities(raw)
+
+    def _log_probabilities(self, raw):
+        link = self._make_loss().link
+        if self._multilabel:
+            return link.log_inverse(raw)
+        return link.log_class_probabilities(raw)
 
     def predict(self, X):
         """Predicted labels.
@@ -202,7 +206,8 @@ class GDLogisticClassifier(BaseGradientClassifier):
 
     def _labels_from_raw(self, raw):
         if self._multilabel:
-            return (expit(raw) >= self.threshold).astype(int)
+            return (self._probabilities(raw) >= self.threshold).astype(int)
         if len(self.classes_) == 2:
-            return self.classes_[(expit(raw[:, 0]) >= self.threshold).astype(int)]
+            positive = self._make_loss().link.inverse(raw[:, 0])
+            return self.classes_[(positive >= self.threshold).astype(int)]
         return self.classes_[np.argmax(raw, axis=1)]

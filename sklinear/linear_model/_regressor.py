@@ -74,7 +74,7 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         fit_intercept=True,
         solver="auto",
         max_iter=1000,
-        tol=1e-4,
+        tol="auto",
         batch_size="auto",
         learning_rate="invscaling",
         eta0=0.05,

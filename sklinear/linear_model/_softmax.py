@@ -3,10 +3,9 @@
 import numbers
 
 import numpy as np
-from scipy.special import expit
 from sklearn.utils import check_random_state
 
-from .._losses import BinomialLoss, MultinomialLoss, softmax
+from .._losses import BinomialLoss, MultinomialLoss
 from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
 
@@ -35,9 +34,12 @@ class SoftmaxClassifier(BaseGradientClassifier):
     ----------
     temperature : float, default=1.0
         ``T > 0`` in ``predict_proba = softmax(z / T)``: above 1 flattens the distribution,
-        below 1 sharpens it. ``predict`` (the argmax) does not depend on it.
+        below 1 sharpens it. ``predict`` (the argmax) does not depend on it. Checked
+        again where it is used (it can be changed by ``set_params`` after ``fit``).
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
+        A dict is applied against ``classes_``; ``'balanced'`` is computed from ``y`` in
+        ``fit`` and refused by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
     Attributes
@@ -78,7 +80,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
         fit_intercept=True,
         solver="auto",
         max_iter=1000,
-        tol=1e-4,
+        tol="auto",
         batch_size="auto",
         learning_rate="invscaling",
         eta0=0.05,
@@ -147,14 +149,42 @@ class SoftmaxClassifier(BaseGradientClassifier):
         self.coef_ = coef
         self.intercept_ = intercept
 
-    def _probabilities(self, raw, temperature):
-        if self._binary():
-            positive = expit(raw[:, 0] / temperature)
-            return np.column_stack([1 - positive, positive])
-        return softmax(raw / temperature)
+    def _probabilities(self, raw, temperature=None):
+        temperature = self._checked_temperature(temperature, allow_zero=False)
+        return self._make_loss().link.class_probabilities(raw, temperature)
+
+    def _log_probabilities(self, raw, temperature=None):
+        temperature = self._checked_temperature(temperature, allow_zero=False)
+        return self._make_loss().link.log_class_probabilities(raw, temperature)
+
+    def _checked_temperature(self, temperature, allow_zero):
+        """``temperature`` (None: the estimator's), refused unless a real number > 0 (not NaN).
+
+        Checked where it is used, since ``set_params`` can change it after ``fit``.
+        ``allow_zero``: ``sample`` accepts 0 (the argmax).
+        """
+        given = temperature is not None
+        temperature = temperature if given else self.temperature
+        valid = (
+            isinstance(temperature, numbers.Real)
+            and not isinstance(temperature, bool)
+            and (temperature > 0 or (allow_zero and temperature == 0))
+        )
+        if not valid:
+            expected = "a float >= 0 (0 is the argmax)" if allow_zero else "a float > 0"
+            where = "" if given else " (set it with set_params(temperature=...))"
+            raise ValueError(
+                f"temperature must be {expected}{where}; got {temperature!r}. A small "
+                "positive temperature sharpens the probabilities towards the argmax, a large "
+                "one flattens them."
+            )
+        return float(temperature)
 
     def predict_proba(self, X):
         """Class probabilities ``softmax(z / temperature)``.
+
+        Computed stably for any finite scores: rows are finite and sum to one. A tiny
+        positive temperature gives the argmax row (shared equally between tied maxima).
 
         Parameters
         ----------
@@ -163,8 +193,14 @@ class SoftmaxClassifier(BaseGradientClassifier):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+
+        Raises
+        ------
+        ValueError
+            If ``temperature`` (possibly changed by ``set_params`` after ``fit``) is not a
+            number > 0.
         """
-        return self._probabilities(self._raw_scores(X), self.temperature)
+        return self._probabilities(self._raw_scores(X))
 
     def predict(self, X):
         """The most probable class (independent of the temperature).
@@ -212,9 +248,7 @@ class SoftmaxClassifier(BaseGradientClassifier):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        temperature = self.temperature if temperature is None else temperature
-        if not isinstance(temperature, numbers.Real) or temperature < 0:
-            raise ValueError(f"temperature must be a float >= 0; got {temperature!r}.")
+        temperature = self._checked_temperature(temperature, allow_zero=True)
         if top_k is not None and (not isinstance(top_k, numbers.Integral) or top_k < 1):
             raise ValueError(f"top_k must be an int >= 1 or None; got {top_k!r}.")
         if top_p is not None and (not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1):

@@ -14,6 +14,15 @@ _NUMERIC_INFERRED_TYPES = frozenset(
 )
 
 
+def _is_temporal_dtype(dtype):
+    """True for pandas/NumPy datetime, timedelta and period dtypes (with or without zone)."""
+    return (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+    )
+
+
 def _is_pandas_frame(X):
     return isinstance(X, pd.DataFrame)
 
@@ -57,10 +66,13 @@ class _Table:
     ----------
     data : ndarray or DataFrame
         The input after validation by :func:`validate_table`.
+    owner : str, default="the transformer"
+        Name of the transformer that reads the table, for error messages.
     """
 
-    def __init__(self, data):
+    def __init__(self, data, owner="the transformer"):
         self.data = data
+        self.owner = owner
         if _is_pandas_frame(data):
             self.kind = "pandas"
         elif _is_polars_frame(data):
@@ -101,15 +113,55 @@ class _Table:
             [not _object_column_is_numeric(self.data[:, j]) for j in range(self.n_columns)]
         )
 
+    def label(self, j):
+        """The name of column ``j`` as the user knows it: its label, or its position."""
+        if self.kind in ("pandas", "polars"):
+            return self.data.columns[j]
+        return int(j)
+
     def numeric_column(self, j, dtype=np.float64):
-        """Column ``j`` as a float array, missing values as NaN."""
+        """Column ``j`` as a float array, missing values as NaN.
+
+        Raises a ValueError naming the column when it holds dates or durations (whose
+        missing value NaT would otherwise become -9.2e18) or infinite values.
+        """
         if self.kind == "pandas":
-            values = self.data.iloc[:, j].to_numpy(dtype=dtype, na_value=np.nan)
+            column = self.data.iloc[:, j]
+            if _is_temporal_dtype(column.dtype):
+                self._refuse_temporal(j, column.dtype)
         else:
-            values = self.column(j)
-            if values.dtype.kind == "O":
-                values = pd.array(values).to_numpy(dtype=dtype, na_value=np.nan)
-        return np.asarray(values, dtype=dtype)
+            column = self.column(j)
+            if column.dtype.kind in "mM":
+                self._refuse_temporal(j, column.dtype)
+        try:
+            if self.kind == "pandas":
+                values = column.to_numpy(dtype=dtype, na_value=np.nan)
+            elif column.dtype.kind == "O":
+                values = pd.array(column).to_numpy(dtype=dtype, na_value=np.nan)
+            else:
+                values = column
+            values = np.asarray(values, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Column {self.label(j)!r} cannot be converted to numbers ({exc}). "
+                "Convert it to numbers, or treat it as categories."
+            ) from exc
+        if np.isinf(values).any():
+            raise ValueError(
+                f"Column {self.label(j)!r} contains infinity ({np.isinf(values).sum()} "
+                f"value(s)); {self.owner} accepts finite numbers and missing values (NaN) "
+                "only. Replace the infinite values, for example with NaN to impute them."
+            )
+        return values
+
+    def _refuse_temporal(self, j, dtype):
+        raise ValueError(
+            f"Column {self.label(j)!r} holds dates or durations (dtype {dtype}), which "
+            f"{self.owner} cannot use as numbers: a missing value (NaT) would become "
+            "-9.2e18. Convert the column first: to numbers (e.g. "
+            "(X[col] - X[col].min()).dt.total_seconds(), or the year), or to strings to "
+            "treat it as categories."
+        )
 
     def numeric_block(self, columns, dtype=np.float64):
         """The given columns as one 2-D float array, without a copy where possible."""
@@ -132,6 +184,17 @@ def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
     scikit-learn's ``validate_data`` without a dtype conversion: numeric arrays stay
     numeric, mixed data becomes an object array. Sparse input is refused.
     """
+    from ._array_api import foreign_namespace
+
+    xp = foreign_namespace(X)
+    if xp is not None:
+        raise TypeError(
+            f"{type(estimator).__name__} works on host tables (NumPy arrays, pandas and "
+            f"polars DataFrames) and does not compute in other Array API namespaces: got "
+            f"a {type(X).__module__}.{type(X).__name__} with array_api_dispatch=True. "
+            "Convert it first (np.asarray(X), or X.cpu().numpy() for PyTorch), or apply "
+            "this transformer before moving the data to the device."
+        )
     if _is_pandas_frame(X) or _is_polars_frame(X):
         validate_data(estimator, X, reset=reset, skip_check_array=True)
         if X.shape[0] < 1:
@@ -139,7 +202,7 @@ def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
                 f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
                 f"minimum of 1 is required by {type(estimator).__name__}."
             )
-        return _Table(X)
+        return _Table(X, type(estimator).__name__)
     X = validate_data(
         estimator,
         X,
@@ -155,7 +218,7 @@ def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
             f"{type(estimator).__name__} accepts numbers, strings and booleans; got an "
             f"array of dtype {X.dtype}. Convert the data to one of these types."
         )
-    return _Table(X)
+    return _Table(X, type(estimator).__name__)
 
 
 def input_feature_names(estimator, input_features=None):

@@ -3,15 +3,31 @@
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import input_feature_names, resolve_columns, validate_table
+from ._dask import (
+    categorical_mask_of,
+    compute_once,
+    counts_as_values,
+    empty_frame,
+    is_dask_collection,
+    map_partitions_to_frame,
+    validate_dask_frame,
+)
 from ._encoding import CategoryCodes, sorted_categories
 
 _INFREQUENT_NAME = "infrequent_sklearn"
+
+
+def _encode_partition(partition, encoder):
+    """Encode one pandas partition of a dask DataFrame, keeping its index."""
+    encoded = encoder.transform(partition)
+    return pd.DataFrame(encoded, index=partition.index, columns=encoder.get_feature_names_out())
 
 
 class DummyEncoder(TransformerMixin, BaseEstimator):
@@ -73,7 +89,9 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     sparse_output : bool, default=False
         Return a SciPy CSR matrix instead of a dense array.
     dtype : numeric type, default=np.float64
-        Type of the output.
+        Type of the output, pass-through columns included: a pass-through value that
+        ``dtype`` cannot hold exactly (300 in int8, NaN or 2.5 in an integer type, 1e300
+        in float32) raises a ValueError naming the column instead of wrapping.
 
     Attributes
     ----------
@@ -91,6 +109,14 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         Number of columns seen in fit.
     feature_names_in_ : ndarray of str
         Column names seen in fit, when the input had string column names.
+
+    Notes
+    -----
+    Pass-through columns must be finite numbers or missing: a date or duration column,
+    or an infinite value, raises a ValueError naming the column. A dask DataFrame is
+    encoded lazily, partition by partition, into a dask DataFrame, after a fit that
+    computes the value counts in one pass. Under ``array_api_dispatch`` arrays of other
+    Array API libraries are refused with a TypeError (convert them to NumPy).
 
     See Also
     --------
@@ -166,7 +192,10 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         self : DummyEncoder
             The fitted encoder.
         """
-        self._fit(X)
+        if is_dask_collection(X):
+            self._fit_dask(X)
+        else:
+            self._fit(X)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -185,6 +214,9 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         X_out : ndarray or CSR matrix of shape (n_samples, n_features_out)
             The dummies, with the pass-through columns in place.
         """
+        if is_dask_collection(X):
+            self._fit_dask(X)
+            return self.transform(X)
         table, codes = self._fit(X)
         return self._assemble(table, codes)
 
@@ -192,7 +224,34 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         table = validate_table(self, X, reset=True)
         names = getattr(self, "feature_names_in_", None)
         self._input_names = input_feature_names(self)
-        self.encoded_columns_ = self._select_columns(table, names)
+        self.encoded_columns_ = self._select_columns(table.categorical_mask(), names)
+        columns = [table.column(j) for j in self.encoded_columns_]
+        codes = self._fit_categories(columns, [None] * len(columns), table.n_rows)
+        return table, codes
+
+    def _fit_dask(self, X):
+        """Fit on a dask DataFrame: the value counts of the encoded columns, one compute."""
+        validate_dask_frame(self, X, reset=True)
+        names = getattr(self, "feature_names_in_", None)
+        self._input_names = input_feature_names(self)
+        self.encoded_columns_ = self._select_columns(categorical_mask_of(X), names)
+        encoded = [X.columns[j] for j in self.encoded_columns_]
+        all_counts = compute_once(*[X[name].value_counts(dropna=False) for name in encoded])
+        columns, weights = [], []
+        for counts in all_counts:
+            values, value_counts = counts_as_values(counts)
+            columns.append(values)
+            weights.append(value_counts)
+        n_samples = int(weights[0].sum()) if weights else 0
+        self._fit_categories(columns, weights, n_samples)
+
+    def _fit_categories(self, columns, weights, n_samples):
+        """Categories, infrequent groups, references and layout of the encoded columns.
+
+        ``columns[k]`` holds the values of encoded column ``k``: every row (``weights[k]``
+        None) or each distinct value once, seen ``weights[k]`` times. Returns the
+        category codes of ``columns``.
+        """
         if isinstance(self.categories, list) and len(self.categories) != len(
             self.encoded_columns_
         ):
@@ -203,9 +262,10 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         self.categories_ = []
         self._coders = []
         codes = []
+        counts = []
         for k, j in enumerate(self.encoded_columns_):
             column_name = self._input_names[j]
-            values = table.column(j)
+            values = columns[k]
             if self.categories == "auto":
                 categories, column_codes = sorted_categories(values, column_name)
                 coder = CategoryCodes(categories)
@@ -224,27 +284,31 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             self.categories_.append(categories)
             self._coders.append(coder)
             codes.append(column_codes)
-        self._fit_groups(codes, table.n_rows)
+            n_categories = len(categories)
+            column_counts = np.bincount(
+                column_codes, weights=weights[k], minlength=n_categories + 1
+            )[:n_categories]
+            counts.append(np.rint(column_counts).astype(np.int64))
+        self._fit_groups(counts, n_samples)
         self._fit_drop()
         self._fit_layout()
-        return table, codes
+        return codes
 
-    def _select_columns(self, table, names):
+    def _select_columns(self, categorical_mask, names):
         if self.columns is None:
-            return np.arange(table.n_columns, dtype=np.intp)
+            return np.arange(self.n_features_in_, dtype=np.intp)
         if isinstance(self.columns, str):  # "auto"
-            return np.flatnonzero(table.categorical_mask()).astype(np.intp)
-        return resolve_columns(list(self.columns), names, table.n_columns)
+            return np.flatnonzero(categorical_mask).astype(np.intp)
+        return resolve_columns(list(self.columns), names, self.n_features_in_)
 
-    def _fit_groups(self, codes, n_samples):
+    def _fit_groups(self, all_counts, n_samples):
         """Group infrequent categories: ``_group_of[k]`` maps category -> group."""
         self._group_of = []
         self._n_groups = []
         self._infrequent_group = []
         infrequent_categories = []
-        for k, column_codes in enumerate(codes):
+        for k, counts in enumerate(all_counts):
             n_categories = len(self.categories_[k])
-            counts = np.bincount(column_codes, minlength=n_categories + 1)[:n_categories]
             infrequent = self._infrequent_mask(counts, n_samples)
             group_of = np.empty(n_categories, dtype=np.intp)
             n_frequent = int(n_categories - infrequent.sum())
@@ -393,6 +457,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             pass-through columns converted to ``dtype``.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return self._transform_dask(X)
         table = validate_table(self, X, reset=False)
         codes = []
         for k, j in enumerate(self.encoded_columns_):
@@ -408,6 +474,18 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
                 )
             codes.append(column_codes)
         return self._assemble(table, codes)
+
+    def _transform_dask(self, X):
+        """Encode each partition of a dask DataFrame lazily, into a dask DataFrame."""
+        validate_dask_frame(self, X, reset=False)
+        if self.sparse_output:
+            raise ValueError(
+                "sparse_output=True does not apply to dask DataFrames: their partitions "
+                "are dense pandas DataFrames. Use sparse_output=False."
+            )
+        names = self.get_feature_names_out()
+        meta = empty_frame(names, [np.dtype(self.dtype)] * len(names))
+        return map_partitions_to_frame(X, _encode_partition, self, meta)
 
     def _assemble(self, table, codes):
         n_rows = table.n_rows
@@ -444,14 +522,39 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         return output
 
     def _passthrough(self, table, j):
+        """Pass-through column ``j`` converted to ``dtype``, refusing any silent change.
+
+        Values that ``dtype`` cannot hold exactly are refused with a ValueError naming
+        the column: for an integer or boolean ``dtype`` a missing, fractional or
+        out-of-range value (NumPy would wrap 300.0 to 44 in int8), for a float ``dtype``
+        a finite value that overflows to infinity.
+        """
         try:
-            return table.numeric_column(j, dtype=self.dtype)
+            values = table.numeric_column(j, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(
-                f"Column {self._input_names[j]!r} passes through (it is not encoded) but "
-                f"cannot be converted to {np.dtype(self.dtype)}: {exc}. Encode it by "
-                "listing it in columns, or convert it to numbers."
+                f"Column {self._input_names[j]!r} passes through (it is not encoded) and "
+                f"cannot be used as it is. {exc} To encode it instead, list it in columns."
             ) from exc
+        dtype = np.dtype(self.dtype)
+        if dtype == np.float64:
+            return values
+        with np.errstate(over="ignore", invalid="ignore"):
+            converted = values.astype(dtype)
+            if dtype.kind == "f":
+                changed = np.isinf(converted) & np.isfinite(values)
+            else:
+                changed = ~(converted.astype(np.float64) == values)
+        if changed.any():
+            shown = values[changed][:5].tolist()
+            raise ValueError(
+                f"Column {self._input_names[j]!r} passes through (it is not encoded) but "
+                f"{int(changed.sum())} of its values cannot be stored exactly in "
+                f"dtype={dtype} (for example {shown}); converting would change them "
+                "silently. Use a wider dtype such as np.float64, or impute and rescale "
+                "the column first."
+            )
+        return converted
 
     def get_feature_names_out(self, input_features=None):
         """Output column names: ``<column>_<category>`` for dummies, else the column name.

@@ -1,5 +1,6 @@
 """MissingIndicatorImputer: fill missing values and add "was missing" indicator columns."""
 
+import copy
 from numbers import Real
 
 import numpy as np
@@ -9,6 +10,16 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import assemble_mixed_output, input_feature_names, validate_table
+from ._dask import (
+    categorical_mask_of,
+    compute_once,
+    counts_as_values,
+    is_dask_collection,
+    map_partitions_to_frame,
+    refuse_temporal_columns,
+    validate_dask_frame,
+    weighted_median,
+)
 from ._encoding import factorize
 
 _CATEGORICAL_CONSTANT = "missing"
@@ -27,6 +38,11 @@ def _nan_column_sums(X):
         sums += np.where(is_missing, 0, block).sum(axis=0, dtype=np.float64)
         n_missing += is_missing.sum(axis=0)
     return sums, n_rows - n_missing
+
+
+def _impute_partition(partition, imputer):
+    """Impute one pandas partition of a dask DataFrame (pandas output, same index)."""
+    return imputer.transform(partition)
 
 
 def _most_frequent(values, counts):
@@ -99,6 +115,13 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     Missing values are NaN in numeric columns and None, NaN, ``pd.NA`` or ``NaT`` in
     other columns. Empty strings are values, not missing.
 
+    Date, duration and period columns, and infinite values in numeric columns, raise a
+    ValueError naming the column (convert dates to numbers or strings first). A dask
+    DataFrame is fitted with one computation over its partitions (exact medians and
+    modes, from value counts) and transformed lazily into a dask DataFrame. Under
+    ``array_api_dispatch`` arrays of other Array API libraries are refused with a
+    TypeError (convert them to NumPy).
+
     See Also
     --------
     sklearn.impute.SimpleImputer : The scikit-learn imputer it agrees with on numbers.
@@ -155,6 +178,8 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         self : MissingIndicatorImputer
             The fitted imputer.
         """
+        if is_dask_collection(X):
+            return self._fit_dask(X)
         table = validate_table(self, X, reset=True)
         self._input_names = input_feature_names(self)
         self.categorical_mask_ = table.categorical_mask()
@@ -168,11 +193,75 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
             had_missing[numeric] = missing_counts > 0
         for j in categorical:
             statistics[j], had_missing[j] = self._categorical_statistic(table.column(j), j)
-        self.statistics_ = statistics if categorical.size else statistics.astype(np.float64)
+        self._store(statistics, had_missing, categorical.size > 0)
+        return self
+
+    def _store(self, statistics, had_missing, has_categorical):
+        self.statistics_ = statistics if has_categorical else statistics.astype(np.float64)
         if self.features == "all":
-            self.indicator_features_ = np.arange(table.n_columns, dtype=np.intp)
+            self.indicator_features_ = np.arange(had_missing.size, dtype=np.intp)
         else:
             self.indicator_features_ = np.flatnonzero(had_missing).astype(np.intp)
+
+    def _fit_dask(self, X):
+        """Fit on a dask DataFrame: every statistic from one compute over the partitions.
+
+        Means need per-column sums and counts; medians and modes need the value counts
+        of the column (exact, as in memory). Infinite values are refused as in memory.
+        """
+        validate_dask_frame(self, X, reset=True)
+        self._input_names = input_feature_names(self)
+        self.categorical_mask_ = categorical_mask_of(X)
+        numeric = np.flatnonzero(~self.categorical_mask_)
+        categorical = np.flatnonzero(self.categorical_mask_)
+        refuse_temporal_columns(self, X, numeric)
+        numeric_names = [X.columns[j] for j in numeric]
+        numeric_frame = X[numeric_names].astype(np.float64)
+        by_counts = list(categorical)
+        if self.strategy in ("median", "most_frequent"):
+            by_counts = [*numeric, *by_counts]
+        reductions = [
+            X.isna().sum(),
+            numeric_frame.sum(),
+            numeric_frame.count(),
+            (numeric_frame.abs() == np.inf).sum(),
+            *[X[X.columns[j]].value_counts(dropna=True) for j in by_counts],
+        ]
+        n_missing, sums, counts, n_inf, *all_counts = compute_once(*reductions)
+        for name, n in zip(numeric_names, np.asarray(n_inf), strict=True):
+            if n:
+                raise ValueError(
+                    f"Column {name!r} contains infinity ({int(n)} value(s)); "
+                    "MissingIndicatorImputer accepts finite numbers and missing values "
+                    "(NaN) only. Replace the infinite values, for example with NaN to "
+                    "impute them."
+                )
+        value_counts = dict(zip(by_counts, all_counts, strict=True))
+        statistics = np.empty(self.n_features_in_, dtype=object)
+        constant = self._numeric_constant()
+        sums, counts = np.asarray(sums, dtype=np.float64), np.asarray(counts, dtype=np.int64)
+        for position, j in enumerate(numeric):
+            if counts[position] == 0 or self.strategy == "constant":
+                statistics[j] = constant
+            elif self.strategy == "mean":
+                statistics[j] = sums[position] / counts[position]
+            else:
+                values, weights = counts_as_values(value_counts[j])
+                values = values.to_numpy(dtype=np.float64)
+                if self.strategy == "median":
+                    statistics[j] = weighted_median(values, weights)
+                else:
+                    statistics[j] = _most_frequent(values, weights)
+        categorical_constant = (
+            _CATEGORICAL_CONSTANT if self.fill_value is None else self.fill_value
+        )
+        for j in categorical:
+            values, weights = counts_as_values(value_counts[j])
+            if self.categorical_strategy == "constant" or weights.size == 0:
+                statistics[j] = categorical_constant
+            else:
+                statistics[j] = _most_frequent(values.to_numpy(dtype=object), weights)
+        self._store(statistics, np.asarray(n_missing) > 0, categorical.size > 0)
         return self
 
     def _numeric_constant(self):
@@ -221,24 +310,6 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         counts = np.bincount(codes[is_present], minlength=uniques.size)
         return _most_frequent(uniques, counts), had_missing
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None):
-        """Fit, then fill ``X`` and append its indicator columns.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            The data.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        X_out : ndarray or DataFrame of shape (n_samples, n_features_out)
-            The filled columns, then the indicator columns.
-        """
-        return self.fit(X).transform(X)
-
     def transform(self, X):
         """Fill the missing values of ``X`` and append the indicator columns.
 
@@ -255,6 +326,8 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
             (or the DataFrame asked for by ``set_output``) for mixed input.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return self._transform_dask(X)
         table = validate_table(self, X, reset=False)
         if not self.categorical_mask_.any():
             return self._transform_numeric(table)
@@ -273,6 +346,14 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         indicators = is_missing[:, self.indicator_features_].astype(np.float64)
         columns.extend(indicators.T)
         return assemble_mixed_output(self, table, columns, self.get_feature_names_out())
+
+    def _transform_dask(self, X):
+        """Impute each partition of a dask DataFrame lazily, into a dask DataFrame."""
+        validate_dask_frame(self, X, reset=False)
+        partition_imputer = copy.copy(self).set_output(transform="pandas")
+        # The output dtypes, from dask's stand-in partition of the input's dtypes.
+        meta = partition_imputer.transform(X._meta_nonempty).iloc[:0]
+        return map_partitions_to_frame(X, _impute_partition, partition_imputer, meta)
 
     def _transform_numeric(self, table):
         data = table.data

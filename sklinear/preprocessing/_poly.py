@@ -1,14 +1,25 @@
 """PolyFeatures: polynomial and interaction features, each degree built from the last."""
 
-from itertools import chain, combinations, combinations_with_replacement
+import os
+from itertools import chain, combinations, combinations_with_replacement, groupby
+from math import comb
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._array_api import foreign_namespace, polynomial_terms, validate_foreign
 from ._base import input_feature_names
+from ._dask import (
+    is_dask_array,
+    is_dask_collection,
+    is_dask_dataframe,
+    require_no_output_container,
+    validate_dask_frame,
+)
 
 
 def _degree_blocks(n_features, max_degree, interaction_only):
@@ -41,6 +52,55 @@ def _degree_blocks(n_features, max_degree, interaction_only):
     return blocks, current
 
 
+def _n_terms(n_features, degree, interaction_only):
+    """Number of distinct products of ``degree`` factors among ``n_features`` columns."""
+    if interaction_only:
+        return comb(n_features, degree)
+    return comb(n_features + degree - 1, degree)
+
+
+def _available_memory():
+    """Bytes of memory available to allocate now, or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_fits_in_memory(n_bytes, shape, dtype, what):
+    """Refuse, before allocating, an output that the available memory cannot hold."""
+    available = _available_memory()
+    if available is None or n_bytes <= available:
+        return
+    gib = 2.0**30
+    raise ValueError(
+        f"PolyFeatures would need about {n_bytes / gib:.1f} GiB for {what} "
+        f"({shape[0]} rows x {shape[1]} output columns of {np.dtype(dtype)}), more than "
+        f"the {available / gib:.1f} GiB of memory available. Lower the degree, use "
+        "interaction_only=True, pass sparse input, select fewer columns, or transform "
+        "the rows in smaller batches."
+    )
+
+
+def _transform_dask_block(block, transformer):
+    """Transform one row block of a dask array (all its columns) with NumPy or SciPy."""
+    if not sparse.issparse(block):
+        block = np.asarray(block)
+        if not np.isfinite(block).all():
+            raise ValueError(
+                "Input X contains NaN or infinity; PolyFeatures needs finite values. "
+                "Impute missing values first (MissingIndicatorImputer)."
+            )
+    return transformer._transform_block(block)
+
+
 class PolyFeatures(TransformerMixin, BaseEstimator):
     """Polynomial and interaction features of degree ``min_degree`` to ``max_degree``.
 
@@ -51,6 +111,11 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     estimators fit an intercept. Each degree is computed from the previous one (a block
     of products times one column) into a preallocated array; sparse input gives sparse
     output in the input's format (CSR or CSC).
+
+    Before allocating, ``transform`` estimates the size of its output (and of the
+    intermediate arrays) and raises a ValueError that says the size, when it exceeds
+    the memory available. Dask arrays are transformed lazily, block by block; arrays of
+    another Array API library (PyTorch, array-api-strict, ...) in their own namespace.
 
     Parameters
     ----------
@@ -66,6 +131,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     ----------
     powers_ : ndarray of shape (`n_output_features_`, `n_features_in_`)
         ``powers_[i, j]`` is the exponent of input column ``j`` in output column ``i``.
+        Computed when asked (a property, as in scikit-learn): a fitted PolyFeatures
+        stores no per-term table, so it stays small whatever the number of terms.
     n_output_features_ : int
         Number of output columns.
     n_features_in_ : int
@@ -151,15 +218,41 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         self : PolyFeatures
             The fitted transformer.
         """
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
-        n_features = X.shape[1]
-        powers = np.zeros((0, n_features), dtype=np.intp)
-        terms = list(self._combinations(n_features))
-        if terms:
-            powers = np.vstack([np.bincount(term, minlength=n_features) for term in terms])
-        self.powers_ = powers
-        self.n_output_features_ = powers.shape[0]
+        if is_dask_collection(X):
+            X = self._validate_dask(X, reset=True)
+        elif (xp := foreign_namespace(X)) is not None:
+            X = validate_foreign(self, X, xp, reset=True)
+        else:
+            X = validate_data(
+                self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
+            )
+        self.n_output_features_ = self._n_output_features(X.shape[1])
         return self
+
+    def _n_output_features(self, n_features):
+        min_degree, max_degree = self._degree_range()
+        n_output = int(self.include_bias) + sum(
+            _n_terms(n_features, d, self.interaction_only)
+            for d in range(max(1, min_degree), max_degree + 1)
+        )
+        if n_output > np.iinfo(np.intp).max:
+            raise ValueError(
+                f"PolyFeatures(degree={self.degree!r}) on {n_features} columns would give "
+                f"{n_output} output columns, more than an array can index. Lower the "
+                "degree, use interaction_only=True, or select fewer columns."
+            )
+        return n_output
+
+    @property
+    def powers_(self):
+        """Exponent of each input column (columns) in each output term (rows)."""
+        check_is_fitted(self)
+        n_features = self.n_features_in_
+        terms = self._combinations(n_features)
+        rows = [np.bincount(term, minlength=n_features) for term in terms]
+        if not rows:
+            return np.zeros((0, n_features), dtype=np.intp)
+        return np.vstack(rows).astype(np.intp, copy=False)
 
     def transform(self, X):
         """Compute the polynomial features of ``X``.
@@ -176,13 +269,93 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             for CSC input, CSR otherwise); float32 input stays float32.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return self._transform_dask(self._validate_dask(X, reset=False))
+        if (xp := foreign_namespace(X)) is not None:
+            return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
         X = validate_data(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
+        return self._transform_block(X)
+
+    def _transform_block(self, X):
+        """Transform a validated NumPy array or SciPy sparse matrix."""
         min_degree, max_degree = self._degree_range()
         if sparse.issparse(X):
             return self._transform_sparse(X, min_degree, max_degree)
         return self._transform_dense(X, min_degree, max_degree)
+
+    def _validate_dask(self, X, *, reset):
+        """A dask array or numeric dask DataFrame as a float dask array, one column chunk."""
+        if is_dask_dataframe(X):
+            validate_dask_frame(self, X, reset=reset)
+            not_numeric = [
+                name
+                for name, dtype in X.dtypes.items()
+                if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+            ]
+            if not_numeric:
+                raise TypeError(
+                    f"PolyFeatures needs numeric columns; {not_numeric} are not. Encode "
+                    "them first (DummyEncoder)."
+                )
+            X = X.to_dask_array()
+        elif is_dask_array(X):
+            require_no_output_container(self)
+            if X.ndim != 2:
+                raise ValueError(
+                    f"PolyFeatures expects a 2-D array (n_samples, n_features); got a dask "
+                    f"array of shape {X.shape}."
+                )
+            if reset:
+                self.n_features_in_ = int(X.shape[1])
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            elif X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but PolyFeatures is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+        else:
+            raise TypeError(
+                f"PolyFeatures accepts dask arrays and dask DataFrames; got {type(X).__name__}."
+            )
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        if len(X.chunks[1]) > 1:  # all the columns of a row in one block
+            X = X.rechunk({1: -1})
+        return X
+
+    def _transform_dask(self, X):
+        """Lazily, block by block: one output block of all terms per row block."""
+        return X.map_blocks(
+            _transform_dask_block,
+            self,
+            dtype=X.dtype,
+            chunks=(X.chunks[0], (self.n_output_features_,)),
+            meta=np.empty((0, 0), dtype=X.dtype),
+        )
+
+    def _transform_foreign(self, xp, X):
+        """The terms in the namespace and on the device of ``X`` (Array API)."""
+        min_degree, max_degree = self._degree_range()
+        n_samples, n_features = X.shape
+        if max_degree == 0:
+            import array_api_compat
+
+            return xp.ones((n_samples, 1), dtype=X.dtype, device=array_api_compat.device(X))
+        blocks, n_terms = _degree_blocks(n_features, max_degree, self.interaction_only)
+        # the degree blocks, then their concatenation
+        n_values = n_samples * (n_terms + self.n_output_features_)
+        _check_fits_in_memory(
+            n_values * (8 if X.dtype == xp.float64 else 4),
+            (n_samples, self.n_output_features_),
+            np.float64 if X.dtype == xp.float64 else np.float32,
+            "the output and its degree blocks",
+        )
+        return polynomial_terms(
+            xp, X, blocks, n_features, max(1, min_degree), bool(self.include_bias)
+        )
 
     def _transform_dense(self, X, min_degree, max_degree):
         n_samples, n_features = X.shape
@@ -193,6 +366,13 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         # Terms of degree below min_degree are computed (the higher degrees need them)
         # but not returned; they start at column 0 of ``terms``.
         keep_from = n_terms - (self.n_output_features_ - bias)
+        n_values = n_samples * (bias + n_terms + (self.n_output_features_ if keep_from else 0))
+        _check_fits_in_memory(
+            n_values * X.dtype.itemsize,
+            (n_samples, self.n_output_features_),
+            X.dtype,
+            "the dense output",
+        )
         # Fortran order: every product reads and writes contiguous columns.
         full = np.empty((n_samples, bias + n_terms), dtype=X.dtype, order="F")
         terms = full[:, bias:]
@@ -221,6 +401,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             return sparse.csr_matrix(np.ones((n_samples, 1), dtype=X.dtype)).asformat(
                 output_format
             )
+        self._check_sparse_size(X, min_degree, max_degree)
         X_columns = sparse.csc_matrix(X)
         blocks, _ = _degree_blocks(n_features, max_degree, self.interaction_only)
         degree_blocks = [X_columns]
@@ -244,6 +425,21 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         output.sort_indices()
         return output
 
+    def _check_sparse_size(self, X, min_degree, max_degree):
+        """Estimate the stored entries of the sparse output from each row's non-zeros."""
+        row_nnz = np.diff(sparse.csr_matrix(X).indptr)
+        counts, n_rows = np.unique(row_nnz, return_counts=True)
+        n_stored = int(self.include_bias) * X.shape[0]
+        for k, rows in zip(counts.tolist(), n_rows.tolist(), strict=True):
+            # all degrees up to max_degree are built; the lower ones are intermediates
+            per_row = sum(_n_terms(k, d, self.interaction_only) for d in range(1, max_degree + 1))
+            n_stored += rows * per_row
+        # values and int64 indices; hstack copies each block once more
+        n_bytes = 2 * n_stored * (X.dtype.itemsize + np.dtype(np.int64).itemsize)
+        _check_fits_in_memory(
+            n_bytes, (X.shape[0], self.n_output_features_), X.dtype, "the sparse output"
+        )
+
     def get_feature_names_out(self, input_features=None):
         """Output names in scikit-learn's style: ``1``, ``x0``, ``x0^2``, ``x0 x1``.
 
@@ -258,20 +454,22 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             One name per output column.
         """
         check_is_fitted(self)
-        names = input_feature_names(self, input_features)
+        names = [str(name) for name in input_feature_names(self, input_features)]
         output = []
-        for row in self.powers_:
-            (used,) = np.nonzero(row)
-            if used.size == 0:
+        for term in self._combinations(self.n_features_in_):
+            if not term:
                 output.append("1")
                 continue
-            output.append(
-                " ".join(f"{names[j]}^{row[j]}" if row[j] != 1 else str(names[j]) for j in used)
-            )
+            factors = []
+            for j, repeats in groupby(term):
+                power = len(list(repeats))
+                factors.append(names[j] if power == 1 else f"{names[j]}^{power}")
+            output.append(" ".join(factors))
         return np.asarray(output, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

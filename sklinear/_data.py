@@ -1,0 +1,373 @@
+"""The data seam: every read of ``X`` (and of ``y`` and the sample weights) goes through here.
+
+An objective needs three things from the data, and nothing else:
+
+- :meth:`InMemoryData.statistics` — once per fit: the weight sum, the weighted column means
+  and second moments, the weighted target means and ``X^T (s * Y)``;
+- :meth:`InMemoryData.evaluate` — once per objective evaluation: the weighted loss sum, the
+  products ``sum_i s_i (x_i - shift) g_i^T`` and ``sum_i s_i g_i`` of the loss gradients
+  ``g_i`` at the scores ``X W + offset``, and on request the blocks of the Hessian;
+- :meth:`InMemoryData.scores` — the scores ``X W + offset`` (prediction).
+
+Only p-sized arrays cross the seam, so the solvers and all p-sized work stay NumPy float64
+whatever holds ``X``. :class:`InMemoryData` is the NumPy / SciPy implementation: dense ``X``
+is read in row blocks that stay in cache (one read of ``X`` per evaluation), the blocks are
+shared among a pool of threads (each block runs one BLAS thread; NumPy releases the GIL),
+and the per-block results are summed in block order, so the result does not depend on the
+number of threads. Sparse ``X`` is never copied: CSR row blocks are views of ``data`` and
+``indices``. A Dask or Array API implementation provides the same three methods over its
+own chunks, reusing :func:`block_evaluate` for the arithmetic of one block.
+"""
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
+
+_BLOCK_BYTES = 1 << 20
+
+_CONTROLLER = ThreadpoolController()
+_LIMIT_LOCK = threading.Lock()
+_LIMIT_STATE = {"depth": 0, "limiter": None}
+
+
+@contextmanager
+def single_threaded_blas():
+    """Run the body with one BLAS thread; restore the caller's setting afterwards.
+
+    The setting is process-wide, so nested and concurrent fits share one reference-counted
+    limit: the first to enter saves and limits, the last to leave restores. The global BLAS
+    setting is therefore unchanged after any number of concurrent fits.
+    """
+    with _LIMIT_LOCK:
+        if _LIMIT_STATE["depth"] == 0:
+            _LIMIT_STATE["limiter"] = _CONTROLLER.limit(limits=1, user_api="blas")
+        _LIMIT_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            _LIMIT_STATE["depth"] -= 1
+            if _LIMIT_STATE["depth"] == 0:
+                _LIMIT_STATE["limiter"].restore_original_limits()
+                _LIMIT_STATE["limiter"] = None
+
+
+def available_threads(n_jobs=None):
+    """Threads for a pass over ``X``: ``n_jobs``, or the BLAS thread count when None / -1.
+
+    Inside :func:`single_threaded_blas` the BLAS reports one thread; the count saved when the
+    limit was entered is used then.
+    """
+    if n_jobs is not None and n_jobs > 0:
+        return int(n_jobs)
+    if n_jobs is not None and n_jobs < -1:
+        return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+    with _LIMIT_LOCK:
+        limiter = _LIMIT_STATE["limiter"]
+        info = limiter._original_info if limiter is not None else _CONTROLLER.info()
+    counts = [entry["num_threads"] for entry in info if entry.get("user_api") == "blas"]
+    return max([1, *counts]) if counts else (os.cpu_count() or 1)
+
+
+@dataclass
+class Statistics:
+    """Weighted moments of the data, computed once per fit (float64).
+
+    ``mean`` and ``second_moment`` are ``sum_i s_i x_i / S`` and ``sum_i s_i x_i^2 / S``;
+    ``variance`` is computed about a shift so that it stays accurate for large means.
+    ``target_mean`` is ``sum_i s_i y_i / S`` and ``target_product`` ``sum_i s_i x_i y_i^T / S``.
+    """
+
+    weight_sum: float
+    mean: np.ndarray
+    variance: np.ndarray
+    target_mean: np.ndarray
+    target_product: np.ndarray
+
+
+@dataclass
+class EvaluationSums:
+    """Sums over the rows of one evaluation, not yet divided by the weight sum.
+
+    ``loss`` is ``sum_i s_i L_i``; ``product`` is ``sum_i s_i (x_i - shift) g_i^T`` of shape
+    (n_features, n_outputs); ``gradient_sum`` is ``sum_i s_i g_i``. With a Hessian:
+    ``hessian_xx`` (B, n_features, n_features), ``hessian_x`` (B, n_features) and
+    ``hessian_1`` (B,) are ``sum_i s_i d_i (x_i - shift)(x_i - shift)^T``, ``sum_i s_i d_i
+    (x_i - shift)`` and ``sum_i s_i d_i`` for each of the B weight columns ``d`` returned by
+    the loss's ``hessian_weights``.
+    """
+
+    loss: float
+    product: np.ndarray
+    gradient_sum: np.ndarray
+    hessian_xx: np.ndarray = None
+    hessian_x: np.ndarray = None
+    hessian_1: np.ndarray = None
+
+    def __iadd__(self, other):
+        """Add ``other`` in place (the arrays of ``self`` are owned by the accumulation)."""
+        self.loss += other.loss
+        self.product += other.product
+        self.gradient_sum += other.gradient_sum
+        if self.hessian_xx is not None:
+            self.hessian_xx += other.hessian_xx
+            self.hessian_x += other.hessian_x
+            self.hessian_1 += other.hessian_1
+        return self
+
+
+def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, hessian):
+    """The arithmetic of one row block: loss, gradient products and Hessian blocks.
+
+    Parameters
+    ----------
+    X_block : ndarray or sparse matrix of shape (m, n_features)
+    Y_block : ndarray of shape (m,) or (m, n_outputs)
+        Encoded targets.
+    weights_block : ndarray of shape (m,) or None
+        Sample weights (None: all 1).
+    loss : object
+        A loss of :mod:`sklinear._losses`.
+    coef : ndarray of shape (n_features,) or (n_features, n_outputs)
+        In the dtype of ``X_block``.
+    offset : ndarray of shape (n_outputs,)
+        Added to every score; the scores are ``(X - shift) coef + offset``.
+    shift : ndarray of shape (n_features,) or None
+        Subtracted from the rows of a dense block before the products (accuracy for columns
+        whose mean is large against their spread); ignored (None) for sparse blocks.
+    hessian : bool
+        Also accumulate the Hessian blocks.
+
+    Returns
+    -------
+    sums : EvaluationSums
+    """
+    if shift is not None:
+        X_block = X_block - shift
+    raw = X_block @ coef
+    if sp.issparse(raw):  # pragma: no cover - a sparse matrix times a dense vector is dense
+        raw = raw.toarray()
+    raw += offset[0] if raw.ndim == 1 else offset
+    value, gradient = loss.loss_gradient(Y_block, raw)
+    if weights_block is not None:
+        value = value * weights_block
+        gradient = gradient * (weights_block if raw.ndim == 1 else weights_block[:, None])
+    if gradient.ndim == 1:
+        gradient = gradient[:, None]
+    product = np.asarray(X_block.T @ gradient, dtype=np.float64)
+    sums = EvaluationSums(
+        float(value.sum(dtype=np.float64)),
+        product,
+        gradient.sum(axis=0, dtype=np.float64),
+    )
+    if hessian:
+        curvature = loss.hessian_weights(Y_block, raw)
+        if curvature.ndim == 1:
+            curvature = curvature[:, None]
+        if weights_block is not None:
+            curvature = curvature * weights_block[:, None]
+        columns = curvature.shape[1]
+        n_features = X_block.shape[1]
+        hessian_xx = np.empty((columns, n_features, n_features))
+        for column in range(columns):
+            weighted = (
+                X_block.multiply(curvature[:, column : column + 1]).tocsr()
+                if sp.issparse(X_block)
+                else X_block * curvature[:, column : column + 1]
+            )
+            block = X_block.T @ weighted
+            hessian_xx[column] = block.toarray() if sp.issparse(block) else block
+        sums.hessian_xx = hessian_xx
+        sums.hessian_x = np.asarray(X_block.T @ curvature, dtype=np.float64).T
+        sums.hessian_1 = curvature.sum(axis=0, dtype=np.float64)
+    return sums
+
+
+def _csr_rows(X, start, stop):
+    """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values)."""
+    begin, end = X.indptr[start], X.indptr[stop]
+    return sp.csr_matrix(
+        (X.data[begin:end], X.indices[begin:end], X.indptr[start : stop + 1] - begin),
+        shape=(stop - start, X.shape[1]),
+    )
+
+
+class InMemoryData:
+    """NumPy / SciPy data: dense arrays (any order) or CSR / CSC matrices, never copied.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        float32 or float64.
+    Y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Encoded targets, in the loss's convention.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    n_jobs : int or None, default=None
+        Threads for a pass (see :func:`available_threads`).
+    """
+
+    def __init__(self, X, Y, sample_weight=None, *, n_jobs=None):
+        if Y.ndim == 2 and Y.shape[1] == 1:
+            Y = Y[:, 0]
+        self.X = X
+        self.Y = Y
+        self.sample_weight = sample_weight
+        self.n_jobs = n_jobs
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = 1 if Y.ndim == 1 else Y.shape[1]
+        self.dtype = X.dtype
+        self.sparse = sp.issparse(X)
+        self.can_shift = not self.sparse
+        if self.sparse and X.format not in ("csr", "csc"):
+            raise TypeError(f"sparse X must be CSR or CSC; got {X.format!r}.")
+
+    # --- row blocks ---------------------------------------------------------------------
+    def _blocks(self, min_rows=0):
+        """Row ranges of about ``_BLOCK_BYTES`` (at least ``min_rows``); CSC is read whole."""
+        n_samples = self.n_samples
+        if self.sparse:
+            if self.X.format == "csc":
+                return [(0, n_samples)]
+            per_row = max(1, self.X.nnz // max(1, n_samples)) * (self.X.data.itemsize + 4)
+        else:
+            per_row = self.n_features * self.X.dtype.itemsize
+        size = max(64, min_rows, _BLOCK_BYTES // max(1, per_row))
+        return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
+
+    def _block(self, start, stop):
+        X = self.X
+        if self.sparse and X.format == "csr":
+            X_block = _csr_rows(X, start, stop)
+        elif self.sparse:
+            X_block = X
+        else:
+            X_block = X[start:stop]
+        weights = None if self.sample_weight is None else self.sample_weight[start:stop]
+        return X_block, self.Y[start:stop], weights
+
+    def _map_blocks(self, function, min_rows=0):
+        """``function(X_block, Y_block, weights_block)`` summed over the row blocks.
+
+        The blocks are dealt in contiguous runs to a pool of threads; each thread keeps one
+        running sum (memory: one result per thread), and the runs are added in order.
+        """
+        blocks = self._blocks(min_rows)
+        threads = min(len(blocks), available_threads(self.n_jobs))
+
+        def run(part):
+            total = None
+            for rows in part:
+                result = function(*self._block(*rows))
+                if total is None:
+                    total = result
+                else:
+                    total += result
+            return total
+
+        with single_threaded_blas():
+            if threads <= 1:
+                return run(blocks)
+            size = -(-len(blocks) // threads)
+            parts = [blocks[start : start + size] for start in range(0, len(blocks), size)]
+            with ThreadPoolExecutor(len(parts)) as pool:
+                results = list(pool.map(run, parts))
+        total = results[0]
+        for result in results[1:]:
+            total += result
+        return total
+
+    # --- the seam -----------------------------------------------------------------------
+    def statistics(self):
+        """Weighted moments (float64) in one pass over ``X``."""
+        weight_sum = (
+            float(self.n_samples)
+            if self.sample_weight is None
+            else float(np.sum(self.sample_weight, dtype=np.float64))
+        )
+        if not weight_sum > 0:
+            raise ValueError("The sample weights sum to zero: at least one must be positive.")
+        # Moments about a reference row (the first one) stay accurate for large means.
+        reference = (
+            np.zeros(self.n_features)
+            if self.sparse or self.n_samples == 0
+            else np.asarray(self.X[0], dtype=np.float64)
+        )
+        Y = self.Y if self.Y.ndim == 2 else self.Y[:, None]
+
+        def moments(X_block, Y_block, weights):
+            weights = (
+                np.ones(X_block.shape[0])
+                if weights is None
+                else np.asarray(weights, dtype=np.float64)
+            )
+            Y_block = np.asarray(Y_block, dtype=np.float64)
+            if Y_block.ndim == 1:
+                Y_block = Y_block[:, None]
+            if sp.issparse(X_block):
+                first = np.asarray(X_block.T @ weights, dtype=np.float64).ravel()
+                squares = X_block.multiply(X_block)
+                second = np.asarray(squares.T @ weights, dtype=np.float64).ravel()
+                cross = np.asarray(X_block.T @ (weights[:, None] * Y_block), dtype=np.float64)
+            else:
+                centred = np.asarray(X_block, dtype=np.float64) - reference
+                first = weights @ centred
+                cross = centred.T @ (weights[:, None] * Y_block)
+                centred *= centred
+                second = weights @ centred
+            return np.concatenate([first, second, cross.ravel(), weights @ Y_block])
+
+        n_features, n_outputs = self.n_features, Y.shape[1]
+        total = self._map_blocks(moments) / weight_sum
+        shifted_mean = total[:n_features]
+        shifted_second = total[n_features : 2 * n_features]
+        cross = total[2 * n_features : -n_outputs].reshape(n_features, n_outputs)
+        target_mean = total[-n_outputs:]
+        mean = shifted_mean + reference
+        variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
+        # A constant column computed with rounding noise has variance ~ eps * mean^2: call it 0.
+        variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
+        target_product = cross + reference[:, None] * target_mean[None, :]
+        return Statistics(weight_sum, mean, variance, target_mean, target_product)
+
+    def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
+        """Sums of one evaluation at scores ``(X - shift) coef + offset``.
+
+        ``coef`` is (n_features, n_outputs) float64, ``offset`` (n_outputs,), ``shift``
+        (n_features,) or None (zero; the only choice unless ``can_shift``). Dense blocks are
+        shifted before the products, which keeps float32 products accurate for columns with
+        large means. ``rows`` restricts the sums to those rows (mini-batches), read in one
+        gather.
+        """
+        coef = np.asarray(coef, dtype=np.float64)
+        offset = np.asarray(offset, dtype=np.float64)
+        if shift is not None and not self.can_shift:
+            raise ValueError("sparse data cannot be shifted: pass shift=None")
+        coef_block = (coef[:, 0] if self.n_outputs == 1 else coef).astype(self.dtype, copy=False)
+        shift_block = None if shift is None else shift.astype(self.dtype)
+        if rows is not None:
+            X_rows = self.X[rows]
+            weights = None if self.sample_weight is None else self.sample_weight[rows]
+            with single_threaded_blas():
+                return block_evaluate(
+                    X_rows, self.Y[rows], weights, loss, coef_block, offset, shift_block, hessian
+                )
+
+        def one_block(X_block, Y_block, weights):
+            return block_evaluate(
+                X_block, Y_block, weights, loss, coef_block, offset, shift_block, hessian
+            )
+
+        # Hessian blocks are matrix-matrix products: taller blocks keep them efficient.
+        return self._map_blocks(one_block, min_rows=256 if hessian else 0)
+
+    def scores(self, coef, offset, X=None):
+        """Scores ``X coef + offset`` of shape (n_samples, n_outputs)."""
+        X = self.X if X is None else X
+        raw = X @ np.asarray(coef).astype(X.dtype, copy=False)
+        return np.asarray(raw) + offset

@@ -1,0 +1,364 @@
+"""From an objective to fitted coefficients: solver choice, certified stopping, continuation.
+
+The estimators build a :class:`~sklinear._objective.LinearObjective` and call
+:func:`minimise` with their options; nothing here knows about scikit-learn.
+
+Stopping (full-batch solvers). A fit stops when the duality gap at the current iterate is
+at most ``tol * |J|`` (:meth:`LinearObjective.certificate`): ``tol`` is a certified bound on
+the relative objective error. The absolute loss is certified through its smoothed stages
+(:func:`_continuation`). Where no gap exists (``alpha = 0``) the test is on the gradient in
+the solver's (standardised) coordinates, relative to the first gradient, so it does not
+depend on the scale of ``y``, of the columns or of the weights.
+
+``solver='auto'``:
+
+- an L1 part: L-BFGS-B on split variables (:func:`~sklinear._solvers.lbfgs_l1`);
+- squared loss with at most ``_NEWTON_MAX_ROWS`` coefficients per output: Newton (one step
+  solves it: the Gram matrix is formed in one blocked pass, as Ridge's Cholesky solver does);
+- other smooth problems whose Hessian is cheap (``n * (p K)^2 <= _NEWTON_CHEAP_FLOPS``):
+  Newton, robust to correlated columns (polynomial designs, dummies);
+- otherwise L-BFGS; if it has not certified its answer after ``_FALLBACK_ITERATIONS``
+  iterations, or stalls at machine precision, and the Hessian is affordable
+  (``p K <= _NEWTON_MAX_ROWS``), Newton continues from where it stopped.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _solvers
+from ._losses import SmoothedAbsoluteLoss
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+_NEWTON_MAX_ROWS = 1500
+_NEWTON_SQUARED_MAX_ROWS = 6000
+_NEWTON_CHEAP_FLOPS = 2e8
+_FALLBACK_ITERATIONS = 50
+_L1_RESTARTS = 3
+
+
+@dataclass
+class FitResult:
+    """Coefficients in the solver's coordinates, with what the estimator reports."""
+
+    theta: np.ndarray
+    n_iter: int
+    loss_curve: list
+    converged: bool
+    solver: str
+    objective: float = None
+    dual_gap: float = None
+    validation_scores: list = field(default_factory=list)
+    state: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+def _hessian_rows(objective):
+    """Size of the Newton system (all outputs together for a coupled loss)."""
+    layout = objective.loss.hessian_layout
+    return objective.n_rows * (objective.n_outputs if layout == "coupled" else 1)
+
+
+def _hessian_flops(objective):
+    layout = objective.loss.hessian_layout
+    k = objective.n_outputs
+    columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
+    return objective.n_samples * objective.n_features**2 * columns
+
+
+def newton_affordable(objective):
+    """The p K x p K Hessian fits and factors cheaply enough for a Newton polish."""
+    if not hasattr(objective.loss, "hessian_weights") or not objective.penalty.smooth:
+        return False
+    limit = (
+        _NEWTON_SQUARED_MAX_ROWS
+        if objective.loss.hessian_layout == "shared"
+        else (_NEWTON_MAX_ROWS)
+    )
+    return _hessian_rows(objective) <= limit and getattr(objective.data, "supports_hessian", True)
+
+
+def choose_solver(objective, solver):
+    """The full-batch solver that runs for ``solver`` ('auto' resolved, see module doc)."""
+    if solver in ("gd", "newton"):
+        return solver
+    if not objective.penalty.smooth:
+        return "lbfgs_l1"
+    if solver == "auto" and newton_affordable(objective):
+        if objective.loss.hessian_layout == "shared":
+            return "newton"
+        if _hessian_flops(objective) <= _NEWTON_CHEAP_FLOPS:
+            return "newton"
+    return "lbfgs"
+
+
+class Certifier:
+    """``converged(theta)`` for the full-batch solvers: gap <= tol |J|, or a gradient test."""
+
+    def __init__(self, objective, tol):
+        self.objective = objective
+        self.tol = 0.0 if tol is None else float(tol)
+        self.first_gradient = None
+
+    def __call__(self, theta):
+        value, gap = self.objective.certificate(theta)
+        if gap is not None:
+            return gap <= self.tol * abs(value)
+        gradient = np.max(np.abs(self.objective.last_gradient), initial=0.0)
+        if self.first_gradient is None:
+            self.first_gradient = gradient
+        return gradient <= self.tol * self.first_gradient
+
+    def start(self, theta):
+        """Record the gradient scale of the gradient test at the starting point."""
+        if self.objective.certificate(theta)[1] is None:
+            self.first_gradient = np.max(np.abs(self.objective.last_gradient), initial=0.0)
+
+
+def _run(name, objective, theta, max_iter, certifier, verbose):
+    if name == "gd":
+        return _solvers.accelerated_gradient(
+            objective.value_and_gradient,
+            theta,
+            prox=objective.prox,
+            nonsmooth_value=objective.nonsmooth_value,
+            max_iter=max_iter,
+            converged=certifier,
+            verbose=verbose,
+        )
+    if name == "newton":
+        return _solvers.newton(
+            objective.value_gradient_hessian,
+            objective.value_and_gradient,
+            theta,
+            max_iter=max_iter,
+            converged=certifier,
+            verbose=verbose,
+        )
+    if name == "lbfgs_l1":
+        return _solvers.lbfgs_l1(
+            objective.value_and_gradient,
+            theta,
+            l1_weights=objective.l1_weights(),
+            max_iter=max_iter,
+            converged=certifier,
+            verbose=verbose,
+        )
+    return _solvers.lbfgs(
+        objective.value_and_gradient,
+        theta,
+        max_iter=max_iter,
+        converged=certifier,
+        verbose=verbose,
+    )
+
+
+def _chain(first, second):
+    """``second`` continued from ``first``: iterations and curves add up."""
+    return _solvers.SolverResult(
+        second.theta,
+        first.n_iter + second.n_iter,
+        first.loss_curve + second.loss_curve,
+        second.converged,
+        state=second.state,
+    )
+
+
+def _run_robust(name, objective, theta, max_iter, certifier, verbose):
+    """:func:`_run`, then L-BFGS where Newton stalled short of the certificate.
+
+    Newton's quadratic model can be poor (the smoothed absolute loss at a small threshold is
+    nearly piecewise linear): its line search then stops making progress.
+    """
+    result = _run(name, objective, theta, max_iter, certifier, verbose)
+    if name == "newton" and not result.converged and result.state.get("stalled"):
+        if result.n_iter < max_iter:
+            more = _run(
+                "lbfgs", objective, result.theta, max_iter - result.n_iter, certifier, verbose
+            )
+            result = _chain(result, more)
+    return result
+
+
+def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
+    """One smooth or L1 problem, certified; L-BFGS may hand over to Newton (see module doc)."""
+    name = choose_solver(objective, solver)
+    certifier = Certifier(objective, tol)
+    certifier.start(theta0)
+    fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
+    budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
+    result = _run_robust(name, objective, theta0, budget, certifier, verbose)
+    used = name
+    # L-BFGS-B on split variables can stall (no decrease from its memory) short of the
+    # certificate; a fresh memory from the stalled point resumes progress.
+    restarts = 0
+    while (
+        name == "lbfgs_l1"
+        and not result.converged
+        and result.state.get("stalled")
+        and result.n_iter < max_iter
+        and restarts < _L1_RESTARTS
+    ):
+        restarts += 1
+        again = _run(name, objective, result.theta, max_iter - result.n_iter, certifier, verbose)
+        result = _chain(result, again)
+    if fallback and not result.converged and result.n_iter < max_iter:
+        polish = _run(
+            "newton", objective, result.theta, max_iter - result.n_iter, certifier, verbose
+        )
+        result = _chain(result, polish)
+        used = "lbfgs+newton"
+    return result, used
+
+
+class _StageCertifier(Certifier):
+    """A smoothed stage is done at ``gap <= tol |J|``; the whole fit once ``gap + bias`` is.
+
+    ``bias = mu / 2`` bounds how far the smoothed loss lies below the absolute loss, so
+    ``gap + bias`` bounds the absolute objective's error (see :func:`_continuation`).
+    """
+
+    def __init__(self, objective, tol, bias):
+        super().__init__(objective, tol)
+        self.bias = bias
+        self.final = False
+        self.no_gap = False
+
+    def __call__(self, theta):
+        value, gap = self.objective.certificate(theta)
+        if gap is None:  # no penalty: no dual bound, the gradient test decides
+            self.no_gap = True
+            return super().__call__(theta)
+        self.final = gap + self.bias <= self.tol * abs(value)
+        return gap <= self.tol * abs(value)
+
+
+def _continuation(objective, theta0, solver, *, max_iter, tol, verbose):
+    """Minimise the absolute loss as the limit of smoothed ones, with a certificate.
+
+    The absolute loss is replaced by :class:`~sklinear._losses.SmoothedAbsoluteLoss` with a
+    threshold ``mu`` shrinking from 10 % of the typical residual by factors of 10 (at most 7
+    stages), each stage warm-started from the last. The smoothed loss ``L_mu`` lies between
+    ``|r| - mu / 2`` and ``|r|``, so its dual value ``D_mu(u) <= J_mu* <= J*`` also bounds
+    the absolute objective: ``J(w) - J* <= (J(w) - J_mu(w)) + gap_mu(w) <= mu / 2 +
+    gap_mu(w)``. The stages stop once that bound is below ``tol * |J|``.
+    """
+    residual = objective.Y - objective.loss.baseline(objective.Y, objective.sample_weight)
+    spread = float(np.median(np.abs(residual))) or 1.0
+    theta, n_iter, curve, converged, used = theta0, 0, [], False, solver
+    smoothed = None
+    for mu in spread * np.logspace(-1, -7, 7):
+        smoothed = objective.with_loss(SmoothedAbsoluteLoss(mu))
+        certifier = _StageCertifier(smoothed, tol, bias=0.5 * mu)
+        name = choose_solver(smoothed, solver)
+        result = _run_robust(name, smoothed, theta, max(1, max_iter - n_iter), certifier, verbose)
+        used = name
+        theta, n_iter = result.theta, n_iter + result.n_iter
+        curve.extend(result.loss_curve)
+        # With no penalty there is no gap: every stage runs, the last one's test decides.
+        converged = result.converged if certifier.no_gap else certifier.final
+        if (converged and not certifier.no_gap) or n_iter >= max_iter:
+            break
+    value, _ = objective.certificate(theta)
+    smoothed_value, smoothed_gap = smoothed.certificate(theta)
+    curve[-1] = value
+    gap = None if smoothed_gap is None else max(value - smoothed_value, 0.0) + smoothed_gap
+    state = {"dual_gap": gap}
+    return _solvers.SolverResult(theta, n_iter, curve, converged, state=state), used
+
+
+def minimise(objective, theta0, solver, *, max_iter, tol, verbose=0, stochastic_options=None):
+    """Run ``solver`` on ``objective`` from ``theta0`` and certify the result.
+
+    ``stochastic_options`` holds the options of :func:`stochastic` for 'sgd' / 'adam'. The
+    result
+    carries ``objective`` (J at the returned coefficients) and ``dual_gap`` (None where no
+    gap exists), computed from the last evaluation where it was at the returned point.
+    """
+    if solver in STOCHASTIC_SOLVERS:
+        result = stochastic(
+            objective,
+            theta0,
+            solver,
+            max_iter=max_iter,
+            tol=tol,
+            verbose=verbose,
+            **stochastic_options,
+        )
+        used = solver
+    elif not objective.loss.smooth:
+        result, used = _continuation(
+            objective, theta0, solver, max_iter=max_iter, tol=tol, verbose=verbose
+        )
+    else:
+        result, used = _full_batch(
+            objective, theta0, solver, max_iter=max_iter, tol=tol, verbose=verbose
+        )
+    value, gap = objective.certificate(result.theta)
+    gap = result.state.get("dual_gap", gap)
+    reason = ""
+    if not result.converged:
+        if result.n_iter >= max_iter or solver in STOCHASTIC_SOLVERS:
+            reason = "max_iter"
+        else:
+            reason = "stalled"
+    return FitResult(
+        result.theta,
+        result.n_iter,
+        result.loss_curve,
+        result.converged,
+        used,
+        objective=value,
+        dual_gap=gap,
+        validation_scores=result.validation_scores,
+        state=result.state,
+        reason=reason,
+    )
+
+
+def stochastic(
+    objective,
+    theta0,
+    solver,
+    *,
+    max_iter,
+    tol,
+    verbose,
+    batch_size,
+    learning_rate,
+    eta0,
+    momentum,
+    n_iter_no_change,
+    shuffle,
+    seed,
+    validation_score=None,
+    state=None,
+    epochs=None,
+):
+    """Mini-batch SGD ('sgd', Nesterov momentum) or Adam on ``objective``."""
+    if solver == "sgd":
+        rule = _solvers.MomentumRule(momentum=momentum)
+    else:
+        rule = _solvers.AdamRule()
+    n_samples = objective.n_samples
+    batch_size = min(1024, n_samples) if batch_size == "auto" else batch_size
+    return _solvers.stochastic_gradient(
+        objective.value_and_gradient,
+        theta0,
+        n_samples,
+        rule=rule,
+        prox=objective.prox,
+        batch_size=batch_size,
+        max_epochs=max_iter if epochs is None else epochs,
+        tol=None if epochs is not None else tol,
+        n_iter_no_change=n_iter_no_change,
+        learning_rate=learning_rate,
+        eta0=eta0,
+        alpha=objective.alpha,
+        shuffle=shuffle,
+        random_state=seed,
+        validation_score=validation_score,
+        state=state,
+        verbose=verbose,
+    )

@@ -1,0 +1,472 @@
+"""Certified optimality: dual_gap_ bounds the objective error, fits are scale invariant.
+
+The references are independent of sklinear: J of SPEC 1.1 computed here from coef_ and
+intercept_, optima from scikit-learn's solvers run to tight tolerances (Ridge, Lasso,
+ElasticNet, LogisticRegression with newton-cholesky) or from scipy on the exact objective.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LogisticRegression,
+    QuantileRegressor,
+    Ridge,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+from sklinear._certificate import duality_gap
+from sklinear._data import InMemoryData, available_threads, single_threaded_blas
+from sklinear._losses import BinomialLoss, MultinomialLoss, SquaredLoss
+
+
+def objective_j(loss, X, Y, coef, intercept, alpha, l1_ratio, sample_weight=None, factor=None):
+    """J of SPEC 1.1 by the formula, in float64."""
+    X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=float)
+    W = np.asarray(coef, dtype=float).reshape(-1, X.shape[1]).T
+    Z = X @ W + np.asarray(intercept, dtype=float).reshape(-1)
+    s = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, float)
+    if loss == "squared":
+        per = 0.5 * np.sum((Y.reshape(Z.shape) - Z) ** 2, axis=1)
+    elif loss == "logistic":
+        T = Y.reshape(Z.shape)
+        per = np.sum(np.logaddexp(0, Z) - T * Z, axis=1)
+    elif loss == "multinomial":
+        per = logsumexp(Z, axis=1) - Z[np.arange(len(Z)), Y]
+    f = np.ones(X.shape[1]) if factor is None else factor
+    Wf = W * f[:, None]
+    penalty = alpha * ((1 - l1_ratio) / 2 * np.sum(Wf**2) + l1_ratio * np.sum(np.abs(Wf)))
+    return float(s @ per / s.sum() + penalty)
+
+
+def make_regression(n=300, p=8, seed=0, scales=None):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * (1.0 if scales is None else scales)
+    w = rng.normal(size=p) / (1.0 if scales is None else scales)
+    y = X @ w + 3.0 + 0.5 * rng.normal(size=n)
+    return X, y
+
+
+def make_classes(n=300, p=6, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) * np.geomspace(0.1, 100, p)
+    W = rng.normal(size=(p, k)) / np.geomspace(0.1, 100, p)[:, None]
+    Z = X @ W * 2 + rng.gumbel(size=(n, k))
+    return X, np.argmax(Z, axis=1)
+
+
+# --- the certificate holds on every loss x penalty x solver ----------------------------
+
+REGRESSION_CASES = [
+    ("l2", 0.0, Ridge),
+    ("l1", 1.0, Lasso),
+    ("elasticnet", 0.5, ElasticNet),
+]
+
+
+# lbfgs and newton refuse an L1 part (tested in test_estimator_integration)
+SMOOTH_SOLVERS = ["auto", "lbfgs", "gd", "newton"]
+L1_SOLVERS = ["auto", "gd"]
+
+
+@pytest.mark.parametrize(
+    "solver, penalty, l1_ratio, reference",
+    [
+        (solver, *case)
+        for case in REGRESSION_CASES
+        for solver in SMOOTH_SOLVERS
+        if case[0] == "l2" or solver in L1_SOLVERS
+    ],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_regression_gap_bounds_the_error(solver, penalty, l1_ratio, reference, weighted):
+    X, y = make_regression()
+    s = np.random.default_rng(1).uniform(0.5, 2, len(y)) if weighted else None
+    alpha = 0.05
+    tol = 1e-6
+    model = GDLinearRegressor(
+        penalty=penalty, alpha=alpha, l1_ratio=0.5, solver=solver, tol=tol, max_iter=5000
+    ).fit(X, y, sample_weight=s)
+    if reference is Ridge:
+        ref = Ridge(alpha=alpha * (len(y) if s is None else s.sum())).fit(X, y, sample_weight=s)
+    else:
+        kwargs = {"l1_ratio": l1_ratio} if reference is ElasticNet else {}
+        ref = reference(alpha=alpha, tol=1e-14, max_iter=100_000, **kwargs)
+        ref.fit(X, y, sample_weight=None if s is None else s * len(y) / s.sum())
+    j_star = objective_j("squared", X, y, ref.coef_, ref.intercept_, alpha, l1_ratio, s)
+    j = objective_j("squared", X, y, model.coef_, model.intercept_, alpha, l1_ratio, s)
+    np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
+    assert model.dual_gap_ <= tol * abs(model.objective_)
+    assert j - j_star <= model.dual_gap_ + 1e-12 * abs(j_star)
+
+
+@pytest.mark.parametrize(
+    "solver, penalty",
+    [
+        (solver, penalty)
+        for penalty in ["l2", "l1", "elasticnet"]
+        for solver in SMOOTH_SOLVERS
+        if penalty == "l2" or solver in L1_SOLVERS
+    ],
+)
+@pytest.mark.parametrize("k", [2, 3])
+def test_logistic_and_softmax_gap_bounds_the_error(solver, penalty, k):
+    X, y = make_classes(k=k)
+    # Pure L1 has a certificate floor near 1e-6 relative here (the rescaled dual point loses
+    # (1 - kappa) |F*|, kappa limited by float64 gradients on columns scaled 0.1 .. 100).
+    # One-vs-rest shares one rescaling factor among its outputs: a looser floor, which
+    # FISTA ('gd') stalls above at 1e-4 (3.5e-4 here); L-BFGS-B certifies 1e-4.
+    alpha = 0.01
+    tol = 1e-6 if penalty != "l1" else 1e-5 if k == 2 else 1e-4 if solver != "gd" else 1e-3
+    l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": 0.5}[penalty]
+    for cls in (GDLogisticClassifier, SoftmaxClassifier):
+        model = cls(penalty=penalty, alpha=alpha, l1_ratio=0.5, solver=solver, tol=tol)
+        model.set_params(max_iter=5000).fit(X, y)
+        if cls is SoftmaxClassifier and k > 2:
+            j = objective_j("multinomial", X, y, model.coef_, model.intercept_, alpha, l1_ratio)
+        else:
+            T = (y[:, None] == np.unique(y)[None, :]).astype(float)
+            T = T[:, 1:] if k == 2 else T
+            j = objective_j("logistic", X, T, model.coef_, model.intercept_, alpha, l1_ratio)
+        np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
+        assert model.dual_gap_ <= tol * abs(j), (cls.__name__, model.dual_gap_, j)
+        # J* from a tight newton-cholesky fit (L2) or a long tight sklinear 'gd' fit (L1)
+        if penalty == "l2" and (k == 2 or cls is SoftmaxClassifier):
+            ref = LogisticRegression(
+                C=1 / (alpha * len(y)), solver="newton-cholesky", tol=1e-12, max_iter=1000
+            ).fit(X, y)
+            if k == 2:
+                j_star = objective_j("logistic", X, T, ref.coef_, ref.intercept_, alpha, 0.0)
+            else:
+                j_star = objective_j("multinomial", X, y, ref.coef_, ref.intercept_, alpha, 0.0)
+            assert j - j_star <= model.dual_gap_ + 1e-12 * abs(j_star)
+
+
+def test_gap_is_a_lower_bound_certificate_at_random_points():
+    """At any point the gap is >= J - J* (J* from the exact Ridge solution)."""
+    X, y = make_regression(scales=np.geomspace(1e-2, 1e3, 8))
+    alpha = 0.1
+    ref = Ridge(alpha=alpha * len(y)).fit(X, y)
+    j_star = objective_j("squared", X, y, ref.coef_, ref.intercept_, alpha, 0.0)
+    data = InMemoryData(X, y)
+    statistics = data.statistics()
+    rng = np.random.default_rng(0)
+    for scale in [1e-6, 1e-3, 1e-1, 1.0]:
+        coef = ref.coef_ * (1 + scale * rng.normal(size=8))
+        intercept = ref.intercept_ + scale * rng.normal()
+        sums = data.evaluate(SquaredLoss(), coef[:, None], np.array([intercept]))
+        j = objective_j("squared", X, y, coef, intercept, alpha, 0.0)
+        gap = duality_gap(
+            coef[:, None],
+            np.array([intercept]),
+            sums.loss / len(y),
+            sums.product / len(y),
+            sums.gradient_sum / len(y),
+            SquaredLoss(),
+            statistics,
+            np.full((8, 1), alpha),
+            np.zeros((8, 1)),
+            True,
+        )
+        assert j - j_star <= gap * (1 + 1e-9) + 1e-14
+
+
+@pytest.mark.parametrize("loss_class, k", [(BinomialLoss, 1), (MultinomialLoss, 3)])
+def test_repaired_dual_point_is_feasible_for_classification(loss_class, k):
+    """The repair gives sum u' = 0: the dual value is then <= J* (weak duality)."""
+    rng = np.random.default_rng(0)
+    ybar = rng.dirichlet(np.ones(max(k, 2)))[:k] if k > 1 else np.array([0.3])
+    g = rng.normal(scale=0.05, size=k)
+    if k > 1:
+        g -= g.mean()
+    lam, beta, gamma, delta = loss_class().dual_repair(g, ybar)
+    pi = beta / lam
+    # sum_i u'_i = (1 - lam) g + lam (pi - ybar) = 0
+    np.testing.assert_allclose((1 - lam) * g + lam * (pi - ybar), 0, atol=1e-12)
+    assert 0 <= lam <= 1 and np.all(pi >= -1e-12) and np.all(pi <= 1 + 1e-12)
+    assert gamma == -lam and delta <= 1e-15
+
+
+@pytest.mark.parametrize("penalty", ["l1", None])
+def test_absolute_loss_gap_bounds_the_error(penalty):
+    """J* from QuantileRegressor (an exact LP): its objective is half of sklinear's at
+    alpha / 2 (pinball loss at the median = |r| / 2)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5)) * np.array([1, 10, 100, 1, 1])
+    y = X @ (rng.normal(size=5) / np.array([1, 10, 100, 1, 1])) + rng.standard_t(2, size=300)
+    alpha = 0.01 if penalty else 0.0
+    ref = QuantileRegressor(alpha=alpha / 2, quantile=0.5, solver="highs").fit(X, y)
+    j_star = np.mean(np.abs(y - ref.predict(X))) + alpha * np.abs(ref.coef_).sum()
+    model = GDLinearRegressor(loss="absolute_error", penalty=penalty, alpha=alpha)
+    model.set_params(max_iter=5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # L1: the bound can be loose
+        model.fit(X, y)
+    j = np.mean(np.abs(y - model.predict(X))) + alpha * np.abs(model.coef_).sum()
+    np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
+    assert (j - j_star) / j_star <= 1e-5
+    if penalty is None:
+        assert model.dual_gap_ is None
+    else:
+        assert j - j_star <= model.dual_gap_ + 1e-12
+
+
+def test_absolute_loss_with_l2_is_certified_by_default():
+    X, y = make_regression(scales=np.geomspace(1e-1, 1e2, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(loss="absolute_error", alpha=0.01).fit(X, y)
+    assert model.dual_gap_ <= 1e-4 * model.objective_
+
+
+# --- real designs: polynomial features of raw columns --------------------------------
+
+
+def test_polynomial_design_of_raw_columns_reaches_the_exact_ridge_optimum():
+    """Degree-2 features of unscaled columns (scales 0.4 .. 1e4, squares to 1e8)."""
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(263, 6)) * np.array([0.4, 3.0, 50.0, 800.0, 1e4, 1.0]) + np.array(
+        [0, 10, 200, 5e3, 2e4, 0]
+    )
+    X = PolynomialFeatures(2, include_bias=False).fit_transform(raw)
+    y = raw @ (rng.normal(size=6) / np.array([0.4, 3.0, 50.0, 800.0, 1e4, 1.0]))
+    y = y + rng.normal(size=263)
+    alpha = 1e-3
+    ref = Ridge(alpha=alpha * len(y), solver="svd").fit(X, y)
+    j_star = objective_j("squared", X, y, ref.coef_, ref.intercept_, alpha, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(alpha=alpha).fit(X, y)
+    j = objective_j("squared", X, y, model.coef_, model.intercept_, alpha, 0.0)
+    assert (j - j_star) / j_star <= 1e-4
+    assert model.n_iter_ <= 30
+    y_class = (y > np.median(y)).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = GDLogisticClassifier(alpha=alpha).fit(X, y_class)
+    assert clf.dual_gap_ <= 1e-4 * clf.objective_ and clf.n_iter_ <= 60
+
+
+# --- invariances --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1e-3, 1e3, 1e6])
+def test_regression_is_invariant_to_the_scale_of_y(factor):
+    X, y = make_regression()
+    base = GDLinearRegressor(alpha=0.01, tol=1e-8).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        scaled = GDLinearRegressor(alpha=0.01, tol=1e-8).fit(X, y * factor)
+    np.testing.assert_allclose(scaled.coef_ / factor, base.coef_, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(scaled.intercept_ / factor, base.intercept_, rtol=1e-5)
+    for solver in ("lbfgs", "gd"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            other = GDLinearRegressor(alpha=0.01, tol=1e-8, solver=solver).fit(X, y * factor)
+        np.testing.assert_allclose(other.coef_ / factor, base.coef_, rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1e-2, 1e2, 1e6])
+@pytest.mark.parametrize("cls", [GDLinearRegressor, GDLogisticClassifier])
+def test_fit_is_invariant_to_the_scale_of_the_columns(cls, factor):
+    """With scale_predictors (or no penalty) a column's unit does not change the fit."""
+    if cls is GDLinearRegressor:
+        X, y = make_regression()
+    else:
+        X, y = make_classes()
+    column_factor = np.ones(X.shape[1])
+    column_factor[::2] = factor
+    for params in ({"scale_predictors": True, "alpha": 0.01}, {"penalty": None}):
+        base = cls(tol=1e-10, **params).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            scaled = cls(tol=1e-10, **params).fit(X * column_factor, y)
+        np.testing.assert_allclose(
+            np.ravel(scaled.coef_) * np.tile(column_factor, np.size(scaled.coef_) // X.shape[1]),
+            np.ravel(base.coef_),
+            rtol=1e-4,
+            atol=1e-8,
+        )
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1e6])
+def test_fit_is_invariant_to_the_scale_of_the_sample_weights(factor):
+    X, y = make_classes(k=3)
+    s = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    base = SoftmaxClassifier(alpha=0.01, tol=1e-10).fit(X, y, sample_weight=s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        scaled = SoftmaxClassifier(alpha=0.01, tol=1e-10).fit(X, y, sample_weight=s * factor)
+    np.testing.assert_allclose(scaled.coef_, base.coef_, rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(scaled.objective_, base.objective_, rtol=1e-9)
+
+
+def test_tiny_regression_target_is_not_fitted_as_zero():
+    """A target of scale 1e-6 used to stop at iteration 0 with all-zero coefficients."""
+    X, y = make_regression()
+    model = GDLinearRegressor(alpha=1e-3).fit(X, y * 1e-6)
+    ref = Ridge(alpha=1e-3 * len(y)).fit(X, y * 1e-6)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-2, atol=1e-12)
+    assert model.score(X, y * 1e-6) > 0.5
+
+
+# --- scale_predictors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+def test_scale_predictors_equals_the_standard_scaler_pipeline(penalty):
+    X, y = make_regression(scales=np.geomspace(1e-2, 1e3, 8))
+    alpha = 0.05
+    model = GDLinearRegressor(
+        penalty=penalty, alpha=alpha, l1_ratio=0.5, scale_predictors=True, tol=1e-10
+    ).fit(X, y)
+    reference = {
+        "l2": Ridge(alpha=alpha * len(y)),
+        "l1": Lasso(alpha=alpha, tol=1e-14, max_iter=100_000),
+        "elasticnet": ElasticNet(alpha=alpha, l1_ratio=0.5, tol=1e-14, max_iter=100_000),
+    }[penalty]
+    pipeline = make_pipeline(StandardScaler(), reference).fit(X, y)
+    scaler = pipeline[0]
+    np.testing.assert_allclose(model.coef_ * scaler.scale_, reference.coef_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.predict(X), pipeline.predict(X), rtol=1e-6, atol=1e-6)
+
+
+# --- float32 with large column means ----------------------------------------------------
+
+
+def test_float32_with_large_column_means_matches_float64():
+    rng = np.random.default_rng(0)
+    n, p = 3000, 10
+    X64 = rng.normal(size=(n, p)) + np.linspace(1e4, 2e4, p)
+    w = rng.normal(size=p)
+    y = ((X64 - X64.mean(axis=0)) @ w + rng.logistic(size=n) > 0).astype(int)
+    X32 = X64.astype(np.float32)
+    m64 = GDLogisticClassifier(alpha=1e-3, tol=1e-8).fit(X32.astype(np.float64), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        m32 = GDLogisticClassifier(alpha=1e-3, tol=1e-5, solver="lbfgs").fit(X32, y)
+    assert m32.coef_.dtype == np.float32
+    np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=2e-3, atol=1e-4)
+    j32 = objective_j("logistic", X32.astype(np.float64), y, m32.coef_, m32.intercept_, 1e-3, 0.0)
+    assert (j32 - m64.objective_) / m64.objective_ <= 1e-5
+
+
+# --- threads and the BLAS setting --------------------------------------------------------
+
+
+def test_results_do_not_depend_on_the_number_of_threads():
+    X, y = make_classes(n=20_000, p=20, k=3)  # several row blocks
+    one = SoftmaxClassifier(alpha=1e-3, solver="lbfgs", n_jobs=1).fit(X, y)
+    two = SoftmaxClassifier(alpha=1e-3, solver="lbfgs", n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_concurrent_fits_leave_the_blas_setting_unchanged():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    X, y = make_classes(n=5000, p=10)
+
+    def fit(seed):
+        return GDLogisticClassifier(alpha=1e-3, solver="lbfgs").fit(X, y).coef_
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(fit, range(8)))
+    assert blas_threads() == before
+    with single_threaded_blas():
+        assert set(blas_threads()) <= {1}
+        with single_threaded_blas():
+            assert set(blas_threads()) <= {1}
+        assert set(blas_threads()) <= {1}
+    assert blas_threads() == before
+    assert available_threads(3) == 3
+
+
+def test_reference_objective_agrees_with_scipy_minimum():
+    """Self-check of objective_j: scipy's minimum of it equals Ridge's (closed form)."""
+    X, y = make_regression(n=60, p=3)
+    alpha = 0.3
+
+    def f(theta):
+        return objective_j("squared", X, y, theta[:3], theta[3], alpha, 0.0)
+
+    result = minimize(f, np.zeros(4), method="BFGS", options={"gtol": 1e-10})
+    ref = Ridge(alpha=alpha * len(y)).fit(X, y)
+    np.testing.assert_allclose(result.x[:3], ref.coef_, rtol=1e-5)
+
+
+# --- streaming statistics in partial_fit ---------------------------------------------
+
+
+def test_partial_fit_preconditioner_follows_every_chunk():
+    """A feature absent (zero) from the first chunks must not get a wild coefficient:
+    the streamed fit reaches the in-memory fit's held-out accuracy within 1 point."""
+    rng = np.random.default_rng(0)
+    n, p = 20000, 10
+    X = rng.normal(size=(n, p))
+    X[: n // 4, 3] = 0.0
+    X[:, 5] = X[:, 5] * 100 + 1000
+    w = rng.normal(size=p)
+    w[3], w[5] = 3.0, 0.01
+    y = ((X - X.mean(0)) @ w + rng.logistic(size=n) > 0).astype(int)
+    train, test = slice(0, 15000), slice(15000, None)
+    full = GDLogisticClassifier().fit(X[train], y[train]).score(X[test], y[test])
+    model = GDLogisticClassifier(solver="sgd", random_state=0)
+    for _ in range(3):
+        for rows in np.array_split(np.arange(15000), 15):
+            model.partial_fit(X[rows], y[rows], classes=[0, 1])
+    assert model.score(X[test], y[test]) >= full - 0.01
+    # the running moments equal the moments of all the data seen
+    np.testing.assert_allclose(model._moments.mean, X[train].mean(axis=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model._moments.variance, X[train].var(axis=0), rtol=1e-7)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gap_without_intercept_and_on_sparse_data(fit_intercept, sparse):
+    X, y = make_regression(n=400, p=6)
+    X[X < 0.3] = 0.0  # mostly zeros
+    Xin = sp.csr_matrix(X) if sparse else X
+    alpha = 0.05
+    ref = Ridge(alpha=alpha * len(y), fit_intercept=fit_intercept).fit(X, y)
+    j_star = objective_j("squared", X, y, ref.coef_, ref.intercept_, alpha, 0.0)
+    for solver in ("lbfgs", "gd", "newton"):
+        model = GDLinearRegressor(alpha=alpha, fit_intercept=fit_intercept, solver=solver)
+        model.fit(Xin, y)
+        j = objective_j("squared", X, y, model.coef_, model.intercept_, alpha, 0.0)
+        assert model.dual_gap_ <= 1e-4 * j
+        assert j - j_star <= model.dual_gap_ + 1e-12 * j_star
+    y_class = (y > np.median(y)).astype(int)
+    ref = LogisticRegression(
+        C=1 / (alpha * len(y)), fit_intercept=fit_intercept, solver="newton-cholesky", tol=1e-12
+    ).fit(X, y_class)
+    j_star = objective_j("logistic", X, y_class, ref.coef_, ref.intercept_, alpha, 0.0)
+    model = GDLogisticClassifier(alpha=alpha, fit_intercept=fit_intercept).fit(Xin, y_class)
+    j = objective_j("logistic", X, y_class, model.coef_, model.intercept_, alpha, 0.0)
+    assert j - j_star <= model.dual_gap_ + 1e-12 * j_star <= 1e-4 * j + 1e-12 * j_star
+
+
+def test_multi_output_regression_gap():
+    X, y = make_regression()
+    Y = np.column_stack([y, -2 * y + 1, np.random.default_rng(5).normal(size=len(y))])
+    alpha = 0.1
+    ref = Ridge(alpha=alpha * len(y)).fit(X, Y)
+    model = GDLinearRegressor(alpha=alpha, solver="lbfgs").fit(X, Y)
+    j_star = objective_j("squared", X, Y, ref.coef_, ref.intercept_, alpha, 0.0)
+    j = objective_j("squared", X, Y, model.coef_, model.intercept_, alpha, 0.0)
+    np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
+    assert j - j_star <= model.dual_gap_ <= 1e-4 * j
