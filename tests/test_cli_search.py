@@ -3,6 +3,7 @@ warm-started paths."""
 
 import io
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -171,10 +172,27 @@ def test_plot_hint_names_both_install_forms(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_warnings_of_every_fit_are_counted_from_any_process(regression_csv, capsys, jobs):
     code, out, err = run(capsys, "cv", regression_csv, "--target", "y", *GRID, "--max-iter", "1",
-                         "--jobs", jobs, "-q")  # fmt: skip
+                         "--solver", "gd", "--jobs", jobs, "-q")  # fmt: skip
     assert code == 0, err
     # 2 degrees x 2 alphas x 3 folds, and the refit of the best: 13 fits stopped early.
     lines = [line for line in err.splitlines() if "ConvergenceWarning" in line]
     assert len(lines) == 1, err
     assert lines[0].startswith("sklinear: warning: ConvergenceWarning (x13): ")
     assert "--max-iter" in lines[0]
+
+
+def test_warnings_differing_in_numbers_are_one_kind():
+    class Search:
+        n_failed = 0
+
+    caught = Counter({
+        ("ConvergenceWarning", "did not converge in 5 iterations (gap 0.25 above 1e-05)"): 2,
+        ("ConvergenceWarning", "did not converge in 7 iterations (gap 3.5e+01 above 2e-05)"): 1,
+        ("UserWarning", "something else"): 1,
+    })  # fmt: skip
+    lines = _search.summarize_warnings(caught, Search())
+    assert lines == [
+        "ConvergenceWarning (x3): did not converge in 5 iterations (gap 0.25 above 1e-05) "
+        "(sklinear cv: raise the limit with --max-iter)",
+        "UserWarning (x1): something else",
+    ]

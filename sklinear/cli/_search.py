@@ -13,6 +13,7 @@
   the parent as they finish, so progress is reported whatever the process a fit ran in.
 """
 
+import re
 import time
 import warnings
 from collections import Counter, defaultdict
@@ -365,12 +366,25 @@ def summarize_warnings(caught, search):
     by_kind = Counter()
     first = {}
     for (name, message), count in caught.items():
-        key = (name, message[:160])
+        # Messages that differ only in their numbers (a duality gap, an iteration count)
+        # are one kind of warning; the first one is shown.
+        key = (name, _NUMBER.sub("#", message))
         by_kind[key] += count
-        first.setdefault(key, message[:160])
-    for (name, message), count in by_kind.items():
-        lines.append(f"{name} (x{count}): {message}{advice.get(name, '')}")
+        first.setdefault(key, message)
+    for key, count in by_kind.items():
+        name = key[0]
+        lines.append(f"{name} (x{count}): {_shorten(first[key])}{advice.get(name, '')}")
     return lines
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _shorten(message, limit=240):
+    """``message`` cut at a word boundary to at most ``limit`` characters."""
+    if len(message) <= limit:
+        return message
+    return message[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def baseline_scores(kind, X, y, cv, scorer):
