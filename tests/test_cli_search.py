@@ -196,31 +196,3 @@ def test_warnings_differing_in_numbers_are_one_kind():
         "(sklinear cv: raise the limit with --max-iter)",
         "UserWarning (x1): something else",
     ]
-
-
-def test_fits_in_worker_processes_use_one_thread_each(monkeypatch):
-    """With --jobs the processes share the cores: each fit gets n_jobs=1."""
-    frame = regression_frame()
-    X, y = frame.drop(columns="y"), frame["y"]
-    seen = []
-    original = sklinear.GDLinearRegressor.fit
-
-    def fit(self, X, y, sample_weight=None):
-        seen.append(self.n_jobs)
-        return original(self, X, y, sample_weight)
-
-    monkeypatch.setattr(sklinear.GDLinearRegressor, "fit", fit)
-    from sklearn.metrics import get_scorer
-    from sklearn.model_selection import KFold
-
-    pipeline = _search.build_pipeline("linear", seed=0)
-    grid = _search.build_param_grid(degrees=[1], alphas=[1.0, 0.1], penalties=["l2"],
-                                    l1_ratios=[0.5], solver="auto")  # fmt: skip
-    candidates = _search.expand_grid(grid)
-    [(degree, paths)] = _search.path_tasks(candidates)
-    train, test = next(KFold(2).split(X))
-    for single_thread, expected in ((True, 1), (False, None)):
-        seen.clear()
-        _search.fit_fold(pipeline, candidates, degree, paths, X, y, train, test,
-                         get_scorer("r2"), single_thread)  # fmt: skip
-        assert seen == [expected, expected]

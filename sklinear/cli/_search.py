@@ -159,11 +159,13 @@ def _error_line(exc):
     return one_line(f"{type(exc).__name__}: {exc}")
 
 
-def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer, single_thread):
+def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
     """Fit every path of one degree on one fold; score each fit on both parts.
 
     Runs in a worker process with ``--jobs``; everything it reports is in the returned
-    dict, warnings included (a worker's warnings would otherwise be lost).
+    dict, warnings included (a worker's warnings would otherwise be lost). The fits keep
+    the estimator's ``n_jobs=None``: they use the BLAS thread count, which joblib limits
+    in each worker to the cores divided by the number of workers.
 
     Returns
     -------
@@ -196,8 +198,6 @@ def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer, sin
                 }
                 if model is None:
                     model = clone(pipeline[-1]).set_params(warm_start=True)
-                    if single_thread:
-                        model.set_params(n_jobs=1)
                 model.set_params(**params)
                 started = time.perf_counter()
                 try:
@@ -305,13 +305,10 @@ def run_search(
     n_folds = len(splits)
     tasks = [(degree, paths, fold) for degree, paths in path_tasks(candidates)
              for fold in range(n_folds)]  # fmt: skip
-    single_thread = n_jobs != 1
 
     def tagged(degree, paths, fold):
         train, test = splits[fold]
-        outcome = fit_fold(
-            pipeline, candidates, degree, paths, X, y, train, test, scorer, single_thread
-        )
+        outcome = fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer)
         return (degree, paths, fold), outcome
 
     if n_jobs == 1:
