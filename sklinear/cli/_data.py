@@ -1,10 +1,12 @@
-"""Reading the table for the command line, and choosing a model that fits its target."""
+"""Reading the table for the command line, checking its columns, choosing a model."""
 
 import difflib
 import sys
 
 import numpy as np
 import pandas as pd
+
+from ._errors import CLIError, UsageError, one_line
 
 #: An integer-valued numeric target with at most this many distinct values is taken as
 #: class labels by ``--model auto``.
@@ -16,22 +18,22 @@ MODEL_CLASSES = {
     "softmax": "SoftmaxClassifier",
 }
 
+#: Field values read as missing unless ``--na-values`` says otherwise (an empty field is
+#: always missing).
+DEFAULT_NA_VALUES = ["?", "-", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None"]
 
-class CLIError(Exception):
-    """A problem with the user's input: reported as one line, exit status 1."""
+#: A text column is ID-like (names, identifiers, free text) when it has more than
+#: ``ID_LIKE_MIN_DISTINCT`` distinct values and at least ``ID_LIKE_SHARE`` of its non-missing
+#: values are distinct: its dummies would be nearly one column per row.
+ID_LIKE_MIN_DISTINCT = 20
+ID_LIKE_SHARE = 0.5
 
-    exit_code = 1
+#: A text column is reported as "numeric except for a few values" when at most this share
+#: (and at most ``NEARLY_NUMERIC_MAX_BAD`` values) of its non-missing values are not numbers.
+NEARLY_NUMERIC_SHARE = 0.05
+NEARLY_NUMERIC_MAX_BAD = 20
 
-
-class UsageError(CLIError):
-    """An invalid command line option: reported as one line, exit status 2."""
-
-    exit_code = 2
-
-
-def one_line(text):
-    """Collapse a message to a single line."""
-    return " ".join(str(text).split())
+PLOT_INSTALL_HINT = 'pip install "sklinear[plot]" (from a source checkout: pip install ".[plot]")'
 
 
 def _list_columns(columns, limit=20):
@@ -42,8 +44,17 @@ def _list_columns(columns, limit=20):
     return shown
 
 
-def read_table(path, *, sep=","):
+def na_markers(na_values):
+    """The markers read as missing: ``na_values`` (default :data:`DEFAULT_NA_VALUES`) and ''."""
+    markers = DEFAULT_NA_VALUES if na_values is None else list(na_values)
+    return ["", *[m for m in markers if m != ""]]
+
+
+def read_table(path, *, sep=",", decimal=".", na_values=None):
     """Read a CSV file (``'-'`` for standard input) into a DataFrame.
+
+    Fields equal to one of the ``na_values`` markers (default :data:`DEFAULT_NA_VALUES`)
+    and empty fields are missing values; ``decimal`` is the decimal mark of numbers.
 
     Raises
     ------
@@ -52,8 +63,16 @@ def read_table(path, *, sep=","):
     """
     source = sys.stdin if path == "-" else path
     shown = "standard input" if path == "-" else repr(str(path))
+    if sep == decimal:
+        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
     try:
-        frame = pd.read_csv(source, sep=sep)
+        frame = pd.read_csv(
+            source,
+            sep=sep,
+            decimal=decimal,
+            na_values=na_markers(na_values),
+            keep_default_na=False,
+        )
     except FileNotFoundError:
         raise CLIError(f"cannot read {shown}: no such file") from None
     except IsADirectoryError:
@@ -90,6 +109,11 @@ def split_target(frame, target):
     if target not in frame.columns:
         hint = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=1)
         hint = f" (did you mean {hint[0]!r}?)" if hint else ""
+        if any(";" in str(column) for column in frame.columns):
+            hint += (
+                "; the header contains ';', so the file seems to be separated by semicolons: "
+                "use --sep ';' (and --decimal ',' if its numbers use decimal commas)"
+            )
         raise UsageError(
             f"unknown target column {target!r}{hint}; the columns are: "
             f"{_list_columns(frame.columns)}"
@@ -189,3 +213,105 @@ def check_folds(y, kind, n_folds, target):
             f"class {_show(smallest)} of target {target!r} has only {counts.min()} rows, fewer "
             f"than --folds {n_folds} (stratified folds need one per fold); {advice}"
         )
+
+
+def _is_text(column):
+    return not (
+        pd.api.types.is_numeric_dtype(column)
+        or pd.api.types.is_bool_dtype(column)
+        or pd.api.types.is_datetime64_any_dtype(column)
+        or pd.api.types.is_timedelta64_dtype(column)
+    )
+
+
+def _mostly_numbers(present):
+    """Whether most values are numbers, with either decimal mark."""
+    text = present.astype(str).str.strip().str.replace(",", ".", regex=False)
+    return bool(pd.to_numeric(text, errors="coerce").notna().mean() > 0.5)
+
+
+def id_like_columns(X):
+    """Text columns with nearly one distinct value per row, and their numbers of values.
+
+    A column whose values are mostly numbers (a numeric column with a few odd values or
+    decimal commas) is not ID-like: :func:`nearly_numeric_columns` reports it instead.
+
+    Returns
+    -------
+    found : dict
+        ``{column: (n_distinct, n_non_missing)}`` for every ID-like column.
+    """
+    found = {}
+    for name in X.columns:
+        column = X[name]
+        if not _is_text(column):
+            continue
+        present = column.dropna()
+        n_distinct = int(present.nunique())
+        if (
+            n_distinct > ID_LIKE_MIN_DISTINCT
+            and n_distinct >= ID_LIKE_SHARE * len(present)
+            and not _mostly_numbers(present)
+        ):
+            found[name] = (n_distinct, len(present))
+    return found
+
+
+def nearly_numeric_columns(X, *, decimal="."):
+    """Describe the text columns that are numbers except for a few values.
+
+    Such a column is encoded as categories (one dummy per distinct number): usually a
+    missing-value marker or a decimal mark the reader did not know.
+
+    Returns
+    -------
+    notes : list of str
+        One line per such column, saying which values are not numbers and what to do.
+    """
+    notes = []
+    for name in X.columns:
+        column = X[name]
+        if not _is_text(column):
+            continue
+        text = column.dropna().astype(str).str.strip()
+        if len(text) == 0:
+            continue
+        parsed = pd.to_numeric(text, errors="coerce")
+        bad = text[parsed.isna()]
+        if decimal == "." and len(bad) > 0:
+            commas = bad.str.fullmatch(r"[-+]?\d*,\d+")
+            if commas.mean() > 0.5:
+                notes.append(
+                    f"column {str(name)!r} holds numbers with decimal commas (such as "
+                    f"{bad[commas].iloc[0]!r}) and is used as text categories; "
+                    "use --decimal ',' to read them as numbers"
+                )
+                continue
+        n_bad = len(bad)
+        if 0 < n_bad <= min(NEARLY_NUMERIC_MAX_BAD, NEARLY_NUMERIC_SHARE * len(text)):
+            examples = ", ".join(repr(v) for v in list(dict.fromkeys(bad.tolist()))[:3])
+            notes.append(
+                f"column {str(name)!r} is numeric except for {n_bad} of {len(text)} values "
+                f"({examples}), so it is used as text categories; if these values mean "
+                "'missing', list them with --na-values"
+            )
+    return notes
+
+
+def zero_feature_reasons(X, dropped):
+    """Why the features encode to no column at all, or None when some column remains.
+
+    A numeric column always gives a column; a text column gives one dummy per category
+    but the first, plus a missing-value indicator if it has missing values. So the
+    features are empty exactly when every column left is text with a single category
+    and no missing values.
+    """
+    reasons = [f"{str(name)!r} left out as ID-like" for name in dropped]
+    for name in X.columns:
+        column = X[name]
+        if not _is_text(column) or column.isna().any() or column.nunique() > 1:
+            return None
+        reasons.append(
+            f"{str(name)!r} has a single category ({column.iloc[0]!r}), which encodes to no column"
+        )
+    return reasons

@@ -248,6 +248,11 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "t", "--solver", "lbfgs", "--penalty", "l1"], 2, "smooth"),
         (["cv", good, "--target", "t", "--no-such-option"], 2, "unrecognized arguments"),
         (["cv", good, "--target", "t", "--output", good], 1, "cannot create --output"),
+        (["cv", good, "--target", "t", "--decimal", ","], 2, "--sep and --decimal are both"),
+        (["cv", good, "--target", "t", "--decimal", "ab"], 2, "--decimal must be one character"),
+        (["cv", good, "--target", "t", "--jobs", "0"], 2, "--jobs must be a positive number"),
+        (["cv", good, "--target", "t", "--tol", "0"], 2, "--tol must be > 0"),
+        (["predict"], 2, "the following arguments are required"),
         ([], 2, "no command given; run 'sklinear cv'"),
         (["train"], 2, "invalid choice"),
     ]
@@ -265,12 +270,12 @@ def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, capsys):
 
 
 def test_unexpected_error_is_one_line(binary_csv, capsys, monkeypatch):
-    from sklinear import _cli_search
+    from sklinear.cli import _search
 
     def broken(*args, **kwargs):
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr(_cli_search, "run_search", broken)
+    monkeypatch.setattr(_search, "run_search", broken)
     code, out, err = run(capsys, "cv", str(binary_csv), "--target", "label", *TINY, "-q")
     assert code == 1
     expected = "RuntimeError: something broke (set SKLINEAR_DEBUG=1 to see the traceback)"
@@ -305,29 +310,23 @@ def test_python_dash_m_bad_input(tmp_path):
 def test_progress_on_a_terminal_updates_one_line():
     import io
 
-    from sklinear._cli_search import ProgressScorer
+    from sklinear.cli._progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
-    class Fitted:
-        def __init__(self, alpha):
-            self.alpha = alpha
-
-        def get_params(self):
-            return {"model__alpha": self.alpha}
-
     stream = Terminal()
-    candidates = [{"model__alpha": 0.1}, {"model__alpha": 1.0}]
-    progress = ProgressScorer(lambda *args: 0.5, candidates, n_folds=2, stream=stream)
-    for alpha in (0.1, 1.0):
-        for _ in range(2):  # validation score, then training score, per fold
-            progress(Fitted(alpha), None, None)
-            progress(Fitted(alpha), None, None)
+    candidates = [
+        {"model__alpha": 0.1, "poly__degree": 1},
+        {"model__alpha": 1.0, "poly__degree": 1},
+    ]
+    progress = Progress(candidates, n_folds=2, stream=stream)
+    for fold in (1, 0):  # folds finish in any order with --jobs
+        progress.task_done(fold, 1, {0: (0.5, 0.6, 0.1, 0.0, None), 1: (0.4, 0.5, 0.1, 0.0, None)})
     text = stream.getvalue()
-    assert text.count("\r") == 4
-    assert "fold 2/2 of candidate 2/2 [alpha=1]" in text
+    assert text.count("\r") == 2
+    assert "4/4 fits: fold 1/2 of degree 1 done" in text
     assert text.endswith("\n") and text.count("\n") == 1
 
 
@@ -336,3 +335,29 @@ def test_binary_f1_names_the_positive_class(capsys):
     assert code == 0, err
     assert "scoring f1, positive class 'male'" in out
     assert "dropped 11 rows whose target is missing" in out
+
+
+def test_help_describes_the_solver_and_scale_predictors(capsys):
+    code, out, _ = run(capsys, "cv", "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "the estimator's own choice, certified by a duality gap" in text
+    assert "'gd'" not in text  # the L1 path is L-BFGS-B on split variables, not 'gd'
+    assert "scale_predictors=True" in text
+    assert "--jobs" in text and "--decimal" in text and "--na-values" in text
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "predict" in out
+    code, out, _ = run(capsys, "predict", "--help")
+    assert code == 0 and "--proba" in out and "--output FILE" in out
+
+
+def test_build_parser_has_both_subcommands():
+    import argparse
+
+    from sklinear.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == {"cv", "predict"}
+    args = parser.parse_args(["cv", "data.csv", "--target", "y", "--jobs", "-1"])
+    assert (args.command, args.data, args.target, args.jobs) == ("cv", "data.csv", "y", -1)

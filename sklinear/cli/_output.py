@@ -4,10 +4,9 @@ import os
 
 import numpy as np
 
-from ._cli_data import CLIError, one_line
-from ._cli_search import describe, short_name
-
-PLOT_INSTALL_HINT = 'pip install "sklinear[plot]"'
+from ._data import PLOT_INSTALL_HINT  # noqa: F401 - part of this module's interface
+from ._errors import CLIError, one_line
+from ._search import describe, short_name
 
 
 def prepare_output_dir(path):

@@ -1,0 +1,424 @@
+"""The model search of ``sklinear cv``: pipeline, grid, and the search along warm paths.
+
+:func:`run_search` gives the numbers of a plain
+:class:`~sklearn.model_selection.GridSearchCV` over the same pipeline and folds, faster:
+
+- for every fold and degree the preprocessing (imputer, encoder, polynomial features) is
+  fitted once and shared by every penalty and alpha;
+- the alphas of one penalty are fitted from the largest to the smallest, each fit
+  starting from the previous solution (``warm_start=True``): a regularisation path, as
+  glmnet and :class:`~sklearn.linear_model.LogisticRegressionCV` do. A warm start
+  changes the result only within the solver's tolerance;
+- the (fold, degree) tasks run in ``n_jobs`` processes, and their results come back to
+  the parent as they finish, so progress is reported whatever the process a fit ran in.
+"""
+
+import re
+import time
+import warnings
+from collections import Counter, defaultdict
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.stats import rankdata
+from sklearn.base import clone
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.model_selection import KFold, ParameterGrid, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from ._data import MODEL_CLASSES
+from ._errors import CLIError, UsageError, one_line, plural
+
+PENALTIES = {"l2": "l2", "l1": "l1", "elasticnet": "elasticnet", "none": None}
+
+#: Categories seen in fewer training rows are merged into one with ``--keep-id-columns``.
+ID_MIN_FREQUENCY = 5
+
+
+def build_pipeline(kind, *, seed, max_iter=None, tol=None, min_frequency=None):
+    """Return the pipeline imputer -> dummy encoder -> polynomial features -> model.
+
+    The model penalises the standardised coefficients (``scale_predictors=True``), so one
+    alpha grid means the same for every column whatever its units.
+    """
+    import sklinear
+
+    model_params = {"random_state": seed, "scale_predictors": True}
+    if max_iter is not None:
+        model_params["max_iter"] = max_iter
+    if tol is not None:
+        model_params["tol"] = tol
+    model = getattr(sklinear, MODEL_CLASSES[kind])(**model_params)
+    encoder = sklinear.DummyEncoder(
+        columns="auto", handle_unknown="ignore", min_frequency=min_frequency
+    )
+    return Pipeline(
+        [
+            ("impute", sklinear.MissingIndicatorImputer()),
+            # Categories first seen in a validation fold encode as the reference category.
+            ("encode", encoder),
+            ("poly", sklinear.PolyFeatures(degree=1)),
+            ("model", model),
+        ]
+    )
+
+
+def build_param_grid(*, degrees, alphas, penalties, l1_ratios, solver):
+    """Return the list of parameter grids of GridSearchCV, one per kind of penalty.
+
+    ``penalty='none'`` ignores alpha, so it is tried once per degree.
+    """
+    grids = []
+    for name in dict.fromkeys(penalties):
+        grid = {"poly__degree": list(degrees), "model__penalty": [PENALTIES[name]]}
+        if name != "none":
+            grid["model__alpha"] = list(alphas)
+        if name == "elasticnet":
+            grid["model__l1_ratio"] = list(l1_ratios)
+        if solver != "auto":
+            grid["model__solver"] = [solver]
+        grids.append(grid)
+    return grids
+
+
+def expand_grid(param_grid):
+    """The candidates, in the order of GridSearchCV's ``cv_results_['params']``."""
+    return list(ParameterGrid(param_grid))
+
+
+def check_solver(solver, penalties):
+    if solver == "lbfgs" and set(penalties) & {"l1", "elasticnet"}:
+        raise UsageError(
+            "--solver lbfgs needs a smooth objective and cannot fit --penalty l1 or "
+            "elasticnet; use --solver gd (or auto)"
+        )
+
+
+def make_cv(kind, n_folds, seed):
+    """Shuffled folds, stratified by class for classifiers."""
+    if kind == "linear":
+        return KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+
+
+def short_name(key):
+    return key.split("__", 1)[1]
+
+
+_ORDER = ["poly__degree", "model__penalty", "model__alpha", "model__l1_ratio"]
+
+
+def ordered_keys(keys):
+    keys = list(keys)
+    return [k for k in _ORDER if k in keys] + [k for k in keys if k not in _ORDER]
+
+
+def describe(params):
+    """``degree=2, penalty=l2, alpha=0.01`` for a candidate's parameters."""
+    return ", ".join(f"{short_name(k)}={format_param(params[k])}" for k in ordered_keys(params))
+
+
+def format_param(value):
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def path_tasks(candidates):
+    """Group the candidates into tasks: one per degree, each a list of warm-started paths.
+
+    Returns
+    -------
+    tasks : list of (degree, paths)
+        ``paths`` is a list of lists of candidate indices; the candidates of one path
+        differ only in alpha and are sorted by decreasing alpha.
+    """
+    by_degree = defaultdict(lambda: defaultdict(list))
+    for index, params in enumerate(candidates):
+        rest = tuple(
+            sorted(
+                (k, repr(v))
+                for k, v in params.items()
+                if k not in ("poly__degree", "model__alpha")
+            )
+        )
+        by_degree[params["poly__degree"]][rest].append(index)
+    tasks = []
+    for degree, paths in by_degree.items():
+        sorted_paths = [
+            sorted(path, key=lambda i: -candidates[i].get("model__alpha", 0.0))
+            for path in paths.values()
+        ]
+        tasks.append((degree, sorted_paths))
+    return tasks
+
+
+def _error_line(exc):
+    return one_line(f"{type(exc).__name__}: {exc}")
+
+
+def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
+    """Fit every path of one degree on one fold; score each fit on both parts.
+
+    Runs in a worker process with ``--jobs``; everything it reports is in the returned
+    dict, warnings included (a worker's warnings would otherwise be lost). The fits keep
+    the estimator's ``n_jobs=None``: they use the BLAS thread count, which joblib limits
+    in each worker to the cores divided by the number of workers.
+
+    Returns
+    -------
+    result : dict
+        ``scores``: ``{candidate: (test, train, fit_time, score_time, error)}``;
+        ``warnings``: a list of ``(category name, message)``.
+    """
+    scores = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        started = time.perf_counter()
+        X_train, X_test = X.iloc[train], X.iloc[test]
+        y_train, y_test = y.iloc[train], y.iloc[test]
+        preprocess = clone(pipeline[:-1]).set_params(poly__degree=degree)
+        try:
+            Z_train = preprocess.fit_transform(X_train, y_train)
+            Z_test = preprocess.transform(X_test)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - reported as a failed fit
+            error = _error_line(exc)
+        shared_time = (time.perf_counter() - started) / max(1, sum(map(len, paths)))
+        for path in paths:
+            model = None
+            for index in path:
+                if error is not None:
+                    scores[index] = (np.nan, np.nan, shared_time, 0.0, error)
+                    continue
+                params = {
+                    short_name(k): v for k, v in candidates[index].items() if k != "poly__degree"
+                }
+                if model is None:
+                    model = clone(pipeline[-1]).set_params(warm_start=True)
+                model.set_params(**params)
+                started = time.perf_counter()
+                try:
+                    model.fit(Z_train, y_train)
+                except Exception as exc:  # noqa: BLE001 - a failed fit scores NaN
+                    scores[index] = (np.nan, np.nan, time.perf_counter() - started, 0.0,
+                                     _error_line(exc))  # fmt: skip
+                    model = None  # the next alpha starts afresh
+                    continue
+                fit_time = time.perf_counter() - started + shared_time
+                started = time.perf_counter()
+                try:
+                    test_score = float(scorer(model, Z_test, y_test))
+                    train_score = float(scorer(model, Z_train, y_train))
+                    failure = None
+                except Exception as exc:  # noqa: BLE001
+                    test_score = train_score = np.nan
+                    failure = _error_line(exc)
+                scores[index] = (test_score, train_score, fit_time,
+                                 time.perf_counter() - started, failure)  # fmt: skip
+    caught_warnings = [(item.category.__name__, one_line(item.message)) for item in caught]
+    return {"scores": scores, "warnings": caught_warnings}
+
+
+class SearchResult:
+    """The outcome of :func:`run_search`, with the attributes of a fitted GridSearchCV.
+
+    Attributes
+    ----------
+    cv_results_ : dict of arrays
+        As GridSearchCV's: ``params``, ``split{k}_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score``, the train scores and the times.
+    best_index_, best_params_, best_score_, best_estimator_, n_splits_
+        As GridSearchCV's.
+    n_failed : int
+        Fits that raised (scored NaN).
+    first_error : str or None
+        The first of their errors.
+    """
+
+
+def _results_table(candidates, per_fold, n_folds):
+    n = len(candidates)
+    results = {"params": candidates}
+    for key in ("poly__degree", "model__penalty", "model__alpha", "model__l1_ratio"):
+        if any(key in c for c in candidates):
+            results[f"param_{key}"] = np.array([c.get(key) for c in candidates], dtype=object)
+    arrays = {
+        name: np.full((n, n_folds), np.nan) for name in ("test", "train", "fit_time", "score_time")
+    }
+    for (index, fold), (test, train, fit_time, score_time, _) in per_fold.items():
+        arrays["test"][index, fold] = test
+        arrays["train"][index, fold] = train
+        arrays["fit_time"][index, fold] = fit_time
+        arrays["score_time"][index, fold] = score_time
+    for name in ("fit_time", "score_time"):
+        results[f"mean_{name}"] = arrays[name].mean(axis=1)
+        results[f"std_{name}"] = arrays[name].std(axis=1)
+    for name in ("test", "train"):
+        for fold in range(n_folds):
+            results[f"split{fold}_{name}_score"] = arrays[name][:, fold]
+        results[f"mean_{name}_score"] = arrays[name].mean(axis=1)
+        results[f"std_{name}_score"] = arrays[name].std(axis=1)
+    means = results["mean_test_score"]
+    # GridSearchCV's ranking: failed candidates (NaN) rank last; ties share the best rank.
+    if np.isnan(means).all():
+        ranks = np.ones(n, dtype=np.int32)
+    else:
+        filled = np.nan_to_num(means, nan=np.nanmin(means) - 1)
+        ranks = rankdata(-filled, method="min").astype(np.int32)
+    results["rank_test_score"] = ranks
+    return results
+
+
+def run_search(
+    pipeline, param_grid, X, y, *, cv, scorer, n_jobs=1, progress=None, caught_before=()
+):
+    """Score every candidate on every fold along warm-started paths; refit the best.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The template of :func:`build_pipeline`.
+    param_grid : list of dict
+        From :func:`build_param_grid`.
+    X, y : DataFrame, Series
+        The table.
+    cv : cross-validation splitter
+    scorer : callable
+    n_jobs : int
+        Processes (joblib); -1 uses every core.
+    progress : Progress or None
+        Told of every finished (fold, degree) task in the parent process.
+    caught_before : list of (str, str)
+        Warnings caught earlier (the baseline's), added to the summary.
+
+    Returns
+    -------
+    search : SearchResult
+    warning_lines : list of str
+        One line per kind of warning the fits emitted, with its count.
+    """
+    candidates = expand_grid(param_grid)
+    splits = list(cv.split(X, y))
+    n_folds = len(splits)
+    tasks = [(degree, paths, fold) for degree, paths in path_tasks(candidates)
+             for fold in range(n_folds)]  # fmt: skip
+
+    def tagged(degree, paths, fold):
+        train, test = splits[fold]
+        outcome = fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer)
+        return (degree, paths, fold), outcome
+
+    if n_jobs == 1:
+        outcomes = (tagged(*task) for task in tasks)
+    else:
+        # Results come back as each task finishes, so progress is reported from here.
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        outcomes = parallel(delayed(tagged)(*task) for task in tasks)
+
+    per_fold = {}
+    caught = Counter(caught_before)
+    for (degree, _paths, fold), outcome in outcomes:
+        for index, row in outcome["scores"].items():
+            per_fold[(index, fold)] = row
+        caught.update(outcome["warnings"])
+        if progress is not None:
+            progress.task_done(fold, degree, outcome["scores"])
+
+    errors = [row[4] for key, row in sorted(per_fold.items()) if row[4] is not None]
+    n_fits = len(candidates) * n_folds
+    if len(errors) == n_fits:
+        raise CLIError(f"every fit failed; the first error was: {errors[0]}")
+    results = _results_table(candidates, per_fold, n_folds)
+    search = SearchResult()
+    search.cv_results_ = results
+    search.n_splits_ = n_folds
+    search.best_index_ = int(np.argmin(results["rank_test_score"]))
+    search.best_params_ = candidates[search.best_index_]
+    search.best_score_ = float(results["mean_test_score"][search.best_index_])
+    search.n_failed = len(errors)
+    search.first_error = errors[0] if errors else None
+    search.n_fits = n_fits
+
+    if progress is not None:
+        progress.message(f"refitting the best candidate on all {len(y)} rows")
+    with warnings.catch_warnings(record=True) as refit_caught:
+        warnings.simplefilter("always")
+        search.best_estimator_ = clone(pipeline).set_params(**search.best_params_).fit(X, y)
+    caught.update((item.category.__name__, one_line(item.message)) for item in refit_caught)
+    return search, summarize_warnings(caught, search)
+
+
+def summarize_warnings(caught, search):
+    """One line per kind of warning: its category, how many times, its first message."""
+    lines = []
+    if search.n_failed:
+        lines.append(
+            f"{search.n_failed} of {plural(search.n_fits, 'fit')} failed and scored NaN; "
+            f"the first error: {search.first_error}"
+        )
+    advice = {"ConvergenceWarning": " (sklinear cv: raise the limit with --max-iter)"}
+    by_kind = Counter()
+    first = {}
+    for (name, message), count in caught.items():
+        # Messages that differ only in their numbers (a duality gap, an iteration count)
+        # are one kind of warning; the first one is shown.
+        key = (name, _NUMBER.sub("#", message))
+        by_kind[key] += count
+        first.setdefault(key, message)
+    for key, count in by_kind.items():
+        name = key[0]
+        lines.append(f"{name} (x{count}): {_shorten(first[key])}{advice.get(name, '')}")
+    return lines
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _shorten(message, limit=240):
+    """``message`` cut at a word boundary to at most ``limit`` characters."""
+    if len(message) <= limit:
+        return message
+    return message[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def baseline_scores(kind, X, y, cv, scorer):
+    """Score a model that ignores the features on the search's folds.
+
+    Classifiers: :class:`~sklearn.dummy.DummyClassifier` (``strategy='prior'``: predicts
+    the majority class, with the class shares as probabilities); regression:
+    :class:`~sklearn.dummy.DummyRegressor` (the mean). Scoring it first also checks that
+    the scorer works on this target, before any model is fitted.
+
+    Returns
+    -------
+    baseline : dict
+        ``name``, ``test_mean``, ``test_std``, ``train_mean``, ``fit_time``.
+    """
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.model_selection import cross_validate
+
+    if kind == "linear":
+        model, name = DummyRegressor(strategy="mean"), "the mean of the target"
+    else:
+        model, name = DummyClassifier(strategy="prior"), "the majority class"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = cross_validate(model, X, y, cv=cv, scoring=scorer, return_train_score=True,
+                                error_score="raise")  # fmt: skip
+    return {
+        "name": name,
+        "test_mean": float(np.mean(scores["test_score"])),
+        "test_std": float(np.std(scores["test_score"])),
+        "train_mean": float(np.mean(scores["train_score"])),
+        "fit_time": float(np.mean(scores["fit_time"])),
+        # A constant prediction makes some scorers warn (an undefined precision): the
+        # baseline's score is still the one the scorer defines, so these are not shown.
+        "warnings": [
+            (item.category.__name__, one_line(item.message))
+            for item in caught
+            if not issubclass(item.category, UndefinedMetricWarning)
+        ],
+    }

@@ -1,0 +1,248 @@
+"""``sklinear cv`` on real exports: odd separators and decimals, missing markers, ID-like
+columns, columns that encode to nothing, every scorer."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _cli_util import TINY, mixed_frame, parse_table, run
+from sklearn.metrics import get_scorer_names
+
+from sklinear.cli._data import DEFAULT_NA_VALUES
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def _feature_count(out):
+    line = next(line for line in out.splitlines() if line.startswith("data:"))
+    return int(line.split("rows, ")[1].split()[0])
+
+
+def test_id_like_text_column_is_left_out_with_a_notice(tmp_path, capsys):
+    frame = mixed_frame(n=60)
+    frame["name"] = [f"passenger {i}" for i in range(60)]
+    frame.loc[5, "name"] = None
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert _feature_count(out) == 3  # size, colour, weight
+    assert "left out 1 ID-like text column" in err
+    assert "'name' (59 distinct values in 59 rows)" in err
+    assert "--keep-id-columns" in err
+
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q", "--keep-id-columns")
+    assert code == 0, err
+    assert _feature_count(out) == 4
+    assert "ID-like" not in err
+
+
+def test_few_distinct_text_values_are_not_id_like(tmp_path, capsys):
+    # 20 distinct values in 60 rows: a category, not an identifier.
+    frame = mixed_frame(n=60)
+    frame["town"] = [f"town {i % 20}" for i in range(60)]
+    path = tmp_path / "towns.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert _feature_count(out) == 4
+    assert "ID-like" not in err
+    # Half the rows distinct, but only 15 values: a small table's category, kept.
+    small = mixed_frame(n=30)
+    small["code"] = [f"k{i % 15}" for i in range(30)]
+    small.to_csv(tmp_path / "small.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "small.csv", "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert _feature_count(out) == 4
+    assert "ID-like" not in err
+
+
+def test_kept_id_column_merges_rare_categories(tmp_path, capsys):
+    joblib = pytest.importorskip("joblib")
+    frame = mixed_frame(n=60)
+    frame["name"] = [f"p{i}" for i in range(60)]
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q",
+                         "--keep-id-columns", "--output", out_dir)  # fmt: skip
+    assert code == 0, err
+    model = joblib.load(out_dir / "model.joblib")
+    assert model.named_steps["encode"].min_frequency == 5
+
+
+def _semicolon_export(tmp_path):
+    rng = np.random.default_rng(3)
+    lines = ["region;population;share;vote"]
+    for i in range(40):
+        share = rng.uniform(0, 1)
+        vote = "yes" if share + 0.3 * rng.normal() > 0.5 else "no"
+        lines.append(f"r{i % 4};{rng.integers(100, 9000)};{share:.3f}".replace(".", ",")
+                     + f";{vote}")  # fmt: skip
+    return _write(tmp_path / "export.csv", "\n".join(lines) + "\n")
+
+
+def test_semicolon_file_without_sep_suggests_it(tmp_path, capsys):
+    path = _semicolon_export(tmp_path)
+    code, out, err = run(capsys, "cv", path, "--target", "vote")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "unknown target column 'vote'" in err
+    assert "use --sep ';'" in err and "--decimal ','" in err
+
+
+def test_decimal_commas_are_reported_then_read_with_decimal(tmp_path, capsys):
+    path = _semicolon_export(tmp_path)
+    code, out, err = run(capsys, "cv", path, "--target", "vote", "--sep", ";", *TINY, "-q")
+    assert code == 0, err
+    assert "column 'share' holds numbers with decimal commas" in err
+    assert "use --decimal ','" in err
+    code, out, err = run(capsys, "cv", path, "--target", "vote", "--sep", ";",
+                         "--decimal", ",", *TINY, "-q")  # fmt: skip
+    assert code == 0, err
+    assert "decimal commas" not in err
+    # Read as numbers: the report equals that of the same table written the usual way.
+    plain = tmp_path / "plain.csv"
+    pd.read_csv(path, sep=";", decimal=",").to_csv(plain, index=False)
+    assert pd.read_csv(plain)["share"].dtype == float
+    code, plain_out, err = run(capsys, "cv", plain, "--target", "vote", *TINY, "-q")
+    assert code == 0, err
+    scores = [(r["mean"], r["std"], r["train"]) for r in parse_table(out)]
+    assert scores == [(r["mean"], r["std"], r["train"]) for r in parse_table(plain_out)]
+
+
+@pytest.mark.parametrize("marker", ["?", "NA", "N/A", "null", "-", ""])
+def test_common_missing_markers_are_missing(tmp_path, capsys, marker):
+    assert marker == "" or marker in DEFAULT_NA_VALUES
+    rows = [f"{i / 10},{'big' if i % 2 else 'small'}" for i in range(30)]
+    rows[4] = f"{marker},small"
+    rows[9] = f"{marker},big"
+    path = _write(tmp_path / "markers.csv", "x,label\n" + "\n".join(rows) + "\n")
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert "numeric except" not in err  # x was read as a number column with 2 missing values
+    assert "failed" not in out
+
+
+def test_na_values_option_replaces_the_markers(tmp_path, capsys):
+    rows = [f"{i / 10},{'big' if i % 2 else 'small'}" for i in range(40)]
+    rows[4] = "missing,small"
+    rows[9] = "NA,big"
+    path = _write(tmp_path / "markers.csv", "x,label\n" + "\n".join(rows) + "\n")
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q",
+                         "--na-values", "missing")  # fmt: skip
+    assert code == 0, err
+    # 'NA' is no longer a marker: x is numeric except for one value, and the user is told.
+    assert "column 'x' is numeric except for 1 of 39 values ('NA')" in err
+    assert "--na-values" in err
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert "column 'x' is numeric except for 1 of 39 values ('missing')" in err
+
+
+def test_features_that_encode_to_nothing_are_named(tmp_path, capsys):
+    text = "kind,t\n" + "".join(f"same,{i % 2}\n" for i in range(12))
+    path = _write(tmp_path / "constant.csv", text)
+    code, out, err = run(capsys, "cv", path, "--target", "t", *TINY)
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "no feature is left to fit" in err
+    assert "'kind' has a single category ('same')" in err
+
+    frame = pd.DataFrame({"name": [f"n{i}" for i in range(30)], "t": [i % 2 for i in range(30)]})
+    frame.to_csv(tmp_path / "names.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "names.csv", "--target", "t", *TINY)
+    assert code == 1
+    assert "'name' left out as ID-like" in err.splitlines()[-1]
+    assert "--keep-id-columns" in err.splitlines()[-1]
+
+
+def _scorer_tables(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 45
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    tables = {
+        "binary": (pd.DataFrame({"x": x, "z": z,
+                                 "t": np.where(x + 0.5 * rng.normal(size=n) > 0, "yes", "no")}),
+                   "classifier"),
+        "three": (pd.DataFrame({"x": x, "z": z, "t": np.array(["a", "b", "c"])[
+                      np.digitize(x + 0.3 * rng.normal(size=n), [-0.4, 0.4])]}),
+                  "classifier"),
+        "numeric": (pd.DataFrame({"x": x, "z": z, "t": 2 * x + z + 0.1 * rng.normal(size=n)}),
+                    "regressor"),
+    }  # fmt: skip
+    paths = {}
+    for name, (frame, _) in tables.items():
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
+    return paths
+
+
+def test_every_scorer_works_or_is_refused_in_one_line(tmp_path, capsys):
+    paths = _scorer_tables(tmp_path)
+    worked = {name: [] for name in paths}
+    for scoring in sorted(get_scorer_names()):
+        for name, path in paths.items():
+            code, out, err = run(
+                capsys, "cv", path, "--target", "t", "--degree", "1", "--alpha", "0.1",
+                "--folds", "2", "--scoring", scoring, "-q",
+            )  # fmt: skip
+            if code == 0:
+                rows = parse_table(out)
+                assert all(np.isfinite(row["mean"]) for row in rows), (scoring, name, out)
+                assert "failed" not in out and "Traceback" not in err, (scoring, name)
+                # Only warnings a metric raises on a fold (e.g. an undefined ratio).
+                assert all(line.startswith("sklinear: warning: ") for line in err.splitlines())
+                worked[name].append(scoring)
+            else:
+                assert code == 1, (scoring, name, err)
+                assert err.count("\n") == 1 and err.startswith("sklinear: error: --scoring")
+                assert "rank" not in out, (scoring, name)  # refused before the search
+    # The cases the issue names work: pos_label on text labels, the OvR variants.
+    assert {"average_precision", "roc_auc", "f1", "neg_brier_score"} <= set(worked["binary"])
+    assert {"roc_auc_ovr", "roc_auc_ovo_weighted", "f1_macro", "neg_log_loss"} <= set(
+        worked["three"]
+    )
+    assert {"r2", "neg_max_error", "neg_mean_absolute_error"} <= set(worked["numeric"])
+    assert "roc_auc" not in worked["three"]
+
+
+def test_roc_auc_on_three_classes_names_the_ovr_variants(tmp_path, capsys):
+    paths = _scorer_tables(tmp_path)
+    code, out, err = run(capsys, "cv", paths["three"], "--target", "t", *TINY,
+                         "--scoring", "roc_auc")  # fmt: skip
+    assert code == 1
+    assert "use roc_auc_ovr" in err and err.count("\n") == 1
+    assert out == ""
+
+
+def test_average_precision_on_text_labels_equals_sklearn(tmp_path, capsys):
+    from _cli_util import printed_equal
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from test_cli_reference import _reference_pipeline
+
+    import sklinear
+
+    paths = _scorer_tables(tmp_path)
+    code, out, err = run(capsys, "cv", paths["binary"], "--target", "t", "--degree", "1",
+                         "--alpha", "0.1", "--folds", "3", "--scoring", "average_precision",
+                         "-q")  # fmt: skip
+    assert code == 0, err
+    assert "positive class 'yes'" in out
+    frame = pd.read_csv(paths["binary"])
+    X, y = frame.drop(columns="t"), frame["t"]
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    model = _reference_pipeline(
+        sklinear.GDLogisticClassifier(alpha=0.1, random_state=0, scale_predictors=True)
+    )
+    scores = []
+    for train, test in folds.split(X, y):
+        model.fit(X.iloc[train], y.iloc[train])
+        scores.append(
+            average_precision_score(y.iloc[test] == "yes", model.decision_function(X.iloc[test]))
+        )
+    assert printed_equal(parse_table(out)[0]["mean"], np.mean(scores))
+    del cross_val_predict
