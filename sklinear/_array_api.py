@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 
-from ._data import EvaluationSums, Statistics
+from ._data import EvaluationSums, statistics_from_sums
 from ._losses import (
     AbsoluteLoss,
     BinomialLoss,
@@ -344,17 +344,8 @@ class ArrayAPIData:
             )
             part = xp.astype(part, float64)
             total = part if total is None else total + part
-        total = to_numpy(total) / weight_sum
-        shifted_mean = total[:n_features]
-        shifted_second = total[n_features : 2 * n_features]
-        cross = total[2 * n_features : -n_outputs].reshape(n_features, n_outputs)
-        target_mean = total[-n_outputs:]
         reference = to_numpy(reference).astype(np.float64)
-        mean = shifted_mean + reference
-        variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
-        variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
-        target_product = cross + reference[:, None] * target_mean[None, :]
-        return Statistics(weight_sum, mean, variance, target_mean, target_product)
+        return statistics_from_sums(to_numpy(total), weight_sum, reference, n_features, n_outputs)
 
     def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
         """Sums of one evaluation at scores ``(X - shift) coef + offset`` (see InMemoryData).

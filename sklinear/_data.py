@@ -91,6 +91,26 @@ class Statistics:
     target_product: np.ndarray
 
 
+def statistics_from_sums(total, weight_sum, reference, n_features, n_outputs):
+    """:class:`Statistics` from the weighted sums of one moments pass (any back end).
+
+    ``total`` is the float64 concatenation of ``sum s (x - reference)``, ``sum s (x -
+    reference)^2``, ``sum s (x - reference) y^T`` (raveled) and ``sum s y``, the rows of
+    ``x`` taken about ``reference`` so that the variance stays accurate for large means.
+    """
+    total = np.asarray(total, dtype=np.float64) / weight_sum
+    shifted_mean = total[:n_features]
+    shifted_second = total[n_features : 2 * n_features]
+    cross = total[2 * n_features : -n_outputs].reshape(n_features, n_outputs)
+    target_mean = total[-n_outputs:]
+    mean = shifted_mean + reference
+    variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
+    # A constant column computed with rounding noise has variance ~ eps * mean^2: call it 0.
+    variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
+    target_product = cross + reference[:, None] * target_mean[None, :]
+    return Statistics(weight_sum, mean, variance, target_mean, target_product)
+
+
 @dataclass
 class EvaluationSums:
     """Sums over the rows of one evaluation, not yet divided by the weight sum.
@@ -322,18 +342,8 @@ class InMemoryData:
                 second = weights @ centred
             return np.concatenate([first, second, cross.ravel(), weights @ Y_block])
 
-        n_features, n_outputs = self.n_features, Y.shape[1]
-        total = self._map_blocks(moments) / weight_sum
-        shifted_mean = total[:n_features]
-        shifted_second = total[n_features : 2 * n_features]
-        cross = total[2 * n_features : -n_outputs].reshape(n_features, n_outputs)
-        target_mean = total[-n_outputs:]
-        mean = shifted_mean + reference
-        variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
-        # A constant column computed with rounding noise has variance ~ eps * mean^2: call it 0.
-        variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
-        target_product = cross + reference[:, None] * target_mean[None, :]
-        return Statistics(weight_sum, mean, variance, target_mean, target_product)
+        total = self._map_blocks(moments)
+        return statistics_from_sums(total, weight_sum, reference, self.n_features, Y.shape[1])
 
     def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
         """Sums of one evaluation at scores ``(X - shift) coef + offset``.
