@@ -6,12 +6,12 @@ import numpy as np
 
 from .._compat import Interval
 from .._losses import BinomialLoss
-from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
 from ._device import follows_input
+from ._docstrings import fill_doc
 
 
-@_fill_doc
+@fill_doc
 class GDLogisticClassifier(BaseGradientClassifier):
     """Logistic regression trained by gradient methods: binary, one-vs-rest and multilabel.
 

@@ -8,13 +8,14 @@ from sklearn.metrics import r2_score
 
 from .._compat import Interval, StrOptions
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
-from ._base import BaseGradientLinearModel, _fill_doc
+from ._base import BaseGradientLinearModel
 from ._device import follows_input
+from ._docstrings import fill_doc
 
 LOSSES = {"squared_error": SquaredLoss, "absolute_error": AbsoluteLoss, "huber": HuberLoss}
 
 
-@_fill_doc
+@fill_doc
 class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
     """Linear regression trained by gradient methods.
 

@@ -7,12 +7,12 @@ from sklearn.utils import check_random_state
 
 from .._compat import Interval
 from .._losses import BinomialLoss, MultinomialLoss
-from ._base import _fill_doc
 from ._classifier import BaseGradientClassifier
 from ._device import follows_input
+from ._docstrings import fill_doc
 
 
-@_fill_doc
+@fill_doc
 class SoftmaxClassifier(BaseGradientClassifier):
     """Multinomial (softmax) logistic regression trained by gradient methods.
 
