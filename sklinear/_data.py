@@ -58,6 +58,31 @@ def single_threaded_blas():
                 _LIMIT_STATE["limiter"] = None
 
 
+@contextmanager
+def all_blas_threads():
+    """Inside :func:`single_threaded_blas`, give the BLAS its saved thread count back.
+
+    For one large dense factorisation between passes (Newton's p x p system), when no pass
+    is running; the one-thread limit is back on leaving.
+    """
+    with _LIMIT_LOCK:
+        limiter = _LIMIT_STATE["limiter"]
+        counts = (
+            []
+            if limiter is None
+            else [
+                entry["num_threads"]
+                for entry in limiter._original_info
+                if entry.get("user_api") == "blas"
+            ]
+        )
+    if limiter is None or max(counts, default=1) <= 1:
+        yield
+        return
+    with _CONTROLLER.limit(limits=max(counts), user_api="blas"):
+        yield
+
+
 def available_threads(n_jobs=None):
     """Threads for a pass over ``X``: ``n_jobs``, or the BLAS thread count when None / -1.
 

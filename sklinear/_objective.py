@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 
 from ._certificate import duality_gap, penalty_value
-from ._data import InMemoryData, Statistics
+from ._data import InMemoryData, Statistics, all_blas_threads
 from ._penalties import ElasticNetPenalty
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
@@ -497,16 +497,23 @@ class NewtonSystem:
 
 
 def damped_solve(matrix, rhs):
-    """Cholesky solve of ``(H + mu I) x = rhs``, raising ``mu`` until ``H + mu I`` factors."""
+    """Cholesky solve of ``(H + mu I) x = rhs``, raising ``mu`` until ``H + mu I`` factors.
+
+    The factorisation runs with every BLAS thread (it happens between passes).
+    """
     scale = float(np.max(np.abs(np.diag(matrix)))) if matrix.size else 1.0
     scale = scale if scale > 0 else 1.0
     damping = 0.0
+    diagonal = np.diag_indices_from(matrix)
     for _ in range(30):
         try:
-            factor = scipy.linalg.cho_factor(
-                matrix + damping * np.eye(len(matrix)), lower=True, check_finite=False
-            )
-            solution = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+            damped = matrix.copy()
+            damped[diagonal] += damping
+            with all_blas_threads():
+                factor = scipy.linalg.cho_factor(
+                    damped, lower=True, overwrite_a=True, check_finite=False
+                )
+                solution = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
             if np.all(np.isfinite(solution)):
                 return solution
         except (np.linalg.LinAlgError, ValueError):
