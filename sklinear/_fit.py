@@ -405,3 +405,30 @@ def stochastic(
         state=state,
         verbose=verbose,
     )
+
+
+def convergence_message(name, solver, max_iter, tol, tolerance, result):
+    """The ConvergenceWarning's text for an uncertified ``result`` of ``name(solver=...)``."""
+    unit = "epochs" if solver in STOCHASTIC_SOLVERS else "iterations"
+    if solver in STOCHASTIC_SOLVERS:
+        return (
+            f"{name} (solver={solver!r}) did not converge in max_iter={max_iter} {unit}: "
+            f"increase max_iter, or loosen tol (currently tol={tol!r})."
+        )
+    if result.dual_gap is not None:
+        where = (
+            f"the duality gap {result.dual_gap:.3g} is above tol * |J| = "
+            f"{(tolerance or 0.0) * abs(result.objective):.3g}"
+        )
+    else:
+        where = "the gradient test was not met"
+    if result.reason == "stalled":
+        return (
+            f"{name} (solver={solver!r}) stopped at machine precision but {where}: the "
+            "answer may still be optimal (the bound is loose for tiny alpha); loosen tol, "
+            "raise alpha, or set scale_predictors=True."
+        )
+    return (
+        f"{name} (solver={solver!r}) did not converge in max_iter={max_iter} {unit} "
+        f"({where}): increase max_iter, or loosen tol (currently tol={tol!r})."
+    )

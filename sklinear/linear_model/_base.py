@@ -2,8 +2,9 @@
 
 An estimator differs from the others only in its loss, its target encoding and its
 predict methods (the hooks at the end of :class:`BaseGradientLinearModel`). ``fit`` validates
-the data, builds a :class:`~sklinear._objective.LinearObjective` and hands it to a solver
-of :mod:`sklinear._solvers`; the solver's coefficients come back in the user's feature space.
+the data, builds a :class:`~sklinear._objective.LinearObjective` (over NumPy, Dask or Array
+API data) and hands it to :func:`sklinear._fit.minimise`, which chooses and runs the solver;
+the solver's coefficients come back in the user's feature space.
 """
 
 import warnings
@@ -32,9 +33,7 @@ from .._objective import (
 from .._penalties import penalty_parameters
 from . import _device
 
-SOLVERS = ("auto", "gd", "lbfgs", "newton", "sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "optimal")
-PENALTIES = ("l2", "l1", "elasticnet", None)
 
 
 def _scaled_to_maximum_one(weights):
@@ -447,32 +446,9 @@ class BaseGradientLinearModel(BaseEstimator):
         return self.tol
 
     def _warn_not_converged(self, result):
-        unit = "epochs" if self.solver in STOCHASTIC_SOLVERS else "iterations"
-        if result.dual_gap is not None:
-            where = (
-                f"the duality gap {result.dual_gap:.3g} is above tol * |J| = "
-                f"{(self._tolerance() or 0.0) * abs(result.objective):.3g}"
-            )
-        else:
-            where = "the gradient test was not met"
-        if result.reason == "stalled":
-            message = (
-                f"{type(self).__name__} (solver={self.solver!r}) stopped at machine precision "
-                f"but {where}: the answer may still be optimal (the bound is loose for tiny "
-                "alpha); loosen tol, raise alpha, or set scale_predictors=True."
-            )
-        else:
-            message = (
-                f"{type(self).__name__} (solver={self.solver!r}) did not converge in max_iter="
-                f"{self.max_iter} {unit} ({where}): increase max_iter, or loosen tol "
-                f"(currently tol={self.tol!r})."
-            )
-            if self.solver in STOCHASTIC_SOLVERS:
-                message = (
-                    f"{type(self).__name__} (solver={self.solver!r}) did not converge in "
-                    f"max_iter={self.max_iter} {unit}: increase max_iter, or loosen tol "
-                    f"(currently tol={self.tol!r})."
-                )
+        message = _fit.convergence_message(
+            type(self).__name__, self.solver, self.max_iter, self.tol, self._tolerance(), result
+        )
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
     # --- prediction helpers -----------------------------------------------------------
