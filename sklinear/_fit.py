@@ -195,6 +195,7 @@ def _run_robust(name, objective, theta, max_iter, certifier, verbose):
 def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     """One smooth or L1 problem, certified; L-BFGS may hand over to Newton (see module doc)."""
     name = choose_solver(objective, solver)
+    objective.prime(theta0)
     certifier = Certifier(objective, tol)
     certifier.start(theta0)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)

@@ -177,6 +177,16 @@ class BinomialLoss:
         rate = np.clip(target_mean, 1e-10, 1 - 1e-10)
         return np.log(rate) - np.log1p(-rate)
 
+    def constant_score_sums(self, target_mean, score):
+        """Mean loss and residual at one constant score per output, from ``ybar``.
+
+        Returns ``(sum_k softplus(b_k) - ybar_k b_k, (sigmoid(b), -1))``: the residual of
+        sample ``i`` is ``sigmoid(b) + (-1) y_i``.
+        """
+        score = np.asarray(score, dtype=float)
+        loss = float(np.sum(np.logaddexp(0.0, score) - target_mean * score))
+        return loss, (_sigmoid(score), -1.0)
+
     hessian_layout = "separable"
     has_conjugate = True
 
@@ -212,6 +222,16 @@ class MultinomialLoss:
     def baseline_from_mean(self, target_mean):
         log_frequency = np.log(np.clip(target_mean, 1e-10, None))
         return log_frequency - log_frequency.mean()
+
+    def constant_score_sums(self, target_mean, score):
+        """Mean loss and residual at constant scores ``b`` (one per class), from ``ybar``.
+
+        Returns ``(logsumexp(b) - ybar . b, (softmax(b), -1))``.
+        """
+        score = np.asarray(score, dtype=float)
+        log_normaliser, probability = log_softmax_parts(score[None, :])
+        loss = float(log_normaliser[0] - target_mean @ score)
+        return loss, (probability[0], -1.0)
 
     hessian_layout = "coupled"
     has_conjugate = True
@@ -249,6 +269,11 @@ def log_softmax_parts(raw):
 def softmax(raw):
     """Row-wise softmax of a 2-D array, stable for large scores."""
     return log_softmax_parts(raw)[1]
+
+
+def _sigmoid(score):
+    exponential = np.exp(-np.abs(score))
+    return np.where(score >= 0, 1.0, exponential) / (1.0 + exponential)
 
 
 def _mix_bounded(gradient_mean, target_mean, bound, curvature):

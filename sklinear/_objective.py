@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 
 from ._certificate import duality_gap, penalty_value
-from ._data import InMemoryData, Statistics, all_blas_threads
+from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
 from ._penalties import ElasticNetPenalty
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
@@ -306,11 +306,43 @@ class LinearObjective:
         ``rows`` (an index array) restricts the data term to those samples, normalised by
         their own weight sum: the mini-batch objective of the stochastic solvers.
         """
+        last = self._last
+        if rows is None and last is not None and np.array_equal(last[0], theta):
+            return self._finish(theta, last[3], last[4])  # no pass: the sums are known
         coef, intercept, sums, weight_sum = self._evaluate(theta, rows)
         value, gradient = self._finish(theta, sums, weight_sum)
         if rows is None:
             self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
         return value, gradient
+
+    def prime(self, theta):
+        """Know the sums at ``theta`` without a pass when its coefficients are all zero.
+
+        The scores are then one constant per output, and for the log-losses the loss, the
+        residuals' sum and ``X^T u`` follow from the statistics (class frequencies, column
+        means, ``X^T (c y)``): the first evaluation of a fit from zero costs no pass.
+        """
+        coef, intercept = self.to_user(theta)
+        constant = getattr(self.loss, "constant_score_sums", None)
+        if constant is None or np.any(coef):
+            return
+        statistics = self.statistics
+        loss_mean, gradient_mean = constant(statistics.target_mean, intercept)
+        if loss_mean is None:
+            return
+        # sum_i c_i x_i u_i^T with u_i = L'(y_i, b) affine in y_i: m g_0^T - X^T (c y) a^T
+        g_at_zero, slope = gradient_mean
+        xi = np.outer(statistics.mean, g_at_zero) + statistics.target_product * slope
+        residual_sum = g_at_zero + statistics.target_mean * slope
+        shift = self._shift if self._shift is not None else np.zeros(self.n_features)
+        weight_sum = statistics.weight_sum
+        sums = EvaluationSums(
+            float(loss_mean) * weight_sum,
+            (xi - np.outer(shift, residual_sum)) * weight_sum,
+            residual_sum * weight_sum,
+        )
+        gradient = self._finish(theta, sums, weight_sum)[1]
+        self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
 
     @property
     def last_gradient(self):

@@ -470,3 +470,35 @@ def test_multi_output_regression_gap():
     j = objective_j("squared", X, Y, model.coef_, model.intercept_, alpha, 0.0)
     np.testing.assert_allclose(model.objective_, j, rtol=1e-10)
     assert j - j_star <= model.dual_gap_ <= 1e-4 * j
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("kind", ["binary", "multilabel", "multinomial"])
+def test_first_evaluation_from_the_statistics_equals_a_pass(kind, fit_intercept):
+    """At zero coefficients the value and gradient come from the statistics (no pass);
+    they must equal a real pass over X, columns with large means included."""
+    from sklinear._losses import BinomialLoss, MultinomialLoss
+    from sklinear._objective import LinearObjective
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 5)) * [1, 10, 100, 1, 1] + [0, 5, 1e4, 0, 0]
+    s = rng.uniform(0.5, 2, 500)
+    loss, Y = {
+        "binary": (BinomialLoss(), (rng.uniform(size=500) < 0.3).astype(float)),
+        "multilabel": (BinomialLoss(), (rng.uniform(size=(500, 3)) < 0.4).astype(float)),
+        "multinomial": (MultinomialLoss(), np.eye(4)[rng.integers(0, 4, 500)]),
+    }[kind]
+    passed = LinearObjective(X, Y, loss, 0.01, 0.0, sample_weight=s, fit_intercept=fit_intercept)
+    primed = LinearObjective(X, Y, loss, 0.01, 0.0, sample_weight=s, fit_intercept=fit_intercept)
+    theta = passed.initial_theta()
+    value, gradient = passed.value_and_gradient(theta)
+    primed.prime(theta)
+    calls = []
+    primed.data.evaluate = lambda *a, **k: calls.append(a)  # a pass would be recorded
+    value_primed, gradient_primed = primed.value_and_gradient(theta)
+    assert calls == []
+    np.testing.assert_allclose(value_primed, value, rtol=1e-13)
+    np.testing.assert_allclose(gradient_primed, gradient, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        primed.certificate(theta)[1], passed.certificate(theta)[1], rtol=1e-9
+    )
