@@ -24,8 +24,7 @@ from sklinear._losses import BinomialLoss, HuberLoss, MultinomialLoss, SquaredLo
 
 array_api_strict = pytest.importorskip("array_api_strict")  # part of the test extra
 
-# scikit-learn 1.9 added these two checks; with the oldest supported release (1.8) only
-# check_array_api_input exists, and the others are left out.
+# Checks of recent scikit-learn releases; left out where the installed release lacks them.
 check_array_api_same_namespace = getattr(estimator_checks, "check_array_api_same_namespace", None)
 check_array_api_mixed_inputs = getattr(estimator_checks, "check_array_api_mixed_inputs", None)
 
