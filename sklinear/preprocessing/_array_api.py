@@ -91,16 +91,21 @@ def validate_foreign(estimator, X, xp, *, reset):
             f"Input X contains NaN or infinity; {name} needs finite values. Impute "
             "missing values first (MissingIndicatorImputer)."
         )
+    record_n_features(estimator, X.shape[1], reset=reset)
+    return X
+
+
+def record_n_features(estimator, n_features, *, reset):
+    """Set ``n_features_in_`` (fit) or check it (transform), for inputs without names."""
     if reset:
-        estimator.n_features_in_ = int(X.shape[1])
+        estimator.n_features_in_ = int(n_features)
         if hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
-    elif X.shape[1] != estimator.n_features_in_:
+    elif n_features != estimator.n_features_in_:
         raise ValueError(
-            f"X has {X.shape[1]} features, but {name} is expecting "
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input."
         )
-    return X
 
 
 def _supports_float64(xp, device):

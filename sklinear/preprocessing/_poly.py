@@ -17,6 +17,7 @@ from ._array_api import (
     foreign_namespace,
     namespace_record,
     polynomial_terms,
+    record_n_features,
     validate_foreign,
 )
 from ._base import input_feature_names
@@ -326,15 +327,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
                     f"PolyFeatures expects a 2-D array (n_samples, n_features); got a dask "
                     f"array of shape {X.shape}."
                 )
-            if reset:
-                self.n_features_in_ = int(X.shape[1])
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-            elif X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but PolyFeatures is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
+            record_n_features(self, X.shape[1], reset=reset)
         else:
             raise TypeError(
                 f"PolyFeatures accepts dask arrays and dask DataFrames; got {type(X).__name__}."
