@@ -192,16 +192,80 @@ def test_statistics_are_the_weighted_moments(dask_client):
     assert data.n_graphs == 1
 
 
-def test_unaligned_chunks_are_read_in_aligned_blocks():
-    """Chunks deserialised at odd addresses are copied block by block (BLAS speed)."""
-    X, score, _, _ = _data()
+def _unaligned_copy(X):
     raw = bytearray(X.nbytes + 1)
-    unaligned = np.frombuffer(raw, dtype=np.float64, offset=1, count=X.size).reshape(X.shape)
+    unaligned = np.frombuffer(raw, dtype=X.dtype, offset=1, count=X.size).reshape(X.shape)
     unaligned[...] = X
     assert not unaligned.flags.aligned
-    block = _ChunkData(unaligned, score, None, n_jobs=1)._block(0, 50)[0]
-    assert block.flags.aligned
-    np.testing.assert_array_equal(block, X[:50])
+    return unaligned
+
+
+def test_unaligned_chunks_are_read_through_one_reused_aligned_buffer(monkeypatch):
+    """Chunks deserialised at odd addresses are copied block by block into one buffer.
+
+    A fresh copy per block costs page faults on every block on the workers (their nanny
+    pins the mmap threshold); the blocks must be aligned (BLAS) and share one buffer, across
+    evaluations too, and the sums equal those of the aligned chunk.
+    """
+    from sklinear import _data
+    from sklinear._losses import BinomialLoss
+
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(3000, 120))  # 2,880 kB: three row blocks of 1 MiB
+    y = (X[:, 0] + rng.normal(size=3000) > 0).astype(float)
+    coef = rng.normal(scale=0.1, size=(120, 1))
+    seen = []
+    block_evaluate = _data.block_evaluate
+
+    def recording(X_block, *args):
+        seen.append(X_block)
+        return block_evaluate(X_block, *args)
+
+    monkeypatch.setattr(_data, "block_evaluate", recording)
+    unaligned = _unaligned_copy(X)
+    sums = [
+        _ChunkData(unaligned, y, None, n_jobs=1).evaluate(BinomialLoss(), coef, np.zeros(1))
+        for _ in range(2)
+    ]
+    assert len(seen) == 6
+    assert all(block.flags.aligned for block in seen)
+    assert all(np.shares_memory(block, seen[0]) for block in seen)
+    monkeypatch.setattr(_data, "block_evaluate", block_evaluate)
+    reference = _data.InMemoryData(X, y, n_jobs=1).evaluate(BinomialLoss(), coef, np.zeros(1))
+    for result in sums:
+        assert result.loss == pytest.approx(reference.loss, rel=1e-12)
+        np.testing.assert_allclose(result.product, reference.product, rtol=1e-12)
+        np.testing.assert_allclose(result.gradient_sum, reference.gradient_sum, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_chunk_moments_over_several_row_blocks_are_numpy_moments(dtype):
+    """An unaligned chunk of three row blocks, a column with a large mean, weights."""
+    from sklinear._dask import _chunk_moments
+
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(5000, 60)).astype(dtype)
+    X[:, 1] = (1e4 + X[:, 1]).astype(dtype)
+    weights = rng.uniform(0.0, 2.0, 5000)
+    y = rng.choice(np.array(["ant", "bee", "cat"]), 5000)
+    model = SoftmaxClassifier().fit(X[:30], y[:30])
+    moments = _chunk_moments(_TargetPreparation(model, None), _unaligned_copy(X), y, weights)
+    # Reference in extended precision: the cross products about a mean of 1e4 lose ~1e-9
+    # relative in a float64 matrix product.
+    exact = X.astype(np.longdouble)
+    one_hot = (y[:, None] == model.classes_[None, :]).astype(np.longdouble)
+    w = weights.astype(dtype).astype(np.longdouble)  # the weights travel in the dtype of X
+    mean = (w @ exact) / w.sum()
+    assert moments.weight_sum == pytest.approx(float(w.sum()), rel=1e-12)
+    np.testing.assert_allclose(moments.mean, mean.astype(float), rtol=1e-13)
+    np.testing.assert_allclose(
+        moments.squares, (w @ (exact - mean) ** 2).astype(float), rtol=1e-11
+    )
+    np.testing.assert_allclose(
+        moments.cross, ((exact - mean).T @ (w[:, None] * one_hot)).astype(float), rtol=1e-10
+    )
+    np.testing.assert_allclose(moments.target_sum, (w @ one_hot).astype(float), rtol=1e-12)
+    assert moments.finite == (True, True, True)
 
 
 class _GraphCounter(distributed.diagnostics.plugin.SchedulerPlugin):
