@@ -6,10 +6,11 @@ fit); only then does it start the cluster. The timed sklinear fits also run with
 ``__array__`` refused, so a fit that gathers X part-way is reported, not timed.
 
 Scheduler round trips are counted by a scheduler plugin that counts ``update_graph`` calls
-(one per graph the client submits: a ``compute``, ``persist`` or ``submit``); the rows print
-them per fit and per objective evaluation (the full passes counted by
-``LinearObjective.value_and_gradient``; when a dask fit does not go through it, per
-iteration, ``n_iter_``).
+(one per graph the client submits: a ``compute``, ``persist`` or ``submit``). The rows print
+them per fit next to what the fit asked for (:class:`DaskCounter`): the objective
+evaluations (``DaskData.evaluate``, each one pass over X), the statistics pass (once per fit)
+and, for classifiers, the pass over y that finds the classes. The round trips per
+evaluation are ``(graphs - statistics - classes) / evaluations``, at most 1 by the goal.
 """
 
 import contextlib
@@ -115,29 +116,78 @@ def local_cluster():
 
 
 def to_dask(da, X, y):
-    """X and y as dask arrays of 8 row chunks, persisted on the workers."""
+    """X and y as dask arrays of 8 row chunks, persisted on the workers (and waited for).
+
+    Waiting matters twice: the first timed fit would otherwise also wait for the data to
+    reach the workers, and the scheduler would count the two persist graphs, which land
+    after ``persist`` returns, against the fit.
+    """
+    from distributed import wait
+
     n = X.shape[0]
     with warnings.catch_warnings():
         # Persisting in-memory data sends it with the graph, once, before any timing.
         warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
         X_dask = da.from_array(X, chunks=(-(-n // N_CHUNKS), X.shape[1])).persist()
         y_dask = da.from_array(y, chunks=-(-n // N_CHUNKS)).persist()
+    wait([X_dask, y_dask])
     return X_dask, y_dask
+
+
+class DaskCounter:
+    """Counts, around fits, the passes a Dask fit asks for: evaluations, statistics, classes.
+
+    Wraps ``DaskData.evaluate`` and ``DaskData.statistics`` and the class discovery
+    (``sklinear._dask._distinct_labels``); each of them is meant to be one graph.
+    """
+
+    def __enter__(self):
+        from sklinear import _dask
+
+        self.counts = {"evaluations": 0, "statistics": 0, "classes": 0}
+        self._module = _dask
+        self._originals = [
+            (_dask.DaskData, "evaluate", "evaluations"),
+            (_dask.DaskData, "statistics", "statistics"),
+            (_dask, "_distinct_labels", "classes"),
+        ]
+        self._saved = []
+        for owner, name, count in self._originals:
+            original = getattr(owner, name)
+            self._saved.append((owner, name, original))
+            setattr(owner, name, self._counting(original, count))
+        return self
+
+    def _counting(self, original, count):
+        counts = self.counts
+
+        def counting(*args, **kwargs):
+            counts[count] += 1
+            return original(*args, **kwargs)
+
+        return counting
+
+    def __exit__(self, *exc):
+        for owner, name, original in self._saved:
+            setattr(owner, name, original)
+        return False
 
 
 def timed_dask_fit(make, X_dask, y_dask, count, da):
     """Best-of-3 sklinear fit on dask arrays with gathering refused; adds the graphs per fit.
 
-    Returns the :class:`Timed` (with ``passes`` and ``graphs`` per fit), or the reason
-    it failed.
+    Returns the :class:`Timed` (with ``passes``, ``graphs`` and the ``counts`` of
+    :class:`DaskCounter` per fit), or the reason it failed.
     """
     before = count()
     try:
-        with refuse_gathering(da):
+        with refuse_gathering(da), DaskCounter() as counter:
             timed = timed_ours(make, X_dask, y_dask)
     except _Gathered:
         return "fit gathered X (numpy.asarray on the dask array) during the timed fit"
     timed.graphs = (count() - before) / timed.fits
+    timed.counts = {name: n / timed.fits for name, n in counter.counts.items()}
+    timed.passes = timed.counts["evaluations"]  # passes over X, the statistics aside
     return timed
 
 
@@ -149,15 +199,20 @@ def timed_peer_fit(make, X_dask, y_dask, count):
 
 
 def round_trips(ours, peer=None):
-    """'round trips/fit s/p a/b; x per evaluation' (per iteration without pass counts)."""
+    """'round trips/fit s/p a/b = e evaluations + 1 statistics + 1 classes; x per evaluation'.
+
+    The round trips per evaluation leave out the per-fit passes (statistics, classes).
+    """
+    counts = ours.counts
     text = f"round trips/fit {ours.graphs:.3g}"
     if peer is not None:
         text = f"round trips/fit s/p {ours.graphs:.3g}/{peer.graphs:.3g}"
-    if ours.passes:
-        per, unit = ours.graphs / ours.passes, "evaluation"
-    else:
-        per, unit = ours.graphs / max(1, np.max(ours.model.n_iter_)), "iteration"
-    return f"{text}; {per:.2f} per {unit}", per
+    parts = [f"{counts['evaluations']:.3g} evaluations", f"{counts['statistics']:.3g} statistics"]
+    if counts["classes"]:
+        parts.append(f"{counts['classes']:.3g} classes")
+    fixed = counts["statistics"] + counts["classes"]
+    per = (ours.graphs - fixed) / max(counts["evaluations"], 1)
+    return f"{text} for {' + '.join(parts)}; {per:.2f} per evaluation", per
 
 
 def relative_difference(coef, reference):

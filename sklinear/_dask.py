@@ -192,7 +192,7 @@ def _class_labels(estimator, y, sample_weight):
     Returns the encoder prototype (a small NumPy ``y`` holding every class), the
     per-class weights of ``class_weight`` (or None) and ``y`` (raveled if a column).
     """
-    dask = _import_dask()
+    _import_dask()
     from sklearn.exceptions import DataConversionWarning
     from sklearn.utils.multiclass import check_classification_targets
 
@@ -210,7 +210,7 @@ def _class_labels(estimator, y, sample_weight):
                 f"{name} needs a 1-d array of class labels; got y of shape {y.shape}. For "
                 "multilabel 0/1 indicator targets use GDLogisticClassifier."
             )
-        values = dask.array.unique(y).compute()
+        values = _distinct_labels(y)[0]
         if values.dtype.kind not in "biuf" or not np.all(np.isin(values, (0, 1))):
             raise ValueError(
                 "A 2-d y must be a multilabel indicator matrix of 0 and 1 (one column per "
@@ -222,10 +222,9 @@ def _class_labels(estimator, y, sample_weight):
             )
         return np.zeros((0, y.shape[1])), None, y
     balanced_counts = estimator.class_weight == "balanced"
-    if balanced_counts and sample_weight is None:
-        classes, counts = dask.compute(*dask.array.unique(y, return_counts=True))
-    else:
-        classes, counts = dask.array.unique(y).compute(), None
+    classes, counts = _distinct_labels(y)
+    if not (balanced_counts and sample_weight is None):
+        counts = None
     check_classification_targets(classes)
     estimator._classes_from(classes)  # the "at least 2 classes" error of the in-memory fit
     table = None
@@ -466,6 +465,163 @@ def _add_all(parts):
     return total
 
 
+# Task names: ``key_split`` (the scheduler's task prefix, under which it learns durations)
+# keeps "sklinear_evaluate" whole, so evaluations, moments and sums are told apart.
+_TASK_LABELS = {
+    "_chunk_evaluate": "sklinear_evaluate",
+    "_chunk_moments": "sklinear_moments",
+    "_chunk_labels": "sklinear_labels",
+}
+
+
+def _distributed_client(collection):
+    """The ``distributed.Client`` that computes ``collection``, or None (local schedulers)."""
+    dask = _import_dask()
+    get = dask.base.get_scheduler(collections=[collection])
+    client = getattr(get, "__self__", None)
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is installed with the dask extra
+        return None
+    return client if isinstance(client, Client) else None
+
+
+def _chunk_groups(client, graph, keys):
+    """The chunks (indices into ``keys``) grouped for one task each: ``[(worker, [i, ...])]``.
+
+    Persisted chunks (futures in ``graph``) are grouped by the worker holding them, into as
+    many groups as that worker has threads (contiguous runs): a task then reads several
+    chunks, and an evaluation costs a few tasks instead of one per chunk (each task costs the
+    scheduler and the worker a few milliseconds). Chunks computed inside the graph, and all
+    chunks without a distributed client, are a group each (``worker`` None). Asks the
+    scheduler twice (where the chunks are, the threads per worker): once per fit.
+    """
+    singletons = [(None, [index]) for index in range(len(keys))]
+    if client is None:
+        return singletons
+    from distributed import Future
+
+    futures = [graph.get(key) for key in keys]
+    if not all(isinstance(future, Future) for future in futures):
+        return singletons
+    holders = client.who_has(futures)
+    threads = client.nthreads()
+    by_worker, groups = {}, []
+    for index, key in enumerate(keys):
+        where = [worker for worker in holders.get(key, ()) if worker in threads]
+        if where:
+            by_worker.setdefault(where[0], []).append(index)
+        else:
+            groups.append((None, [index]))
+    for worker, indices in by_worker.items():
+        parts = min(len(indices), max(1, threads[worker]))
+        size = -(-len(indices) // parts)
+        groups.extend(
+            (worker, indices[start : start + size]) for start in range(0, len(indices), size)
+        )
+    return groups
+
+
+def _over_chunks(function, argument, *chunk_lists):
+    """``function(argument, *chunk)`` for each chunk of a group, summed (``+=``)."""
+    total = None
+    for chunk in zip(*chunk_lists, strict=True):
+        result = function(argument, *chunk)
+        if total is None:
+            total = result
+        else:
+            total += result
+    return total
+
+
+def _sum_over_chunks(graph, tasks, name, collection, workers=None):
+    """Compute ``tasks`` and the sum of their results: one graph, one round trip.
+
+    ``graph`` holds the (culled) graphs of the collections the tasks read, whose keys the
+    tasks name; persisted chunks are futures there and are used where they are. The results
+    are added (``+=``) in a tree of fan-in ``_SUM_FAN_IN``; only the total comes back.
+    ``workers`` (one address or None per task) pins a task to the worker holding its chunks
+    (a loose restriction: another worker takes it if that one is gone), so that the
+    scheduler never moves a chunk to balance tasks whose duration it does not know yet.
+    """
+    dask = _import_dask()
+    parts = {}
+    workers = [None] * len(tasks) if workers is None else workers
+    level = []
+    for index, (task, worker) in enumerate(zip(tasks, workers, strict=True)):
+        key = (name, index)
+        parts.setdefault(worker, {})[key] = task
+        level.append(key)
+    sums = {}
+    depth = 0
+    sum_name = name.replace("sklinear_", "sklinear_sum_", 1)
+    while len(level) > 1 or depth == 0:  # one task: still return a copy, never its own object
+        depth += 1
+        next_level = []
+        for start in range(0, len(level), _SUM_FAN_IN):
+            key = (f"{sum_name}-{depth}", start)
+            sums[key] = (_add_all, level[start : start + _SUM_FAN_IN])
+            next_level.append(key)
+        level = next_level
+    get = dask.base.get_scheduler(collections=[collection])
+    if set(parts) == {None}:
+        return get({**graph, **parts[None], **sums}, level[0])
+    from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
+
+    layers = {"inputs": MaterializedLayer(dict(graph))}
+    dependencies = {"inputs": set()}
+    for number, (worker, part) in enumerate(parts.items()):
+        annotations = None
+        if worker is not None:
+            annotations = {"workers": [worker], "allow_other_workers": True}
+        layers[f"{name}-part{number}"] = MaterializedLayer(part, annotations=annotations)
+        dependencies[f"{name}-part{number}"] = {"inputs"}
+    layers[sum_name] = MaterializedLayer(sums)
+    dependencies[sum_name] = set(layers) - {"inputs", sum_name}
+    return get(HighLevelGraph(layers, dependencies), level[0])
+
+
+class _Labels:
+    """The distinct values of some labels and how often each occurs (summable)."""
+
+    def __init__(self, values, counts):
+        self.values = values
+        self.counts = counts
+
+    def __iadd__(self, other):
+        values = np.concatenate([self.values, other.values])
+        counts = np.concatenate([self.counts, other.counts])
+        self.values, inverse = np.unique(values, return_inverse=True)
+        self.counts = np.bincount(
+            inverse.ravel(), weights=counts, minlength=len(self.values)
+        ).astype(np.int64)
+        return self
+
+
+def _chunk_labels(_, y_block):
+    values, counts = np.unique(np.asarray(y_block), return_counts=True)
+    return _Labels(values, counts.astype(np.int64))
+
+
+def _distinct_labels(y):
+    """``(values, counts)`` of the labels of a Dask array ``y``, as ``numpy.unique``: one graph.
+
+    A hand-built graph (one ``numpy.unique`` per chunk and a tree of merges) costs one round
+    trip without the optimisation passes of ``dask.array.unique``.
+    """
+    from dask.core import flatten
+
+    keys = list(flatten(y.__dask_keys__()))
+    graph = dict(y.__dask_graph__().cull(set(keys)))
+    groups = _chunk_groups(_distributed_client(y), graph, keys)
+    tasks = [
+        (_over_chunks, _chunk_labels, None, [keys[i] for i in indices]) for _, indices in groups
+    ]
+    name = f"{_TASK_LABELS['_chunk_labels']}-{uuid.uuid4().hex[:12]}"
+    labels = _sum_over_chunks(graph, tasks, name, y, [worker for worker, _ in groups])
+    return labels.values, labels.counts
+
+
 class _Gathered:
     """An n-sized Dask vector that becomes NumPy when the client needs its values.
 
@@ -554,8 +710,9 @@ class DaskData:
             [None] * len(x_keys) if sample_weight is None else list(sample_weight.__dask_keys__())
         )
         self._chunk_keys = list(zip(x_keys, y_keys, w_keys, strict=True))
-        self._name = f"sklinear-{uuid.uuid4().hex[:12]}"
+        self._name = uuid.uuid4().hex[:12]
         self._counter = itertools.count()
+        self._groups = None  # chunks per task: found at the first pass (_chunk_groups)
 
     @property
     def supports_hessian(self):
@@ -597,31 +754,23 @@ class DaskData:
         return _Gathered(self._per_row(_prepared_weights, 1))
 
     def _run(self, function, argument):
-        """``function(argument, X_block, y_block, w_block)`` over the chunks, summed: one graph."""
-        dask = _import_dask()
-        step = next(self._counter)
-        name = f"{self._name}-{step}"
-        graph = dict(self._graph)
-        level = []
-        for index, (x_key, y_key, w_key) in enumerate(self._chunk_keys):
-            key = (f"{name}-chunk", index)
-            graph[key] = (function, argument, x_key, y_key, w_key)
-            level.append(key)
-        depth = 0
-        while len(level) > 1:
-            depth += 1
-            next_level = []
-            for start in range(0, len(level), _SUM_FAN_IN):
-                key = (f"{name}-sum{depth}", start)
-                graph[key] = (_add_all, level[start : start + _SUM_FAN_IN])
-                next_level.append(key)
-            level = next_level
-        if depth == 0:  # one chunk: still return a copy, never the chunk task's own object
-            graph[(f"{name}-sum", 0)] = (_add_all, level)
-            level = [(f"{name}-sum", 0)]
-        get = dask.base.get_scheduler(collections=[self.X])
+        """``function(argument, X_block, y_block, w_block)`` over the chunks, summed: one graph.
+
+        One task per group of chunks (see :func:`_chunk_groups`), and a tree of sums.
+        """
+        if self._groups is None:
+            self._groups = _chunk_groups(
+                _distributed_client(self.X), self._graph, [keys[0] for keys in self._chunk_keys]
+            )
+        label = _TASK_LABELS.get(function.__name__, "sklinear_task")
+        tasks, workers = [], []
+        for worker, indices in self._groups:
+            columns = zip(*(self._chunk_keys[index] for index in indices), strict=True)
+            tasks.append((_over_chunks, function, argument, *(list(keys) for keys in columns)))
+            workers.append(worker)
         self.n_graphs += 1
-        return get(graph, level[0])
+        name = f"{label}-{self._name}-{next(self._counter)}"
+        return _sum_over_chunks(self._graph, tasks, name, self.X, workers)
 
     def statistics(self):
         """Weighted moments (float64) in one graph; checks X, y and the weights on the way."""

@@ -294,6 +294,107 @@ def graph_counter(dask_client):
     return count
 
 
+class _TaskRecorder(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Records, per graph, sklinear's tasks: key, worker restriction, chunks read and where."""
+
+    name = "sklinear-task-recorder"
+
+    def __init__(self):
+        self.graphs = []
+
+    def update_graph(self, scheduler, *, tasks, annotations, **kwargs):
+        restrictions = annotations.get("workers", {})
+        loose = annotations.get("allow_other_workers", {})
+        recorded = []
+        for key in tasks:
+            if not (isinstance(key, tuple) and str(key[0]).startswith("sklinear_")):
+                continue
+            inputs = {
+                dependency.key: sorted(worker.address for worker in dependency.who_has or ())
+                for dependency in scheduler.tasks[key].dependencies
+                if not str(dependency.key[0]).startswith("sklinear_")
+            }
+            recorded.append((key, restrictions.get(key), loose.get(key), inputs))
+        self.graphs.append(recorded)
+
+
+def _recorded_graphs(dask_scheduler):
+    return dask_scheduler.plugins[_TaskRecorder.name].graphs
+
+
+def test_each_pass_runs_one_task_per_worker_thread_where_the_chunks_are(dask_client):
+    """12 persisted chunks on 2 single-threaded workers: 2 tasks and a sum per pass.
+
+    Each task reads the X chunks held by one worker and is restricted (loosely) to it: no
+    chunk of X moves, even before the scheduler knows how long the tasks take.
+    """
+    dask_client.register_plugin(_TaskRecorder())
+    X, score, _, rng = _data(seed=5, n_samples=480)
+    y = _labels("strings", score, rng)
+    X_dask, y_dask = dask_client.persist([_dask(X, 40), _dask(y, 40)])
+    distributed.wait([X_dask, y_dask])
+    before = len(dask_client.run_on_scheduler(_recorded_graphs))
+    GDLogisticClassifier(solver="lbfgs", alpha=1e-2).fit(X_dask, y_dask)
+    graphs = dask_client.run_on_scheduler(_recorded_graphs)[before:]
+    workers = dask_client.nthreads()
+    assert sum(workers.values()) == 2
+    x_name = X_dask.name
+    passes = 0
+    for graph in graphs:
+        tasks = [task for task in graph if not str(task[0][0]).startswith("sklinear_sum")]
+        sums = [task for task in graph if str(task[0][0]).startswith("sklinear_sum")]
+        assert len(tasks) <= 2 and len(sums) == 1
+        chunks_read = 0
+        for _, restriction, loose, inputs in tasks:
+            x_holders = [holders for key, holders in inputs.items() if key[0] == x_name]
+            chunks_read += len(x_holders)
+            if x_holders:  # an X pass (not the pass over y that finds the classes)
+                assert restriction is not None and loose is True
+                assert all(holders == list(restriction) for holders in x_holders)
+        passes += chunks_read == 12
+    assert passes == len(graphs) - 1  # every graph but the classes' reads all of X
+
+
+def test_distinct_labels_are_numpy_unique_with_counts(dask_client):
+    """Strings over unequal chunks (one empty) and a 0/1 matrix: numpy.unique's answer."""
+    from sklinear._dask import _distinct_labels
+
+    rng = np.random.RandomState(7)
+    labels = rng.choice(np.array(["ant", "bee", "cat", "dog"]), 300).astype(object)
+    chunked = da.from_array(labels, chunks=((100, 0, 150, 50),))
+    values, counts = _distinct_labels(chunked)
+    expected_values, expected_counts = np.unique(labels, return_counts=True)
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(counts, expected_counts)
+    indicator = rng.randint(0, 2, size=(90, 3))
+    values, counts = _distinct_labels(da.from_array(indicator, chunks=(40, 3)))
+    np.testing.assert_array_equal(values, [0, 1])
+    np.testing.assert_array_equal(counts, [np.sum(indicator == 0), np.sum(indicator == 1)])
+
+
+def test_chunk_groups_split_a_workers_chunks_among_its_threads(dask_client):
+    """Chunks held by one worker become as many tasks as it has threads (contiguous runs);
+    chunks that are not persisted (computed in the graph) are a task each."""
+    from sklinear._dask import _chunk_groups
+
+    first, second = sorted(dask_client.nthreads())
+    futures = dask_client.scatter([np.full(3, float(i)) for i in range(5)], workers=[first])
+    keys = [future.key for future in futures]
+    persisted = dict(zip(keys, futures, strict=True))
+
+    class TwoThreads:  # the scheduler's answers, as if ``first`` had two threads
+        who_has = staticmethod(dask_client.who_has)
+
+        def nthreads(self):
+            return {first: 2, second: 1}
+
+    assert _chunk_groups(TwoThreads(), persisted, keys) == [(first, [0, 1, 2]), (first, [3, 4])]
+    assert _chunk_groups(dask_client, persisted, keys) == [(first, [0, 1, 2, 3, 4])]
+    lazy = {key: (np.zeros, 3) for key in keys}
+    assert _chunk_groups(dask_client, lazy, keys) == [(None, [index]) for index in range(5)]
+    assert _chunk_groups(None, persisted, keys) == [(None, [index]) for index in range(5)]
+
+
 @pytest.mark.parametrize("Estimator", [GDLogisticClassifier, SoftmaxClassifier])
 def test_one_round_trip_per_evaluation(dask_client, graph_counter, monkeypatch, Estimator):
     X, score, _, rng = _data(seed=2)
