@@ -8,14 +8,19 @@ given.
 
 What runs where. The solver and all p-sized work run on the client in NumPy float64, as for
 in-memory data. ``X`` is read only on the workers: each evaluation of the objective sends
-one graph -- one task per row chunk (:func:`sklinear._data.block_evaluate` through
-:class:`~sklinear._data.InMemoryData`, on the chunk's worker), and a tree of sums -- and
-receives one p-sized :class:`~sklinear._data.EvaluationSums`: one scheduler round trip per
-evaluation, value and gradient together. The graph is built by hand (no tokenisation, no
-optimisation per evaluation); the chunks of ``X``, ``y`` and the weights are referenced by
-their keys, so persisted data are used where they are, and lazily defined data (read from
-files, generated on the workers) are recomputed chunk by chunk in each pass without ever
-being held whole. Targets are encoded and class weights applied inside the chunk tasks.
+one graph -- for persisted chunks one task per worker thread, reading the chunks that
+worker holds (:func:`_chunk_groups`; one task per chunk for lazily defined chunks), each
+chunk read in cache-sized row blocks by :func:`sklinear._data.block_evaluate` through
+:class:`~sklinear._data.InMemoryData`, and a tree of sums -- and receives one p-sized
+:class:`~sklinear._data.EvaluationSums`: one scheduler round trip per evaluation, value and
+gradient together. The graph is built by hand (no tokenisation, no optimisation per
+evaluation); the chunks of ``X``, ``y`` and the weights are referenced by their keys, so
+persisted data are used where they are, and lazily defined data (read from files,
+generated on the workers) are recomputed chunk by chunk in each pass without ever being
+held whole. Targets are encoded and class weights applied inside the tasks. A fit sends
+one graph for the classes (classifiers), one for the statistics and one per evaluation,
+and asks the scheduler where the persisted chunks are and how many threads each worker
+has (for each of the first two graphs).
 """
 
 import copy
@@ -32,7 +37,7 @@ import numpy as np
 from ._data import EvaluationSums, InMemoryData, Statistics
 
 _SUM_FAN_IN = 16
-# Hessian blocks cross the network once per chunk: keep them to a few MB per chunk.
+# Hessian blocks cross the network once per task: keep them to a few MB per task.
 _HESSIAN_MAX_ROWS = 1000
 _INSTALL_HINT = 'install it with: pip install "sklinear[dask]"'
 
@@ -716,7 +721,7 @@ class DaskData:
 
     @property
     def supports_hessian(self):
-        """Newton's p x p blocks travel once per chunk: allowed for moderate p only."""
+        """Newton's p x p blocks travel once per task: allowed for moderate p only."""
         return self.n_features * self.n_outputs <= _HESSIAN_MAX_ROWS
 
     def _per_row(self, function, encoded_ndim):
