@@ -11,9 +11,10 @@ in-memory data. ``X`` is read only on the workers: each evaluation of the object
 one graph -- for persisted chunks one task per worker thread, reading the chunks that
 worker holds (:func:`_chunk_groups`; one task per chunk for lazily defined chunks), each
 chunk read in cache-sized row blocks by :func:`sklinear._data.block_evaluate` through
-:class:`~sklinear._data.InMemoryData`, and a tree of sums -- and receives one p-sized
-:class:`~sklinear._data.EvaluationSums`: one scheduler round trip per evaluation, value and
-gradient together. The graph is built by hand (no tokenisation, no optimisation per
+:class:`~sklinear._data.InMemoryData` -- and receives a p-sized
+:class:`~sklinear._data.EvaluationSums` per task (at most ``_SUM_FAN_IN``: more are first
+added on the workers), which the client adds: one scheduler round trip per evaluation, value
+and gradient together. The graph is built by hand (no tokenisation, no optimisation per
 evaluation); the chunks of ``X``, ``y`` and the weights are referenced by their keys, so
 persisted data are used where they are, and lazily defined data (read from files,
 generated on the workers) are recomputed chunk by chunk in each pass without ever being
@@ -463,10 +464,15 @@ def _chunk_evaluate(call, X_block, y_block, w_block):
 
 
 def _add_all(parts):
-    """Sum of partial results (``+=`` on a copy of the first)."""
+    """Sum of partial results (``+=`` on a copy of the first).
+
+    Non-finite parts add up silently, on the client as on the workers: the callers check
+    the totals (the statistics raise a clear error for NaN or infinity in the data).
+    """
     total = copy.deepcopy(parts[0])
-    for part in parts[1:]:
-        total += part
+    with np.errstate(invalid="ignore", over="ignore"):
+        for part in parts[1:]:
+            total += part
     return total
 
 
@@ -543,11 +549,14 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
     """Compute ``tasks`` and the sum of their results: one graph, one round trip.
 
     ``graph`` holds the (culled) graphs of the collections the tasks read, whose keys the
-    tasks name; persisted chunks are futures there and are used where they are. The results
-    are added (``+=``) in a tree of fan-in ``_SUM_FAN_IN``; only the total comes back.
-    ``workers`` (one address or None per task) pins a task to the worker holding its chunks
-    (a loose restriction: another worker takes it if that one is gone), so that the
-    scheduler never moves a chunk to balance tasks whose duration it does not know yet.
+    tasks name; persisted chunks are futures there and are used where they are. With up to
+    ``_SUM_FAN_IN`` tasks their results (p-sized) come back as they are and the client adds
+    them: a sum task would cost one more hop (a transfer between workers and a task) per
+    evaluation, 5 ms on the benchmarks' cluster. More tasks are first added on the workers,
+    in a tree of fan-in ``_SUM_FAN_IN``. ``workers`` (one address or None per task) pins a
+    task to the worker holding its chunks (a loose restriction: another worker takes it if
+    that one is gone), so that the scheduler never moves a chunk to balance tasks whose
+    duration it does not know yet.
     """
     dask = _import_dask()
     parts = {}
@@ -560,7 +569,7 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
     sums = {}
     depth = 0
     sum_name = name.replace("sklinear_", "sklinear_sum_", 1)
-    while len(level) > 1 or depth == 0:  # one task: still return a copy, never its own object
+    while len(level) > _SUM_FAN_IN:
         depth += 1
         next_level = []
         for start in range(0, len(level), _SUM_FAN_IN):
@@ -570,20 +579,23 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
         level = next_level
     get = dask.base.get_scheduler(collections=[collection])
     if set(parts) == {None}:
-        return get({**graph, **parts[None], **sums}, level[0])
-    from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
+        results = get({**graph, **parts[None], **sums}, level)
+    else:
+        from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-    layers = {"inputs": MaterializedLayer(dict(graph))}
-    dependencies = {"inputs": set()}
-    for number, (worker, part) in enumerate(parts.items()):
-        annotations = None
-        if worker is not None:
-            annotations = {"workers": [worker], "allow_other_workers": True}
-        layers[f"{name}-part{number}"] = MaterializedLayer(part, annotations=annotations)
-        dependencies[f"{name}-part{number}"] = {"inputs"}
-    layers[sum_name] = MaterializedLayer(sums)
-    dependencies[sum_name] = set(layers) - {"inputs", sum_name}
-    return get(HighLevelGraph(layers, dependencies), level[0])
+        layers = {"inputs": MaterializedLayer(dict(graph))}
+        dependencies = {"inputs": set()}
+        for number, (worker, part) in enumerate(parts.items()):
+            annotations = None
+            if worker is not None:
+                annotations = {"workers": [worker], "allow_other_workers": True}
+            layers[f"{name}-part{number}"] = MaterializedLayer(part, annotations=annotations)
+            dependencies[f"{name}-part{number}"] = {"inputs"}
+        if sums:
+            layers[sum_name] = MaterializedLayer(sums)
+            dependencies[sum_name] = set(layers) - {"inputs", sum_name}
+        results = get(HighLevelGraph(layers, dependencies), level)
+    return _add_all(list(results))
 
 
 class _Labels:
