@@ -238,6 +238,45 @@ def test_unaligned_chunks_are_read_through_one_reused_aligned_buffer(monkeypatch
         np.testing.assert_allclose(result.gradient_sum, reference.gradient_sum, rtol=1e-12)
 
 
+def test_chunk_blocks_keep_multi_output_temporaries_under_the_mmap_threshold():
+    """Distributed's nanny pins glibc's mmap threshold at 128 KiB: the rows x outputs
+    temporaries of a softmax block stay under it; one output keeps the in-memory blocks."""
+    from sklinear import _data
+
+    rng = np.random.RandomState(8)
+    X = rng.normal(size=(6000, 50))
+    Y = np.eye(10)[rng.randint(0, 10, 6000)]
+    blocks = _ChunkData(X, Y, None, n_jobs=1)._blocks()
+    assert all((stop - start) * 10 * 8 < 128 << 10 for start, stop in blocks)
+    assert [start for start, _ in blocks[1:]] == [stop for _, stop in blocks[:-1]]
+    assert blocks[0][0] == 0 and blocks[-1][1] == 6000
+    one = _ChunkData(X, Y[:, 0], None, n_jobs=1)._blocks()
+    assert one == _data.InMemoryData(X, Y[:, 0], n_jobs=1)._blocks()
+
+
+def test_scratch_buffers_stay_with_worker_threads_only():
+    """A chunk evaluation keeps its thread's buffers for the next task; an in-memory pass
+    in the caller's thread frees them (no memory held after a fit)."""
+    from sklinear import _data
+    from sklinear._losses import SquaredLoss
+
+    rng = np.random.RandomState(9)
+    X, y = rng.normal(size=(3000, 120)), rng.normal(size=3000)
+    coef = rng.normal(size=(120, 1))
+    _data.release_scratch()
+    in_memory = _data.InMemoryData(X, y, n_jobs=1).evaluate(
+        SquaredLoss(), coef, np.zeros(1), hessian=True
+    )
+    assert "buffers" not in _data._SCRATCH.__dict__
+    chunk = _ChunkData(X, y, None, n_jobs=1).evaluate(
+        SquaredLoss(), coef, np.zeros(1), hessian=True
+    )
+    assert "weighted" in _data._SCRATCH.buffers
+    _data.release_scratch()
+    np.testing.assert_allclose(chunk.hessian_xx, in_memory.hessian_xx, rtol=1e-12)
+    np.testing.assert_allclose(chunk.hessian_xx[0], X.T @ X, rtol=1e-10)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_chunk_moments_over_several_row_blocks_are_numpy_moments(dtype):
     """An unaligned chunk of three row blocks, a column with a large mean, weights."""
