@@ -3,8 +3,9 @@ Fitting on a Dask cluster
 =========================
 
 ``fit`` accepts Dask arrays and DataFrames: the rows stay on the workers, each evaluation
-of the objective is one small graph (one task per row chunk and a sum), and only vectors of
-the size of the coefficients come back to the client, where the solver runs. The
+of the objective is one small graph (one task per worker thread, reading the chunks that
+worker holds), and only vectors of the size of the coefficients come back to the client,
+where the solver runs. The
 coefficients are those of the in-memory fit. Predictions on Dask input are lazy Dask
 arrays. This example runs a small local cluster; on a real cluster, create the
 ``Client`` from your deployment (``Client("tcp://scheduler:8786")``, dask-jobqueue,
