@@ -218,9 +218,7 @@ def choose_model(y, requested, target):
     numeric = summary.numeric
     if numeric and not summary.finite:
         raise CLIError(f"target column {target!r} holds infinite values")
-    labels_like = not numeric or (
-        summary.integer_valued and n_distinct <= MAX_INTEGER_CLASSES
-    )
+    labels_like = not numeric or (summary.integer_valued and n_distinct <= MAX_INTEGER_CLASSES)
 
     if requested == "auto":
         if not labels_like:
