@@ -95,18 +95,8 @@ def read_table(path, *, sep=",", decimal=".", na_values=None):
     return frame
 
 
-def split_target(frame, target):
-    """Split ``frame`` into features and target, dropping rows whose target is missing.
-
-    Returns
-    -------
-    X : DataFrame
-        The other columns, on the rows that have a target value.
-    y : Series
-        The target column on those rows.
-    n_dropped : int
-        How many rows were dropped because their target was missing.
-    """
+def check_target_column(frame, target):
+    """Refuse a target that is not a column of ``frame`` (pandas or dask), or is its only one."""
     if target not in frame.columns:
         hint = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=1)
         hint = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -121,6 +111,21 @@ def split_target(frame, target):
         )
     if frame.shape[1] < 2:
         raise CLIError(f"the table has no feature columns besides the target {target!r}")
+
+
+def split_target(frame, target):
+    """Split ``frame`` into features and target, dropping rows whose target is missing.
+
+    Returns
+    -------
+    X : DataFrame
+        The other columns, on the rows that have a target value.
+    y : Series
+        The target column on those rows.
+    n_dropped : int
+        How many rows were dropped because their target was missing.
+    """
+    check_target_column(frame, target)
     missing = frame[target].isna().to_numpy()
     kept = frame.loc[~missing]
     X = kept.drop(columns=[target]).reset_index(drop=True)
