@@ -280,7 +280,7 @@ def survey(frame, target, features):
         _survey_series, target, numeric, text_names, meta=pd.Series([], dtype=object)
     )
     present = frame[~frame[target].isna()]
-    distinct = [present[name].dropna().nunique() for name in text_names]
+    distinct = [present[name].dropna().nunique(split_out=1) for name in text_names]
     parts, *distinct = compute(parts, *distinct)
     parts = list(parts)
 
