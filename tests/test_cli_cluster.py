@@ -9,6 +9,7 @@ fold vector); the in-memory run's notices and table layout.
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -205,7 +206,10 @@ def test_classification_on_the_cluster_equals_in_memory_on_the_same_folds(
     np.testing.assert_allclose(model[-1].coef_, reference[-1].coef_, rtol=1e-5, atol=1e-6)
     frame = classification_frame().dropna(subset=["label"])
     features = frame.drop(columns=["id", "label"])
-    assert (model.predict(features) == reference.predict(features)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as the in-memory pipeline: no feature-name warning
+        predicted = model.predict(features)
+    assert (predicted == reference.predict(features)).all()
     assert (tmp_path / "cluster" / "confusion_matrix.png").exists()
 
 

@@ -384,7 +384,7 @@ def _run_cv_on_cluster(args, started, cluster):
                   folds_how="assigned on the cluster, see --help")  # fmt: skip
     out.write(
         f"cluster: {cluster.description}; the file in {plural(frame.npartitions, 'partition')} "
-        f"of up to {_cluster.format_bytes(blocksize)}"
+        f"of about {_cluster.format_bytes(blocksize)}"
         + ("" if persist else "; --no-persist: every pass rereads the file")
         + "\n"
     )

@@ -20,7 +20,6 @@ variation between fold draws.
 
 import contextlib
 import logging
-import math
 import os
 import sys
 from dataclasses import dataclass
@@ -97,10 +96,8 @@ def connect(args):
         client = distributed.Client(cluster)
         where = "local Dask cluster (LocalCluster)"
     try:
-        workers = client.scheduler_info(n_workers=-1)["workers"] if cluster is None else None
-    except TypeError:  # older distributed: no n_workers argument
-        workers = client.scheduler_info()["workers"]
-    if workers is None:
+        workers = client.scheduler_info(n_workers=-1)["workers"]  # every worker, not 5
+    except TypeError:  # distributed before 2025.4: every worker by default
         workers = client.scheduler_info()["workers"]
     n_threads = sum(worker.get("nthreads", 1) for worker in workers.values())
     if not workers:
@@ -152,7 +149,7 @@ def choose_blocksize(path, n_threads, requested):
         size = os.path.getsize(path)
     except (OSError, TypeError):
         return MAX_BLOCKSIZE
-    per_block = math.ceil(size / max(1, 2 * n_threads))
+    per_block = size // max(1, 2 * n_threads)
     return int(min(MAX_BLOCKSIZE, max(MIN_BLOCKSIZE, per_block)))
 
 

@@ -91,6 +91,12 @@ def fit_preprocessing(pipeline, degree, X, lengths):
     imputed = impute.fit(X).transform(X)
     encoded = encode.fit(imputed).transform(imputed)
     poly.fit(encoded)
+    # In memory the imputer hands the encoder an array, not a frame: the steps after it
+    # keep the column names they saw for get_feature_names_out, but do not ask for them,
+    # so the fitted pipeline transforms a pandas DataFrame as the in-memory one does.
+    for step in (encode, poly):
+        if hasattr(step, "feature_names_in_"):
+            del step.feature_names_in_
 
     def design(frame, frame_lengths):
         Z = poly.transform(encode.transform(impute.transform(frame)))
