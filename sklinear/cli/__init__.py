@@ -251,8 +251,9 @@ def run_cv(args):
     search_tools.check_solver(args.solver, args.penalty)
     _check_cluster_options(args)
     if _on_cluster(args):
-        from ._cluster import connect
+        from ._cluster import check_path, connect
 
+        check_path(args.data)
         with connect(args) as cluster:
             return _run_cv_on_cluster(args, started, cluster)
     return _run_cv_in_memory(args, started)

@@ -153,6 +153,17 @@ def choose_blocksize(path, n_threads, requested):
     return int(min(MAX_BLOCKSIZE, max(MIN_BLOCKSIZE, per_block)))
 
 
+def check_path(path):
+    """Refuse a local file that does not exist (before a cluster is started)."""
+    if path is None or path == "-" or "://" in str(path):
+        return
+    shown = repr(str(path))
+    if not os.path.exists(path):
+        raise CLIError(f"cannot read {shown}: no such file")
+    if os.path.isdir(path):
+        raise CLIError(f"cannot read {shown}: it is a directory, not a CSV file")
+
+
 def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
     """The CSV file as a dask DataFrame read by the workers, and its name for messages.
 
@@ -180,11 +191,9 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
         if sep == decimal:
             raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
         shown = repr(str(path))
+        check_path(path)
         if "://" not in str(path):
-            if not os.path.exists(path):
-                raise CLIError(f"cannot read {shown}: no such file")
-            if os.path.isdir(path):
-                raise CLIError(f"cannot read {shown}: it is a directory, not a CSV file")
+            path = os.path.abspath(path)  # the workers' working directory may differ
         options = {
             "sep": sep,
             "decimal": decimal,
@@ -332,7 +341,7 @@ def compute(*collections):
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CLIError(f"cannot parse the CSV file: {one_line(exc)}") from None
     except ValueError as exc:
-        if "Mismatched dtypes" in str(exc) or "dtype" in str(exc):
+        if "Mismatched dtypes" in str(exc):
             raise CLIError(
                 "the column types that Dask inferred from the start of the file do not hold "
                 f"further down: {one_line(exc)}"
