@@ -184,6 +184,7 @@ def test_classification_on_the_cluster_equals_in_memory_on_the_same_folds(
         line for line in err_memory.splitlines() if "note:" in line
     ]
     assert len([line for line in err.splitlines() if "note:" in line]) == 2
+    assert "Warning" not in err
     # The same table layout: ranks, parameter columns, the baseline row last.
     table, table_memory = parse_table(out), parse_table(out_memory)
     assert [list(row) for row in table] == [list(row) for row in table_memory]
@@ -350,7 +351,10 @@ def test_without_dask_the_options_say_how_to_install_it():
     assert result.stderr.startswith("sklinear: error: --dask-local runs the search on a Dask")
 
 
-def test_dask_local_without_persisting_equals_in_memory_on_the_same_folds(tmp_path, capsys):
+def test_dask_local_without_persisting_equals_in_memory_on_the_same_folds(tmp_path, capfd):
+    # capfd: the workers of a cluster started here write to this test's standard error,
+    # so warnings raised in their tasks (e.g. by the transformers) are seen too.
+    capsys = capfd
     csv = tmp_path / "regression.csv"
     regression_frame(n=60).to_csv(csv, index=False)
     code, out, err = run(
@@ -360,6 +364,7 @@ def test_dask_local_without_persisting_equals_in_memory_on_the_same_folds(tmp_pa
     assert code == 0, err
     assert "local Dask cluster (LocalCluster), 1 worker" in out
     assert "--no-persist: every pass rereads the file" in out
+    assert "Warning" not in err
     results = pd.read_csv(tmp_path / "out" / "cv_results.csv").set_index("params")
     search, baseline = in_memory_reference(
         csv, "y", 0, {"degree": [1], "alpha": [0.01]}, "linear", "r2"

@@ -90,7 +90,7 @@ def connect(args):
         cluster = distributed.LocalCluster(
             n_workers=args.dask_local,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port
             silence_logs=logging.ERROR,
         )
         client = distributed.Client(cluster)

@@ -91,12 +91,6 @@ def fit_preprocessing(pipeline, degree, X, lengths):
     imputed = impute.fit(X).transform(X)
     encoded = encode.fit(imputed).transform(imputed)
     poly.fit(encoded)
-    # In memory the imputer hands the encoder an array, not a frame: the steps after it
-    # keep the column names they saw for get_feature_names_out, but do not ask for them,
-    # so the fitted pipeline transforms a pandas DataFrame as the in-memory one does.
-    for step in (encode, poly):
-        if hasattr(step, "feature_names_in_"):
-            del step.feature_names_in_
 
     def design(frame, frame_lengths):
         Z = poly.transform(encode.transform(impute.transform(frame)))
@@ -191,6 +185,13 @@ def fit_on_cluster(pipeline, params, data):
         **{short_name(k): v for k, v in params.items() if k != "poly__degree"}
     )
     model.fit(Z, y)
+    # In memory the imputer hands the encoder an array, not a frame: once the data are
+    # fitted, the steps after it keep the column names they saw (get_feature_names_out)
+    # but stop asking for them, so the pipeline transforms pandas data as the in-memory
+    # one does.
+    for _, step in steps.steps[1:]:
+        if hasattr(step, "feature_names_in_"):
+            del step.feature_names_in_
     return Pipeline([*steps.steps, (pipeline.steps[-1][0], model)])
 
 
