@@ -371,3 +371,12 @@ def test_dask_local_without_persisting_equals_in_memory_on_the_same_folds(tmp_pa
     )
     order = [_search.describe(p) for p in search.cv_results_["params"]]
     assert_same_search(results.loc[order], search, baseline, parse_table(out))
+
+
+def test_help_documents_the_cluster_options_and_the_folds(capsys):
+    code, out, _ = run(capsys, "cv", "--help")
+    assert code == 0
+    for option in ("--scheduler ADDRESS", "--dask-local N", "--blocksize SIZE", "--no-persist"):
+        assert option in out
+    assert "grouped K at a time" in " ".join(out.split())
+    assert 'pip install "sklinear[dask]"' in " ".join(out.split())
