@@ -327,6 +327,7 @@ def test_bad_scheduler_address_is_one_clear_line(capsys):
         (["--dask-local", "1", "--solver", "sgd"], "--solver sgd draws rows at random"),
         (["-", "--target", "y", "--dask-local", "1"], "standard input cannot be read"),
         (["--dask-local", "0"], "--dask-local must be >= 1"),
+        (["--dask-local", "1", "--blocksize", "lots"], "--blocksize must be a size such as"),
         (["--dask-local", "1", "--scheduler", "x"], "not allowed with argument"),
     ],
 )

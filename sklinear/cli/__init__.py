@@ -157,6 +157,10 @@ def _check_cluster_options(args):
                 raise UsageError(f"{option} applies only with --scheduler or --dask-local")
         return
     option = "--scheduler" if args.scheduler is not None else "--dask-local"
+    from . import _cluster
+
+    _cluster.import_dask(option)  # or say how to install it
+    args.blocksize = _cluster.parse_blocksize(args.blocksize)
     if args.jobs != 1:
         raise UsageError(
             f"--jobs does not apply with {option}: the cluster's workers share every fit"
@@ -326,10 +330,9 @@ def _run_cv_on_cluster(args, started, cluster):
     from ._cluster_scoring import ClusterScorer
     from ._cluster_search import ClusterData, baseline_on_cluster, run_search_on_cluster
 
-    blocksize = _cluster.parse_blocksize(args.blocksize)
     frame, source, blocksize = _cluster.read_table_lazily(
         args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values,
-        blocksize=blocksize, n_threads=cluster.n_threads,
+        blocksize=args.blocksize, n_threads=cluster.n_threads,
     )  # fmt: skip
     target = args.target
     if args.data is None and target is None:

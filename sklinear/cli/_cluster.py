@@ -21,12 +21,19 @@ variation between fold draws.
 import contextlib
 import logging
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ._data import (
+    MAX_COUNTED_VALUES,
+    TargetSummary,
+    _is_numeric,
+    na_markers,
+    summarize_text_part,
+    text_columns,
+)
 from ._errors import CLIError, UsageError, one_line
 
 INSTALL_HINT = 'pip install "sklinear[dask]"'
@@ -175,8 +182,6 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
     import dask
     import dask.dataframe as dd
 
-    from ._data import na_markers
-
     if path is None:
         from ..datasets._penguins import PENGUINS_READ_OPTIONS, penguins_csv_path
 
@@ -230,8 +235,6 @@ def _target_part(y, numeric):
         values = y.to_numpy(dtype=float)
         finite = bool(np.all(np.isfinite(values)))
         integer = bool(finite and np.all(values == np.round(values)))
-    from ._data import MAX_COUNTED_VALUES
-
     return {
         "counts": counts if len(counts) <= MAX_COUNTED_VALUES else None,
         "finite": finite,
@@ -242,8 +245,6 @@ def _target_part(y, numeric):
 
 def _survey_part(part, target, numeric, text_names):
     """What the client needs to know of one partition: a few numbers per column."""
-    from ._data import summarize_text_part
-
     present = part[target].notna().to_numpy()
     kept = part.loc[present]
     return {
@@ -277,8 +278,6 @@ def survey(frame, target, features):
     -------
     survey : Survey
     """
-
-    from ._data import MAX_COUNTED_VALUES, TargetSummary, _is_numeric, text_columns
 
     numeric = _is_numeric(frame.dtypes[target])
     text_names = text_columns(frame[features])
@@ -501,8 +500,3 @@ def prepare_table(frame, target, features, folds, integer_target):
         _prepare_part, target, list(features), folds.classes, folds.offsets, folds.seed,
         folds.n_folds, integer_target, meta=meta, align_dataframes=False,
     )  # fmt: skip
-
-
-def stderr_note(text):
-    sys.stderr.write(f"sklinear: note: {one_line(text)}\n")
-    sys.stderr.flush()
