@@ -381,3 +381,20 @@ def test_help_documents_the_cluster_options_and_the_folds(capsys):
         assert option in out
     assert "grouped K at a time" in " ".join(out.split())
     assert 'pip install "sklinear[dask]"' in " ".join(out.split())
+
+
+def test_a_column_whose_type_changes_down_the_file_is_one_clear_line(tmp_path, capsys, address):
+    x = np.arange(3000).astype(object)
+    x[2900] = "oops"  # after the block from which Dask infers the types
+    csv = tmp_path / "late.csv"
+    pd.DataFrame({"x": x, "y": np.arange(3000) % 2}).to_csv(csv, index=False)
+    code, out, err = run(
+        capsys, "cv", csv, "--target", "y", "--scheduler", address, "--blocksize", "5kB"
+    )
+    assert code == 1
+    assert err == (
+        "sklinear: error: the column types that Dask inferred from the start of the file do "
+        "not hold further down: 'x' (str where float64 was inferred) (could not convert "
+        "string to float: 'oops'); if such values mean 'missing', list them with --na-values; "
+        "otherwise run without --scheduler / --dask-local, which reads such a column as text\n"
+    )

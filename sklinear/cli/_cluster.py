@@ -98,7 +98,7 @@ def connect(args):
             n_workers=args.dask_local,
             processes=True,
             dashboard_address=":0",  # any free port
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # errors are reported as one line
         )
         client = distributed.Client(cluster)
         where = "local Dask cluster (LocalCluster)"
@@ -341,11 +341,28 @@ def compute(*collections):
         raise CLIError(f"cannot parse the CSV file: {one_line(exc)}") from None
     except ValueError as exc:
         if "Mismatched dtypes" in str(exc):
-            raise CLIError(
-                "the column types that Dask inferred from the start of the file do not hold "
-                f"further down: {one_line(exc)}"
-            ) from None
+            raise CLIError(_mismatch_message(str(exc))) from None
         raise
+
+
+def _mismatch_message(text):
+    """One line for Dask's table of columns whose type changes further down the file."""
+    import re
+
+    rows = re.findall(r"^\|\s*(.+?)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|$", text, flags=re.M)
+    columns = [
+        f"{name!r} ({found} where {expected} was inferred)"
+        for name, found, expected in rows
+        if name != "Column"
+    ]
+    examples = re.findall(r"ValueError\(\"(.+?)\"\)", text)
+    return (
+        "the column types that Dask inferred from the start of the file do not hold further "
+        f"down: {', '.join(columns) or one_line(text)}"
+        + (f" ({examples[0]})" if examples else "")
+        + "; if such values mean 'missing', list them with --na-values; otherwise run "
+        "without --scheduler / --dask-local, which reads such a column as text"
+    )
 
 
 # --- the folds ---------------------------------------------------------------------------
