@@ -37,6 +37,8 @@ class NonFiniteObjectiveError(ArithmeticError):
 
 # L-BFGS stops when the relative decrease of the objective falls to this (as scikit-learn).
 _MACHINE_FTOL = 64 * np.finfo(float).eps
+# Newton: a predicted decrease below this times |f| is at f's rounding level.
+_FLAT_SLOPE = 1e3 * np.finfo(float).eps
 
 # A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
 _DIVERGENCE_FACTOR = 1e8
@@ -201,15 +203,28 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
         if not slope < 0:
             direction, slope = -g_x, -float(g_x @ g_x)
         step = 1.0
+        # A predicted decrease at the rounding level of f cannot be judged on f: there the
+        # unit step is taken when it shrinks the gradient (ill-conditioned designs reach a
+        # flat f long before a small gradient, and the certificate needs the gradient).
+        flat_model = -slope <= _FLAT_SLOPE * max(abs(f_x), np.finfo(float).tiny)
+        gradient_size = np.max(np.abs(g_x), initial=0.0)
+        flat_step = False
         while True:
             candidate = x + step * direction
             f_new, g_new = value_and_gradient(candidate)
             if np.isfinite(f_new) and f_new <= f_x + 1e-4 * step * slope:
                 break
-            if step < 1e-12:
+            flat_step = (
+                flat_model
+                and step == 1.0
+                and np.isfinite(f_new)
+                and f_new <= f_x + _FLAT_SLOPE * abs(f_x)
+                and np.max(np.abs(g_new), initial=0.0) < 0.5 * gradient_size
+            )
+            if flat_step or step < 1e-12:
                 break
             step *= 0.5
-        if not (np.isfinite(f_new) and f_new <= f_x):
+        if not (flat_step or (np.isfinite(f_new) and f_new <= f_x)):
             stalled = True
             curve.append(f_x)
             break
