@@ -175,7 +175,16 @@ class EvaluationSums:
 
 
 def block_evaluate(
-    X_block, Y_block, weights_block, loss, coef, offset, shift, hessian, hessian_out=None
+    X_block,
+    Y_block,
+    weights_block,
+    loss,
+    coef,
+    offset,
+    shift,
+    hessian,
+    hessian_out=None,
+    hessian_columns=None,
 ):
     """The arithmetic of one row block: loss, gradient products and Hessian blocks.
 
@@ -200,6 +209,8 @@ def block_evaluate(
     hessian_out : ndarray of shape (B, n_features, n_features), default=None
         Dense blocks only: add the Hessian blocks' upper triangles into this array in place
         (see :func:`accumulate_gram`) rather than returning fresh ones.
+    hessian_columns : ndarray of int, default=None
+        The Hessian blocks of these columns only (all when None): an active set's Hessian.
 
     Returns
     -------
@@ -224,6 +235,8 @@ def block_evaluate(
         gradient.sum(axis=0, dtype=np.float64),
     )
     if hessian:
+        if hessian_columns is not None:
+            X_block = X_block[:, hessian_columns]
         curvature = loss.hessian_weights(Y_block, raw)
         if curvature.ndim == 1:
             curvature = curvature[:, None]
@@ -417,14 +430,18 @@ class InMemoryData:
         total = self._map_blocks(moments)
         return statistics_from_sums(total, weight_sum, reference, self.n_features, Y.shape[1])
 
-    def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
+    supports_hessian_columns = True
+
+    def evaluate(
+        self, loss, coef, offset, *, shift=None, hessian=False, rows=None, hessian_columns=None
+    ):
         """Sums of one evaluation at scores ``(X - shift) coef + offset``.
 
         ``coef`` is (n_features, n_outputs) float64, ``offset`` (n_outputs,), ``shift``
         (n_features,) or None (zero; the only choice unless ``can_shift``). Dense blocks are
         shifted before the products, which keeps float32 products accurate for columns with
         large means. ``rows`` restricts the sums to those rows (mini-batches), read in one
-        gather.
+        gather. ``hessian_columns`` restricts the Hessian blocks to those columns.
         """
         coef = np.asarray(coef, dtype=np.float64)
         offset = np.asarray(offset, dtype=np.float64)
@@ -437,7 +454,15 @@ class InMemoryData:
             weights = None if self.sample_weight is None else self.sample_weight[rows]
             with single_threaded_blas():
                 return block_evaluate(
-                    X_rows, self.Y[rows], weights, loss, coef_block, offset, shift_block, hessian
+                    X_rows,
+                    self.Y[rows],
+                    weights,
+                    loss,
+                    coef_block,
+                    offset,
+                    shift_block,
+                    hessian,
+                    hessian_columns=hessian_columns,
                 )
 
         def one_block(X_block, Y_block, weights, hessian_out=None):
@@ -451,21 +476,23 @@ class InMemoryData:
                 shift_block,
                 hessian,
                 hessian_out,
+                hessian_columns,
             )
 
-        if hessian and not self.sparse and self.n_features**2 * 8 > _WIDE_HESSIAN_BYTES:
-            return self._evaluate_wide(one_block, loss)
+        hessian_size = self.n_features if hessian_columns is None else len(hessian_columns)
+        if hessian and not self.sparse and hessian_size**2 * 8 > _WIDE_HESSIAN_BYTES:
+            return self._evaluate_wide(one_block, loss, hessian_size)
         # Hessian blocks are matrix-matrix products: taller blocks keep them efficient.
         return self._map_blocks(one_block, min_rows=256 if hessian else 0)
 
-    def _evaluate_wide(self, one_block, loss):
+    def _evaluate_wide(self, one_block, loss, hessian_size):
         """An evaluation with a wide Hessian: tall row blocks one after the other, every BLAS
         thread, the p x p blocks accumulated in place (no p x p temporary per block)."""
         probe = np.zeros(1 if self.n_outputs == 1 else (1, self.n_outputs))
         probe = loss.hessian_weights(self.Y[:1], probe)
         columns = 1 if probe.ndim == 1 else probe.shape[1]
         # Each (p, p) slice Fortran-ordered: what BLAS updates in place.
-        hessian_xx = np.zeros((columns, self.n_features, self.n_features)).transpose(0, 2, 1)
+        hessian_xx = np.zeros((columns, hessian_size, hessian_size)).transpose(0, 2, 1)
         rows = max(256, _WIDE_BLOCK_BYTES // (self.n_features * 8))
         total = None
         with all_blas_threads():

@@ -247,7 +247,7 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
 
 
 def active_set_newton(
-    value_gradient_hessian,
+    value_gradient_active_hessian,
     value_and_gradient,
     theta0,
     *,
@@ -264,6 +264,9 @@ def active_set_newton(
     (``solve(matrix, rhs)``), projected onto the orthant of the current signs (a component
     that would change sign stops at zero and leaves the active set), with a backtracking
     line search. Zero components stay zero.
+    ``value_gradient_active_hessian(theta, free)`` gives the smooth part's value, gradient
+    and its Hessian among the ``free`` components (a dense matrix): only the active set's
+    Hessian is computed.
     It makes the optimality conditions on the active set exact to rounding, where a
     first-order solver stalls short of the duality-gap certificate.
     """
@@ -274,13 +277,12 @@ def active_set_newton(
     def total(theta, smooth_value):
         return smooth_value + float(l1_weights @ np.abs(theta))
 
-    f_x, g_x, system = value_gradient_hessian(x)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         free = (x != 0) | (l1_weights == 0)
+        f_x, g_x, hessian = value_gradient_active_hessian(x, free)
         sign = np.sign(x)
         gradient = g_x[free] + (l1_weights * sign)[free]
-        hessian = system.dense()[np.ix_(free, free)]
         step_free = solve(hessian, -gradient)
         direction = np.zeros_like(x)
         direction[free] = step_free
@@ -320,7 +322,6 @@ def active_set_newton(
             return SolverResult(x, n_iter, curve, True)
         if moved <= 4 * np.finfo(float).eps * float(np.max(np.abs(x), initial=1.0)):
             break  # a fixed point: nothing left to polish
-        f_x, g_x, system = value_gradient_hessian(x)
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": True})
 
 
