@@ -27,9 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 from threadpoolctl import ThreadpoolController
 
 _BLOCK_BYTES = 1 << 20
+# Wide Hessians: when one p x p block is larger than this, a per-block Hessian (one fresh
+# p x p product per row block, then summed) costs more memory traffic than arithmetic; the
+# Hessian is then accumulated in place by rank-k updates over tall row blocks of about
+# _WIDE_BLOCK_BYTES, with every BLAS thread (see InMemoryData._evaluate_wide).
+_WIDE_HESSIAN_BYTES = 1 << 22
+_WIDE_BLOCK_BYTES = 1 << 25
 
 _CONTROLLER = ThreadpoolController()
 _LIMIT_LOCK = threading.Lock()
@@ -167,7 +174,18 @@ class EvaluationSums:
         return self
 
 
-def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, hessian):
+def block_evaluate(
+    X_block,
+    Y_block,
+    weights_block,
+    loss,
+    coef,
+    offset,
+    shift,
+    hessian,
+    hessian_out=None,
+    hessian_columns=None,
+):
     """The arithmetic of one row block: loss, gradient products and Hessian blocks.
 
     Parameters
@@ -188,6 +206,11 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
         whose mean is large against their spread); ignored (None) for sparse blocks.
     hessian : bool
         Also accumulate the Hessian blocks.
+    hessian_out : ndarray of shape (B, n_features, n_features), default=None
+        Dense blocks only: add the Hessian blocks' upper triangles into this array in place
+        (see :func:`accumulate_gram`) rather than returning fresh ones.
+    hessian_columns : ndarray of int, default=None
+        The Hessian blocks of these columns only (all when None): an active set's Hessian.
 
     Returns
     -------
@@ -212,6 +235,8 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
         gradient.sum(axis=0, dtype=np.float64),
     )
     if hessian:
+        if hessian_columns is not None:
+            X_block = X_block[:, hessian_columns]
         curvature = loss.hessian_weights(Y_block, raw)
         if curvature.ndim == 1:
             curvature = curvature[:, None]
@@ -219,19 +244,54 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
             curvature = curvature * weights_block[:, None]
         columns = curvature.shape[1]
         n_features = X_block.shape[1]
-        hessian_xx = np.empty((columns, n_features, n_features))
-        for column in range(columns):
-            weighted = (
-                X_block.multiply(curvature[:, column : column + 1]).tocsr()
-                if sp.issparse(X_block)
-                else X_block * curvature[:, column : column + 1]
-            )
-            block = X_block.T @ weighted
-            hessian_xx[column] = block.toarray() if sp.issparse(block) else block
+        if hessian_out is None:
+            hessian_xx = np.empty((columns, n_features, n_features))
+            for column in range(columns):
+                weighted = (
+                    X_block.multiply(curvature[:, column : column + 1]).tocsr()
+                    if sp.issparse(X_block)
+                    else X_block * curvature[:, column : column + 1]
+                )
+                block = X_block.T @ weighted
+                hessian_xx[column] = block.toarray() if sp.issparse(block) else block
+        else:
+            hessian_xx = hessian_out
+            for column in range(columns):
+                accumulate_gram(hessian_xx[column], X_block, curvature[:, column])
         sums.hessian_xx = hessian_xx
         sums.hessian_x = np.asarray(X_block.T @ curvature, dtype=np.float64).T
         sums.hessian_1 = curvature.sum(axis=0, dtype=np.float64)
     return sums
+
+
+def accumulate_gram(out, X_block, weights):
+    """``out += X_block^T diag(weights) X_block`` in place, upper triangle only.
+
+    ``out`` is a Fortran-ordered float64 (p, p) array; dense ``X_block``. Non-negative
+    weights (every convex loss's curvature) use one symmetric rank-k update (BLAS ``syrk``)
+    of ``sqrt(weights) * X_block``, half the work of a general product; otherwise a general
+    product is added to the upper triangle. The lower triangle is left to the caller
+    (:func:`symmetrize_upper`).
+    """
+    if weights.min(initial=0.0) >= 0:
+        scaled = np.ascontiguousarray(np.sqrt(weights)[:, None] * X_block, dtype=np.float64)
+        # scaled is C-ordered (m, p): scaled.T is Fortran-ordered (p, m), so
+        # syrk(trans=0) computes scaled.T @ scaled without a copy.
+        blas.dsyrk(1.0, scaled.T, beta=1.0, c=out, trans=0, lower=0, overwrite_c=1)
+    else:
+        product = X_block.T @ (X_block * weights[:, None])
+        out += np.triu(product)
+
+
+def symmetrize_upper(matrix, tile=256):
+    """Copy the upper triangle of a square array onto its lower triangle, in place."""
+    n = matrix.shape[0]
+    for start in range(0, n, tile):
+        stop = min(start + tile, n)
+        square = matrix[start:stop, start:stop]
+        square[...] = np.triu(square) + np.triu(square, 1).T
+        matrix[stop:, start:stop] = matrix[start:stop, stop:].T
+    return matrix
 
 
 def _csr_rows(X, start, stop):
@@ -370,14 +430,18 @@ class InMemoryData:
         total = self._map_blocks(moments)
         return statistics_from_sums(total, weight_sum, reference, self.n_features, Y.shape[1])
 
-    def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
+    supports_hessian_columns = True
+
+    def evaluate(
+        self, loss, coef, offset, *, shift=None, hessian=False, rows=None, hessian_columns=None
+    ):
         """Sums of one evaluation at scores ``(X - shift) coef + offset``.
 
         ``coef`` is (n_features, n_outputs) float64, ``offset`` (n_outputs,), ``shift``
         (n_features,) or None (zero; the only choice unless ``can_shift``). Dense blocks are
         shifted before the products, which keeps float32 products accurate for columns with
         large means. ``rows`` restricts the sums to those rows (mini-batches), read in one
-        gather.
+        gather. ``hessian_columns`` restricts the Hessian blocks to those columns.
         """
         coef = np.asarray(coef, dtype=np.float64)
         offset = np.asarray(offset, dtype=np.float64)
@@ -390,16 +454,64 @@ class InMemoryData:
             weights = None if self.sample_weight is None else self.sample_weight[rows]
             with single_threaded_blas():
                 return block_evaluate(
-                    X_rows, self.Y[rows], weights, loss, coef_block, offset, shift_block, hessian
+                    X_rows,
+                    self.Y[rows],
+                    weights,
+                    loss,
+                    coef_block,
+                    offset,
+                    shift_block,
+                    hessian,
+                    hessian_columns=hessian_columns,
                 )
 
-        def one_block(X_block, Y_block, weights):
+        def one_block(X_block, Y_block, weights, hessian_out=None):
             return block_evaluate(
-                X_block, Y_block, weights, loss, coef_block, offset, shift_block, hessian
+                X_block,
+                Y_block,
+                weights,
+                loss,
+                coef_block,
+                offset,
+                shift_block,
+                hessian,
+                hessian_out,
+                hessian_columns,
             )
 
+        hessian_size = self.n_features if hessian_columns is None else len(hessian_columns)
+        if hessian and not self.sparse and hessian_size**2 * 8 > _WIDE_HESSIAN_BYTES:
+            return self._evaluate_wide(one_block, loss, hessian_size)
         # Hessian blocks are matrix-matrix products: taller blocks keep them efficient.
         return self._map_blocks(one_block, min_rows=256 if hessian else 0)
+
+    def _evaluate_wide(self, one_block, loss, hessian_size):
+        """An evaluation with a wide Hessian: tall row blocks one after the other, every BLAS
+        thread, the p x p blocks accumulated in place (no p x p temporary per block)."""
+        probe = np.zeros(1 if self.n_outputs == 1 else (1, self.n_outputs))
+        probe = loss.hessian_weights(self.Y[:1], probe)
+        columns = 1 if probe.ndim == 1 else probe.shape[1]
+        # Each (p, p) slice Fortran-ordered: what BLAS updates in place.
+        hessian_xx = np.zeros((columns, hessian_size, hessian_size)).transpose(0, 2, 1)
+        rows = max(256, _WIDE_BLOCK_BYTES // (self.n_features * 8))
+        total = None
+        with all_blas_threads():
+            for start in range(0, self.n_samples, rows):
+                X_block, Y_block, weights = self._block(start, min(start + rows, self.n_samples))
+                sums = one_block(X_block, Y_block, weights, hessian_out=hessian_xx)
+                if total is None:
+                    total = sums
+                else:
+                    sums.hessian_xx = None  # already added in place
+                    total.loss += sums.loss
+                    total.product += sums.product
+                    total.gradient_sum += sums.gradient_sum
+                    total.hessian_x += sums.hessian_x
+                    total.hessian_1 += sums.hessian_1
+        for column in range(columns):
+            symmetrize_upper(hessian_xx[column])
+        total.hessian_xx = hessian_xx
+        return total
 
     def scores(self, coef, offset, X=None):
         """Scores ``X coef + offset`` of shape (n_samples, n_outputs)."""

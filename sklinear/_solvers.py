@@ -37,6 +37,8 @@ class NonFiniteObjectiveError(ArithmeticError):
 
 # L-BFGS stops when the relative decrease of the objective falls to this (as scikit-learn).
 _MACHINE_FTOL = 64 * np.finfo(float).eps
+# Newton: a predicted decrease below this times |f| is at f's rounding level.
+_FLAT_SLOPE = 1e3 * np.finfo(float).eps
 
 # A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
 _DIVERGENCE_FACTOR = 1e8
@@ -201,15 +203,28 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
         if not slope < 0:
             direction, slope = -g_x, -float(g_x @ g_x)
         step = 1.0
+        # A predicted decrease at the rounding level of f cannot be judged on f: there the
+        # unit step is taken when it shrinks the gradient (ill-conditioned designs reach a
+        # flat f long before a small gradient, and the certificate needs the gradient).
+        flat_model = -slope <= _FLAT_SLOPE * max(abs(f_x), np.finfo(float).tiny)
+        gradient_size = np.max(np.abs(g_x), initial=0.0)
+        flat_step = False
         while True:
             candidate = x + step * direction
             f_new, g_new = value_and_gradient(candidate)
             if np.isfinite(f_new) and f_new <= f_x + 1e-4 * step * slope:
                 break
-            if step < 1e-12:
+            flat_step = (
+                flat_model
+                and step == 1.0
+                and np.isfinite(f_new)
+                and f_new <= f_x + _FLAT_SLOPE * abs(f_x)
+                and np.max(np.abs(g_new), initial=0.0) < 0.5 * gradient_size
+            )
+            if flat_step or step < 1e-12:
                 break
             step *= 0.5
-        if not (np.isfinite(f_new) and f_new <= f_x):
+        if not (flat_step or (np.isfinite(f_new) and f_new <= f_x)):
             stalled = True
             curve.append(f_x)
             break
@@ -232,7 +247,7 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
 
 
 def active_set_newton(
-    value_gradient_hessian,
+    value_gradient_active_hessian,
     value_and_gradient,
     theta0,
     *,
@@ -249,6 +264,9 @@ def active_set_newton(
     (``solve(matrix, rhs)``), projected onto the orthant of the current signs (a component
     that would change sign stops at zero and leaves the active set), with a backtracking
     line search. Zero components stay zero.
+    ``value_gradient_active_hessian(theta, free)`` gives the smooth part's value, gradient
+    and its Hessian among the ``free`` components (a dense matrix): only the active set's
+    Hessian is computed.
     It makes the optimality conditions on the active set exact to rounding, where a
     first-order solver stalls short of the duality-gap certificate.
     """
@@ -259,13 +277,12 @@ def active_set_newton(
     def total(theta, smooth_value):
         return smooth_value + float(l1_weights @ np.abs(theta))
 
-    f_x, g_x, system = value_gradient_hessian(x)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         free = (x != 0) | (l1_weights == 0)
+        f_x, g_x, hessian = value_gradient_active_hessian(x, free)
         sign = np.sign(x)
         gradient = g_x[free] + (l1_weights * sign)[free]
-        hessian = system.dense()[np.ix_(free, free)]
         step_free = solve(hessian, -gradient)
         direction = np.zeros_like(x)
         direction[free] = step_free
@@ -305,7 +322,6 @@ def active_set_newton(
             return SolverResult(x, n_iter, curve, True)
         if moved <= 4 * np.finfo(float).eps * float(np.max(np.abs(x), initial=1.0)):
             break  # a fixed point: nothing left to polish
-        f_x, g_x, system = value_gradient_hessian(x)
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": True})
 
 
