@@ -271,6 +271,22 @@ class InMemoryData:
         self.can_shift = not self.sparse
         if self.sparse and X.format not in ("csr", "csc"):
             raise TypeError(f"sparse X must be CSR or CSC; got {X.format!r}.")
+        self._laid_out = None
+
+    def prepare_batches(self, order):
+        """Lay the rows out in ``order`` for mini-batches; True when ``evaluate`` then reads
+        ``rows=slice(start, stop)`` as a contiguous block of that layout.
+
+        Only a CSR matrix is laid out: one shuffled copy per stochastic fit (or
+        ``partial_fit`` call), so that each mini-batch is a view of it instead of a gather
+        of scattered rows. Dense and CSC data return False (the caller gathers rows).
+        """
+        self._laid_out = None
+        if not (self.sparse and self.X.format == "csr"):
+            return False
+        weights = None if self.sample_weight is None else self.sample_weight[order]
+        self._laid_out = (self.X[order], self.Y[order], weights)
+        return True
 
     # --- row blocks ---------------------------------------------------------------------
     def _blocks(self, min_rows=0):
@@ -377,7 +393,7 @@ class InMemoryData:
         (n_features,) or None (zero; the only choice unless ``can_shift``). Dense blocks are
         shifted before the products, which keeps float32 products accurate for columns with
         large means. ``rows`` restricts the sums to those rows (mini-batches), read in one
-        gather.
+        gather, or is a ``slice`` of the layout of :meth:`prepare_batches`.
         """
         coef = np.asarray(coef, dtype=np.float64)
         offset = np.asarray(offset, dtype=np.float64)
@@ -385,6 +401,14 @@ class InMemoryData:
             raise ValueError("sparse data cannot be shifted: pass shift=None")
         coef_block = (coef[:, 0] if self.n_outputs == 1 else coef).astype(self.dtype, copy=False)
         shift_block = None if shift is None else shift.astype(self.dtype)
+        if isinstance(rows, slice):  # a block of the layout of prepare_batches
+            X_laid, Y_laid, weights_laid = self._laid_out
+            X_rows = _csr_rows(X_laid, rows.start, rows.stop)
+            weights = None if weights_laid is None else weights_laid[rows]
+            with single_threaded_blas():
+                return block_evaluate(
+                    X_rows, Y_laid[rows], weights, loss, coef_block, offset, shift_block, hessian
+                )
         if rows is not None:
             X_rows = self.X[rows]
             weights = None if self.sample_weight is None else self.sample_weight[rows]

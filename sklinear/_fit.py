@@ -379,6 +379,7 @@ def stochastic(
     validation_score=None,
     state=None,
     epochs=None,
+    average=False,
 ):
     """Mini-batch SGD ('sgd', Nesterov momentum) or Adam on ``objective``."""
     if solver == "sgd":
@@ -386,7 +387,8 @@ def stochastic(
     else:
         rule = _solvers.AdamRule()
     n_samples = objective.n_samples
-    batch_size = min(1024, n_samples) if batch_size == "auto" else batch_size
+    if batch_size == "auto":
+        batch_size = auto_batch_size(objective.data)
     return _solvers.stochastic_gradient(
         objective.value_and_gradient,
         theta0,
@@ -405,7 +407,26 @@ def stochastic(
         validation_score=validation_score,
         state=state,
         verbose=verbose,
+        average=average,
+        prepare=objective.prepare_batches,
     )
+
+
+def auto_batch_size(data):
+    """``batch_size='auto'``: 1024 rows, more for sparse rows (at most ``n / 16``).
+
+    A step costs a fixed amount of work on the coefficients (p-sized) besides its rows: a
+    batch should carry at least ``4 p`` non-zeros, so sparse batches hold ``4 p / nnz``
+    rows (nnz per row on average) when that is more than 1024, but no more than ``n / 16``
+    so that an epoch still takes 16 steps. Dense data: ``min(1024, n)``.
+    """
+    n_samples = data.n_samples
+    size = 1024
+    X = getattr(data, "X", None)
+    if getattr(data, "sparse", False) and X is not None and X.nnz > 0:
+        per_row = X.nnz / n_samples
+        size = max(size, min(int(np.ceil(4 * data.n_features / per_row)), n_samples // 16))
+    return min(size, n_samples)
 
 
 def convergence_message(name, solver, max_iter, tol, tolerance, result):

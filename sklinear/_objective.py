@@ -92,13 +92,23 @@ def streaming_precondition(moments, l2_strength, scale_predictors):
     return moments.mean, scale, factor
 
 
-def rescale_solver_state(state, old_scale, new_scale, objective):
+def rescale_solver_state(state, old_scale, new_scale, objective, old_mean=None):
     """Map a stochastic solver's state to new column scales (``v = w * scale``).
 
     Steps (momentum velocity) scale as ``v``, gradients as ``1 / scale``: Adam's first
     moment by ``old / new``, its second moment by ``(old / new)^2``. The intercept row is
-    left as is.
+    left as is. The iterate kept by averaging (``state['iterate']``, coordinates of the old
+    means ``old_mean`` and scales) is mapped exactly, through the user's coefficients.
     """
+    if state.get("iterate") is not None:
+        k = objective.n_outputs
+        iterate = state["iterate"].reshape(objective.n_rows, k)
+        weights = iterate[: objective.n_features] / np.asarray(old_scale)[:, None]
+        intercept = np.zeros(k)
+        if objective.fit_intercept:
+            mean = np.zeros(objective.n_features) if old_mean is None else old_mean
+            intercept = iterate[objective.n_features] - np.asarray(mean) @ weights
+        state["iterate"] = objective.from_user(weights, intercept)
     ratio = np.ones(objective.n_rows)
     ratio[: objective.n_features] = np.asarray(new_scale) / np.asarray(old_scale)
     ratio = np.repeat(ratio, objective.n_outputs)
@@ -197,6 +207,8 @@ class LinearObjective:
         self.size = self.n_rows * self.n_outputs
         self._shift = self._choose_shift()
         self._last = None
+        self._order = None
+        self._laid_out = False
 
     @property
     def statistics(self):
@@ -285,17 +297,35 @@ class LinearObjective:
         raw = self.data.scores(coef, intercept, X)
         return raw[:, 0] if self.n_outputs == 1 else raw
 
+    def prepare_batches(self, order):
+        """Mini-batches will be slices of positions in ``order`` (the stochastic solvers).
+
+        Returns True (they may be passed as ``rows=slice``): a data layer that can lay its
+        rows out in ``order`` (:meth:`~sklinear._data.InMemoryData.prepare_batches`) reads
+        each batch as one contiguous block; for the others the slice is mapped to rows here.
+        """
+        self._order = np.asarray(order)
+        prepare = getattr(self.data, "prepare_batches", None)
+        self._laid_out = bool(prepare(self._order)) if prepare is not None else False
+        return True
+
     def _evaluate(self, theta, rows=None, hessian=False):
         coef, intercept, offset = self._scores_parameters(theta)
+        index = self._order[rows] if isinstance(rows, slice) else rows
         sums = self.data.evaluate(
-            self.loss, coef, offset, shift=self._shift, hessian=hessian, rows=rows
+            self.loss,
+            coef,
+            offset,
+            shift=self._shift,
+            hessian=hessian,
+            rows=rows if self._laid_out or index is None else index,
         )
         if rows is None:
             weight_sum = self.weight_sum
         elif self.sample_weight is None:
-            weight_sum = float(len(rows))
+            weight_sum = float(len(index))
         else:
-            weight_sum = float(np.sum(self.sample_weight[rows], dtype=np.float64))
+            weight_sum = float(np.sum(self.sample_weight[index], dtype=np.float64))
         if not weight_sum > 0:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
         return coef, intercept, sums, weight_sum
@@ -303,8 +333,9 @@ class LinearObjective:
     def value_and_gradient(self, theta, rows=None):
         """Value and gradient of the smooth part of ``J`` (data term + L2 part).
 
-        ``rows`` (an index array) restricts the data term to those samples, normalised by
-        their own weight sum: the mini-batch objective of the stochastic solvers.
+        ``rows`` (an index array, or a slice of the order given to :meth:`prepare_batches`)
+        restricts the data term to those samples, normalised by their own weight sum: the
+        mini-batch objective of the stochastic solvers.
         """
         last = self._last
         if rows is None and last is not None and np.array_equal(last[0], theta):

@@ -458,11 +458,25 @@ def stochastic_gradient(
     validation_score=None,
     state=None,
     verbose=0,
+    average=False,
+    prepare=None,
 ):
     """Mini-batch stochastic gradient descent, one epoch being one pass over the rows.
 
-    ``batch_value_and_gradient(theta, rows)`` gives the mini-batch objective and gradient.
-    The loss curve holds, per epoch, the mean of the mini-batch objectives seen in it.
+    Sampling: the rows are shuffled once per call (``shuffle``) and cut into
+    ``ceil(n / batch_size)`` consecutive batches of equal size (to one row); every epoch
+    visits these batches in a new random order.
+    ``prepare(order)``, when given, is called once with that order and returns whether the
+    caller has laid its rows out in it: ``batch_value_and_gradient(theta, rows)`` then
+    receives ``rows`` as a ``slice`` of positions in ``order`` (a sparse matrix reads a
+    contiguous block), else as the index array ``order[slice]``. It gives the mini-batch
+    objective and gradient. The loss curve holds, per epoch, the mean of the mini-batch
+    objectives seen in it (at the iterates).
+
+    ``average``: the result is the mean of the iterates of the last epoch (tail
+    Polyak-Ruppert averaging) instead of the last iterate; the iterate itself is kept in
+    ``state['iterate']``, where a further call (``partial_fit``) continues from.
+    ``validation_score`` is asked at what would be returned.
 
     Stopping: after ``n_iter_no_change`` epochs without the epoch loss improving on its best
     by ``tol`` times its size (or, with ``validation_score``, without the score improving by
@@ -475,30 +489,45 @@ def stochastic_gradient(
     """
     rng = np.random.default_rng(random_state)
     state = {} if state is None else state
-    theta = np.array(theta0, dtype=float)
+    theta = np.array(state.get("iterate", theta0) if average else theta0, dtype=float)
     state.setdefault("steps", 0)
     state.setdefault("eta", eta0)
     batch_size = max(1, min(batch_size, n_samples))
+    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+    laid_out = bool(prepare(order)) if prepare is not None else False
+    # ceil(n / batch_size) batches of equal size (to one row): a short last batch would take
+    # a full step on a noisy gradient.
+    n_batches = -(-n_samples // batch_size)
+    bounds = np.arange(n_batches + 1) * n_samples // n_batches
+    starts = np.arange(n_batches)
     curve, scores = [], []
     best_loss, best_score, no_improvement = np.inf, -np.inf, 0
     start_loss = None
     converged = False
     epoch = 0
+    average_value = None
     for epoch in range(1, max_epochs + 1):
-        order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
         epoch_loss = 0.0
-        for start in range(0, n_samples, batch_size):
-            rows = order[start : start + batch_size]
+        count = 0
+        for batch in rng.permutation(starts) if shuffle else starts:
+            block = slice(int(bounds[batch]), int(bounds[batch + 1]))
+            rows = block if laid_out else order[block]
             value, gradient = batch_value_and_gradient(theta, rows)
             if not np.isfinite(value):
                 raise NonFiniteObjectiveError(epoch)
             if start_loss is None:
                 start_loss = abs(value)
-            epoch_loss += value * len(rows)
+            epoch_loss += value * (block.stop - block.start)
             state["steps"] += 1
             eta = _learning_rate(learning_rate, state, eta0, power_t, alpha)
             theta += rule.step(gradient, eta, state)
             theta = prox(theta, eta)
+            if average:
+                count += 1
+                if count == 1:
+                    average_value = theta.copy()
+                else:
+                    average_value += (theta - average_value) / count
         epoch_loss = _finite(epoch_loss / n_samples, epoch)
         if epoch_loss > _DIVERGENCE_FACTOR * max(start_loss, np.finfo(float).tiny):
             raise NonFiniteObjectiveError(
@@ -506,7 +535,7 @@ def stochastic_gradient(
             )
         curve.append(epoch_loss)
         if validation_score is not None:
-            score = validation_score(theta)
+            score = validation_score(average_value if average else theta)
             scores.append(score)
             improved = score > best_score + (tol or 0.0)
             best_score = max(best_score, score)
@@ -529,7 +558,10 @@ def stochastic_gradient(
                     continue
             converged = True
             break
-    return SolverResult(theta, epoch, curve, converged, scores, state)
+    if not average:
+        return SolverResult(theta, epoch, curve, converged, scores, state)
+    state["iterate"] = theta
+    return SolverResult(average_value, epoch, curve, converged, scores, state)
 
 
 def _learning_rate(schedule, state, eta0, power_t, alpha):
