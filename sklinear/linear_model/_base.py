@@ -229,7 +229,10 @@ class BaseGradientLinearModel(BaseEstimator):
         self._moments = merge_moments(getattr(self, "_moments", None), chunk)
         alpha, l1_ratio = self._penalty_parameters()
         precondition = streaming_precondition(
-            self._moments, alpha * (1.0 - l1_ratio), self.scale_predictors
+            self._moments,
+            alpha * (1.0 - l1_ratio),
+            self.scale_predictors,
+            rounded=self.solver == "sgd",
         )
         objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
         if first_call or not hasattr(self, "coef_"):
@@ -335,6 +338,7 @@ class BaseGradientLinearModel(BaseEstimator):
             scale=scale,
             factor=factor,
             scale_predictors=self.scale_predictors,
+            rounded_scale=self.solver == "sgd",
             n_jobs=self.n_jobs,
             data=(
                 data

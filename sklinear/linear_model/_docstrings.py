@@ -54,10 +54,12 @@ _SHARED_PARAMETERS_DOC = """
     momentum : float, default=0.9
         Nesterov momentum of 'sgd', in ``[0, 1)``.
     average : bool, default=True
-        Stochastic solvers: return the mean of the iterates of the last epoch
-        (tail Polyak-Ruppert averaging) instead of the last
-        iterate. The average removes most of the noise of the steps, so it is close to the
-        optimum after a few epochs where the last iterate keeps jittering around it.
+        'sgd': return the running mean of the iterates since the first step (Polyak-Ruppert
+        averaging, as scikit-learn's SGD ``average=True``; it starts again each time
+        ``learning_rate='adaptive'`` divides the step) instead of the last iterate. The mean
+        removes most of the noise of the steps: it is close to the optimum after a few
+        epochs, where the last iterate keeps jittering around it. ``partial_fit`` continues
+        the mean. Ignored by 'adam' and the full-batch solvers.
     early_stopping : bool, default=False
         Stochastic solvers: hold out ``validation_fraction`` of the training data and stop
         when its score stops improving; the scores are in ``validation_scores_``. Only
