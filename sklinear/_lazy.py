@@ -20,8 +20,10 @@ a step updates ``M`` and ``kappa`` of every group (O(groups)) and ``z_j`` only o
 touched columns (``z_j += M^-1 eps d_j``), which is exact: the same iterates as the dense
 update, up to rounding. The scores of a batch need ``v`` on its columns only, plus
 ``sum_j c_j v_j`` and the L2 value ``sum_j lam_j v_j^2 / 2``, which are kept as per-group
-sums of ``c z`` and ``z z^T``. The state is written out in full (O(p)) at each epoch's start
-and end, and whenever ``M^-1`` has grown large (every ~100 steps with momentum 0.9).
+sums of ``c z`` and ``z z^T``. The state is written out in full (O(p)) when the
+coefficients are read (the end of a call; every epoch with early stopping), when a step is
+(nearly) singular (the first step of a running mean, whose weight is 1), and whenever
+``M^-1`` has grown large (every hundred or so steps with momentum 0.9).
 
 The L2 weight is ``alpha / scale_j^2`` in these coordinates: the columns fall into few
 groups only because 'sgd' rounds its column scales to powers of ``2^(1/4)``
