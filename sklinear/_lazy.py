@@ -317,8 +317,20 @@ class LazySparseSteps:
             cached = self.columns[lo] = (touched, self.group[touched])
         return cached
 
+    def _sums_by_group(self, values, groups):
+        """``values`` (t, m, k) summed over the rows of each group: (n_groups, m, k), one
+        ``bincount`` over (group, component) keys."""
+        t, m, k = values.shape
+        if self.n_groups == 1:
+            return values.sum(axis=0)[None]
+        keys = (groups[:, None] * (m * k) + np.arange(m * k)).ravel()
+        sums = np.bincount(keys, weights=values.ravel(), minlength=self.n_groups * m * k)
+        return sums.reshape(self.n_groups, m, k)
+
     def _advance(self, eta, residual_sum, touched, groups, d_touched):
-        A, beta, eps = self._transition(eta, self.lam)
+        # the groups' transitions and, last, the intercept's (no decay: lam = 0)
+        A_all, beta, eps = self._transition(eta, np.append(self.lam, 0.0))
+        A, A0 = A_all[:-1], A_all[-1]
         determinant = np.abs(np.linalg.det(A))
         if np.any(determinant < 1e-8):
             # a step that (nearly) annihilates a component: apply it to the written-out state
@@ -334,12 +346,19 @@ class LazySparseSteps:
             direction = self.M_inverse @ eps  # (g, d): z moves along it, times d_j
             old = self.z[touched]  # (t, d, k)
             step = direction[groups][:, :, None] * d_touched[:, None, :]
-            # sums over the touched columns of each group, before the move
-            dz = np.stack(
-                [self._group_sums(d_touched * old[:, a], groups) for a in range(self.dim)], 1
+            # sums over the touched columns of each group, before the move: d z, d^2, c d
+            sums = self._sums_by_group(
+                np.concatenate(
+                    [
+                        d_touched[:, None, :] * old,
+                        (d_touched * d_touched)[:, None, :],
+                        (self.c[touched, None] * d_touched)[:, None, :],
+                    ],
+                    axis=1,
+                ),
+                groups,
             )
-            dd = self._group_sums(d_touched * d_touched, groups)  # (g, k)
-            cd = self._group_sums(self.c[touched, None] * d_touched, groups)
+            dz, dd, cd = sums[:, : self.dim], sums[:, self.dim], sums[:, self.dim + 1]
             outer = direction[:, :, None, None] * dz[:, None, :, :]
             self.sum_zz += outer + outer.transpose(0, 2, 1, 3)
             self.sum_zz += (direction[:, :, None] * direction[:, None, :])[..., None] * dd[
@@ -350,8 +369,7 @@ class LazySparseSteps:
             if np.max(np.abs(self.M_inverse)) > _RENORMALISE:
                 self._write_out()
         if self.fit_intercept:  # no decay, no centring; its gradient is G
-            A0, _, eps0 = self._transition(eta, np.zeros(1))
-            self.intercept = A0[0] @ self.intercept + eps0[:, None] * residual_sum[None, :]
+            self.intercept = A0 @ self.intercept + eps[:, None] * residual_sum[None, :]
 
     def _theta(self, component):
         rows = [self.z[:, component]]
