@@ -99,7 +99,7 @@ def w7_sgd(scale, **_):
         ratio=ratio,
         goal="<=0.5",
         warnings=f"{ours.convergence_warnings}/{peer.convergence_warnings}",
-        passes=epochs(ours, X_train.shape[0]),
+        passes=epochs(ours, X_train),
         status=status(ratio, 0.5, extra_ok=accuracy_ours >= accuracy_peer - 0.002),
         note=f"{fits_note(ours, peer)} held-out acc {accuracy_ours:.4f}/{accuracy_peer:.4f} "
         f"(within 0.002); epochs {ours.model.n_iter_}/{peer_iter(peer.model)}".strip(),

@@ -30,6 +30,11 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 from threadpoolctl import ThreadpoolController
 
+try:  # SciPy's sparse kernels on raw arrays: a block of rows without a matrix object
+    from scipy.sparse._sparsetools import csc_matvec, csc_matvecs, csr_matvec, csr_matvecs
+except ImportError:  # pragma: no cover - a SciPy without them: the public products
+    csr_matvec = csr_matvecs = csc_matvec = csc_matvecs = None
+
 _BLOCK_BYTES = 1 << 20
 # Wide Hessians: when one p x p block is larger than this, a per-block Hessian (one fresh
 # p x p product per row block, then summed) costs more memory traffic than arithmetic; the
@@ -294,6 +299,61 @@ def symmetrize_upper(matrix, tile=256):
     return matrix
 
 
+def csr_rows_product(X, start, stop, dense, out=None):
+    """``X[start:stop] @ dense`` (``dense`` (p,) or (p, k) C-contiguous, X's dtype) with
+    SciPy's kernel on views of ``X``'s arrays: no matrix is built, no check runs."""
+    rows = stop - start
+    if csr_matvec is None or X.indices.dtype != X.indptr.dtype:
+        return np.asarray(_csr_rows(X, start, stop) @ dense)
+    indptr = X.indptr[start : stop + 1]
+    if dense.ndim == 1:
+        out = np.zeros(rows, dtype=X.dtype) if out is None else out
+        csr_matvec(rows, X.shape[1], indptr, X.indices, X.data, dense, out)
+        return out
+    k = dense.shape[1]
+    out = np.zeros((rows, k), dtype=X.dtype) if out is None else out
+    csr_matvecs(rows, X.shape[1], k, indptr, X.indices, X.data, dense.ravel(), out.ravel())
+    return out
+
+
+def csr_rows_transpose_product(X, start, stop, dense, out):
+    """``out += X[start:stop].T @ dense`` (``dense`` (m,) or (m, k), ``out`` (p,) or (p, k),
+    C-contiguous, X's dtype), in O(nnz of the rows) with SciPy's kernel."""
+    if csr_matvec is None or X.indices.dtype != X.indptr.dtype:
+        out += np.asarray(_csr_rows(X, start, stop).T @ dense).reshape(out.shape)
+        return out
+    indptr = X.indptr[start : stop + 1]
+    if dense.ndim == 1:
+        csc_matvec(X.shape[1], stop - start, indptr, X.indices, X.data, dense, out)
+    else:
+        k = dense.shape[1]
+        csc_matvecs(
+            X.shape[1], stop - start, k, indptr, X.indices, X.data, dense.ravel(), out.ravel()
+        )
+    return out
+
+
+def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offset):
+    """:func:`block_evaluate` of rows ``start:stop`` of CSR ``X`` (no shift, no Hessian)."""
+    coef = np.ascontiguousarray(coef, dtype=X.dtype)
+    raw = csr_rows_product(X, start, stop, coef)
+    raw += offset[0] if raw.ndim == 1 else offset
+    value, gradient = loss.loss_gradient(Y_block, raw)
+    if weights_block is not None:
+        value = value * weights_block
+        gradient = gradient * (weights_block if raw.ndim == 1 else weights_block[:, None])
+    gradient = np.ascontiguousarray(gradient, dtype=X.dtype)
+    product = np.zeros(coef.shape, dtype=X.dtype)
+    csr_rows_transpose_product(X, start, stop, gradient, product)
+    if product.ndim == 1:
+        product, gradient = product[:, None], gradient[:, None]
+    return EvaluationSums(
+        float(value.sum(dtype=np.float64)),
+        np.asarray(product, dtype=np.float64),
+        gradient.sum(axis=0, dtype=np.float64),
+    )
+
+
 def _csr_rows(X, start, stop):
     """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values)."""
     begin, end = X.indptr[start], X.indptr[stop]
@@ -331,6 +391,22 @@ class InMemoryData:
         self.can_shift = not self.sparse
         if self.sparse and X.format not in ("csr", "csc"):
             raise TypeError(f"sparse X must be CSR or CSC; got {X.format!r}.")
+        self._laid_out = None
+
+    def prepare_batches(self, order):
+        """Lay the rows out in ``order`` for mini-batches; True when ``evaluate`` then reads
+        ``rows=slice(start, stop)`` as a contiguous block of that layout.
+
+        Only a CSR matrix is laid out: one shuffled copy per stochastic fit (or
+        ``partial_fit`` call), so that each mini-batch is a view of it instead of a gather
+        of scattered rows. Dense and CSC data return False (the caller gathers rows).
+        """
+        self._laid_out = None
+        if not (self.sparse and self.X.format == "csr"):
+            return False
+        weights = None if self.sample_weight is None else self.sample_weight[order]
+        self._laid_out = (self.X[order], self.Y[order], weights)
+        return True
 
     # --- row blocks ---------------------------------------------------------------------
     def _blocks(self, min_rows=0):
@@ -441,7 +517,8 @@ class InMemoryData:
         (n_features,) or None (zero; the only choice unless ``can_shift``). Dense blocks are
         shifted before the products, which keeps float32 products accurate for columns with
         large means. ``rows`` restricts the sums to those rows (mini-batches), read in one
-        gather. ``hessian_columns`` restricts the Hessian blocks to those columns.
+        gather, or is a ``slice`` of the layout of :meth:`prepare_batches`.
+        ``hessian_columns`` restricts the Hessian blocks to those columns.
         """
         coef = np.asarray(coef, dtype=np.float64)
         offset = np.asarray(offset, dtype=np.float64)
@@ -449,6 +526,18 @@ class InMemoryData:
             raise ValueError("sparse data cannot be shifted: pass shift=None")
         coef_block = (coef[:, 0] if self.n_outputs == 1 else coef).astype(self.dtype, copy=False)
         shift_block = None if shift is None else shift.astype(self.dtype)
+        if isinstance(rows, slice):  # a block of the layout of prepare_batches
+            X_laid, Y_laid, weights_laid = self._laid_out
+            weights = None if weights_laid is None else weights_laid[rows]
+            if not hessian:
+                return _csr_block_evaluate(
+                    X_laid, rows.start, rows.stop, Y_laid[rows], weights, loss, coef_block, offset
+                )
+            X_rows = _csr_rows(X_laid, rows.start, rows.stop)
+            with single_threaded_blas():
+                return block_evaluate(
+                    X_rows, Y_laid[rows], weights, loss, coef_block, offset, shift_block, hessian
+                )
         if rows is not None:
             X_rows = self.X[rows]
             weights = None if self.sample_weight is None else self.sample_weight[rows]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _solvers
+from ._lazy import LazySparseSteps, lazy_supported
 from ._losses import SmoothedAbsoluteLoss
 from ._objective import damped_solve
 
@@ -411,14 +412,21 @@ def stochastic(
     validation_score=None,
     state=None,
     epochs=None,
+    average=False,
 ):
-    """Mini-batch SGD ('sgd', Nesterov momentum) or Adam on ``objective``."""
+    """Mini-batch SGD ('sgd', Nesterov momentum) or Adam on ``objective``.
+
+    ``average`` (the running mean of the iterates) applies to 'sgd' only: Adam's steps
+    shrink where its gradients are noisy already.
+    """
     if solver == "sgd":
         rule = _solvers.MomentumRule(momentum=momentum)
     else:
         rule = _solvers.AdamRule()
+        average = False
     n_samples = objective.n_samples
-    batch_size = min(1024, n_samples) if batch_size == "auto" else batch_size
+    if batch_size == "auto":
+        batch_size = auto_batch_size(objective.data)
     return _solvers.stochastic_gradient(
         objective.value_and_gradient,
         theta0,
@@ -437,7 +445,44 @@ def stochastic(
         validation_score=validation_score,
         state=state,
         verbose=verbose,
+        average=average,
+        prepare=objective.prepare_batches,
+        steps=_lazy_steps(objective, rule, average, batch_size),
     )
+
+
+# The O(nnz) steps do ~40 NumPy operations per distinct column of a batch, the dense steps
+# ~15 contiguous ones per coefficient: below this share of touched columns lazy wins.
+_LAZY_SHARE = 1 / 16
+
+
+def _lazy_steps(objective, rule, average, batch_size):
+    """The O(nnz) steps of :mod:`sklinear._lazy` ('sgd' on CSR data whose batches touch few
+    columns: both make the same steps, the cheaper runs), else None (the dense steps)."""
+    if not lazy_supported(objective, rule):
+        return None
+    X = objective.data.X
+    batch_nonzeros = X.nnz / max(1, objective.n_samples) * batch_size
+    if batch_nonzeros > _LAZY_SHARE * objective.n_features:
+        return None
+    return lambda theta, state: LazySparseSteps(objective, theta, rule, state, average)
+
+
+def auto_batch_size(data):
+    """``batch_size='auto'``: 1024 rows, more for sparse rows (at most ``n / 16``).
+
+    A step costs a fixed amount of work on the coefficients (p-sized) besides its rows: a
+    batch should carry at least ``4 p`` non-zeros, so sparse batches hold ``4 p / nnz``
+    rows (nnz per row on average) when that is more than 1024, but no more than ``n / 16``
+    so that an epoch still takes 16 steps. Dense data: ``min(1024, n)``.
+    """
+    n_samples = data.n_samples
+    size = 1024
+    X = getattr(data, "X", None)
+    if getattr(data, "sparse", False) and X is not None and X.nnz > 0:
+        per_row = X.nnz / n_samples
+        size = max(size, min(int(np.ceil(4 * data.n_features / per_row)), n_samples // 16))
+    return min(size, n_samples)
 
 
 def convergence_message(name, solver, max_iter, tol, tolerance, result):

@@ -52,6 +52,22 @@ def preconditioner_scale(variance, l2_strength):
     return scale
 
 
+def round_scale(scale, factor, l2_strength):
+    """Column scales rounded so that the L2 weights take few distinct values ('sgd').
+
+    The L2 weight of column j in the solver's coordinates is ``l2_strength * (factor_j /
+    scale_j)^2``; rounding ``scale_j / factor_j`` to a power of ``2^(1/4)`` (at most 9 %
+    off) leaves a handful of distinct weights, so the O(nnz) sparse steps
+    (:mod:`sklinear._lazy`) share their deferred decay among the columns of a group. The
+    optimum does not depend on the scales. Without an L2 part the scales stay as they are.
+    """
+    scale = np.asarray(scale, dtype=float)
+    if not l2_strength > 0:
+        return scale
+    ratio = scale / factor
+    return factor * np.exp2(np.round(4.0 * np.log2(ratio)) / 4.0)
+
+
 def penalty_factor(variance, scale_predictors):
     """Per-column factor ``f`` of the penalty on ``f * w``: the std, or 1.
 
@@ -85,20 +101,36 @@ def merge_moments(previous, chunk):
     return Statistics(total, mean, variance, None, None)
 
 
-def streaming_precondition(moments, l2_strength, scale_predictors):
-    """``(mean, scale, factor)`` for :class:`LinearObjective` from running moments."""
+def streaming_precondition(moments, l2_strength, scale_predictors, rounded=False):
+    """``(mean, scale, factor)`` for :class:`LinearObjective` from running moments
+    (``rounded``: :func:`round_scale`)."""
     factor = penalty_factor(moments.variance, scale_predictors)
     scale = preconditioner_scale(moments.variance, l2_strength * factor**2)
+    if rounded:
+        scale = round_scale(scale, factor, l2_strength)
     return moments.mean, scale, factor
 
 
-def rescale_solver_state(state, old_scale, new_scale, objective):
+def rescale_solver_state(state, old_scale, new_scale, objective, old_mean=None):
     """Map a stochastic solver's state to new column scales (``v = w * scale``).
 
     Steps (momentum velocity) scale as ``v``, gradients as ``1 / scale``: Adam's first
     moment by ``old / new``, its second moment by ``(old / new)^2``. The intercept row is
-    left as is.
+    left as is. The iterate and the average kept by averaging (``state['iterate']``,
+    ``state['average']``, in the coordinates of the old means ``old_mean`` and scales) are
+    mapped exactly, through the user's coefficients.
     """
+    for key in ("iterate", "average"):
+        if state.get(key) is None:
+            continue
+        k = objective.n_outputs
+        theta = state[key].reshape(objective.n_rows, k)
+        weights = theta[: objective.n_features] / np.asarray(old_scale)[:, None]
+        intercept = np.zeros(k)
+        if objective.fit_intercept:
+            mean = np.zeros(objective.n_features) if old_mean is None else old_mean
+            intercept = theta[objective.n_features] - np.asarray(mean) @ weights
+        state[key] = objective.from_user(weights, intercept)
     ratio = np.ones(objective.n_rows)
     ratio[: objective.n_features] = np.asarray(new_scale) / np.asarray(old_scale)
     ratio = np.repeat(ratio, objective.n_outputs)
@@ -139,6 +171,8 @@ class LinearObjective:
         Array API); built from ``X``, ``Y`` and ``sample_weight`` when None.
     statistics : Statistics, default=None
         Precomputed :meth:`~sklinear._data.InMemoryData.statistics`.
+    rounded_scale : bool, default=False
+        Round the computed column scales with :func:`round_scale` (solver 'sgd').
     """
 
     def __init__(
@@ -159,6 +193,7 @@ class LinearObjective:
         n_jobs=None,
         data=None,
         statistics=None,
+        rounded_scale=False,
     ):
         if data is None:
             data = InMemoryData(X, Y, sample_weight, n_jobs=n_jobs)
@@ -184,9 +219,10 @@ class LinearObjective:
             if standardize:
                 statistics = self.statistics
                 mean = statistics.mean
-                scale = preconditioner_scale(
-                    statistics.variance, self.alpha * (1.0 - self.l1_ratio) * factor**2
-                )
+                l2_strength = self.alpha * (1.0 - self.l1_ratio)
+                scale = preconditioner_scale(statistics.variance, l2_strength * factor**2)
+                if rounded_scale:
+                    scale = round_scale(scale, factor, l2_strength)
             else:
                 mean, scale = np.zeros(self.n_features), np.ones(self.n_features)
         # Without an intercept nothing can absorb a centring shift: columns are only scaled.
@@ -197,6 +233,8 @@ class LinearObjective:
         self.size = self.n_rows * self.n_outputs
         self._shift = self._choose_shift()
         self._last = None
+        self._order = None
+        self._laid_out = False
 
     @property
     def statistics(self):
@@ -285,18 +323,36 @@ class LinearObjective:
         raw = self.data.scores(coef, intercept, X)
         return raw[:, 0] if self.n_outputs == 1 else raw
 
+    def prepare_batches(self, order):
+        """Mini-batches will be slices of positions in ``order`` (the stochastic solvers).
+
+        Returns True (they may be passed as ``rows=slice``): a data layer that can lay its
+        rows out in ``order`` (:meth:`~sklinear._data.InMemoryData.prepare_batches`) reads
+        each batch as one contiguous block; for the others the slice is mapped to rows here.
+        """
+        self._order = np.asarray(order)
+        prepare = getattr(self.data, "prepare_batches", None)
+        self._laid_out = bool(prepare(self._order)) if prepare is not None else False
+        return True
+
     def _evaluate(self, theta, rows=None, hessian=False, hessian_columns=None):
         coef, intercept, offset = self._scores_parameters(theta)
-        options = {} if hessian_columns is None else {"hessian_columns": hessian_columns}
+        index = self._order[rows] if isinstance(rows, slice) else rows
         sums = self.data.evaluate(
-            self.loss, coef, offset, shift=self._shift, hessian=hessian, rows=rows, **options
+            self.loss,
+            coef,
+            offset,
+            shift=self._shift,
+            hessian=hessian,
+            rows=rows if self._laid_out or index is None else index,
+            **({} if hessian_columns is None else {"hessian_columns": hessian_columns}),
         )
         if rows is None:
             weight_sum = self.weight_sum
         elif self.sample_weight is None:
-            weight_sum = float(len(rows))
+            weight_sum = float(len(index))
         else:
-            weight_sum = float(np.sum(self.sample_weight[rows], dtype=np.float64))
+            weight_sum = float(np.sum(self.sample_weight[index], dtype=np.float64))
         if not weight_sum > 0:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
         return coef, intercept, sums, weight_sum
@@ -304,8 +360,9 @@ class LinearObjective:
     def value_and_gradient(self, theta, rows=None):
         """Value and gradient of the smooth part of ``J`` (data term + L2 part).
 
-        ``rows`` (an index array) restricts the data term to those samples, normalised by
-        their own weight sum: the mini-batch objective of the stochastic solvers.
+        ``rows`` (an index array, or a slice of the order given to :meth:`prepare_batches`)
+        restricts the data term to those samples, normalised by their own weight sum: the
+        mini-batch objective of the stochastic solvers.
         """
         last = self._last
         if rows is None and last is not None and np.array_equal(last[0], theta):
