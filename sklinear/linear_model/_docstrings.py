@@ -54,12 +54,15 @@ _SHARED_PARAMETERS_DOC = """
     momentum : float, default=0.9
         Nesterov momentum of 'sgd', in ``[0, 1)``.
     average : bool, default=True
-        'sgd': return the running mean of the iterates since the first step (Polyak-Ruppert
-        averaging, as scikit-learn's SGD ``average=True``; it starts again each time
-        ``learning_rate='adaptive'`` divides the step) instead of the last iterate. The mean
-        removes most of the noise of the steps: it is close to the optimum after a few
-        epochs, where the last iterate keeps jittering around it. ``partial_fit`` continues
-        the mean. Ignored by 'adam' and the full-batch solvers.
+        'sgd': return a weighted running mean of the iterates instead of the last iterate
+        (polynomial-decay averaging: the t-th step's iterate weighs about ``t^3``, so the
+        early iterates, far from the optimum, are forgotten; scikit-learn's SGD
+        ``average=True`` weighs all equally). It starts again each time
+        ``learning_rate='adaptive'`` divides the step. The mean removes most of the noise of
+        the steps: it is close to the optimum after a few epochs, where the last iterate
+        keeps jittering around it. ``partial_fit`` continues the mean. Ignored by 'adam'
+        and the full-batch solvers. Unlike scikit-learn's SGD (``average=False``), on by
+        default.
     early_stopping : bool, default=False
         Stochastic solvers: hold out ``validation_fraction`` of the training data and stop
         when its score stops improving; the scores are in ``validation_scores_``. Only
