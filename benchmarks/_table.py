@@ -43,11 +43,19 @@ def timed_ours(make, *args, repeat=None, stop_after=None):
     return timed
 
 
-def epochs(timed, n_samples):
-    """Mini-batch calls per fit divided by the batches of one epoch ('auto' batch size)."""
+def epochs(timed, X):
+    """Mini-batch calls per fit divided by the batches of one epoch ('auto' batch size as
+    the fit resolves it); the O(nnz) sparse steps do not go through the objective, so
+    their fits report the model's epoch count."""
+    from sklinear._data import InMemoryData
+    from sklinear._fit import auto_batch_size
+
+    n_samples = X.shape[0]
     batch_size = timed.model.batch_size
     if batch_size == "auto":
-        batch_size = min(1024, n_samples)
+        batch_size = auto_batch_size(InMemoryData(X, np.zeros(n_samples)))
+    if timed.batches == 0:
+        return float(timed.model.n_iter_)
     return timed.batches / max(1, -(-n_samples // batch_size))
 
 

@@ -142,7 +142,7 @@ def w1_sgd(scale, **_):
         ratio=ratio,
         goal="<=0.25",
         warnings=f"{ours.convergence_warnings}/{peer.convergence_warnings}",
-        passes=epochs(ours, X_train.shape[0]),
+        passes=epochs(ours, X_train),
         status=status(ratio, 0.25, extra_ok=acc_ours >= acc_peer),
         note=f"held-out acc {acc_ours:.4f}/{acc_peer:.4f}; epochs "
         f"{ours.model.n_iter_}/{peer_iter(peer.model)}",
@@ -171,7 +171,7 @@ def w2_sgd(scale, **_):
         ratio=ratio,
         goal="<=0.25",
         warnings=f"{ours.convergence_warnings}/{peer.convergence_warnings}",
-        passes=epochs(ours, X_train.shape[0]),
+        passes=epochs(ours, X_train),
         status=status(ratio, 0.25, extra_ok=r2_ours >= r2_peer),
         note=f"held-out R2 {r2_ours:.6f}/{r2_peer:.6f}; epochs "
         f"{ours.model.n_iter_}/{peer_iter(peer.model)}",

@@ -105,6 +105,21 @@ def namespace_name(array):
     return name.replace("array_api_compat.", "")
 
 
+def check_fit_namespace(estimator, method_name, expected, actual):
+    """Raise when ``actual`` (namespace name, device) is not the ``expected`` one of fit.
+
+    Under dispatch, the inputs of predict / transform must come from the namespace and
+    device of the inputs of fit, as in scikit-learn's Array API estimators.
+    """
+    if actual != expected:
+        raise ValueError(
+            f"Inputs passed to {type(estimator).__name__}.{method_name}() must use the same "
+            f"namespace and the same device as those passed to fit(): fitted on "
+            f"{expected[0]} (device {expected[1]}), got {actual[0]} (device {actual[1]}). "
+            "Move X to the fitted namespace and device."
+        )
+
+
 def to_numpy(array):
     """A NumPy copy (or view) of an array of any Array API library, on the host."""
     if array is None or isinstance(array, np.ndarray) or sp.issparse(array):

@@ -27,10 +27,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 from threadpoolctl import ThreadpoolController
+
+try:  # SciPy's sparse kernels on raw arrays: a block of rows without a matrix object
+    from scipy.sparse._sparsetools import csc_matvec, csc_matvecs, csr_matvec, csr_matvecs
+except ImportError:  # pragma: no cover - a SciPy without them: the public products
+    csr_matvec = csr_matvecs = csc_matvec = csc_matvecs = None
 
 _BLOCK_BYTES = 1 << 20
 _SCRATCH = threading.local()
+# Wide Hessians: when one p x p block is larger than this, a per-block Hessian (one fresh
+# p x p product per row block, then summed) costs more memory traffic than arithmetic; the
+# Hessian is then accumulated in place by rank-k updates over tall row blocks of about
+# _WIDE_BLOCK_BYTES, with every BLAS thread (see InMemoryData._evaluate_wide).
+_WIDE_HESSIAN_BYTES = 1 << 22
+_WIDE_BLOCK_BYTES = 1 << 25
 
 _CONTROLLER = ThreadpoolController()
 _LIMIT_LOCK = threading.Lock()
@@ -195,7 +207,18 @@ class EvaluationSums:
         return self
 
 
-def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, hessian):
+def block_evaluate(
+    X_block,
+    Y_block,
+    weights_block,
+    loss,
+    coef,
+    offset,
+    shift,
+    hessian,
+    hessian_out=None,
+    hessian_columns=None,
+):
     """The arithmetic of one row block: loss, gradient products and Hessian blocks.
 
     Parameters
@@ -216,6 +239,11 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
         whose mean is large against their spread); ignored (None) for sparse blocks.
     hessian : bool
         Also accumulate the Hessian blocks.
+    hessian_out : ndarray of shape (B, n_features, n_features), default=None
+        Dense blocks only: add the Hessian blocks' upper triangles into this array in place
+        (see :func:`accumulate_gram`) rather than returning fresh ones.
+    hessian_columns : ndarray of int, default=None
+        The Hessian blocks of these columns only (all when None): an active set's Hessian.
 
     Returns
     -------
@@ -240,6 +268,8 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
         gradient.sum(axis=0, dtype=np.float64),
     )
     if hessian:
+        if hessian_columns is not None:
+            X_block = X_block[:, hessian_columns]
         curvature = loss.hessian_weights(Y_block, raw)
         if curvature.ndim == 1:
             curvature = curvature[:, None]
@@ -247,19 +277,111 @@ def block_evaluate(X_block, Y_block, weights_block, loss, coef, offset, shift, h
             curvature = curvature * weights_block[:, None]
         columns = curvature.shape[1]
         n_features = X_block.shape[1]
-        hessian_xx = np.empty((columns, n_features, n_features))
-        for column in range(columns):
-            if sp.issparse(X_block):
-                weighted = X_block.multiply(curvature[:, column : column + 1]).tocsr()
-            else:  # a block-sized product, in a reused buffer
-                weighted = scratch("weighted", X_block.shape, np.result_type(X_block, curvature))
-                np.multiply(X_block, curvature[:, column : column + 1], out=weighted)
-            block = X_block.T @ weighted
-            hessian_xx[column] = block.toarray() if sp.issparse(block) else block
+        if hessian_out is None:
+            hessian_xx = np.empty((columns, n_features, n_features))
+            for column in range(columns):
+                if sp.issparse(X_block):
+                    weighted = X_block.multiply(curvature[:, column : column + 1]).tocsr()
+                else:  # a block-sized product, in a reused buffer
+                    weighted = scratch(
+                        "weighted", X_block.shape, np.result_type(X_block, curvature)
+                    )
+                    np.multiply(X_block, curvature[:, column : column + 1], out=weighted)
+                block = X_block.T @ weighted
+                hessian_xx[column] = block.toarray() if sp.issparse(block) else block
+        else:
+            hessian_xx = hessian_out
+            for column in range(columns):
+                accumulate_gram(hessian_xx[column], X_block, curvature[:, column])
         sums.hessian_xx = hessian_xx
         sums.hessian_x = np.asarray(X_block.T @ curvature, dtype=np.float64).T
         sums.hessian_1 = curvature.sum(axis=0, dtype=np.float64)
     return sums
+
+
+def accumulate_gram(out, X_block, weights):
+    """``out += X_block^T diag(weights) X_block`` in place, upper triangle only.
+
+    ``out`` is a Fortran-ordered float64 (p, p) array; dense ``X_block``. Non-negative
+    weights (every convex loss's curvature) use one symmetric rank-k update (BLAS ``syrk``)
+    of ``sqrt(weights) * X_block``, half the work of a general product; otherwise a general
+    product is added to the upper triangle. The lower triangle is left to the caller
+    (:func:`symmetrize_upper`).
+    """
+    if weights.min(initial=0.0) >= 0:
+        scaled = np.ascontiguousarray(np.sqrt(weights)[:, None] * X_block, dtype=np.float64)
+        # scaled is C-ordered (m, p): scaled.T is Fortran-ordered (p, m), so
+        # syrk(trans=0) computes scaled.T @ scaled without a copy.
+        blas.dsyrk(1.0, scaled.T, beta=1.0, c=out, trans=0, lower=0, overwrite_c=1)
+    else:
+        product = X_block.T @ (X_block * weights[:, None])
+        out += np.triu(product)
+
+
+def symmetrize_upper(matrix, tile=256):
+    """Copy the upper triangle of a square array onto its lower triangle, in place."""
+    n = matrix.shape[0]
+    for start in range(0, n, tile):
+        stop = min(start + tile, n)
+        square = matrix[start:stop, start:stop]
+        square[...] = np.triu(square) + np.triu(square, 1).T
+        matrix[stop:, start:stop] = matrix[start:stop, stop:].T
+    return matrix
+
+
+def csr_rows_product(X, start, stop, dense, out=None):
+    """``X[start:stop] @ dense`` (``dense`` (p,) or (p, k) C-contiguous, X's dtype) with
+    SciPy's kernel on views of ``X``'s arrays: no matrix is built, no check runs."""
+    rows = stop - start
+    if csr_matvec is None or X.indices.dtype != X.indptr.dtype:
+        return np.asarray(_csr_rows(X, start, stop) @ dense)
+    indptr = X.indptr[start : stop + 1]
+    if dense.ndim == 1:
+        out = np.zeros(rows, dtype=X.dtype) if out is None else out
+        csr_matvec(rows, X.shape[1], indptr, X.indices, X.data, dense, out)
+        return out
+    k = dense.shape[1]
+    out = np.zeros((rows, k), dtype=X.dtype) if out is None else out
+    csr_matvecs(rows, X.shape[1], k, indptr, X.indices, X.data, dense.ravel(), out.ravel())
+    return out
+
+
+def csr_rows_transpose_product(X, start, stop, dense, out):
+    """``out += X[start:stop].T @ dense`` (``dense`` (m,) or (m, k), ``out`` (p,) or (p, k),
+    C-contiguous, X's dtype), in O(nnz of the rows) with SciPy's kernel."""
+    if csr_matvec is None or X.indices.dtype != X.indptr.dtype:
+        out += np.asarray(_csr_rows(X, start, stop).T @ dense).reshape(out.shape)
+        return out
+    indptr = X.indptr[start : stop + 1]
+    if dense.ndim == 1:
+        csc_matvec(X.shape[1], stop - start, indptr, X.indices, X.data, dense, out)
+    else:
+        k = dense.shape[1]
+        csc_matvecs(
+            X.shape[1], stop - start, k, indptr, X.indices, X.data, dense.ravel(), out.ravel()
+        )
+    return out
+
+
+def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offset):
+    """:func:`block_evaluate` of rows ``start:stop`` of CSR ``X`` (no shift, no Hessian)."""
+    coef = np.ascontiguousarray(coef, dtype=X.dtype)
+    raw = csr_rows_product(X, start, stop, coef)
+    raw += offset[0] if raw.ndim == 1 else offset
+    value, gradient = loss.loss_gradient(Y_block, raw)
+    if weights_block is not None:
+        value = value * weights_block
+        gradient = gradient * (weights_block if raw.ndim == 1 else weights_block[:, None])
+    gradient = np.ascontiguousarray(gradient, dtype=X.dtype)
+    product = np.zeros(coef.shape, dtype=X.dtype)
+    csr_rows_transpose_product(X, start, stop, gradient, product)
+    if product.ndim == 1:
+        product, gradient = product[:, None], gradient[:, None]
+    return EvaluationSums(
+        float(value.sum(dtype=np.float64)),
+        np.asarray(product, dtype=np.float64),
+        gradient.sum(axis=0, dtype=np.float64),
+    )
 
 
 def _csr_rows(X, start, stop):
@@ -302,6 +424,22 @@ class InMemoryData:
         self.can_shift = not self.sparse
         if self.sparse and X.format not in ("csr", "csc"):
             raise TypeError(f"sparse X must be CSR or CSC; got {X.format!r}.")
+        self._laid_out = None
+
+    def prepare_batches(self, order):
+        """Lay the rows out in ``order`` for mini-batches; True when ``evaluate`` then reads
+        ``rows=slice(start, stop)`` as a contiguous block of that layout.
+
+        Only a CSR matrix is laid out: one shuffled copy per stochastic fit (or
+        ``partial_fit`` call), so that each mini-batch is a view of it instead of a gather
+        of scattered rows. Dense and CSC data return False (the caller gathers rows).
+        """
+        self._laid_out = None
+        if not (self.sparse and self.X.format == "csr"):
+            return False
+        weights = None if self.sample_weight is None else self.sample_weight[order]
+        self._laid_out = (self.X[order], self.Y[order], weights)
+        return True
 
     # --- row blocks ---------------------------------------------------------------------
     def _blocks(self, min_rows=0):
@@ -405,14 +543,19 @@ class InMemoryData:
         total = self._map_blocks(moments)
         return statistics_from_sums(total, weight_sum, reference, self.n_features, Y.shape[1])
 
-    def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
+    supports_hessian_columns = True
+
+    def evaluate(
+        self, loss, coef, offset, *, shift=None, hessian=False, rows=None, hessian_columns=None
+    ):
         """Sums of one evaluation at scores ``(X - shift) coef + offset``.
 
         ``coef`` is (n_features, n_outputs) float64, ``offset`` (n_outputs,), ``shift``
         (n_features,) or None (zero; the only choice unless ``can_shift``). Dense blocks are
         shifted before the products, which keeps float32 products accurate for columns with
         large means. ``rows`` restricts the sums to those rows (mini-batches), read in one
-        gather.
+        gather, or is a ``slice`` of the layout of :meth:`prepare_batches`.
+        ``hessian_columns`` restricts the Hessian blocks to those columns.
         """
         coef = np.asarray(coef, dtype=np.float64)
         offset = np.asarray(offset, dtype=np.float64)
@@ -420,21 +563,81 @@ class InMemoryData:
             raise ValueError("sparse data cannot be shifted: pass shift=None")
         coef_block = (coef[:, 0] if self.n_outputs == 1 else coef).astype(self.dtype, copy=False)
         shift_block = None if shift is None else shift.astype(self.dtype)
+        if isinstance(rows, slice):  # a block of the layout of prepare_batches
+            X_laid, Y_laid, weights_laid = self._laid_out
+            weights = None if weights_laid is None else weights_laid[rows]
+            if not hessian:
+                return _csr_block_evaluate(
+                    X_laid, rows.start, rows.stop, Y_laid[rows], weights, loss, coef_block, offset
+                )
+            X_rows = _csr_rows(X_laid, rows.start, rows.stop)
+            with single_threaded_blas():
+                return block_evaluate(
+                    X_rows, Y_laid[rows], weights, loss, coef_block, offset, shift_block, hessian
+                )
         if rows is not None:
             X_rows = self.X[rows]
             weights = None if self.sample_weight is None else self.sample_weight[rows]
             with single_threaded_blas():
                 return block_evaluate(
-                    X_rows, self.Y[rows], weights, loss, coef_block, offset, shift_block, hessian
+                    X_rows,
+                    self.Y[rows],
+                    weights,
+                    loss,
+                    coef_block,
+                    offset,
+                    shift_block,
+                    hessian,
+                    hessian_columns=hessian_columns,
                 )
 
-        def one_block(X_block, Y_block, weights):
+        def one_block(X_block, Y_block, weights, hessian_out=None):
             return block_evaluate(
-                X_block, Y_block, weights, loss, coef_block, offset, shift_block, hessian
+                X_block,
+                Y_block,
+                weights,
+                loss,
+                coef_block,
+                offset,
+                shift_block,
+                hessian,
+                hessian_out,
+                hessian_columns,
             )
 
+        hessian_size = self.n_features if hessian_columns is None else len(hessian_columns)
+        if hessian and not self.sparse and hessian_size**2 * 8 > _WIDE_HESSIAN_BYTES:
+            return self._evaluate_wide(one_block, loss, hessian_size)
         # Hessian blocks are matrix-matrix products: taller blocks keep them efficient.
         return self._map_blocks(one_block, min_rows=256 if hessian else 0)
+
+    def _evaluate_wide(self, one_block, loss, hessian_size):
+        """An evaluation with a wide Hessian: tall row blocks one after the other, every BLAS
+        thread, the p x p blocks accumulated in place (no p x p temporary per block)."""
+        probe = np.zeros(1 if self.n_outputs == 1 else (1, self.n_outputs))
+        probe = loss.hessian_weights(self.Y[:1], probe)
+        columns = 1 if probe.ndim == 1 else probe.shape[1]
+        # Each (p, p) slice Fortran-ordered: what BLAS updates in place.
+        hessian_xx = np.zeros((columns, hessian_size, hessian_size)).transpose(0, 2, 1)
+        rows = max(256, _WIDE_BLOCK_BYTES // (self.n_features * 8))
+        total = None
+        with all_blas_threads():
+            for start in range(0, self.n_samples, rows):
+                X_block, Y_block, weights = self._block(start, min(start + rows, self.n_samples))
+                sums = one_block(X_block, Y_block, weights, hessian_out=hessian_xx)
+                if total is None:
+                    total = sums
+                else:
+                    sums.hessian_xx = None  # already added in place
+                    total.loss += sums.loss
+                    total.product += sums.product
+                    total.gradient_sum += sums.gradient_sum
+                    total.hessian_x += sums.hessian_x
+                    total.hessian_1 += sums.hessian_1
+        for column in range(columns):
+            symmetrize_upper(hessian_xx[column])
+        total.hessian_xx = hessian_xx
+        return total
 
     def scores(self, coef, offset, X=None):
         """Scores ``X coef + offset`` of shape (n_samples, n_outputs)."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _solvers
+from ._lazy import LazySparseSteps, lazy_supported
 from ._losses import SmoothedAbsoluteLoss
 from ._objective import damped_solve
 
@@ -38,6 +39,11 @@ _NEWTON_CHEAP_FLOPS = 2e8
 _FALLBACK_ITERATIONS = 50
 _L1_RESTARTS = 3
 _L1_POLISH_ITERATIONS = 20
+# A certified L1 fit is polished when its active set's Hessian costs at most this many flops
+# per flop of one gradient pass (n p K) and iteration made: BLAS-3 runs ~30x faster per flop
+# than a pass, so the polish costs about a quarter of the fit so far at most.
+_POLISH_PASS_FLOPS = 8
+_POLISH_TIGHTENING = 1e-2
 
 
 @dataclass
@@ -69,13 +75,48 @@ def _hessian_flops(objective):
     return objective.n_samples * objective.n_features**2 * columns
 
 
-def _l1_polish_affordable(objective):
-    """The Hessian of the smooth part is cheap enough for an active-set Newton polish."""
+def _l1_polish_affordable(objective, result):
+    """Whether an L1 fit is polished by Newton's method on its active set.
+
+    When the first-order solver stalled short of the certificate and the active set's
+    Hessian is affordable; and, certified or not, whenever that Hessian (``n |A|^2`` per
+    Hessian column, a BLAS-3 product) costs little against the passes the fit has already
+    made: the answer is then exact to rounding, not only certified to ``tol``.
+    """
     if not hasattr(objective.loss, "hessian_weights"):
         return False
     if not getattr(objective.data, "supports_hessian", True):
         return False
-    return objective.size <= _NEWTON_MAX_ROWS and _hessian_flops(objective) <= 1e10
+    layout = objective.loss.hessian_layout
+    k = objective.n_outputs
+    coefficients = result.theta.reshape(objective.n_rows, -1)[: objective.n_features]
+    active = int(np.count_nonzero(np.any(coefficients != 0, axis=1)))
+    rows = (active + int(objective.fit_intercept)) * (k if layout == "coupled" else 1)
+    columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
+    flops = objective.n_samples * active**2 * columns
+    if rows > _NEWTON_MAX_ROWS:
+        return False
+    if not result.converged:
+        return flops <= 1e10
+    # the softmax Hessian is singular along shifts shared by all classes
+    pass_flops = objective.n_samples * objective.n_features * k
+    return layout != "coupled" and flops <= max(
+        _NEWTON_CHEAP_FLOPS, _POLISH_PASS_FLOPS * result.n_iter * pass_flops
+    )
+
+
+def _polish_target(objective, certifier, certified):
+    """When the active-set polish of an L1 fit stops.
+
+    Uncertified: at the certificate. Certified: where the whole Hessian is cheap, at a fixed
+    point (exact to rounding: small problems answer as their references do); otherwise once
+    the gap is ``_POLISH_TIGHTENING`` times below the certificate (usually one step).
+    """
+    if not certified:
+        return certifier
+    if _hessian_flops(objective) <= _NEWTON_CHEAP_FLOPS:
+        return lambda theta: False
+    return Certifier(objective, certifier.tol * _POLISH_TIGHTENING)
 
 
 def newton_affordable(objective):
@@ -223,25 +264,17 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
         name in ("lbfgs_l1", "gd")
         and not objective.penalty.smooth
         and result.n_iter < max_iter
-        and _l1_polish_affordable(objective)
-        and (
-            not result.converged
-            or (
-                _hessian_flops(objective) <= _NEWTON_CHEAP_FLOPS
-                # the softmax Hessian is singular along shifts shared by all classes
-                and objective.loss.hessian_layout != "coupled"
-            )
-        )
+        and _l1_polish_affordable(objective, result)
     ):
         certified = result.converged
         polish = _solvers.active_set_newton(
-            objective.value_gradient_hessian,
+            objective.value_gradient_active_hessian,
             objective.value_and_gradient,
             result.theta,
             l1_weights=objective.l1_weights(),
             solve=damped_solve,
             max_iter=min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
-            converged=(lambda theta: False) if certified else certifier,
+            converged=_polish_target(objective, certifier, certified),
             verbose=verbose,
         )
         result = _chain(result, polish)
@@ -379,14 +412,21 @@ def stochastic(
     validation_score=None,
     state=None,
     epochs=None,
+    average=False,
 ):
-    """Mini-batch SGD ('sgd', Nesterov momentum) or Adam on ``objective``."""
+    """Mini-batch SGD ('sgd', Nesterov momentum) or Adam on ``objective``.
+
+    ``average`` (the running mean of the iterates) applies to 'sgd' only: Adam's steps
+    shrink where its gradients are noisy already.
+    """
     if solver == "sgd":
         rule = _solvers.MomentumRule(momentum=momentum)
     else:
         rule = _solvers.AdamRule()
+        average = False
     n_samples = objective.n_samples
-    batch_size = min(1024, n_samples) if batch_size == "auto" else batch_size
+    if batch_size == "auto":
+        batch_size = auto_batch_size(objective.data)
     return _solvers.stochastic_gradient(
         objective.value_and_gradient,
         theta0,
@@ -405,7 +445,44 @@ def stochastic(
         validation_score=validation_score,
         state=state,
         verbose=verbose,
+        average=average,
+        prepare=objective.prepare_batches,
+        steps=_lazy_steps(objective, rule, average, batch_size),
     )
+
+
+# The O(nnz) steps do ~40 NumPy operations per distinct column of a batch, the dense steps
+# ~15 contiguous ones per coefficient: below this share of touched columns lazy wins.
+_LAZY_SHARE = 1 / 16
+
+
+def _lazy_steps(objective, rule, average, batch_size):
+    """The O(nnz) steps of :mod:`sklinear._lazy` ('sgd' on CSR data whose batches touch few
+    columns: both make the same steps, the cheaper runs), else None (the dense steps)."""
+    if not lazy_supported(objective, rule):
+        return None
+    X = objective.data.X
+    batch_nonzeros = X.nnz / max(1, objective.n_samples) * batch_size
+    if batch_nonzeros > _LAZY_SHARE * objective.n_features:
+        return None
+    return lambda theta, state: LazySparseSteps(objective, theta, rule, state, average)
+
+
+def auto_batch_size(data):
+    """``batch_size='auto'``: 1024 rows, more for sparse rows (at most ``n / 16``).
+
+    A step costs a fixed amount of work on the coefficients (p-sized) besides its rows: a
+    batch should carry at least ``4 p`` non-zeros, so sparse batches hold ``4 p / nnz``
+    rows (nnz per row on average) when that is more than 1024, but no more than ``n / 16``
+    so that an epoch still takes 16 steps. Dense data: ``min(1024, n)``.
+    """
+    n_samples = data.n_samples
+    size = 1024
+    X = getattr(data, "X", None)
+    if getattr(data, "sparse", False) and X is not None and X.nnz > 0:
+        per_row = X.nnz / n_samples
+        size = max(size, min(int(np.ceil(4 * data.n_features / per_row)), n_samples // 16))
+    return min(size, n_samples)
 
 
 def convergence_message(name, solver, max_iter, tol, tolerance, result):

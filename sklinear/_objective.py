@@ -52,6 +52,22 @@ def preconditioner_scale(variance, l2_strength):
     return scale
 
 
+def round_scale(scale, factor, l2_strength):
+    """Column scales rounded so that the L2 weights take few distinct values ('sgd').
+
+    The L2 weight of column j in the solver's coordinates is ``l2_strength * (factor_j /
+    scale_j)^2``; rounding ``scale_j / factor_j`` to a power of ``2^(1/4)`` (at most 9 %
+    off) leaves a handful of distinct weights, so the O(nnz) sparse steps
+    (:mod:`sklinear._lazy`) share their deferred decay among the columns of a group. The
+    optimum does not depend on the scales. Without an L2 part the scales stay as they are.
+    """
+    scale = np.asarray(scale, dtype=float)
+    if not l2_strength > 0:
+        return scale
+    ratio = scale / factor
+    return factor * np.exp2(np.round(4.0 * np.log2(ratio)) / 4.0)
+
+
 def penalty_factor(variance, scale_predictors):
     """Per-column factor ``f`` of the penalty on ``f * w``: the std, or 1.
 
@@ -85,20 +101,36 @@ def merge_moments(previous, chunk):
     return Statistics(total, mean, variance, None, None)
 
 
-def streaming_precondition(moments, l2_strength, scale_predictors):
-    """``(mean, scale, factor)`` for :class:`LinearObjective` from running moments."""
+def streaming_precondition(moments, l2_strength, scale_predictors, rounded=False):
+    """``(mean, scale, factor)`` for :class:`LinearObjective` from running moments
+    (``rounded``: :func:`round_scale`)."""
     factor = penalty_factor(moments.variance, scale_predictors)
     scale = preconditioner_scale(moments.variance, l2_strength * factor**2)
+    if rounded:
+        scale = round_scale(scale, factor, l2_strength)
     return moments.mean, scale, factor
 
 
-def rescale_solver_state(state, old_scale, new_scale, objective):
+def rescale_solver_state(state, old_scale, new_scale, objective, old_mean=None):
     """Map a stochastic solver's state to new column scales (``v = w * scale``).
 
     Steps (momentum velocity) scale as ``v``, gradients as ``1 / scale``: Adam's first
     moment by ``old / new``, its second moment by ``(old / new)^2``. The intercept row is
-    left as is.
+    left as is. The iterate and the average kept by averaging (``state['iterate']``,
+    ``state['average']``, in the coordinates of the old means ``old_mean`` and scales) are
+    mapped exactly, through the user's coefficients.
     """
+    for key in ("iterate", "average"):
+        if state.get(key) is None:
+            continue
+        k = objective.n_outputs
+        theta = state[key].reshape(objective.n_rows, k)
+        weights = theta[: objective.n_features] / np.asarray(old_scale)[:, None]
+        intercept = np.zeros(k)
+        if objective.fit_intercept:
+            mean = np.zeros(objective.n_features) if old_mean is None else old_mean
+            intercept = theta[objective.n_features] - np.asarray(mean) @ weights
+        state[key] = objective.from_user(weights, intercept)
     ratio = np.ones(objective.n_rows)
     ratio[: objective.n_features] = np.asarray(new_scale) / np.asarray(old_scale)
     ratio = np.repeat(ratio, objective.n_outputs)
@@ -139,6 +171,8 @@ class LinearObjective:
         Array API); built from ``X``, ``Y`` and ``sample_weight`` when None.
     statistics : Statistics, default=None
         Precomputed :meth:`~sklinear._data.InMemoryData.statistics`.
+    rounded_scale : bool, default=False
+        Round the computed column scales with :func:`round_scale` (solver 'sgd').
     """
 
     def __init__(
@@ -159,6 +193,7 @@ class LinearObjective:
         n_jobs=None,
         data=None,
         statistics=None,
+        rounded_scale=False,
     ):
         if data is None:
             data = InMemoryData(X, Y, sample_weight, n_jobs=n_jobs)
@@ -184,9 +219,10 @@ class LinearObjective:
             if standardize:
                 statistics = self.statistics
                 mean = statistics.mean
-                scale = preconditioner_scale(
-                    statistics.variance, self.alpha * (1.0 - self.l1_ratio) * factor**2
-                )
+                l2_strength = self.alpha * (1.0 - self.l1_ratio)
+                scale = preconditioner_scale(statistics.variance, l2_strength * factor**2)
+                if rounded_scale:
+                    scale = round_scale(scale, factor, l2_strength)
             else:
                 mean, scale = np.zeros(self.n_features), np.ones(self.n_features)
         # Without an intercept nothing can absorb a centring shift: columns are only scaled.
@@ -197,6 +233,8 @@ class LinearObjective:
         self.size = self.n_rows * self.n_outputs
         self._shift = self._choose_shift()
         self._last = None
+        self._order = None
+        self._laid_out = False
 
     @property
     def statistics(self):
@@ -285,17 +323,36 @@ class LinearObjective:
         raw = self.data.scores(coef, intercept, X)
         return raw[:, 0] if self.n_outputs == 1 else raw
 
-    def _evaluate(self, theta, rows=None, hessian=False):
+    def prepare_batches(self, order):
+        """Mini-batches will be slices of positions in ``order`` (the stochastic solvers).
+
+        Returns True (they may be passed as ``rows=slice``): a data layer that can lay its
+        rows out in ``order`` (:meth:`~sklinear._data.InMemoryData.prepare_batches`) reads
+        each batch as one contiguous block; for the others the slice is mapped to rows here.
+        """
+        self._order = np.asarray(order)
+        prepare = getattr(self.data, "prepare_batches", None)
+        self._laid_out = bool(prepare(self._order)) if prepare is not None else False
+        return True
+
+    def _evaluate(self, theta, rows=None, hessian=False, hessian_columns=None):
         coef, intercept, offset = self._scores_parameters(theta)
+        index = self._order[rows] if isinstance(rows, slice) else rows
         sums = self.data.evaluate(
-            self.loss, coef, offset, shift=self._shift, hessian=hessian, rows=rows
+            self.loss,
+            coef,
+            offset,
+            shift=self._shift,
+            hessian=hessian,
+            rows=rows if self._laid_out or index is None else index,
+            **({} if hessian_columns is None else {"hessian_columns": hessian_columns}),
         )
         if rows is None:
             weight_sum = self.weight_sum
         elif self.sample_weight is None:
-            weight_sum = float(len(rows))
+            weight_sum = float(len(index))
         else:
-            weight_sum = float(np.sum(self.sample_weight[rows], dtype=np.float64))
+            weight_sum = float(np.sum(self.sample_weight[index], dtype=np.float64))
         if not weight_sum > 0:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
         return coef, intercept, sums, weight_sum
@@ -303,8 +360,9 @@ class LinearObjective:
     def value_and_gradient(self, theta, rows=None):
         """Value and gradient of the smooth part of ``J`` (data term + L2 part).
 
-        ``rows`` (an index array) restricts the data term to those samples, normalised by
-        their own weight sum: the mini-batch objective of the stochastic solvers.
+        ``rows`` (an index array, or a slice of the order given to :meth:`prepare_batches`)
+        restricts the data term to those samples, normalised by their own weight sum: the
+        mini-batch objective of the stochastic solvers.
         """
         last = self._last
         if rows is None and last is not None and np.array_equal(last[0], theta):
@@ -440,31 +498,74 @@ class LinearObjective:
         self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
         return value, gradient, self._newton_system(sums, weight_sum)
 
-    def _newton_system(self, sums, weight_sum):
+    def value_gradient_active_hessian(self, theta, free):
+        """Value and gradient of the smooth part, and the Hessian among the components
+        ``free`` (a boolean mask of theta's shape) as a dense matrix.
+
+        Only the Hessian blocks of the features with a free component are accumulated (an
+        L1 fit's active set): ``n |A|^2`` work instead of ``n p^2``.
+        """
+        mask = np.asarray(free, dtype=bool).reshape(self.n_rows, -1)
+        features = np.flatnonzero(mask[: self.n_features].any(axis=1))
+        restrict = len(features) < self.n_features
+        if restrict and getattr(self.data, "supports_hessian_columns", False):
+            coef, intercept, sums, weight_sum = self._evaluate(
+                theta, hessian=True, hessian_columns=features
+            )
+        else:
+            coef, intercept, sums, weight_sum = self._evaluate(theta, hessian=True)
+            if restrict:
+                sums.hessian_xx = sums.hessian_xx[:, features][:, :, features]
+                sums.hessian_x = sums.hessian_x[:, features]
+        value, gradient = self._finish(theta, sums, weight_sum)
+        self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
+        system = self._newton_system(sums, weight_sum, features if restrict else None)
+        rows = np.concatenate([features, np.arange(self.n_features, self.n_rows)])
+        keep = mask[rows].ravel()
+        return value, gradient, system.dense()[np.ix_(keep, keep)]
+
+    def _newton_system(self, sums, weight_sum, features=None):
+        """The Newton system; ``features`` (indices): the sums hold only those features'
+        Hessian blocks, and the system is over them (and the intercept)."""
         shift = self._shift if self._shift is not None else 0.0
-        difference = shift - self.mean  # e: (x - m) = (x - shift) + e
+        # e with (x - m) = (x - shift) + e
+        difference = np.broadcast_to(shift - self.mean, (self.n_features,))
+        inverse = 1.0 / np.broadcast_to(self.scale, (self.n_features,))
+        l2_weight = np.broadcast_to(self.penalty.l2_weight, (self.n_features, 1))[:, 0]
+        if features is not None:
+            difference, inverse, l2_weight = (
+                difference[features],
+                inverse[features],
+                l2_weight[features],
+            )
         columns = sums.hessian_1.shape[0]
-        n_rows, n_features = self.n_rows, self.n_features
-        inverse = 1.0 / self.scale
+        n_features = len(inverse)
+        n_rows = n_features + int(self.fit_intercept)
         blocks = np.empty((columns, n_rows, n_rows))
+        # In place, a few rows at a time: a wide Hessian is hundreds of MB, and every p x p
+        # temporary (outer products, scaled copies) costs as much as the arithmetic.
+        step = max(1, (1 << 20) // max(1, 8 * n_features))
         for column in range(columns):
-            xx = sums.hessian_xx[column]
-            x = sums.hessian_x[column]
-            one = sums.hessian_1[column]
-            if np.any(difference):
-                xx = xx + np.outer(x, difference) + np.outer(difference, x)
-                xx = xx + one * np.outer(difference, difference)
-                x = x + one * difference
             block = blocks[column]
-            block[:n_features, :n_features] = xx * np.outer(inverse, inverse)
+            one = sums.hessian_1[column]
+            x = sums.hessian_x[column] + one * difference
+            half = sums.hessian_x[column] + 0.5 * one * difference
+            top = block[:n_features, :n_features]
+            top[...] = sums.hessian_xx[column]
+            for start in range(0, n_features, step):
+                rows = slice(start, start + step)
+                part = top[rows]
+                if np.any(difference):
+                    # xx + x_s e^T + e x_s^T + one e e^T with h = x_s + one e / 2
+                    part += half[rows, None] * difference + difference[rows, None] * half
+                part *= inverse[rows, None] / weight_sum
+                part *= inverse
             if self.fit_intercept:
-                block[:n_features, n_features] = x * inverse
-                block[n_features, :n_features] = x * inverse
-                block[n_features, n_features] = one
-        blocks /= weight_sum
+                block[:n_features, n_features] = x * inverse / weight_sum
+                block[n_features, :n_features] = x * inverse / weight_sum
+                block[n_features, n_features] = one / weight_sum
         penalty_diagonal = np.zeros(n_rows)
-        l2_weight = np.broadcast_to(self.penalty.l2_weight, (n_features, 1))
-        penalty_diagonal[:n_features] = l2_weight[:, 0]
+        penalty_diagonal[:n_features] = l2_weight
         return NewtonSystem(blocks, penalty_diagonal, self.loss.hessian_layout, self.n_outputs)
 
 
@@ -483,34 +584,38 @@ class NewtonSystem:
         self.n_outputs = n_outputs
 
     def _matrices(self):
-        """(matrix, output indices) pairs; the theta layout is row-major (row, output)."""
+        """(matrix, diagonal, output indices) triples: the Hessian of those outputs is
+        ``matrix + diag(diagonal)``; the theta layout is row-major (row, output)."""
         n_rows = self.blocks.shape[1]
         k = self.n_outputs
-        diagonal = np.diag(self.penalty_diagonal)
+        diagonal = self.penalty_diagonal
         if self.layout == "shared" or k == 1:
-            return [(self.blocks[0] + diagonal, list(range(k)))]
+            return [(self.blocks[0], diagonal, list(range(k)))]
         if self.layout == "separable":
-            return [(self.blocks[column] + diagonal, [column]) for column in range(k)]
+            return [(self.blocks[column], diagonal, [column]) for column in range(k)]
         full = np.zeros((n_rows, k, n_rows, k))
         pairs = zip(*np.triu_indices(k), strict=True)
         for (first, second), block in zip(pairs, self.blocks, strict=True):
             full[:, first, :, second] = block
             full[:, second, :, first] = block.T
         full = full.reshape(n_rows * k, n_rows * k)
-        full[np.diag_indices_from(full)] += np.repeat(self.penalty_diagonal, k)
-        return [(full, None)]
+        return [(full, np.repeat(diagonal, k), None)]
 
     def dense(self):
         """The whole Hessian in the layout of ``theta`` (row-major: row, output)."""
         k = self.n_outputs
         matrices = self._matrices()
-        if matrices[0][1] is None:
-            return matrices[0][0]
+        if matrices[0][2] is None:
+            matrix, diagonal, _ = matrices[0]
+            matrix = matrix.copy()
+            matrix[np.diag_indices_from(matrix)] += diagonal
+            return matrix
         n_rows = self.blocks.shape[1]
         full = np.zeros((n_rows, k, n_rows, k))
-        for matrix, outputs in matrices:
+        for matrix, diagonal, outputs in matrices:
             for output in outputs:
                 full[:, output, :, output] = matrix
+                full[np.arange(n_rows), output, np.arange(n_rows), output] += diagonal
         return full.reshape(n_rows * k, n_rows * k)
 
     def solve(self, gradient):
@@ -518,9 +623,9 @@ class NewtonSystem:
         k = self.n_outputs
         gradient = gradient.reshape(-1, k)
         direction = np.empty_like(gradient)
-        for matrix, outputs in self._matrices():
+        for matrix, diagonal, outputs in self._matrices():
             rhs = gradient.ravel() if outputs is None else gradient[:, outputs]
-            solution = damped_solve(matrix, -rhs)
+            solution = damped_solve(matrix, -rhs, diagonal)
             if outputs is None:
                 direction[:] = solution.reshape(-1, k)
             else:
@@ -528,19 +633,25 @@ class NewtonSystem:
         return direction.ravel()
 
 
-def damped_solve(matrix, rhs):
+def damped_solve(matrix, rhs, diagonal=None):
     """Cholesky solve of ``(H + mu I) x = rhs``, raising ``mu`` until ``H + mu I`` factors.
 
-    The factorisation runs with every BLAS thread (it happens between passes).
+    ``H`` is the symmetric ``matrix`` plus ``diag(diagonal)`` (None: zero); ``matrix`` is
+    not modified. The factorisation runs with every BLAS thread (it happens between passes).
     """
-    scale = float(np.max(np.abs(np.diag(matrix)))) if matrix.size else 1.0
+    n = matrix.shape[0]
+    diagonal = np.zeros(n) if diagonal is None else np.asarray(diagonal, dtype=float)
+    base = np.diagonal(matrix) + diagonal
+    scale = float(np.max(np.abs(base))) if matrix.size else 1.0
     scale = scale if scale > 0 else 1.0
     damping = 0.0
-    diagonal = np.diag_indices_from(matrix)
+    indices = np.diag_indices(n)
     for _ in range(30):
         try:
-            damped = matrix.copy()
-            damped[diagonal] += damping
+            # The transpose of a C-ordered symmetric matrix is itself, Fortran-ordered: LAPACK
+            # factors it in place without another copy.
+            damped = np.array(matrix.T, order="F", copy=True)
+            damped[indices] = base + damping
             with all_blas_threads():
                 factor = scipy.linalg.cho_factor(
                     damped, lower=True, overwrite_a=True, check_finite=False
@@ -551,4 +662,6 @@ def damped_solve(matrix, rhs):
         except (np.linalg.LinAlgError, ValueError):
             pass
         damping = scale * 1e-12 if damping == 0 else damping * 100
-    return np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+    full = np.array(matrix, copy=True)
+    full[indices] = base
+    return np.linalg.lstsq(full, rhs, rcond=None)[0]

@@ -37,9 +37,19 @@ class NonFiniteObjectiveError(ArithmeticError):
 
 # L-BFGS stops when the relative decrease of the objective falls to this (as scikit-learn).
 _MACHINE_FTOL = 64 * np.finfo(float).eps
+# Newton: a predicted decrease below this times |f| is at f's rounding level.
+_FLAT_SLOPE = 1e3 * np.finfo(float).eps
 
 # A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
 _DIVERGENCE_FACTOR = 1e8
+
+# Polynomial-decay averaging of the 'sgd' iterates: the t-th iterate weighs ~ t^3.
+AVERAGE_DECAY = 3.0
+
+
+def average_weight(count):
+    """``rho`` of the ``count``-th averaged iterate: ``mean += rho (theta - mean)``."""
+    return (1.0 + AVERAGE_DECAY) / (count + AVERAGE_DECAY)
 
 
 @dataclass
@@ -201,15 +211,28 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
         if not slope < 0:
             direction, slope = -g_x, -float(g_x @ g_x)
         step = 1.0
+        # A predicted decrease at the rounding level of f cannot be judged on f: there the
+        # unit step is taken when it shrinks the gradient (ill-conditioned designs reach a
+        # flat f long before a small gradient, and the certificate needs the gradient).
+        flat_model = -slope <= _FLAT_SLOPE * max(abs(f_x), np.finfo(float).tiny)
+        gradient_size = np.max(np.abs(g_x), initial=0.0)
+        flat_step = False
         while True:
             candidate = x + step * direction
             f_new, g_new = value_and_gradient(candidate)
             if np.isfinite(f_new) and f_new <= f_x + 1e-4 * step * slope:
                 break
-            if step < 1e-12:
+            flat_step = (
+                flat_model
+                and step == 1.0
+                and np.isfinite(f_new)
+                and f_new <= f_x + _FLAT_SLOPE * abs(f_x)
+                and np.max(np.abs(g_new), initial=0.0) < 0.5 * gradient_size
+            )
+            if flat_step or step < 1e-12:
                 break
             step *= 0.5
-        if not (np.isfinite(f_new) and f_new <= f_x):
+        if not (flat_step or (np.isfinite(f_new) and f_new <= f_x)):
             stalled = True
             curve.append(f_x)
             break
@@ -232,7 +255,7 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
 
 
 def active_set_newton(
-    value_gradient_hessian,
+    value_gradient_active_hessian,
     value_and_gradient,
     theta0,
     *,
@@ -249,6 +272,9 @@ def active_set_newton(
     (``solve(matrix, rhs)``), projected onto the orthant of the current signs (a component
     that would change sign stops at zero and leaves the active set), with a backtracking
     line search. Zero components stay zero.
+    ``value_gradient_active_hessian(theta, free)`` gives the smooth part's value, gradient
+    and its Hessian among the ``free`` components (a dense matrix): only the active set's
+    Hessian is computed.
     It makes the optimality conditions on the active set exact to rounding, where a
     first-order solver stalls short of the duality-gap certificate.
     """
@@ -259,13 +285,12 @@ def active_set_newton(
     def total(theta, smooth_value):
         return smooth_value + float(l1_weights @ np.abs(theta))
 
-    f_x, g_x, system = value_gradient_hessian(x)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         free = (x != 0) | (l1_weights == 0)
+        f_x, g_x, hessian = value_gradient_active_hessian(x, free)
         sign = np.sign(x)
         gradient = g_x[free] + (l1_weights * sign)[free]
-        hessian = system.dense()[np.ix_(free, free)]
         step_free = solve(hessian, -gradient)
         direction = np.zeros_like(x)
         direction[free] = step_free
@@ -305,7 +330,6 @@ def active_set_newton(
             return SolverResult(x, n_iter, curve, True)
         if moved <= 4 * np.finfo(float).eps * float(np.max(np.abs(x), initial=1.0)):
             break  # a fixed point: nothing left to polish
-        f_x, g_x, system = value_gradient_hessian(x)
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": True})
 
 
@@ -458,11 +482,35 @@ def stochastic_gradient(
     validation_score=None,
     state=None,
     verbose=0,
+    average=False,
+    prepare=None,
+    steps=None,
 ):
     """Mini-batch stochastic gradient descent, one epoch being one pass over the rows.
 
-    ``batch_value_and_gradient(theta, rows)`` gives the mini-batch objective and gradient.
-    The loss curve holds, per epoch, the mean of the mini-batch objectives seen in it.
+    Sampling: the rows are shuffled once per call (``shuffle``) and cut into
+    ``ceil(n / batch_size)`` consecutive batches of equal size (to one row); every epoch
+    visits these batches in a new random order.
+    ``prepare(order)``, when given, is called once with that order and returns whether the
+    caller has laid its rows out in it: ``batch_value_and_gradient(theta, rows)`` then
+    receives ``rows`` as a ``slice`` of positions in ``order`` (a sparse matrix reads a
+    contiguous block), else as the index array ``order[slice]``. It gives the mini-batch
+    objective and gradient. The loss curve holds, per epoch, the mean of the mini-batch
+    objectives seen in it (at the iterates).
+
+    ``average``: the result is a weighted mean of the iterates instead of the last iterate:
+    polynomial-decay averaging (Shamir & Zhang, 2013), ``mean += rho_t (theta - mean)``
+    with ``rho_t = (1 + AVERAGE_DECAY) / (t + AVERAGE_DECAY)`` at the t-th step averaged,
+    which weighs the iterates as ``t^3``: the noise of the steps averages out while the
+    early iterates, far from the optimum, are forgotten. It starts again each time
+    ``learning_rate='adaptive'`` divides the step. The mean, its count and the iterate are
+    kept in ``state`` (``'average'``, ``'average_count'``, ``'iterate'``), where a further
+    call (``partial_fit``) continues from. ``validation_score`` is asked at what would be
+    returned.
+
+    ``steps(theta, state)``, when given, returns the object that takes the steps in place
+    of :class:`DenseSteps` (the O(nnz) steps on sparse data, :mod:`sklinear._lazy`); it
+    makes the same steps.
 
     Stopping: after ``n_iter_no_change`` epochs without the epoch loss improving on its best
     by ``tol`` times its size (or, with ``validation_score``, without the score improving by
@@ -475,30 +523,44 @@ def stochastic_gradient(
     """
     rng = np.random.default_rng(random_state)
     state = {} if state is None else state
-    theta = np.array(theta0, dtype=float)
+    theta = np.array(state.get("iterate", theta0) if average else theta0, dtype=float)
     state.setdefault("steps", 0)
     state.setdefault("eta", eta0)
     batch_size = max(1, min(batch_size, n_samples))
+    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+    if steps is None:
+        stepper = DenseSteps(batch_value_and_gradient, theta, rule, prox, state, average)
+        stepper.prepare(order, prepare)
+    else:
+        stepper = steps(theta, state)
+        stepper.prepare(order)
+    # ceil(n / batch_size) batches of equal size (to one row): a short last batch would take
+    # a full step on a noisy gradient.
+    n_batches = -(-n_samples // batch_size)
+    bounds = np.arange(n_batches + 1) * n_samples // n_batches
+    batches = np.arange(n_batches)
+
+    def next_eta():
+        state["steps"] += 1
+        return _learning_rate(learning_rate, state, eta0, power_t, alpha)
+
     curve, scores = [], []
     best_loss, best_score, no_improvement = np.inf, -np.inf, 0
     start_loss = None
     converged = False
     epoch = 0
+    eta = state["eta"]
     for epoch in range(1, max_epochs + 1):
-        order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
         epoch_loss = 0.0
-        for start in range(0, n_samples, batch_size):
-            rows = order[start : start + batch_size]
-            value, gradient = batch_value_and_gradient(theta, rows)
+        stepper.begin_epoch()
+        for batch in rng.permutation(batches) if shuffle else batches:
+            block = slice(int(bounds[batch]), int(bounds[batch + 1]))
+            value, eta = stepper.step(block, next_eta)
             if not np.isfinite(value):
                 raise NonFiniteObjectiveError(epoch)
             if start_loss is None:
                 start_loss = abs(value)
-            epoch_loss += value * len(rows)
-            state["steps"] += 1
-            eta = _learning_rate(learning_rate, state, eta0, power_t, alpha)
-            theta += rule.step(gradient, eta, state)
-            theta = prox(theta, eta)
+            epoch_loss += value * (block.stop - block.start)
         epoch_loss = _finite(epoch_loss / n_samples, epoch)
         if epoch_loss > _DIVERGENCE_FACTOR * max(start_loss, np.finfo(float).tiny):
             raise NonFiniteObjectiveError(
@@ -506,7 +568,7 @@ def stochastic_gradient(
             )
         curve.append(epoch_loss)
         if validation_score is not None:
-            score = validation_score(theta)
+            score = validation_score(stepper.result())
             scores.append(score)
             improved = score > best_score + (tol or 0.0)
             best_score = max(best_score, score)
@@ -525,11 +587,74 @@ def stochastic_gradient(
             if learning_rate == "adaptive" and state["eta"] > 1e-6:
                 state["eta"] /= 5.0
                 no_improvement = 0
+                stepper.restart_average()
                 if state["eta"] > 1e-6:
                     continue
             converged = True
             break
-    return SolverResult(theta, epoch, curve, converged, scores, state)
+    result = stepper.result()
+    stepper.finish(state)
+    return SolverResult(result, epoch, curve, converged, scores, state)
+
+
+class DenseSteps:
+    """The steps of :func:`stochastic_gradient` through ``batch_value_and_gradient``.
+
+    ``step`` evaluates the batch at the iterate, asks ``next_eta()`` for the step size,
+    moves with ``rule`` and ``prox``; with ``average`` it keeps the mean of the epoch's
+    iterates (``result``). Rows reach ``batch_value_and_gradient`` as a slice of the order
+    when ``prepare(order)`` laid the data out, else as indices.
+    """
+
+    def __init__(self, batch_value_and_gradient, theta, rule, prox, state, average):
+        self.batch_value_and_gradient = batch_value_and_gradient
+        self.theta = theta
+        self.rule = rule
+        self.prox = prox
+        self.state = state
+        self.average = average
+        self.count = int(state.get("average_count", 0)) if average else 0
+        self.mean = np.array(state["average"], dtype=float) if self.count else None
+        self.order = None
+        self.laid_out = False
+
+    def prepare(self, order, prepare=None):
+        self.order = order
+        self.laid_out = bool(prepare(order)) if prepare is not None else False
+
+    def begin_epoch(self):
+        pass
+
+    def restart_average(self):
+        self.count = 0
+
+    def step(self, block, next_eta):
+        rows = block if self.laid_out else self.order[block]
+        value, gradient = self.batch_value_and_gradient(self.theta, rows)
+        if not np.isfinite(value):
+            return value, None
+        eta = next_eta()
+        self.theta += self.rule.step(gradient, eta, self.state)
+        self.theta = self.prox(self.theta, eta)
+        if self.average:
+            self.count += 1
+            if self.count == 1:
+                self.mean = self.theta.copy()
+            else:
+                self.mean += average_weight(self.count) * (self.theta - self.mean)
+        return value, eta
+
+    def result(self):
+        if self.average and self.count > 0:
+            return self.mean.copy()
+        return self.theta.copy()
+
+    def finish(self, state):
+        if self.average:
+            state["iterate"] = self.theta
+            state["average"] = self.result() if self.count else None
+            state["average_count"] = self.count
+        return self.theta
 
 
 def _learning_rate(schedule, state, eta0, power_t, alpha):

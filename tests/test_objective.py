@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from _reference import objective_J
 
+import sklinear._data
 from sklinear._losses import (
     AbsoluteLoss,
     BinomialLoss,
@@ -296,3 +297,56 @@ def test_zero_weight_sum_raises():
     )
     with pytest.raises(ValueError, match="sum to zero"):
         objective.value_and_gradient(np.zeros(objective.size))
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["row_blocks", "wide_in_place"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(
+    "name, n_outputs",
+    [p for p in PROBLEMS if hasattr(LOSSES[p[0]](), "hessian_weights")],
+    ids=lambda v: str(v),
+)
+def test_newton_system_matches_finite_differences_of_the_gradient(
+    name, n_outputs, weighted, wide, monkeypatch
+):
+    """The Hessian Newton solves with is the derivative of the (tested) gradient.
+
+    ``wide`` forces the path of wide designs (tall row blocks, p x p blocks accumulated in
+    place by rank-k updates, every BLAS thread) on a small problem.
+    """
+    if wide:
+        monkeypatch.setattr(sklinear._data, "_WIDE_HESSIAN_BYTES", 0)
+        monkeypatch.setattr(sklinear._data, "_WIDE_BLOCK_BYTES", 0)  # 256-row blocks
+    rng = np.random.default_rng(zlib.crc32(f"hessian-{name}-{n_outputs}".encode()))
+    n_samples = 700  # three tall row blocks on the wide path
+    X = make_features(rng, n_samples)
+    Y = make_target(rng, name, n_outputs, X)
+    sample_weight = rng.uniform(0.1, 3.0, size=n_samples) if weighted else None
+    objective = LinearObjective(
+        X, Y, LOSSES[name](), 0.3, 0.0, sample_weight=sample_weight, standardize=True
+    )
+    theta = random_theta(rng, objective)
+    system = objective.value_gradient_hessian(theta)[2]
+    hessian = system.dense()
+    step = 1e-4  # central differences: error ~ step^2, rounding ~ 1e-16 / step
+    numeric = np.empty((theta.size, theta.size))
+    for j in range(theta.size):
+        shift = np.zeros_like(theta)
+        shift[j] = step
+        numeric[:, j] = (
+            objective.value_and_gradient(theta + shift)[1]
+            - objective.value_and_gradient(theta - shift)[1]
+        ) / (2 * step)
+    scale = np.abs(numeric).max()
+    np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-6 * scale)
+    # The Newton direction solves H d = -g with that Hessian (not checked for the
+    # multinomial loss: its Hessian is singular along a common shift of the intercepts, and
+    # the solve is damped there).
+    if name != "multinomial":
+        gradient = rng.normal(size=theta.size)
+        np.testing.assert_allclose(
+            hessian @ system.solve(gradient),
+            -gradient,
+            rtol=1e-4,
+            atol=1e-6 * np.abs(gradient).max(),
+        )

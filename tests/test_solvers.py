@@ -126,6 +126,43 @@ def test_newton_solves_a_quadratic_in_one_step():
     np.testing.assert_allclose(result.theta, expected, rtol=1e-6)
 
 
+def test_newton_reduces_the_gradient_where_the_objective_is_flat_to_rounding():
+    """Ill-conditioned problems reach an f flat to rounding before a small gradient.
+
+    The value here carries a deterministic error of a few ulps (as rounding does) on top of
+    a quadratic whose remaining decrease is far below it: Armijo's test then fails at random.
+    Newton must still take unit steps that shrink the gradient, until the gradient test
+    passes, rather than report a stall.
+    """
+    matrix = np.diag([1.0, 1e-6])
+    minimiser = np.array([1e-7, 2e-4])
+    offset = 1.0
+
+    def value_and_gradient(x):
+        difference = x - minimiser
+        noise = 8 * np.finfo(float).eps * np.sin(1e9 * float(x.sum()))
+        return offset + 0.5 * difference @ matrix @ difference + noise, matrix @ difference
+
+    class System:
+        def solve(self, gradient):
+            # A slightly wrong solve (as a factorisation of an ill-conditioned matrix is):
+            # each step removes 90% of the error.
+            return -0.9 * np.linalg.solve(matrix, gradient)
+
+    def value_gradient_hessian(x):
+        return (*value_and_gradient(x), System())
+
+    result = newton(
+        value_gradient_hessian,
+        value_and_gradient,
+        np.zeros(2),
+        max_iter=50,
+        converged=_gradient_below(value_and_gradient, 1e-16),
+    )
+    assert result.converged, result.state
+    np.testing.assert_allclose(result.theta, minimiser, rtol=1e-6)
+
+
 @pytest.mark.parametrize("solver", ["lbfgs", "gd"])
 def test_full_batch_non_finite_objective_raises(solver):
     with pytest.raises(NonFiniteObjectiveError, match="non-finite"):

@@ -98,6 +98,13 @@ def poly_strict_errors():
             (xps.asarray(X[:, :2]), "X has 2 features, but PolyFeatures is expecting 3"),
             (xps.asarray(np.where(X > 1, np.nan, X)), "contains NaN or infinity"),
             (xps.asarray(X[0]), "expects a 2-D array"),
+            (X, "PolyFeatures.transform() must use the same namespace and the same device"),
+            (
+                xps.asarray(X, device=xps.Device("device1")),
+                "fitted on array_api_strict (device array_api_strict.Device('CPU_DEVICE')), "
+                "got array_api_strict "
+                "(device array_api_strict.Device('device1'))",
+            ),
         ]:
             try:
                 poly.transform(bad)

@@ -22,6 +22,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from ._errors import CLIError, UsageError, one_line, plural
 from ._parser import build_parser
 
@@ -108,11 +110,14 @@ def _load(args):
     return frame, ("standard input" if args.data == "-" else args.data), args.target
 
 
-def _select_features(X, args):
-    """Leave out ID-like text columns (unless kept); report nearly-numeric columns."""
+def _select_features(X, args, summaries=None):
+    """Leave out ID-like text columns (unless kept); report nearly-numeric columns.
+
+    ``X`` is a pandas DataFrame, or a dask one with the ``summaries`` of its text columns.
+    """
     from . import _data as data
 
-    id_like = data.id_like_columns(X)
+    id_like = data.id_like_columns(X, summaries)
     dropped = []
     if id_like and not args.keep_id_columns:
         dropped = list(id_like)
@@ -126,9 +131,9 @@ def _select_features(X, args):
             f"one column per row): {described}; --keep-id-columns keeps them"
         )
         X = X.drop(columns=dropped)
-    for line in data.nearly_numeric_columns(X, decimal=args.decimal):
+    for line in data.nearly_numeric_columns(X, decimal=args.decimal, summaries=summaries):
         _notice(line)
-    reasons = data.zero_feature_reasons(X, dropped)
+    reasons = data.zero_feature_reasons(X, dropped, summaries)
     if reasons is not None:
         raise CLIError(
             "no feature is left to fit: every column encodes to zero columns ("
@@ -139,18 +144,129 @@ def _select_features(X, args):
     return X, bool(id_like) and args.keep_id_columns
 
 
+def _on_cluster(args):
+    return args.scheduler is not None or args.dask_local is not None
+
+
+def _check_cluster_options(args):
+    """Options that need (or exclude) a cluster, checked before anything is read."""
+    if not _on_cluster(args):
+        for given, option in ((args.blocksize is not None, "--blocksize"),
+                              (args.no_persist, "--no-persist")):  # fmt: skip
+            if given:
+                raise UsageError(f"{option} applies only with --scheduler or --dask-local")
+        return
+    option = "--scheduler" if args.scheduler is not None else "--dask-local"
+    from . import _cluster
+
+    _cluster.import_dask(option)  # or say how to install it
+    args.blocksize = _cluster.parse_blocksize(args.blocksize)
+    if args.jobs != 1:
+        raise UsageError(
+            f"--jobs does not apply with {option}: the cluster's workers share every fit"
+        )
+    if args.solver in ("sgd", "adam"):
+        raise UsageError(
+            f"--solver {args.solver} draws rows at random and cannot fit on a Dask cluster; "
+            "use --solver auto, gd or lbfgs"
+        )
+    if args.data == "-":
+        raise UsageError(
+            "standard input cannot be read on a Dask cluster: give the path of a file that "
+            f"the workers can read (or run without {option})"
+        )
+    if args.scoring is not None:
+        from ._cluster_scoring import check_cluster_scoring
+
+        check_cluster_scoring(args.scoring)
+
+
+def _write_header(out, *, source, n_rows, n_features, target, n_dropped, n_kept, kind, reason,
+                  n_candidates, args, scoring_note, folds_how, extra=""):  # fmt: skip
+    from . import _data as data
+
+    out.write(f"data: {source}: {n_rows} rows, {n_features} feature columns\n")
+    out.write(f"target: {target!r}; dropped {n_dropped} rows whose target is missing")
+    out.write(f" ({n_kept} rows kept)\n")
+    out.write(f"model: {data.MODEL_CLASSES[kind]} ({reason}); penalty on the standardised "
+              "coefficients (scale_predictors=True)\n")  # fmt: skip
+    stratified = "stratified " if kind != "linear" else ""
+    out.write(
+        f"search: {plural(n_candidates, 'candidate')} x {args.folds} {stratified}folds "
+        f"({folds_how}, seed {args.seed}), scoring {scoring_note}{extra}\n"
+    )
+    out.flush()
+
+
+def _write_report(out, search, scoring, baseline, n_folds):
+    from . import _report as report
+
+    rows = report.result_rows(search)
+    out.write("\n" + report.format_table(rows, scoring, out, baseline=baseline) + "\n")
+    out.write(f"(base: a model that ignores the features and predicts {baseline['name']})\n\n")
+    out.write(report.best_line(search, rows, scoring, n_folds, out) + "\n")
+    out.flush()
+
+
+def _start_progress(candidates, args):
+    from ._progress import Progress
+
+    progress = Progress(candidates, args.folds, quiet=args.quiet)
+    progress.message(
+        f"fitting {plural(len(candidates), 'candidate')} x {args.folds} folds = "
+        f"{len(candidates) * args.folds} fits, then the best on all rows"
+    )
+    return progress
+
+
+def _pipeline_and_grid(args, kind, keep_id_columns):
+    from . import _search as search_tools
+
+    pipeline = search_tools.build_pipeline(
+        kind,
+        seed=args.seed,
+        max_iter=args.max_iter,
+        tol=args.tol,
+        min_frequency=search_tools.ID_MIN_FREQUENCY if keep_id_columns else None,
+    )
+    param_grid = search_tools.build_param_grid(
+        degrees=args.degree,
+        alphas=args.alpha,
+        penalties=args.penalty,
+        l1_ratios=args.l1_ratio,
+        solver=args.solver,
+    )
+    return pipeline, param_grid, search_tools.expand_grid(param_grid)
+
+
+def _warn_lines(lines):
+    for line in lines:
+        sys.stderr.write(f"sklinear: warning: {line}\n")
+
+
 def run_cv(args):
     """The ``cv`` command: load, check, search, report; return the exit status."""
-    from . import _data as data
-    from . import _report as report
     from . import _scoring as scoring_tools
     from . import _search as search_tools
-    from ._progress import Progress
 
     started = time.perf_counter()
     if args.scoring is not None:
         scoring_tools.check_scoring_name(args.scoring)
     search_tools.check_solver(args.solver, args.penalty)
+    _check_cluster_options(args)
+    if _on_cluster(args):
+        from ._cluster import check_path, connect
+
+        check_path(args.data)
+        with connect(args) as cluster:
+            return _run_cv_on_cluster(args, started, cluster)
+    return _run_cv_in_memory(args, started)
+
+
+def _run_cv_in_memory(args, started):
+    from . import _data as data
+    from . import _scoring as scoring_tools
+    from . import _search as search_tools
 
     frame, source, target = _load(args)
     X, y, n_dropped = data.split_target(frame, target)
@@ -168,36 +284,15 @@ def run_cv(args):
 
         prepare_output_dir(args.output)
 
-    pipeline = search_tools.build_pipeline(
-        kind,
-        seed=args.seed,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        min_frequency=search_tools.ID_MIN_FREQUENCY if keep_id_columns else None,
-    )
-    param_grid = search_tools.build_param_grid(
-        degrees=args.degree,
-        alphas=args.alpha,
-        penalties=args.penalty,
-        l1_ratios=args.l1_ratio,
-        solver=args.solver,
-    )
-    candidates = search_tools.expand_grid(param_grid)
+    pipeline, param_grid, candidates = _pipeline_and_grid(args, kind, keep_id_columns)
     cv = search_tools.make_cv(kind, args.folds, args.seed)
 
     out = sys.stdout
-    out.write(f"data: {source}: {frame.shape[0]} rows, {X.shape[1]} feature columns\n")
-    out.write(f"target: {target!r}; dropped {n_dropped} rows whose target is missing")
-    out.write(f" ({len(y)} rows kept)\n")
-    out.write(f"model: {data.MODEL_CLASSES[kind]} ({reason}); penalty on the standardised "
-              "coefficients (scale_predictors=True)\n")  # fmt: skip
-    folds = "stratified " if kind != "linear" else ""
     jobs = "" if args.jobs == 1 else f", {args.jobs if args.jobs > 0 else 'all'} processes"
-    out.write(
-        f"search: {plural(len(candidates), 'candidate')} x {args.folds} {folds}folds "
-        f"(shuffled, seed {args.seed}), scoring {scoring_note}{jobs}\n"
-    )
-    out.flush()
+    _write_header(out, source=source, n_rows=frame.shape[0], n_features=X.shape[1],
+                  target=target, n_dropped=n_dropped, n_kept=len(y), kind=kind, reason=reason,
+                  n_candidates=len(candidates), args=args, scoring_note=scoring_note,
+                  folds_how="shuffled", extra=jobs)  # fmt: skip
 
     try:
         baseline = search_tools.baseline_scores(kind, X, y, cv, scorer)
@@ -206,11 +301,7 @@ def run_cv(args):
             f"--scoring {scoring} cannot score target {target!r}: {one_line(exc)}"
         ) from None
 
-    progress = Progress(candidates, args.folds, quiet=args.quiet)
-    progress.message(
-        f"fitting {plural(len(candidates), 'candidate')} x {args.folds} folds = "
-        f"{len(candidates) * args.folds} fits, then the best on all rows"
-    )
+    progress = _start_progress(candidates, args)
     search, warning_lines = search_tools.run_search(
         pipeline,
         param_grid,
@@ -222,22 +313,112 @@ def run_cv(args):
         progress=progress,
         caught_before=baseline["warnings"],
     )
-    for line in warning_lines:
-        sys.stderr.write(f"sklinear: warning: {line}\n")
-
-    rows = report.result_rows(search)
-    out.write("\n" + report.format_table(rows, scoring, out, baseline=baseline) + "\n")
-    out.write(f"(base: a model that ignores the features and predicts {baseline['name']})\n\n")
-    out.write(report.best_line(search, rows, scoring, args.folds, out) + "\n")
-    out.flush()
+    _warn_lines(warning_lines)
+    _write_report(out, search, scoring, baseline, args.folds)
 
     if args.output is not None:
-        _write_output(args, search, X, y, cv, kind, scoring, progress)
+        _write_output(args, search, kind, scoring, progress, confusion=(X, y, cv))
     progress.message(f"done in {time.perf_counter() - started:.1f} s")
     return 0
 
 
-def _write_output(args, search, X, y, cv, kind, scoring, progress):
+def _run_cv_on_cluster(args, started, cluster):
+    """The ``cv`` command with the table on a Dask cluster (see :mod:`._cluster`)."""
+    from . import _cluster
+    from . import _data as data
+    from . import _scoring as scoring_tools
+    from ._cluster_scoring import ClusterScorer
+    from ._cluster_search import ClusterData, baseline_on_cluster, run_search_on_cluster
+
+    frame, source, blocksize = _cluster.read_table_lazily(
+        args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values,
+        blocksize=args.blocksize, n_threads=cluster.n_threads,
+    )  # fmt: skip
+    target = args.target
+    if args.data is None and target is None:
+        from ..datasets import PENGUINS_DEFAULT_TARGET
+
+        target = PENGUINS_DEFAULT_TARGET
+    if target is None:
+        raise UsageError(
+            "--target COLUMN is required with a CSV file; the columns are: "
+            + ", ".join(map(str, frame.columns[:20]))
+        )
+    data.check_target_column(frame, target)
+    features = [name for name in frame.columns if name != target]
+    survey = _cluster.survey(frame, target, features)
+    if survey.n_rows == 0:
+        raise CLIError(f"{source} has a header but no data rows")
+    if survey.n_kept == 0:
+        raise CLIError(f"every row lacks a value for target {target!r}")
+    X, keep_id_columns = _select_features(frame[features], args, survey.text)
+    features = list(X.columns)
+    kind, reason = data.choose_model(survey.target, args.model, target)
+    data.check_folds(survey.target, kind, args.folds, target)
+    integer_target = kind != "linear" and survey.target.numeric
+    classes = sorted(survey.target.counts.index.tolist()) if kind != "linear" else []
+    if integer_target:
+        classes = [int(c) for c in classes]
+        survey.partition_counts = [
+            None if c is None else c.set_axis(c.index.astype(np.int64))
+            for c in survey.partition_counts
+        ]
+    scoring = args.scoring or scoring_tools.default_scoring(kind)
+    scorer, scoring_note = scoring_tools.make_scorer_for(scoring, kind, classes, target)
+    scorer = ClusterScorer(scoring, scorer, classes)
+
+    if args.output is not None:
+        from ._output import prepare_output_dir
+
+        prepare_output_dir(args.output)
+
+    pipeline, param_grid, candidates = _pipeline_and_grid(args, kind, keep_id_columns)
+    folds = _cluster.make_folds(survey, classes, args.folds, args.seed)
+    table = _cluster.prepare_table(frame, target, features, folds, integer_target)
+    persist = not args.no_persist
+    if persist:
+        table = table.persist()
+    cluster_data = ClusterData(table, features, target, folds, persist)
+
+    out = sys.stdout
+    _write_header(out, source=source, n_rows=survey.n_rows, n_features=len(features),
+                  target=target, n_dropped=survey.n_rows - survey.n_kept,
+                  n_kept=survey.n_kept, kind=kind, reason=reason,
+                  n_candidates=len(candidates), args=args, scoring_note=scoring_note,
+                  folds_how="assigned on the cluster, see --help")  # fmt: skip
+    out.write(
+        f"cluster: {cluster.description}; the file in {plural(frame.npartitions, 'partition')} "
+        f"of about {_cluster.format_bytes(blocksize)}"
+        + ("" if persist else "; --no-persist: every pass rereads the file")
+        + "\n"
+    )
+    out.flush()
+
+    try:
+        baseline = baseline_on_cluster(kind, cluster_data, scorer)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise CLIError(
+            f"--scoring {scoring} cannot score target {target!r}: {one_line(exc)}"
+        ) from None
+
+    progress = _start_progress(candidates, args)
+    search, warning_lines = run_search_on_cluster(
+        pipeline, param_grid, cluster_data, scorer=scorer, progress=progress,
+        caught_before=baseline["warnings"],
+    )  # fmt: skip
+    _warn_lines(warning_lines)
+    _write_report(out, search, scoring, baseline, args.folds)
+
+    if args.output is not None:
+        matrix = search.confusion_.get(search.best_index_) if kind != "linear" else None
+        _write_output(args, search, kind, scoring, progress, confusion=(matrix, classes))
+    progress.message(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _write_output(args, search, kind, scoring, progress, confusion):
+    """The files of ``--output``; ``confusion`` is ``(X, y, cv)`` in memory, or the
+    out-of-fold confusion matrix of the best candidate and the classes (cluster)."""
     from . import _output as output
 
     written = [output.save_model(search, args.output), output.save_results(search, args.output)]
@@ -252,7 +433,10 @@ def _write_output(args, search, X, y, cv, kind, scoring, progress):
         written.append(output.plot_validation_curve(search, scoring, args.output, plt))
         written.append(output.plot_loss_curve(search, args.output, plt))
         if kind != "linear":
-            written.append(output.plot_confusion_matrix(search, X, y, cv, args.output, plt))
+            if len(confusion) == 3:
+                written.append(output.plot_confusion_matrix(search, *confusion, args.output, plt))
+            else:
+                written.append(output.plot_confusion_counts(*confusion, args.output, plt))
     for file in written:
         sys.stdout.write(f"wrote {file}\n")
     sys.stdout.flush()

@@ -2,6 +2,7 @@
 
 import difflib
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -94,18 +95,8 @@ def read_table(path, *, sep=",", decimal=".", na_values=None):
     return frame
 
 
-def split_target(frame, target):
-    """Split ``frame`` into features and target, dropping rows whose target is missing.
-
-    Returns
-    -------
-    X : DataFrame
-        The other columns, on the rows that have a target value.
-    y : Series
-        The target column on those rows.
-    n_dropped : int
-        How many rows were dropped because their target was missing.
-    """
+def check_target_column(frame, target):
+    """Refuse a target that is not a column of ``frame`` (pandas or dask), or is its only one."""
     if target not in frame.columns:
         hint = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=1)
         hint = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -120,6 +111,21 @@ def split_target(frame, target):
         )
     if frame.shape[1] < 2:
         raise CLIError(f"the table has no feature columns besides the target {target!r}")
+
+
+def split_target(frame, target):
+    """Split ``frame`` into features and target, dropping rows whose target is missing.
+
+    Returns
+    -------
+    X : DataFrame
+        The other columns, on the rows that have a target value.
+    y : Series
+        The target column on those rows.
+    n_dropped : int
+        How many rows were dropped because their target was missing.
+    """
+    check_target_column(frame, target)
     missing = frame[target].isna().to_numpy()
     kept = frame.loc[~missing]
     X = kept.drop(columns=[target]).reset_index(drop=True)
@@ -132,13 +138,67 @@ def _show(value):
     return repr(value.item() if hasattr(value, "item") else value)
 
 
-def _is_numeric(y):
-    return pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+def _is_numeric(dtype):
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
-def _is_integer_valued(y):
-    values = y.to_numpy(dtype=float)
-    return bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+@dataclass
+class TargetSummary:
+    """What the checks of the target need: small, computed in memory or on a cluster.
+
+    Attributes
+    ----------
+    numeric : bool
+        The column is numeric (not boolean).
+    n_rows : int
+    n_distinct : int
+        Distinct values; more than :data:`MAX_COUNTED_VALUES` when ``counts`` is None.
+    finite : bool
+        Numeric and every value finite (False for a non-numeric column).
+    integer_valued : bool
+        Numeric, finite and every value an integer.
+    first : object
+        The first value.
+    counts : Series or None
+        Rows per value, in pandas' ``value_counts`` order; None when there are more than
+        :data:`MAX_COUNTED_VALUES` distinct values (only on a cluster).
+    """
+
+    numeric: bool
+    n_rows: int
+    n_distinct: int
+    finite: bool
+    integer_valued: bool
+    first: object
+    counts: object
+
+    @property
+    def n_distinct_shown(self):
+        if self.counts is None:
+            return f"more than {MAX_COUNTED_VALUES}"
+        return str(self.n_distinct)
+
+
+#: On a cluster, the values of the target are counted only up to this many distinct values
+#: (a target with more is a continuous one: its counts are not needed).
+MAX_COUNTED_VALUES = 1000
+
+
+def summarize_target(y):
+    """The :class:`TargetSummary` of a target Series held in memory."""
+    numeric = _is_numeric(y.dtype)
+    values = y.to_numpy(dtype=float) if numeric else None
+    finite = bool(numeric and np.all(np.isfinite(values)))
+    counts = y.value_counts()
+    return TargetSummary(
+        numeric=numeric,
+        n_rows=len(y),
+        n_distinct=len(counts),
+        finite=finite,
+        integer_valued=bool(finite and np.all(values == np.round(values))),
+        first=y.iloc[0] if len(y) else None,
+        counts=counts,
+    )
 
 
 def choose_model(y, requested, target):
@@ -149,63 +209,81 @@ def choose_model(y, requested, target):
     distinct values, holds class labels: two classes give ``'logistic'``, more give
     ``'softmax'``. Any other numeric target gives ``'linear'``.
 
+    ``y`` is a Series, or its :class:`TargetSummary` (from a cluster).
+
     Returns
     -------
     kind : {'linear', 'logistic', 'softmax'}
     reason : str
         One line saying why, for the report.
     """
-    n_distinct = int(y.nunique())
-    numeric = _is_numeric(y)
-    if numeric and not np.all(np.isfinite(y.to_numpy(dtype=float))):
+    summary = y if isinstance(y, TargetSummary) else summarize_target(y)
+    n_distinct = summary.n_distinct
+    shown = summary.n_distinct_shown
+    numeric = summary.numeric
+    if numeric and not summary.finite:
         raise CLIError(f"target column {target!r} holds infinite values")
-    labels_like = not numeric or (_is_integer_valued(y) and n_distinct <= MAX_INTEGER_CLASSES)
+    labels_like = not numeric or (summary.integer_valued and n_distinct <= MAX_INTEGER_CLASSES)
 
     if requested == "auto":
         if not labels_like:
-            return "linear", f"auto: target {target!r} is numeric with {n_distinct} values"
+            return "linear", f"auto: target {target!r} is numeric with {shown} values"
         kind = "logistic" if n_distinct == 2 else "softmax"
         what = "non-numeric" if not numeric else "integer-valued"
         if n_distinct < 2:
             raise CLIError(
-                f"target column {target!r} has a single value ({_show(y.iloc[0])}); "
+                f"target column {target!r} has a single value ({_show(summary.first)}); "
                 "a classifier needs at least two classes"
             )
+        _check_counted(summary, target)
         return kind, f"auto: target {target!r} is {what} with {n_distinct} classes"
 
     if requested == "linear":
         if not numeric:
-            example = y.iloc[0]
             raise CLIError(
                 f"--model linear needs a numeric target, but column {target!r} holds "
-                f"non-numeric values such as {_show(example)}; use --model auto for a classifier"
+                f"non-numeric values such as {_show(summary.first)}; use --model auto for a "
+                "classifier"
             )
         return "linear", f"--model linear on numeric target {target!r}"
 
     # A classifier was asked for.
-    if numeric and not _is_integer_valued(y):
+    if numeric and not summary.integer_valued:
         raise CLIError(
             f"--model {requested} needs class labels, but target column {target!r} holds "
-            f"continuous values ({n_distinct} distinct); use --model linear"
+            f"continuous values ({shown} distinct); use --model linear"
         )
     if n_distinct < 2:
         raise CLIError(
             f"--model {requested} needs at least two classes, but target column {target!r} "
-            f"has a single value ({_show(y.iloc[0])})"
+            f"has a single value ({_show(summary.first)})"
         )
+    _check_counted(summary, target)
     return requested, f"--model {requested} on target {target!r} with {n_distinct} classes"
 
 
-def check_folds(y, kind, n_folds, target):
-    """Check there are enough rows (and members of each class) for ``n_folds`` folds."""
-    if len(y) < n_folds:
+def _check_counted(summary, target):
+    if summary.counts is None:
         raise CLIError(
-            f"only {len(y)} rows have a value for target {target!r}, fewer than "
+            f"target column {target!r} has {summary.n_distinct_shown} distinct values: too "
+            "many classes for a classifier on a cluster"
+        )
+
+
+def check_folds(y, kind, n_folds, target):
+    """Check there are enough rows (and members of each class) for ``n_folds`` folds.
+
+    ``y`` is a Series, or its :class:`TargetSummary` (from a cluster).
+    """
+    summary = y if isinstance(y, TargetSummary) else summarize_target(y)
+    if summary.n_rows < n_folds:
+        raise CLIError(
+            f"only {summary.n_rows} rows have a value for target {target!r}, fewer than "
             f"--folds {n_folds}; use fewer folds or more data"
         )
     if kind == "linear":
         return
-    counts = y.value_counts()
+    counts = summary.counts
     smallest = counts.idxmin()
     if counts.min() < n_folds:
         advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its rows"
@@ -215,26 +293,96 @@ def check_folds(y, kind, n_folds, target):
         )
 
 
-def _is_text(column):
+def _is_text(dtype):
+    """Whether a column of this dtype is encoded as categories (text, mixed objects)."""
     return not (
-        pd.api.types.is_numeric_dtype(column)
-        or pd.api.types.is_bool_dtype(column)
-        or pd.api.types.is_datetime64_any_dtype(column)
-        or pd.api.types.is_timedelta64_dtype(column)
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
     )
 
 
-def _mostly_numbers(present):
-    """Whether most values are numbers, with either decimal mark."""
-    text = present.astype(str).str.strip().str.replace(",", ".", regex=False)
-    return bool(pd.to_numeric(text, errors="coerce").notna().mean() > 0.5)
+def text_columns(X):
+    """The names of the columns of ``X`` (pandas or dask) that are encoded as categories."""
+    return [name for name, dtype in X.dtypes.items() if _is_text(dtype)]
 
 
-def id_like_columns(X):
+_DECIMAL_COMMA = r"[-+]?\d*,\d+"
+#: Examples of non-numeric values kept per text column.
+_N_EXAMPLES = 3
+
+
+@dataclass
+class TextColumnSummary:
+    """What the checks of a text column need: small, from memory or from a cluster.
+
+    Computed per part of a column by :func:`summarize_text_part` and combined in the
+    order of the parts with :meth:`combine`, so a column split into partitions gives the
+    summary of the whole column (``n_distinct`` excepted: it is set afterwards).
+    """
+
+    n_rows: int
+    n_present: int
+    n_distinct: int  # of the present values
+    n_numberlike: int  # present values that are numbers with either decimal mark
+    n_bad: int  # present values that are not numbers
+    n_bad_comma: int  # of those, numbers with a decimal comma
+    first_comma: object  # the first of those, or None
+    bad_examples: list  # the first distinct values that are not numbers
+    first_value: object  # the column's first value (None for no rows)
+
+    def combine(self, later):
+        """The summary of this part followed by ``later``."""
+        examples = list(dict.fromkeys([*self.bad_examples, *later.bad_examples]))
+        return TextColumnSummary(
+            n_rows=self.n_rows + later.n_rows,
+            n_present=self.n_present + later.n_present,
+            n_distinct=self.n_distinct,
+            n_numberlike=self.n_numberlike + later.n_numberlike,
+            n_bad=self.n_bad + later.n_bad,
+            n_bad_comma=self.n_bad_comma + later.n_bad_comma,
+            first_comma=self.first_comma if self.first_comma is not None else later.first_comma,
+            bad_examples=examples[:_N_EXAMPLES],
+            first_value=self.first_value if self.n_rows else later.first_value,
+        )
+
+
+def summarize_text_part(column):
+    """The :class:`TextColumnSummary` of a text column (or of one partition of it)."""
+    present = column.dropna()
+    text = present.astype(str).str.strip()
+    # Numbers with either decimal mark (not ID-like) ...
+    numberlike = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    # ... and values that are not numbers as written.
+    bad = text[pd.to_numeric(text, errors="coerce").isna()]
+    commas = bad[bad.str.fullmatch(_DECIMAL_COMMA).astype(bool)]
+    return TextColumnSummary(
+        n_rows=len(column),
+        n_present=len(present),
+        n_distinct=int(present.nunique()),
+        n_numberlike=int(numberlike.notna().sum()),
+        n_bad=len(bad),
+        n_bad_comma=len(commas),
+        first_comma=commas.iloc[0] if len(commas) else None,
+        bad_examples=list(dict.fromkeys(bad.tolist()))[:_N_EXAMPLES],
+        first_value=column.iloc[0] if len(column) else None,
+    )
+
+
+def _summaries(X, summaries):
+    if summaries is None:
+        summaries = {name: summarize_text_part(X[name]) for name in text_columns(X)}
+    return summaries
+
+
+def id_like_columns(X, summaries=None):
     """Text columns with nearly one distinct value per row, and their numbers of values.
 
     A column whose values are mostly numbers (a numeric column with a few odd values or
     decimal commas) is not ID-like: :func:`nearly_numeric_columns` reports it instead.
+    ``summaries`` (``{column: TextColumnSummary}``, for every text column) are computed
+    from ``X`` when not given.
 
     Returns
     -------
@@ -242,26 +390,24 @@ def id_like_columns(X):
         ``{column: (n_distinct, n_non_missing)}`` for every ID-like column.
     """
     found = {}
-    for name in X.columns:
-        column = X[name]
-        if not _is_text(column):
-            continue
-        present = column.dropna()
-        n_distinct = int(present.nunique())
+    for name, summary in _summaries(X, summaries).items():
+        n_distinct, n_present = summary.n_distinct, summary.n_present
+        mostly_numbers = n_present > 0 and summary.n_numberlike / n_present > 0.5
         if (
             n_distinct > ID_LIKE_MIN_DISTINCT
-            and n_distinct >= ID_LIKE_SHARE * len(present)
-            and not _mostly_numbers(present)
+            and n_distinct >= ID_LIKE_SHARE * n_present
+            and not mostly_numbers
         ):
-            found[name] = (n_distinct, len(present))
+            found[name] = (n_distinct, n_present)
     return found
 
 
-def nearly_numeric_columns(X, *, decimal="."):
+def nearly_numeric_columns(X, *, decimal=".", summaries=None):
     """Describe the text columns that are numbers except for a few values.
 
     Such a column is encoded as categories (one dummy per distinct number): usually a
-    missing-value marker or a decimal mark the reader did not know.
+    missing-value marker or a decimal mark the reader did not know. ``summaries`` as for
+    :func:`id_like_columns`.
 
     Returns
     -------
@@ -269,49 +415,47 @@ def nearly_numeric_columns(X, *, decimal="."):
         One line per such column, saying which values are not numbers and what to do.
     """
     notes = []
-    for name in X.columns:
-        column = X[name]
-        if not _is_text(column):
+    summaries = _summaries(X, summaries)
+    for name in text_columns(X):
+        summary = summaries[name]
+        n_text, n_bad = summary.n_present, summary.n_bad
+        if n_text == 0:
             continue
-        text = column.dropna().astype(str).str.strip()
-        if len(text) == 0:
-            continue
-        parsed = pd.to_numeric(text, errors="coerce")
-        bad = text[parsed.isna()]
-        if decimal == "." and len(bad) > 0:
-            commas = bad.str.fullmatch(r"[-+]?\d*,\d+")
-            if commas.mean() > 0.5:
-                notes.append(
-                    f"column {str(name)!r} holds numbers with decimal commas (such as "
-                    f"{bad[commas].iloc[0]!r}) and is used as text categories; "
-                    "use --decimal ',' to read them as numbers"
-                )
-                continue
-        n_bad = len(bad)
-        if 0 < n_bad <= min(NEARLY_NUMERIC_MAX_BAD, NEARLY_NUMERIC_SHARE * len(text)):
-            examples = ", ".join(repr(v) for v in list(dict.fromkeys(bad.tolist()))[:3])
+        if decimal == "." and n_bad > 0 and summary.n_bad_comma / n_bad > 0.5:
             notes.append(
-                f"column {str(name)!r} is numeric except for {n_bad} of {len(text)} values "
+                f"column {str(name)!r} holds numbers with decimal commas (such as "
+                f"{summary.first_comma!r}) and is used as text categories; "
+                "use --decimal ',' to read them as numbers"
+            )
+            continue
+        if 0 < n_bad <= min(NEARLY_NUMERIC_MAX_BAD, NEARLY_NUMERIC_SHARE * n_text):
+            examples = ", ".join(repr(v) for v in summary.bad_examples)
+            notes.append(
+                f"column {str(name)!r} is numeric except for {n_bad} of {n_text} values "
                 f"({examples}), so it is used as text categories; if these values mean "
                 "'missing', list them with --na-values"
             )
     return notes
 
 
-def zero_feature_reasons(X, dropped):
+def zero_feature_reasons(X, dropped, summaries=None):
     """Why the features encode to no column at all, or None when some column remains.
 
     A numeric column always gives a column; a text column gives one dummy per category
     but the first, plus a missing-value indicator if it has missing values. So the
     features are empty exactly when every column left is text with a single category
-    and no missing values.
+    and no missing values. ``summaries`` as for :func:`id_like_columns`.
     """
     reasons = [f"{str(name)!r} left out as ID-like" for name in dropped]
-    for name in X.columns:
-        column = X[name]
-        if not _is_text(column) or column.isna().any() or column.nunique() > 1:
+    summaries = _summaries(X, summaries)
+    for name, dtype in X.dtypes.items():
+        if not _is_text(dtype):
+            return None
+        summary = summaries[name]
+        if summary.n_present < summary.n_rows or summary.n_distinct > 1:
             return None
         reasons.append(
-            f"{str(name)!r} has a single category ({column.iloc[0]!r}), which encodes to no column"
+            f"{str(name)!r} has a single category ({summary.first_value!r}), which encodes "
+            "to no column"
         )
     return reasons

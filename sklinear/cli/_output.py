@@ -124,12 +124,23 @@ def plot_confusion_matrix(search, X, y, cv, path, plt):
     search), so the matrix shows errors on data the model did not see.
     """
     from sklearn.base import clone
-    from sklearn.metrics import ConfusionMatrixDisplay
+    from sklearn.metrics import confusion_matrix
     from sklearn.model_selection import cross_val_predict
+    from sklearn.utils.multiclass import unique_labels
 
     predicted = cross_val_predict(clone(search.best_estimator_), X, y, cv=cv)
+    classes = unique_labels(y, predicted)
+    matrix = confusion_matrix(y, predicted, labels=classes)
+    return plot_confusion_counts(matrix, classes, path, plt)
+
+
+def plot_confusion_counts(matrix, classes, path, plt):
+    """Draw the confusion matrix ``matrix`` (rows: true class, columns: predicted)."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
     fig, ax = plt.subplots(figsize=(5.6, 4.8), layout="constrained")
-    ConfusionMatrixDisplay.from_predictions(y, predicted, ax=ax, colorbar=False)
+    display = ConfusionMatrixDisplay(confusion_matrix=np.asarray(matrix), display_labels=classes)
+    display.plot(ax=ax, colorbar=False)
     ax.set_title("Out-of-fold predictions of the best parameters", fontsize=10)
     file = os.path.join(path, "confusion_matrix.png")
     fig.savefig(file, dpi=100)

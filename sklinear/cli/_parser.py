@@ -67,6 +67,34 @@ reading the file:
   seen in fewer than 5 rows merged into one. A text column that is numeric except
   for a few values is reported on standard error.
 
+on a Dask cluster (--scheduler ADDRESS or --dask-local N):
+  The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
+  of --blocksize bytes (column types inferred from the start of the file, integer
+  columns read as floats). The table stays on the workers: the client receives
+  only small summaries (row and class counts, column checks), the vectors of the
+  size of the coefficients that the solver needs, and the scores. The encoded
+  training and test data of each fold are kept in the workers' memory for its fits
+  (they spill to disk when memory runs short; --no-persist rereads the file
+  instead). The search, the progress lines and the table are those of an
+  in-memory run, with these differences:
+  - the folds: the rows of each class (for regression, all rows), in the order of
+    the file, are grouped K at a time, and each group is spread over the K folds in
+    a random order drawn from --seed (a hash of the seed, the class and the
+    group's number). Every fold holds the same number of rows of each class, to
+    one row, and a row's fold does not depend on the partitions; but the folds
+    differ from the in-memory ones, so the scores differ by the variation between
+    fold draws.
+  - scoring: only scores computed from sums over the rows: accuracy,
+    balanced_accuracy, f1, precision, recall, jaccard (and their _macro, _micro,
+    _weighted forms), matthews_corrcoef, neg_log_loss, neg_brier_score,
+    top_k_accuracy, r2, explained_variance, neg_mean_squared_error,
+    neg_root_mean_squared_error, neg_mean_absolute_error, neg_max_error and the
+    other mean errors and deviances; not roc_auc, average_precision or the median
+    errors, which need all rows in one place.
+  - --solver sgd and adam, --jobs and standard input ('-') do not apply.
+  The connection waits up to Dask's distributed.comm.timeouts.connect (e.g.
+  DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s).
+
 output files (--output DIR):
   model.joblib          the best pipeline refitted on all rows (joblib.load it,
                         or run 'sklinear predict DIR/model.joblib new.csv')
@@ -83,6 +111,8 @@ examples:
   sklinear cv houses.csv --target price --degree 1 2 3 --penalty l2 l1 --jobs 4
   sklinear cv data.csv --target label --scoring balanced_accuracy --folds 10
   sklinear cv export.csv --target vote --sep ';' --decimal ','
+  sklinear cv big.csv --target label --dask-local 4
+  sklinear cv s3://bucket/big.csv --target label --scheduler tcp://10.0.0.5:8786
 
 exit status: 0 success, 1 problem with the data, 2 invalid option.
 """
@@ -321,6 +351,7 @@ def _add_cv(commands):
         help="random seed of the fold shuffling and the stochastic solvers (default: 0)",
     )
     _add_reading_options(cv)
+    _add_cluster_options(cv)
     cv.add_argument(
         "--keep-id-columns",
         action="store_true",
@@ -329,6 +360,41 @@ def _add_cv(commands):
     )
     cv.add_argument(
         "-q", "--quiet", action="store_true", help="do not report progress on standard error"
+    )
+
+
+def _add_cluster_options(command):
+    group = command.add_argument_group(
+        "Dask cluster",
+        "Run the search on a Dask cluster, for files larger than memory (needs "
+        'pip install "sklinear[dask]"); see "on a Dask cluster" below.',
+    )
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="connect to the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786) and run "
+        "the search on its workers; DATA.csv must be readable by the workers",
+    )
+    where.add_argument(
+        "--dask-local",
+        type=_number_type(int, "--dask-local", minimum=1),
+        metavar="N",
+        help="start a local Dask cluster (distributed.LocalCluster) of N worker processes "
+        "and run the search on it",
+    )
+    group.add_argument(
+        "--blocksize",
+        metavar="SIZE",
+        help="with a cluster: bytes of the file per partition, e.g. 64MB (default: about "
+        "two partitions per worker thread, between 1 MiB and 64 MiB)",
+    )
+    group.add_argument(
+        "--no-persist",
+        action="store_true",
+        help="with a cluster: keep nothing in the workers' memory; every pass of the "
+        "solver rereads and re-encodes the file (slower; for data larger than the "
+        "cluster's memory and disk)",
     )
 
 

@@ -11,12 +11,21 @@ _DATA_PACKAGE = "sklinear.datasets"
 _PENGUINS_FILE = "penguins.csv"
 
 
+#: The options of ``pandas.read_csv`` that read the bundled file: "NA" is a missing value.
+PENGUINS_READ_OPTIONS = {"na_values": ["NA"], "keep_default_na": False}
+
+
+def penguins_csv_path():
+    """The path of the bundled CSV file (for readers that need a path, such as Dask)."""
+    return str(resources.files(_DATA_PACKAGE).joinpath("data", _PENGUINS_FILE))
+
+
 def _read_penguins_csv():
     data_file = resources.files(_DATA_PACKAGE).joinpath("data", _PENGUINS_FILE)
     with data_file.open("r", encoding="utf-8") as handle:
         # Exactly what ``pandas.read_csv`` gives a user for this file: string columns keep
         # pandas' default string dtype, "NA" becomes a missing value.
-        return pd.read_csv(handle, na_values=["NA"], keep_default_na=False)
+        return pd.read_csv(handle, **PENGUINS_READ_OPTIONS)
 
 
 def load_penguins(*, return_X_y=False, as_frame=True, target=PENGUINS_DEFAULT_TARGET):

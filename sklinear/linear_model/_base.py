@@ -72,6 +72,7 @@ class BaseGradientLinearModel(BaseEstimator):
         "learning_rate": [StrOptions(set(LEARNING_RATES))],
         "eta0": [Interval(Real, 0, np.inf, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
+        "average": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -97,6 +98,7 @@ class BaseGradientLinearModel(BaseEstimator):
         learning_rate="invscaling",
         eta0=0.05,
         momentum=0.9,
+        average=True,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -118,6 +120,7 @@ class BaseGradientLinearModel(BaseEstimator):
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.momentum = momentum
+        self.average = average
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -226,7 +229,10 @@ class BaseGradientLinearModel(BaseEstimator):
         self._moments = merge_moments(getattr(self, "_moments", None), chunk)
         alpha, l1_ratio = self._penalty_parameters()
         precondition = streaming_precondition(
-            self._moments, alpha * (1.0 - l1_ratio), self.scale_predictors
+            self._moments,
+            alpha * (1.0 - l1_ratio),
+            self.scale_predictors,
+            rounded=self.solver == "sgd",
         )
         objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
         if first_call or not hasattr(self, "coef_"):
@@ -235,7 +241,13 @@ class BaseGradientLinearModel(BaseEstimator):
         else:
             theta0 = objective.from_user(*self._user_coefficients())
             n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
-            rescale_solver_state(state, self._precondition[1], objective.scale, objective)
+            rescale_solver_state(
+                state,
+                self._precondition[1],
+                objective.scale,
+                objective,
+                old_mean=self._precondition[0],
+            )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
         result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
         self._store(objective, result)
@@ -326,6 +338,7 @@ class BaseGradientLinearModel(BaseEstimator):
             scale=scale,
             factor=factor,
             scale_predictors=self.scale_predictors,
+            rounded_scale=self.solver == "sgd",
             n_jobs=self.n_jobs,
             data=(
                 data
@@ -392,6 +405,7 @@ class BaseGradientLinearModel(BaseEstimator):
                 "learning_rate": self.learning_rate,
                 "eta0": self.eta0,
                 "momentum": self.momentum,
+                "average": self.average,
                 "n_iter_no_change": self.n_iter_no_change,
                 "shuffle": self.shuffle,
                 "seed": seed,

@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import (
     ArrayAPIData,
+    check_fit_namespace,
     device,
     dispatch_enabled,
     is_foreign_array,
@@ -247,13 +248,7 @@ def _check_same_namespace(estimator, X, method_name):
     actual = (namespace_name(X), str(device(X))) if foreign else ("numpy", None)
     if record is None and not foreign:
         return
-    if actual != expected:
-        raise ValueError(
-            f"Inputs passed to {type(estimator).__name__}.{method_name}() must use the same "
-            f"namespace and the same device as those passed to fit(): fitted on "
-            f"{expected[0]} (device {expected[1]}), got {actual[0]} (device {actual[1]}). "
-            "Move X to the fitted namespace and device."
-        )
+    check_fit_namespace(estimator, method_name, expected, actual)
 
 
 def follows_input(method):

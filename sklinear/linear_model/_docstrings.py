@@ -41,8 +41,10 @@ _SHARED_PARAMETERS_DOC = """
         ``max_iter`` iterations or epochs. 'auto' is 1e-4 for the full-batch solvers and
         1e-3 for 'sgd' and 'adam' (scikit-learn's SGD default).
     batch_size : int or 'auto', default='auto'
-        Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)``,
-        1 is per-sample SGD. Ignored by full-batch solvers.
+        Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)`` for
+        dense ``X``; for sparse ``X`` it is raised to ``4 * n_features / nnz`` rows
+        (``nnz`` the mean non-zeros of a row) but at most ``n_samples / 16``. 1 is
+        per-sample SGD. Ignored by full-batch solvers.
     learning_rate : {'invscaling', 'constant', 'adaptive', 'optimal'}, default='invscaling'
         Step schedule of the stochastic solvers: ``eta0 / t ** 0.25`` ('invscaling', ``t``
         counts mini-batch steps), ``eta0`` ('constant'), ``eta0`` divided by 5 each time the
@@ -51,6 +53,16 @@ _SHARED_PARAMETERS_DOC = """
         Initial step of the stochastic solvers (in the standardised feature space).
     momentum : float, default=0.9
         Nesterov momentum of 'sgd', in ``[0, 1)``.
+    average : bool, default=True
+        'sgd': return a weighted running mean of the iterates instead of the last iterate
+        (polynomial-decay averaging: the t-th step's iterate weighs about ``t^3``, so the
+        early iterates, far from the optimum, are forgotten; scikit-learn's SGD
+        ``average=True`` weighs all equally). It starts again each time
+        ``learning_rate='adaptive'`` divides the step. The mean removes most of the noise of
+        the steps: it is close to the optimum after a few epochs, where the last iterate
+        keeps jittering around it. ``partial_fit`` continues the mean. Ignored by 'adam'
+        and the full-batch solvers. Unlike scikit-learn's SGD (``average=False``), on by
+        default.
     early_stopping : bool, default=False
         Stochastic solvers: hold out ``validation_fraction`` of the training data and stop
         when its score stops improving; the scores are in ``validation_scores_``. Only
@@ -60,7 +72,8 @@ _SHARED_PARAMETERS_DOC = """
     n_iter_no_change : int, default=5
         Epochs without improvement before a stochastic solver stops.
     shuffle : bool, default=True
-        Shuffle the rows every epoch (stochastic solvers).
+        Stochastic solvers: shuffle the rows once per fit (or ``partial_fit`` call) into
+        mini-batches and visit the batches in a new random order every epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds shuffling and the early-stopping split.
     warm_start : bool, default=False

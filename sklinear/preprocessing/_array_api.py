@@ -10,6 +10,8 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 
+from .._array_api import check_fit_namespace
+
 
 def foreign_namespace(X):
     """The Array API namespace of ``X`` when it is to be computed in it, else None.
@@ -51,13 +53,7 @@ def check_same_namespace(estimator, X, xp, method_name):
         return
     expected = getattr(estimator, "_fit_namespace", ("numpy", None))
     actual = namespace_record(X, xp)
-    if actual != expected:
-        raise ValueError(
-            f"Inputs passed to {type(estimator).__name__}.{method_name}() must use the same "
-            f"namespace and the same device as those passed to fit(): fitted on "
-            f"{expected[0]} (device {expected[1]}), got {actual[0]} (device {actual[1]}). "
-            "Move X to the fitted namespace and device."
-        )
+    check_fit_namespace(estimator, method_name, expected, actual)
 
 
 def validate_foreign(estimator, X, xp, *, reset):

@@ -236,7 +236,9 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         self._input_names = input_feature_names(self)
         self.encoded_columns_ = self._select_columns(categorical_mask_of(X), names)
         encoded = [X.columns[j] for j in self.encoded_columns_]
-        all_counts = compute_once(*[X[name].value_counts(dropna=False) for name in encoded])
+        all_counts = compute_once(
+            *[X[name].value_counts(dropna=False, split_out=1) for name in encoded]
+        )
         columns, weights = [], []
         for counts in all_counts:
             values, value_counts = counts_as_values(counts)

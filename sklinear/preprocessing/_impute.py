@@ -225,7 +225,7 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
             numeric_frame.sum(),
             numeric_frame.count(),
             (numeric_frame.abs() == np.inf).sum(),
-            *[X[X.columns[j]].value_counts(dropna=True) for j in by_counts],
+            *[X[X.columns[j]].value_counts(dropna=True, split_out=1) for j in by_counts],
         ]
         n_missing, sums, counts, n_inf, *all_counts = compute_once(*reductions)
         for name, n in zip(numeric_names, np.asarray(n_inf), strict=True):

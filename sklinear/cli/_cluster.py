@@ -1,0 +1,519 @@
+"""``sklinear cv`` on a Dask cluster: connecting, reading the CSV lazily, the folds.
+
+With ``--scheduler ADDRESS`` or ``--dask-local N`` the table is read with
+:func:`dask.dataframe.read_csv` and stays on the workers. The client receives only small
+summaries: one pass over the file (:func:`survey`) gives the row counts, the checks of the
+target and of the text columns, and the class counts of every partition, from which the
+folds are defined without gathering anything (:func:`fold_of_rows`).
+
+How the folds are defined. The rows of each class (for regression: all rows), taken in
+the order of the file, are grouped ``k`` at a time (the first ``k`` rows of the class,
+the next ``k``, ...); each group spreads over the ``k`` folds in a random order drawn
+from ``--seed``, the class and the group's number (a 64-bit hash, SplitMix64). So every
+fold holds the same number of rows of each class, to one row, as with scikit-learn's
+``StratifiedKFold``, and a row's fold depends only on the seed and on the rows before it
+in the file, not on how the file is split into partitions. These folds differ from the
+in-memory ``StratifiedKFold(shuffle=True)`` / ``KFold(shuffle=True)`` folds of the same
+seed, so the scores of a cluster run differ from those of an in-memory run by the
+variation between fold draws.
+"""
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._data import (
+    MAX_COUNTED_VALUES,
+    TargetSummary,
+    _is_numeric,
+    na_markers,
+    summarize_text_part,
+    text_columns,
+)
+from ._errors import CLIError, UsageError, one_line
+
+INSTALL_HINT = 'pip install "sklinear[dask]"'
+
+#: The column of the fold number added to the table on the cluster.
+FOLD_COLUMN = "__sklinear_fold__"
+
+#: Blocks of the CSV file: about two per worker thread, between these sizes.
+MIN_BLOCKSIZE = 1 << 20
+MAX_BLOCKSIZE = 64 << 20
+
+
+# --- connecting --------------------------------------------------------------------------
+def import_dask(option):
+    """Import Dask and distributed, or fail with the command that installs them."""
+    try:
+        import dask
+        import dask.dataframe
+        import distributed
+    except ImportError as exc:
+        raise UsageError(
+            f"{option} runs the search on a Dask cluster, but {exc.name or 'dask'} is not "
+            f"installed; install it with: {INSTALL_HINT}"
+        ) from None
+    return dask, distributed
+
+
+@dataclass
+class Cluster:
+    """The cluster the search runs on: a distributed client and how to describe it."""
+
+    client: object
+    description: str
+    n_threads: int
+
+
+@contextlib.contextmanager
+def connect(args):
+    """Connect to ``--scheduler`` or start a ``--dask-local`` cluster; close it at the end.
+
+    The client becomes Dask's default scheduler for the duration, so every computation of
+    the search runs on that cluster.
+    """
+    option = "--scheduler" if args.scheduler is not None else "--dask-local"
+    dask, distributed = import_dask(option)
+    cluster = None
+    if args.scheduler is not None:
+        timeout = dask.config.get("distributed.comm.timeouts.connect")
+        try:
+            client = distributed.Client(args.scheduler, timeout=timeout)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise CLIError(
+                f"cannot connect to the Dask scheduler at --scheduler {args.scheduler!r}: "
+                f"{one_line(exc) or type(exc).__name__}; check that a scheduler runs there "
+                "and give the address it prints, e.g. tcp://10.0.0.5:8786 (the wait is "
+                "Dask's distributed.comm.timeouts.connect setting, now "
+                f"{timeout})"
+            ) from None
+        where = f"Dask scheduler {client.scheduler.address}"
+    else:
+        cluster = distributed.LocalCluster(
+            n_workers=args.dask_local,
+            processes=True,
+            dashboard_address=":0",  # any free port
+            silence_logs=logging.CRITICAL,  # errors are reported as one line
+        )
+        client = distributed.Client(cluster)
+        where = "local Dask cluster (LocalCluster)"
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"]  # every worker, not 5
+    except TypeError:  # distributed before 2025.4: every worker by default
+        workers = client.scheduler_info()["workers"]
+    n_threads = sum(worker.get("nthreads", 1) for worker in workers.values())
+    if not workers:
+        client.close()
+        raise CLIError(f"the {where} has no workers; start some, then run again")
+    description = (
+        f"{where}, {len(workers)} worker{'s' if len(workers) != 1 else ''}, "
+        f"{n_threads} thread{'s' if n_threads != 1 else ''}"
+    )
+    try:
+        with client.as_current():
+            yield Cluster(client, description, n_threads)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- reading ----------------------------------------------------------------------------
+def parse_blocksize(text):
+    """``--blocksize`` in bytes (``'16MB'``, ``'512KiB'``, ``'1000000'``), or None."""
+    if text is None:
+        return None
+    from dask.utils import parse_bytes
+
+    try:
+        size = int(parse_bytes(text))
+    except (ValueError, TypeError):
+        size = 0
+    if size < 1:
+        raise UsageError(
+            f"--blocksize must be a size such as 64MB, 512KiB or 1000000 (bytes), got {text!r}"
+        )
+    return size
+
+
+def format_bytes(size):
+    """``'64.00 MiB'``: Dask's way of writing a size."""
+    from dask.utils import format_bytes as dask_format_bytes
+
+    return dask_format_bytes(size)
+
+
+def choose_blocksize(path, n_threads, requested):
+    """``--blocksize`` in bytes, or about two blocks per worker thread (1 MiB to 64 MiB)."""
+    if requested is not None:
+        return requested
+    try:
+        size = os.path.getsize(path)
+    except (OSError, TypeError):
+        return MAX_BLOCKSIZE
+    per_block = size // max(1, 2 * n_threads)
+    return int(min(MAX_BLOCKSIZE, max(MIN_BLOCKSIZE, per_block)))
+
+
+def check_path(path):
+    """Refuse a local file that does not exist (before a cluster is started)."""
+    if path is None or path == "-" or "://" in str(path):
+        return
+    shown = repr(str(path))
+    if not os.path.exists(path):
+        raise CLIError(f"cannot read {shown}: no such file")
+    if os.path.isdir(path):
+        raise CLIError(f"cannot read {shown}: it is a directory, not a CSV file")
+
+
+def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
+    """The CSV file as a dask DataFrame read by the workers, and its name for messages.
+
+    The file is read in blocks of ``blocksize`` bytes, each parsed by ``pandas.read_csv``
+    with the options of the in-memory reading. Column types are inferred from the start
+    of the file, with integer columns read as floats (``assume_missing=True``) so that a
+    missing value further down does not break the reading.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    if path is None:
+        from ..datasets._penguins import PENGUINS_READ_OPTIONS, penguins_csv_path
+
+        path, options = penguins_csv_path(), dict(PENGUINS_READ_OPTIONS)
+        shown = "bundled penguins table (sklinear.datasets.load_penguins)"
+    else:
+        if path == "-":
+            raise UsageError(
+                "standard input cannot be read on a Dask cluster: give the path of a file "
+                "that the workers can read (or run without --scheduler / --dask-local)"
+            )
+        if sep == decimal:
+            raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+        shown = repr(str(path))
+        check_path(path)
+        if "://" not in str(path):
+            path = os.path.abspath(path)  # the workers' working directory may differ
+        options = {
+            "sep": sep,
+            "decimal": decimal,
+            "na_values": na_markers(na_values),
+            "keep_default_na": False,
+        }
+    size = choose_blocksize(path, n_threads, blocksize)
+    try:
+        # The partitions hold what pandas.read_csv gives in memory (no conversion of text
+        # columns to Dask's own string type), so the transformers see the same types.
+        with dask.config.set({"dataframe.convert-string": False}):
+            frame = dd.read_csv(path, blocksize=size, assume_missing=True, **options)
+    except FileNotFoundError:
+        raise CLIError(f"cannot read {shown}: no such file") from None
+    except PermissionError:
+        raise CLIError(f"cannot read {shown}: permission denied") from None
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"cannot read {shown}: the file is empty") from None
+    except UnicodeDecodeError:
+        raise CLIError(
+            f"cannot parse {shown} as CSV: it is not UTF-8 text (is it a binary file?)"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
+    return frame, shown, size
+
+
+# --- one pass over the file: counts and checks ---------------------------------------------
+def _target_part(y, numeric):
+    """The summary of one partition of the target (rows with a value)."""
+    counts = y.value_counts(sort=False)
+    finite = integer = None
+    if numeric:
+        values = y.to_numpy(dtype=float)
+        finite = bool(np.all(np.isfinite(values)))
+        integer = bool(finite and np.all(values == np.round(values)))
+    return {
+        "counts": counts if len(counts) <= MAX_COUNTED_VALUES else None,
+        "finite": finite,
+        "integer": integer,
+        "first": y.iloc[0] if len(y) else None,
+    }
+
+
+def _survey_part(part, target, numeric, text_names):
+    """What the client needs to know of one partition: a few numbers per column."""
+    present = part[target].notna().to_numpy()
+    kept = part.loc[present]
+    return {
+        "n_rows": len(part),
+        "n_kept": len(kept),
+        "target": _target_part(kept[target], numeric),
+        "text": {name: summarize_text_part(kept[name]) for name in text_names},
+    }
+
+
+def _survey_series(part, target, numeric, text_names):
+    return pd.Series([_survey_part(part, target, numeric, text_names)], dtype=object)
+
+
+@dataclass
+class Survey:
+    """The result of :func:`survey`: small, on the client."""
+
+    n_rows: int  # in the file
+    n_kept: int  # with a target value
+    partition_rows: list  # kept rows per partition
+    partition_counts: list  # per partition: Series of rows per target value, or None
+    target: object  # TargetSummary
+    text: dict  # {column: TextColumnSummary}
+
+
+def survey(frame, target, features):
+    """One pass over the file: row counts, the target's and the text columns' summaries.
+
+    Returns
+    -------
+    survey : Survey
+    """
+
+    numeric = _is_numeric(frame.dtypes[target])
+    text_names = text_columns(frame[features])
+    parts = frame.map_partitions(
+        _survey_series, target, numeric, text_names, meta=pd.Series([], dtype=object)
+    )
+    present = frame[~frame[target].isna()]
+    distinct = [present[name].dropna().nunique(split_out=1) for name in text_names]
+    parts, *distinct = compute(parts, *distinct)
+    parts = list(parts)
+
+    counts, overflow = None, False
+    for part in parts:
+        part_counts = part["target"]["counts"]
+        if part_counts is None:
+            overflow = True
+        elif counts is None:
+            counts = part_counts
+        else:
+            counts = counts.add(part_counts, fill_value=0).astype(np.int64)
+    n_kept = sum(part["n_kept"] for part in parts)
+    if counts is not None:
+        # pandas' value_counts order: by count, ties in the order of first appearance.
+        counts = counts.astype(np.int64).sort_values(ascending=False, kind="stable")
+    if counts is not None and len(counts) > MAX_COUNTED_VALUES:
+        overflow = True
+    first = next((p["target"]["first"] for p in parts if p["n_kept"]), None)
+    summary = TargetSummary(
+        numeric=numeric,
+        n_rows=n_kept,
+        n_distinct=MAX_COUNTED_VALUES + 1 if overflow else len(counts),
+        finite=bool(numeric and all(p["target"]["finite"] for p in parts if p["n_kept"])),
+        integer_valued=bool(numeric and all(p["target"]["integer"] for p in parts if p["n_kept"])),
+        first=first,
+        counts=None if overflow else counts,
+    )
+    text = {}
+    for index, name in enumerate(text_names):
+        combined = parts[0]["text"][name]
+        for part in parts[1:]:
+            combined = combined.combine(part["text"][name])
+        combined.n_distinct = int(distinct[index])
+        text[name] = combined
+    return Survey(
+        n_rows=sum(part["n_rows"] for part in parts),
+        n_kept=n_kept,
+        partition_rows=[part["n_kept"] for part in parts],
+        partition_counts=[None if overflow else part["target"]["counts"] for part in parts],
+        target=summary,
+        text=text,
+    )
+
+
+def compute(*collections):
+    """``dask.compute``, with a file that does not parse reported as one line."""
+    import dask
+
+    try:
+        return dask.compute(*collections)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CLIError(f"cannot parse the CSV file: {one_line(exc)}") from None
+    except ValueError as exc:
+        if "Mismatched dtypes" in str(exc):
+            raise CLIError(_mismatch_message(str(exc))) from None
+        raise
+
+
+def _mismatch_message(text):
+    """One line for Dask's table of columns whose type changes further down the file."""
+    import re
+
+    rows = re.findall(r"^\|\s*(.+?)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|$", text, flags=re.M)
+    columns = [
+        f"{name!r} ({found} where {expected} was inferred)"
+        for name, found, expected in rows
+        if name != "Column"
+    ]
+    examples = re.findall(r"ValueError\(\"(.+?)\"\)", text)
+    return (
+        "the column types that Dask inferred from the start of the file do not hold further "
+        f"down: {', '.join(columns) or one_line(text)}"
+        + (f" ({examples[0]})" if examples else "")
+        + "; if such values mean 'missing', list them with --na-values; otherwise run "
+        "without --scheduler / --dask-local, which reads such a column as text"
+    )
+
+
+# --- the folds ---------------------------------------------------------------------------
+_MASK = (1 << 64) - 1
+
+
+def _mix(values):
+    """SplitMix64's finaliser on an array of uint64 (wrapping arithmetic)."""
+    values = values + np.uint64(0x9E3779B97F4A7C15)
+    values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
+def _fold_keys(seed, class_index, ranks):
+    """The random key of each rank of a class: a hash of (seed, class, rank)."""
+    base = _mix(np.array([seed & _MASK], dtype=np.uint64))
+    base = _mix(base ^ np.uint64(class_index))
+    return _mix(base ^ np.asarray(ranks, dtype=np.uint64))
+
+
+def fold_of_ranks(seed, class_index, ranks, n_folds):
+    """Folds of the rows of one class with these ranks (0 = the class's first row).
+
+    The ranks ``g k, ..., g k + k - 1`` form group ``g``; each member's fold is the rank
+    of its key among the ``k`` keys of its group.
+    """
+    ranks = np.asarray(ranks, dtype=np.int64)
+    groups = ranks // n_folds
+    members = groups[:, None] * n_folds + np.arange(n_folds)
+    keys = _fold_keys(seed, class_index, members.ravel()).reshape(members.shape)
+    own = keys[np.arange(len(ranks)), ranks % n_folds][:, None]
+    position = np.arange(n_folds)[None, :]
+    before = (keys < own) | ((keys == own) & (position < (ranks % n_folds)[:, None]))
+    return before.sum(axis=1).astype(np.int64)
+
+
+def fold_counts(seed, class_index, start, count, n_folds):
+    """Rows per fold among the ranks ``start, ..., start + count - 1`` of one class.
+
+    Complete groups put one row in every fold; only the partial groups at both ends are
+    hashed, so this costs ``O(k)`` whatever ``count``.
+    """
+    stop = start + count
+    first_full = -(-start // n_folds)
+    last_full = stop // n_folds
+    if last_full <= first_full:
+        ends = np.arange(start, stop)
+        n_full = 0
+    else:
+        ends = np.r_[np.arange(start, first_full * n_folds), np.arange(last_full * n_folds, stop)]
+        n_full = last_full - first_full
+    counts = np.bincount(fold_of_ranks(seed, class_index, ends, n_folds), minlength=n_folds)
+    return counts + n_full
+
+
+def fold_of_rows(codes, offsets, seed, n_folds):
+    """Folds of the rows of one partition.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        The class index of each row (all zeros for regression).
+    offsets : ndarray of int
+        Per class, the rows of that class in the partitions before this one.
+    """
+    folds = np.empty(len(codes), dtype=np.int64)
+    for class_index in np.unique(codes):
+        rows = np.flatnonzero(codes == class_index)
+        ranks = offsets[class_index] + np.arange(len(rows))
+        folds[rows] = fold_of_ranks(seed, int(class_index), ranks, n_folds)
+    return folds
+
+
+@dataclass
+class Folds:
+    """The folds of the table on the cluster, and their sizes (known on the client).
+
+    Attributes
+    ----------
+    counts : ndarray of shape (n_partitions, n_folds, n_classes)
+        Rows of each class per fold in each partition (one class for regression).
+    """
+
+    n_folds: int
+    seed: int
+    classes: list
+    offsets: np.ndarray  # (n_partitions, n_classes)
+    counts: np.ndarray
+
+    def lengths(self, fold, part):
+        """Rows per partition of the training (``part='train'``) or test part of ``fold``."""
+        in_fold = self.counts[:, fold, :].sum(axis=1)
+        if part == "test":
+            return tuple(int(n) for n in in_fold)
+        return tuple(int(n) for n in self.counts.sum(axis=(1, 2)) - in_fold)
+
+    def class_counts(self, fold, part):
+        """Rows of each class in the training or test part of ``fold``."""
+        in_fold = self.counts[:, fold, :].sum(axis=0)
+        return in_fold if part == "test" else self.counts.sum(axis=(0, 1)) - in_fold
+
+
+def make_folds(survey, classes, n_folds, seed):
+    """The :class:`Folds` of the table, from the survey's per-partition class counts."""
+    n_classes = max(1, len(classes))
+    per_partition = np.zeros((len(survey.partition_rows), n_classes), dtype=np.int64)
+    for index, n_rows in enumerate(survey.partition_rows):
+        if classes:
+            counts = survey.partition_counts[index]
+            per_partition[index] = counts.reindex(classes, fill_value=0).to_numpy()
+        else:
+            per_partition[index, 0] = n_rows
+    offsets = np.cumsum(per_partition, axis=0) - per_partition
+    counts = np.zeros((len(per_partition), n_folds, n_classes), dtype=np.int64)
+    for index in range(len(per_partition)):
+        for class_index in range(n_classes):
+            counts[index, :, class_index] = fold_counts(
+                seed,
+                class_index,
+                int(offsets[index, class_index]),
+                int(per_partition[index, class_index]),
+                n_folds,
+            )
+    return Folds(n_folds, seed, list(classes), offsets, counts)
+
+
+def _prepare_part(part, target, features, classes, offsets, seed, n_folds, integer_target,
+                  partition_info=None):  # fmt: skip
+    """One partition as the search uses it: rows with a target, the features, the fold."""
+    kept = part.loc[part[target].notna().to_numpy()]
+    y = kept[target]
+    if integer_target:  # integer labels read as floats (assume_missing): ints again
+        y = y.astype(np.int64)
+    if classes:
+        codes = pd.Index(classes).get_indexer(y)
+    else:
+        codes = np.zeros(len(y), dtype=np.int64)
+    table = kept[list(features)].copy()
+    table[target] = y.to_numpy()
+    table[FOLD_COLUMN] = fold_of_rows(codes, offsets[partition_info["number"]], seed, n_folds)
+    return table.reset_index(drop=True)
+
+
+def prepare_table(frame, target, features, folds, integer_target):
+    """The table of the search, lazily: features, target and fold of each kept row."""
+    meta = frame._meta[list(features)].copy()
+    target_meta = frame._meta[target]
+    meta[target] = target_meta.astype(np.int64) if integer_target else target_meta
+    meta[FOLD_COLUMN] = np.zeros(0, dtype=np.int64)
+    return frame.map_partitions(
+        _prepare_part, target, list(features), folds.classes, folds.offsets, folds.seed,
+        folds.n_folds, integer_target, meta=meta, align_dataframes=False,
+    )  # fmt: skip
