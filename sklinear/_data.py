@@ -533,11 +533,16 @@ class InMemoryData:
                 second = np.asarray(squares.T @ weights, dtype=np.float64).ravel()
                 cross = np.asarray(X_block.T @ (weights[:, None] * Y_block), dtype=np.float64)
             else:
-                centred = np.asarray(X_block, dtype=np.float64) - reference
-                first = weights @ centred
-                cross = centred.T @ (weights[:, None] * Y_block)
+                # In X's dtype, as the passes' products are (float32 data: float32 block
+                # sums, added in float64 across blocks), about the reference row; the first
+                # moments and the cross products in one product.
+                dtype = X_block.dtype
+                centred = X_block - reference.astype(dtype)
+                stacked = np.column_stack([weights, weights[:, None] * Y_block]).astype(dtype)
+                products = np.asarray(stacked.T @ centred, dtype=np.float64)
+                first, cross = products[0], products[1:].T
                 centred *= centred
-                second = weights @ centred
+                second = np.asarray(stacked[:, 0] @ centred, dtype=np.float64)
             return np.concatenate([first, second, cross.ravel(), weights @ Y_block])
 
         total = self._map_blocks(moments)

@@ -360,6 +360,28 @@ def test_float32_with_large_column_means_matches_float64():
     assert (j32 - m64.objective_) / m64.objective_ <= 1e-5
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_float32_statistics_match_float64_moments_of_the_same_numbers(weighted):
+    """The statistics pass runs in X's dtype about a reference row (float32 block sums,
+    added in float64): the moments stay those of the float32 numbers, means 1e4..2e4."""
+    rng = np.random.default_rng(1)
+    n, p = 20_000, 6  # several row blocks
+    X32 = (rng.normal(size=(n, p)) * np.geomspace(0.1, 10, p) + np.linspace(1e4, 2e4, p)).astype(
+        np.float32
+    )
+    Y = rng.normal(size=(n, 2))
+    s = rng.uniform(0.5, 2.0, size=n) if weighted else None
+    stats = InMemoryData(X32, Y.astype(np.float32), s).statistics()
+    X = X32.astype(np.float64)
+    weights = np.ones(n) if s is None else s
+    mean = weights @ X / weights.sum()
+    variance = weights @ (X - mean) ** 2 / weights.sum()
+    np.testing.assert_allclose(stats.mean, mean, rtol=1e-9)
+    np.testing.assert_allclose(stats.variance, variance, rtol=1e-4)
+    product = X.T @ (weights[:, None] * Y.astype(np.float32)) / weights.sum()
+    np.testing.assert_allclose(stats.target_product, product, rtol=1e-6)
+
+
 # --- threads and the BLAS setting --------------------------------------------------------
 
 
