@@ -33,6 +33,7 @@ from ._search import (
     _error_line,
     _results_table,
     expand_grid,
+    fit_paths,
     path_tasks,
     short_name,
     summarize_warnings,
@@ -131,47 +132,18 @@ def fit_fold_on_cluster(pipeline, candidates, degree, paths, data, fold, scorer)
         except Exception as exc:  # noqa: BLE001 - reported as a failed fit
             error = _error_line(exc)
         shared_time = (time.perf_counter() - started) / max(1, sum(map(len, paths)))
-        for path in paths:
-            model = None
-            for index in path:
-                if error is not None:
-                    scores[index] = (np.nan, np.nan, shared_time, 0.0, error)
-                    continue
-                params = {
-                    short_name(k): v for k, v in candidates[index].items() if k != "poly__degree"
-                }
-                if model is None:
-                    model = clone(pipeline[-1]).set_params(warm_start=True)
-                model.set_params(**params)
-                started = time.perf_counter()
-                try:
-                    model.fit(Z_train, y_train)
-                except CLIError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a failed fit scores NaN
-                    scores[index] = (np.nan, np.nan, time.perf_counter() - started, 0.0,
-                                     _error_line(exc))  # fmt: skip
-                    model = None
-                    continue
-                fit_time = time.perf_counter() - started + shared_time
-                started = time.perf_counter()
-                try:
-                    test_sums, train_sums = compute(
-                        lazy_sums(scorer, model, Z_test, y_test),
-                        lazy_sums(scorer, model, Z_train, y_train),
-                    )
-                    test_score = float(scorer.finish(test_sums))
-                    train_score = float(scorer.finish(train_sums))
-                    if "confusion" in test_sums:
-                        confusion[index] = test_sums["confusion"]
-                    failure = None
-                except CLIError:
-                    raise
-                except Exception as exc:  # noqa: BLE001
-                    test_score = train_score = np.nan
-                    failure = _error_line(exc)
-                scores[index] = (test_score, train_score, fit_time,
-                                 time.perf_counter() - started, failure)  # fmt: skip
+
+        def score_pair(model, index):
+            test_sums, train_sums = compute(
+                lazy_sums(scorer, model, Z_test, y_test),
+                lazy_sums(scorer, model, Z_train, y_train),
+            )
+            if "confusion" in test_sums:
+                confusion[index] = test_sums["confusion"]
+            return float(scorer.finish(test_sums)), float(scorer.finish(train_sums))
+
+        fit_paths(pipeline, candidates, paths, Z_train, y_train, error, shared_time, scores,
+                  score_pair, reraise=(CLIError,))  # fmt: skip
     caught_warnings = [(item.category.__name__, one_line(item.message)) for item in caught]
     return {"scores": scores, "warnings": caught_warnings, "confusion": confusion}
 

@@ -159,6 +159,64 @@ def _error_line(exc):
     return one_line(f"{type(exc).__name__}: {exc}")
 
 
+def fit_paths(
+    pipeline,
+    candidates,
+    paths,
+    Z_train,
+    y_train,
+    error,
+    shared_time,
+    scores,
+    score_pair,
+    reraise=(),
+):
+    """Fit each regularisation path of one fold, warm-started, into ``scores``.
+
+    ``paths`` lists candidate indices, largest alpha first; each path reuses one estimator
+    (``warm_start=True``) and a failed fit starts the next alpha afresh. ``error`` (the
+    preprocessing's failure, or None) scores every candidate NaN; ``shared_time`` (the
+    preprocessing's time per candidate) is added to each fit time. ``score_pair(model,
+    index)`` gives the (test, train) scores of candidate ``index``. ``scores[index]``
+    becomes ``(test score, train score, fit time, score time, error line or None)``.
+    Exceptions of the classes ``reraise`` stop the search instead of scoring NaN.
+    """
+    for path in paths:
+        model = None
+        for index in path:
+            if error is not None:
+                scores[index] = (np.nan, np.nan, shared_time, 0.0, error)
+                continue
+            params = {
+                short_name(k): v for k, v in candidates[index].items() if k != "poly__degree"
+            }
+            if model is None:
+                model = clone(pipeline[-1]).set_params(warm_start=True)
+            model.set_params(**params)
+            started = time.perf_counter()
+            try:
+                model.fit(Z_train, y_train)
+            except reraise:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a failed fit scores NaN
+                scores[index] = (np.nan, np.nan, time.perf_counter() - started, 0.0,
+                                 _error_line(exc))  # fmt: skip
+                model = None  # the next alpha starts afresh
+                continue
+            fit_time = time.perf_counter() - started + shared_time
+            started = time.perf_counter()
+            try:
+                test_score, train_score = score_pair(model, index)
+                failure = None
+            except reraise:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                test_score = train_score = np.nan
+                failure = _error_line(exc)
+            scores[index] = (test_score, train_score, fit_time,
+                             time.perf_counter() - started, failure)  # fmt: skip
+
+
 def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
     """Fit every path of one degree on one fold; score each fit on both parts.
 
@@ -187,37 +245,12 @@ def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
         except Exception as exc:  # noqa: BLE001 - reported as a failed fit
             error = _error_line(exc)
         shared_time = (time.perf_counter() - started) / max(1, sum(map(len, paths)))
-        for path in paths:
-            model = None
-            for index in path:
-                if error is not None:
-                    scores[index] = (np.nan, np.nan, shared_time, 0.0, error)
-                    continue
-                params = {
-                    short_name(k): v for k, v in candidates[index].items() if k != "poly__degree"
-                }
-                if model is None:
-                    model = clone(pipeline[-1]).set_params(warm_start=True)
-                model.set_params(**params)
-                started = time.perf_counter()
-                try:
-                    model.fit(Z_train, y_train)
-                except Exception as exc:  # noqa: BLE001 - a failed fit scores NaN
-                    scores[index] = (np.nan, np.nan, time.perf_counter() - started, 0.0,
-                                     _error_line(exc))  # fmt: skip
-                    model = None  # the next alpha starts afresh
-                    continue
-                fit_time = time.perf_counter() - started + shared_time
-                started = time.perf_counter()
-                try:
-                    test_score = float(scorer(model, Z_test, y_test))
-                    train_score = float(scorer(model, Z_train, y_train))
-                    failure = None
-                except Exception as exc:  # noqa: BLE001
-                    test_score = train_score = np.nan
-                    failure = _error_line(exc)
-                scores[index] = (test_score, train_score, fit_time,
-                                 time.perf_counter() - started, failure)  # fmt: skip
+
+        def score_pair(model, index):
+            return float(scorer(model, Z_test, y_test)), float(scorer(model, Z_train, y_train))
+
+        fit_paths(pipeline, candidates, paths, Z_train, y_train, error, shared_time, scores,
+                  score_pair)  # fmt: skip
     caught_warnings = [(item.category.__name__, one_line(item.message)) for item in caught]
     return {"scores": scores, "warnings": caught_warnings}
 
