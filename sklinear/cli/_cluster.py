@@ -30,6 +30,7 @@ from ._data import (
     MAX_COUNTED_VALUES,
     TargetSummary,
     _is_numeric,
+    csv_read_errors,
     na_markers,
     summarize_text_part,
     text_columns,
@@ -206,23 +207,10 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
             "keep_default_na": False,
         }
     size = choose_blocksize(path, n_threads, blocksize)
-    try:
-        # The partitions hold what pandas.read_csv gives in memory (no conversion of text
-        # columns to Dask's own string type), so the transformers see the same types.
-        with dask.config.set({"dataframe.convert-string": False}):
-            frame = dd.read_csv(path, blocksize=size, assume_missing=True, **options)
-    except FileNotFoundError:
-        raise CLIError(f"cannot read {shown}: no such file") from None
-    except PermissionError:
-        raise CLIError(f"cannot read {shown}: permission denied") from None
-    except pd.errors.EmptyDataError:
-        raise CLIError(f"cannot read {shown}: the file is empty") from None
-    except UnicodeDecodeError:
-        raise CLIError(
-            f"cannot parse {shown} as CSV: it is not UTF-8 text (is it a binary file?)"
-        ) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
+    # The partitions hold what pandas.read_csv gives in memory (no conversion of text
+    # columns to Dask's own string type), so the transformers see the same types.
+    with csv_read_errors(shown), dask.config.set({"dataframe.convert-string": False}):
+        frame = dd.read_csv(path, blocksize=size, assume_missing=True, **options)
     return frame, shown, size
 
 

@@ -1,5 +1,6 @@
 """Reading the table for the command line, checking its columns, choosing a model."""
 
+import contextlib
 import difflib
 import sys
 from dataclasses import dataclass
@@ -51,29 +52,12 @@ def na_markers(na_values):
     return ["", *[m for m in markers if m != ""]]
 
 
-def read_table(path, *, sep=",", decimal=".", na_values=None):
-    """Read a CSV file (``'-'`` for standard input) into a DataFrame.
-
-    Fields equal to one of the ``na_values`` markers (default :data:`DEFAULT_NA_VALUES`)
-    and empty fields are missing values; ``decimal`` is the decimal mark of numbers.
-
-    Raises
-    ------
-    CLIError
-        If the file is missing or unreadable, does not parse as CSV, or has no data rows.
-    """
-    source = sys.stdin if path == "-" else path
-    shown = "standard input" if path == "-" else repr(str(path))
-    if sep == decimal:
-        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+@contextlib.contextmanager
+def csv_read_errors(shown):
+    """Turn the errors of reading the CSV file ``shown`` (its name as printed) into one-line
+    :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike)."""
     try:
-        frame = pd.read_csv(
-            source,
-            sep=sep,
-            decimal=decimal,
-            na_values=na_markers(na_values),
-            keep_default_na=False,
-        )
+        yield
     except FileNotFoundError:
         raise CLIError(f"cannot read {shown}: no such file") from None
     except IsADirectoryError:
@@ -90,6 +74,31 @@ def read_table(path, *, sep=",", decimal=".", na_values=None):
         raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
     except OSError as exc:
         raise CLIError(f"cannot read {shown}: {one_line(exc.strerror or exc)}") from None
+
+
+def read_table(path, *, sep=",", decimal=".", na_values=None):
+    """Read a CSV file (``'-'`` for standard input) into a DataFrame.
+
+    Fields equal to one of the ``na_values`` markers (default :data:`DEFAULT_NA_VALUES`)
+    and empty fields are missing values; ``decimal`` is the decimal mark of numbers.
+
+    Raises
+    ------
+    CLIError
+        If the file is missing or unreadable, does not parse as CSV, or has no data rows.
+    """
+    source = sys.stdin if path == "-" else path
+    shown = "standard input" if path == "-" else repr(str(path))
+    if sep == decimal:
+        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+    with csv_read_errors(shown):
+        frame = pd.read_csv(
+            source,
+            sep=sep,
+            decimal=decimal,
+            na_values=na_markers(na_values),
+            keep_default_na=False,
+        )
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")
     return frame
