@@ -29,12 +29,11 @@ from ._cluster import FOLD_COLUMN, compute
 from ._cluster_scoring import lazy_sums
 from ._errors import CLIError, one_line
 from ._search import (
-    SearchResult,
     _error_line,
-    _results_table,
     expand_grid,
     fit_paths,
     path_tasks,
+    search_result,
     short_name,
     summarize_warnings,
 )
@@ -189,20 +188,7 @@ def run_search_on_cluster(pipeline, param_grid, data, *, scorer, progress=None, 
             if progress is not None:
                 progress.task_done(fold, degree, outcome["scores"])
 
-    errors = [row[4] for key, row in sorted(per_fold.items()) if row[4] is not None]
-    n_fits = len(candidates) * n_folds
-    if len(errors) == n_fits:
-        raise CLIError(f"every fit failed; the first error was: {errors[0]}")
-    results = _results_table(candidates, per_fold, n_folds)
-    search = SearchResult()
-    search.cv_results_ = results
-    search.n_splits_ = n_folds
-    search.best_index_ = int(np.argmin(results["rank_test_score"]))
-    search.best_params_ = candidates[search.best_index_]
-    search.best_score_ = float(results["mean_test_score"][search.best_index_])
-    search.n_failed = len(errors)
-    search.first_error = errors[0] if errors else None
-    search.n_fits = n_fits
+    search = search_result(candidates, per_fold, n_folds)
     search.confusion_ = confusion
 
     n_rows = int(data.folds.counts.sum())

@@ -305,6 +305,26 @@ def _results_table(candidates, per_fold, n_folds):
     return results
 
 
+def search_result(candidates, per_fold, n_folds):
+    """The :class:`SearchResult` of the scores ``per_fold[(candidate, fold)]`` (rows of
+    :func:`fit_paths`); a :class:`CLIError` when every fit failed."""
+    errors = [row[4] for key, row in sorted(per_fold.items()) if row[4] is not None]
+    n_fits = len(candidates) * n_folds
+    if len(errors) == n_fits:
+        raise CLIError(f"every fit failed; the first error was: {errors[0]}")
+    results = _results_table(candidates, per_fold, n_folds)
+    search = SearchResult()
+    search.cv_results_ = results
+    search.n_splits_ = n_folds
+    search.best_index_ = int(np.argmin(results["rank_test_score"]))
+    search.best_params_ = candidates[search.best_index_]
+    search.best_score_ = float(results["mean_test_score"][search.best_index_])
+    search.n_failed = len(errors)
+    search.first_error = errors[0] if errors else None
+    search.n_fits = n_fits
+    return search
+
+
 def run_search(
     pipeline, param_grid, X, y, *, cv, scorer, n_jobs=1, progress=None, caught_before=()
 ):
@@ -360,20 +380,7 @@ def run_search(
         if progress is not None:
             progress.task_done(fold, degree, outcome["scores"])
 
-    errors = [row[4] for key, row in sorted(per_fold.items()) if row[4] is not None]
-    n_fits = len(candidates) * n_folds
-    if len(errors) == n_fits:
-        raise CLIError(f"every fit failed; the first error was: {errors[0]}")
-    results = _results_table(candidates, per_fold, n_folds)
-    search = SearchResult()
-    search.cv_results_ = results
-    search.n_splits_ = n_folds
-    search.best_index_ = int(np.argmin(results["rank_test_score"]))
-    search.best_params_ = candidates[search.best_index_]
-    search.best_score_ = float(results["mean_test_score"][search.best_index_])
-    search.n_failed = len(errors)
-    search.first_error = errors[0] if errors else None
-    search.n_fits = n_fits
+    search = search_result(candidates, per_fold, n_folds)
 
     if progress is not None:
         progress.message(f"refitting the best candidate on all {len(y)} rows")
