@@ -580,22 +580,6 @@ class InMemoryData:
                 return block_evaluate(
                     X_rows, Y_laid[rows], weights, loss, coef_block, offset, shift_block, hessian
                 )
-        if rows is not None:
-            X_rows = self.X[rows]
-            weights = None if self.sample_weight is None else self.sample_weight[rows]
-            with single_threaded_blas():
-                return block_evaluate(
-                    X_rows,
-                    self.Y[rows],
-                    weights,
-                    loss,
-                    coef_block,
-                    offset,
-                    shift_block,
-                    hessian,
-                    hessian_columns=hessian_columns,
-                )
-
         def one_block(X_block, Y_block, weights, hessian_out=None):
             return block_evaluate(
                 X_block,
@@ -609,6 +593,11 @@ class InMemoryData:
                 hessian_out,
                 hessian_columns,
             )
+
+        if rows is not None:
+            weights = None if self.sample_weight is None else self.sample_weight[rows]
+            with single_threaded_blas():
+                return one_block(self.X[rows], self.Y[rows], weights)
 
         hessian_size = self.n_features if hessian_columns is None else len(hessian_columns)
         if hessian and not self.sparse and hessian_size**2 * 8 > _WIDE_HESSIAN_BYTES:
