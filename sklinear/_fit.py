@@ -91,6 +91,8 @@ def _l1_polish_affordable(objective, result):
     k = objective.n_outputs
     coefficients = result.theta.reshape(objective.n_rows, -1)[: objective.n_features]
     active = int(np.count_nonzero(np.any(coefficients != 0, axis=1)))
+    if not getattr(objective.data, "supports_hessian_columns", False):
+        active = objective.n_features  # a seam that computes the whole Hessian only
     rows = (active + int(objective.fit_intercept)) * (k if layout == "coupled" else 1)
     columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
     flops = objective.n_samples * active**2 * columns

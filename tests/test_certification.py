@@ -555,3 +555,28 @@ def test_certified_l1_fit_is_polished_on_its_active_set(cls):
     j = objective_j(loss, X, y, model.coef_, model.intercept_, alpha, 1.0)
     j_reference = objective_j(loss, X, y, coef, intercept, alpha, 1.0)
     assert j <= j_reference + 1e-9 * abs(j_reference)
+
+
+def test_l1_polish_budget_counts_the_whole_hessian_where_the_seam_cannot_restrict_it():
+    """The polish of a certified L1 fit is budgeted on its active set only where the data
+    seam computes the active columns' Hessian; a seam without ``hessian_columns`` (which
+    would compute and send back all p x p entries) is budgeted on p."""
+    from sklinear._fit import _l1_polish_affordable
+    from sklinear._objective import LinearObjective
+    from sklinear._solvers import SolverResult
+
+    class WholeHessianOnly(InMemoryData):
+        supports_hessian_columns = False
+
+    rng = np.random.default_rng(0)
+    n, p = 15_000, 120  # n p^2 = 2.2e8: above the 2e8 of a cheap whole Hessian
+    X = rng.normal(size=(n, p))
+    y = rng.normal(size=n)
+    theta = np.zeros(p + 1)
+    theta[:5] = 1.0  # five active columns: n |A|^2 = 3.8e5
+    result = SolverResult(theta, 1, [0.0], True)
+    for data, expected in [(InMemoryData(X, y), True), (WholeHessianOnly(X, y), False)]:
+        objective = LinearObjective(
+            None, None, SquaredLoss(), 0.1, 1.0, data=data, standardize=True
+        )
+        assert _l1_polish_affordable(objective, result) is expected
