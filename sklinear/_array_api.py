@@ -120,6 +120,19 @@ def check_fit_namespace(estimator, method_name, expected, actual):
         )
 
 
+def record_n_features(estimator, n_features, *, reset):
+    """Set ``n_features_in_`` (fit) or check it (transform), for inputs without names."""
+    if reset:
+        estimator.n_features_in_ = int(n_features)
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    elif n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+
+
 def to_numpy(array):
     """A NumPy copy (or view) of an array of any Array API library, on the host."""
     if array is None or isinstance(array, np.ndarray) or sp.issparse(array):

@@ -580,6 +580,7 @@ class InMemoryData:
                 return block_evaluate(
                     X_rows, Y_laid[rows], weights, loss, coef_block, offset, shift_block, hessian
                 )
+
         def one_block(X_block, Y_block, weights, hessian_out=None):
             return block_evaluate(
                 X_block,

@@ -26,6 +26,7 @@ from .._array_api import (
     namespace,
     namespace_name,
     numpy_dtype,
+    record_n_features,
     to_numpy,
 )
 
@@ -49,15 +50,7 @@ def _validate_X(estimator, X, reset):
         )
     if not bool(xp.all(xp.isfinite(X))):
         raise ValueError(f"Input X contains NaN or infinity; {name} needs finite values.")
-    if reset:
-        estimator.n_features_in_ = n_features
-        if hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-    elif n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {name} is expecting "
-            f"{estimator.n_features_in_} features as input."
-        )
+    record_n_features(estimator, n_features, reset=reset)
     return X
 
 

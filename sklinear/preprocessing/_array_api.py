@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 
-from .._array_api import check_fit_namespace
+from .._array_api import check_fit_namespace, record_n_features
 
 
 def foreign_namespace(X):
@@ -89,19 +89,6 @@ def validate_foreign(estimator, X, xp, *, reset):
         )
     record_n_features(estimator, X.shape[1], reset=reset)
     return X
-
-
-def record_n_features(estimator, n_features, *, reset):
-    """Set ``n_features_in_`` (fit) or check it (transform), for inputs without names."""
-    if reset:
-        estimator.n_features_in_ = int(n_features)
-        if hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-    elif n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input."
-        )
 
 
 def _supports_float64(xp, device):

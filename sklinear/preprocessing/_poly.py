@@ -11,13 +11,13 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._array_api import record_n_features
 from .._compat import _fit_context
 from ._array_api import (
     check_same_namespace,
     foreign_namespace,
     namespace_record,
     polynomial_terms,
-    record_n_features,
     validate_foreign,
 )
 from ._base import input_feature_names
