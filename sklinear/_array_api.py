@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 
-from ._data import EvaluationSums, statistics_from_sums
+from ._data import EvaluationSums, computed_in_float64, statistics_from_sums
 from ._losses import (
     AbsoluteLoss,
     BinomialLoss,
@@ -45,6 +45,12 @@ _DEVICE_BLOCK_BYTES = 1 << 30
 _CPU_BLOCK_BYTES = 1 << 22
 # Blocks of the statistics pass on accelerators: float32 sums over at most this many bytes.
 _STATISTICS_BLOCK_BYTES = 1 << 27
+# Products X_block^T R (gradient, Hessian, statistics) run as a batch of products over
+# chunks of at least _CHUNK_ROWS rows, whose partial sums (at most _PARTIALS_BYTES) are
+# added in float64: one long product over millions of rows gives the BLAS little to run in
+# parallel (a p x K result) and accumulates float32 rounding along the rows.
+_CHUNK_ROWS = 2048
+_PARTIALS_BYTES = 1 << 26
 
 
 # --- namespaces and devices ---------------------------------------------------------------
@@ -280,6 +286,48 @@ def _loss_functions(loss):
         ) from None
 
 
+def _in_float64(xp, X, Y, sample_weight):
+    """``X``, ``Y`` and the weights in float64 on their device, where it has float64 (a
+    device without it, as Apple's MPS, keeps float32)."""
+    try:
+        return tuple(
+            None if array is None else xp.astype(array, xp.float64)
+            for array in (X, Y, sample_weight)
+        )
+    except (TypeError, RuntimeError, ValueError):
+        return X, Y, sample_weight
+
+
+def transpose_product(xp, X_block, right):
+    """``X_block^T right`` in float64, from float64 sums of per-chunk products.
+
+    ``X_block`` is (m, p), ``right`` (m, k), both in X's dtype. The rows are cut into ``c``
+    chunks of equal length (at least ``_CHUNK_ROWS``; ``c p k`` partial sums of at most
+    ``_PARTIALS_BYTES``) multiplied as one batched product, no copy of ``X_block``; the
+    rows left over make one more product.
+    """
+    rows, n_features = X_block.shape
+    width = right.shape[1]
+    itemsize = numpy_dtype(X_block.dtype).itemsize
+    most_chunks = max(1, _PARTIALS_BYTES // max(1, n_features * width * itemsize))
+    chunk = max(_CHUNK_ROWS, -(-rows // most_chunks))
+    chunks = rows // chunk
+    head = chunks * chunk
+    total = None
+    if chunks > 1:
+        batched = xp.matmul(
+            xp.matrix_transpose(xp.reshape(X_block[:head, :], (chunks, chunk, n_features))),
+            xp.reshape(right[:head, :], (chunks, chunk, width)),
+        )
+        total = xp.sum(xp.astype(batched, xp.float64), axis=0)
+    else:
+        head = 0
+    if head < rows:
+        rest = xp.astype(X_block[head:, :].T @ right[head:, :], xp.float64)
+        total = rest if total is None else total + rest
+    return total
+
+
 # --- the data seam --------------------------------------------------------------------------
 class ArrayAPIData:
     """The data seam of :mod:`sklinear._data` for arrays of any Array API library.
@@ -310,26 +358,34 @@ class ArrayAPIData:
             Y = Y[:, 0]
         self.xp = array_api_compat.array_namespace(X)
         self.device = device(X)
-        self.X = X
+        self.dtype = numpy_dtype(X.dtype)  # of the fitted attributes
         self.n_samples, self.n_features = X.shape
+        if computed_in_float64(self.dtype, self.n_samples * self.n_features):
+            X, Y, sample_weight = _in_float64(self.xp, X, Y, sample_weight)
+        self.X = X
         self.n_outputs = 1 if Y.ndim == 1 else Y.shape[1]
-        self.dtype = numpy_dtype(X.dtype)
         self._Y = Y
         self._weights = sample_weight
         self.Y = to_numpy(Y) if host_targets else None
         self.sample_weight = to_numpy(sample_weight) if host_targets else None
         self.n_evaluations = 0
         block_bytes = _CPU_BLOCK_BYTES if _is_cpu(self.device) else _DEVICE_BLOCK_BYTES
-        row_bytes = max(1, self.n_features * self.dtype.itemsize)
+        row_bytes = max(1, self.n_features * self._compute_dtype.itemsize)
         self.block_rows = max(64, block_bytes // row_bytes)
+
+    @property
+    def _compute_dtype(self):
+        return numpy_dtype(self.X.dtype)
 
     def _blocks(self):
         size, n_samples = self.block_rows, self.n_samples
         return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
     def _host_vector(self, array):
-        """A host array on the device, in X's dtype."""
-        return self.xp.asarray(np.ascontiguousarray(array, dtype=self.dtype), device=self.device)
+        """A host array on the device, in the dtype of the computation."""
+        return self.xp.asarray(
+            np.ascontiguousarray(array, dtype=self._compute_dtype), device=self.device
+        )
 
     def statistics(self):
         """Weighted moments (float64) in one pass over ``X``.
@@ -349,7 +405,7 @@ class ArrayAPIData:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
         reference = self.X[0, :]
         n_features, n_outputs = self.n_features, self.n_outputs
-        row_bytes = max(1, self.n_features * self.dtype.itemsize)
+        row_bytes = max(1, self.n_features * self._compute_dtype.itemsize)
         size = max(64, min(self.block_rows, _STATISTICS_BLOCK_BYTES // row_bytes))
         total = None
         for start in range(0, self.n_samples, size):
@@ -362,15 +418,15 @@ class ArrayAPIData:
                 weights = xp.ones((stop - start,), dtype=self.X.dtype, device=self.device)
             else:
                 weights = self._weights[start:stop]
+            weights = weights[:, None]
             part = xp.concat(
                 [
-                    weights @ centred,
-                    weights @ (centred * centred),
-                    xp.reshape(centred.T @ (weights[:, None] * targets), (-1,)),
-                    weights @ targets,
+                    xp.reshape(transpose_product(xp, centred, weights), (-1,)),
+                    xp.reshape(transpose_product(xp, centred * centred, weights), (-1,)),
+                    xp.reshape(transpose_product(xp, centred, weights * targets), (-1,)),
+                    xp.sum(xp.astype(weights * targets, float64), axis=0),
                 ]
             )
-            part = xp.astype(part, float64)
             total = part if total is None else total + part
         reference = to_numpy(reference).astype(np.float64)
         return statistics_from_sums(to_numpy(total), weight_sum, reference, n_features, n_outputs)
@@ -428,7 +484,7 @@ class ArrayAPIData:
             gradient = gradient[:, None]
         pieces = [
             xp.reshape(xp.sum(value, dtype=float64), (1,)),
-            xp.reshape(xp.astype(X_block.T @ gradient, float64), (-1,)),
+            xp.reshape(transpose_product(xp, X_block, gradient), (-1,)),
             xp.sum(gradient, axis=0, dtype=float64),
         ]
         if hessian:
@@ -439,8 +495,8 @@ class ArrayAPIData:
                 curvature = curvature * weights[:, None]
             for column in range(curvature.shape[1]):
                 weighted = X_block * curvature[:, column : column + 1]
-                pieces.append(xp.reshape(xp.astype(X_block.T @ weighted, float64), (-1,)))
-            pieces.append(xp.reshape(xp.astype((X_block.T @ curvature).T, float64), (-1,)))
+                pieces.append(xp.reshape(transpose_product(xp, X_block, weighted), (-1,)))
+            pieces.append(xp.reshape(transpose_product(xp, X_block, curvature).T, (-1,)))
             pieces.append(xp.sum(curvature, axis=0, dtype=float64))
         return xp.concat(pieces)
 
@@ -463,5 +519,9 @@ class ArrayAPIData:
     def scores(self, coef, offset, X=None):
         """Scores ``X coef + offset`` of shape (n_samples, n_outputs), on the device."""
         X = self.X if X is None else X
-        coef = self._host_vector(np.asarray(coef, dtype=np.float64))
-        return X @ coef + self._host_vector(np.asarray(offset, dtype=np.float64))
+        dtype = numpy_dtype(X.dtype)
+
+        def on_device(array):
+            return self.xp.asarray(np.ascontiguousarray(array, dtype=dtype), device=self.device)
+
+        return X @ on_device(coef) + on_device(offset)

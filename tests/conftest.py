@@ -43,3 +43,12 @@ def dask_client():
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture
+def float32_arithmetic(monkeypatch):
+    """Small float32 data computed in float32 (by default it is copied to float64, see
+    sklinear._data.FLOAT64_COPY_BYTES): for tests of the float32 arithmetic itself."""
+    import sklinear._data
+
+    monkeypatch.setattr(sklinear._data, "FLOAT64_COPY_BYTES", 0)

@@ -535,3 +535,43 @@ def test_scikit_learn_array_api_checks_torch(estimator, device):
             X_ns_and_device=NamespaceAndDevice("torch", device),
             other_ns_and_device=NamespaceAndDevice("array_api_strict", "device1"),
         )
+
+
+# --- small float32 data is computed in float64 ----------------------------------------------
+@pytest.mark.parametrize(
+    "backend", ["strict-float32", "torch-cpu-float32", "torch-cuda-float32", "cupy-float32"]
+)
+def test_small_float32_is_computed_in_float64_on_the_device(backend):
+    """As for NumPy (sklinear._data.FLOAT64_COPY_BYTES): the fit of an ill-conditioned design
+    (condition ~6e7) equals the float64 NumPy fit of the same numbers, whatever the
+    library's float32 summation order; the fitted attributes stay float32 on the device."""
+    make, library, _ = BACKENDS[backend]
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=30, n_features=10, random_state=42)
+    X32 = X.astype(np.float32)
+    reference = GDLinearRegressor().fit(X32.astype(np.float64), y)
+    with sklearn.config_context(array_api_dispatch=True):
+        fitted = GDLinearRegressor().fit(make(X32), make(y.astype(np.float32)))
+    assert namespace_name(fitted.coef_) == library
+    coef = to_numpy(fitted.coef_)
+    assert coef.dtype == np.float32
+    scale = np.abs(reference.coef_).max()
+    assert_allclose(coef, reference.coef_, atol=1e-6 * scale, rtol=0)
+
+
+@pytest.mark.parametrize("rows", [5, 64, 100, 1000])
+@pytest.mark.parametrize("partials", [1 << 26, 3 * 4 * 2 * 8])
+def test_transpose_product_in_chunks_equals_the_product(monkeypatch, rows, partials):
+    """X^T R from a batch of per-chunk products (and the rows left over), added in float64:
+    the same numbers as the product, for any chunk count, with or without a tail."""
+    monkeypatch.setattr(_array_api, "_CHUNK_ROWS", 16)
+    monkeypatch.setattr(_array_api, "_PARTIALS_BYTES", partials)
+    rng = np.random.default_rng(rows)
+    X = rng.normal(size=(rows, 3)).astype(np.float32)
+    R = rng.normal(size=(rows, 2)).astype(np.float32)
+    xp = array_api_strict
+    product = _array_api.transpose_product(xp, xp.asarray(X), xp.asarray(R))
+    assert product.dtype == xp.float64 and product.shape == (3, 2)
+    expected = X.astype(np.float64).T @ R.astype(np.float64)
+    assert_allclose(to_numpy(product), expected, rtol=1e-6, atol=1e-5)

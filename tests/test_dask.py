@@ -148,7 +148,7 @@ def test_binary_fit_equals_scikit_learn(dask_client):
     np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-4)
 
 
-def test_float32_and_persisted_chunks_of_unequal_size(dask_client):
+def test_float32_and_persisted_chunks_of_unequal_size(dask_client, float32_arithmetic):
     X, score, weights, rng = _data(seed=1)
     X32 = X.astype(np.float32)
     y = _labels("binary", score, rng)

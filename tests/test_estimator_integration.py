@@ -347,7 +347,7 @@ def test_input_is_never_modified(name, fmt, solver):
 
 @pytest.mark.parametrize("offset", [False, True], ids=["centred", "offset_column"])
 @pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_float32_gives_float32_and_close_results(name, offset):
+def test_float32_gives_float32_and_close_results(name, offset, float32_arithmetic):
     cls, kind = ESTIMATORS[name]
     X, y = make_data(kind)
     if not offset:

@@ -157,7 +157,7 @@ def test_value_and_gradient_match_reference(
 
 @pytest.mark.parametrize("name, n_outputs", PROBLEMS, ids=lambda v: str(v))
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
-def test_float32_close_to_float64(name, n_outputs, fmt):
+def test_float32_close_to_float64(name, n_outputs, fmt, float32_arithmetic):
     rng = np.random.default_rng(7)
     # No offset column here: with mean / std = 5e3 the float32 residual's rounding is
     # amplified by the mean in X^T r (see test_estimator_integration for the effect on fits).
