@@ -283,7 +283,14 @@ def test_scores_and_score_follow_input(backend):
     [(SquaredLoss(), 1), (HuberLoss(0.5), 2), (BinomialLoss(), 1), (MultinomialLoss(), 3)],
     ids=["squared", "huber-2-outputs", "binomial", "multinomial"],
 )
-def test_evaluate_and_statistics_equal_the_numpy_seam(backend, loss, outputs, monkeypatch):
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("coef_scale", [0.3, 60.0], ids=["small-scores", "large-scores"])
+def test_evaluate_and_statistics_equal_the_numpy_seam(
+    backend, loss, outputs, weighted, coef_scale, monkeypatch, float32_arithmetic
+):
+    """Every sum of the device seam equals the NumPy seam's: several row blocks, chunked
+    products (16-row chunks), softmax scores small (no row shift) and large (shifted)."""
+    monkeypatch.setattr(_array_api, "_CHUNK_ROWS", 16)
     make, _, dtype = BACKENDS[backend]
     rng = np.random.default_rng(1)
     X = (rng.normal(size=(300, 5)) + 4.0).astype(dtype)
@@ -294,13 +301,13 @@ def test_evaluate_and_statistics_equal_the_numpy_seam(backend, loss, outputs, mo
     else:
         Y = rng.normal(size=(300, outputs))
     Y = Y.astype(dtype)
-    weights = rng.uniform(0.5, 2, 300).astype(dtype)
-    coef = rng.normal(size=(5, outputs)) * 0.3
+    weights = rng.uniform(0.5, 2, 300).astype(dtype) if weighted else None
+    coef = rng.normal(size=(5, outputs)) * coef_scale
     offset = rng.normal(size=outputs)
     shift = X.mean(axis=0).astype(np.float64)
     rows = rng.choice(300, size=50, replace=False)
     host = InMemoryData(X, Y, weights)
-    device = ArrayAPIData(make(X), make(Y), make(weights))
+    device = ArrayAPIData(make(X), make(Y), None if weights is None else make(weights))
     device.block_rows = 64  # several row blocks per pass (300 rows), summed in order
     monkeypatch.setattr(_array_api, "_STATISTICS_BLOCK_BYTES", 64 * 5 * X.itemsize)
     rtol = 1e-10 if dtype == np.float64 else 2e-4
@@ -312,7 +319,8 @@ def test_evaluate_and_statistics_equal_the_numpy_seam(backend, loss, outputs, mo
             if getattr(expected, field) is None:
                 assert getattr(actual, field) is None
                 continue
-            scale = np.max(np.abs(getattr(expected, field)))
+            # sums of O(1) terms over 300 rows; centred sums may be pure rounding (~1e-13)
+            scale = max(np.max(np.abs(getattr(expected, field))), 1.0)
             assert_allclose(getattr(actual, field), getattr(expected, field), atol=rtol * scale)
     expected, actual = host.statistics(), device.statistics()
     # float32 statistics are float32 products summed per block in float64.
@@ -335,9 +343,13 @@ def test_one_small_transfer_per_evaluation(monkeypatch):
 
     monkeypatch.setattr(_array_api, "to_numpy", counting)
     data.evaluate(MultinomialLoss(), np.zeros((4, 3)), np.zeros(3))
-    # One vector back: the loss sum, the 4 x 3 products and the 3 gradient sums.
+    # One vector back: the loss sum, the 4 x 3 products and the 3 gradient sums; before it,
+    # per row block, the scores' bounds (2 values: is the softmax's row shift needed?).
+    assert transfers == [(2,)] * len(data._blocks()) + [(1 + 4 * 3 + 3,)]
+    transfers.clear()
+    data.evaluate(BinomialLoss(), np.zeros((4, 3)), np.zeros(3))
     assert transfers == [(1 + 4 * 3 + 3,)]
-    assert data.n_evaluations == 1
+    assert data.n_evaluations == 2
     # The host copies of the targets exist only on request.
     assert data.Y is None and data.sample_weight is None
 
@@ -575,3 +587,30 @@ def test_transpose_product_in_chunks_equals_the_product(monkeypatch, rows, parti
     assert product.dtype == xp.float64 and product.shape == (3, 2)
     expected = X.astype(np.float64).T @ R.astype(np.float64)
     assert_allclose(to_numpy(product), expected, rtol=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["strict-float32", "strict-float64", "torch-cpu-float32"])
+def test_all_finite_is_exact(backend):
+    """The row-sum test of X's finiteness: a NaN or an infinity anywhere is found, and
+    finite values whose row sums overflow (float32: 3e38 + 3e38) are still accepted."""
+    make, _, dtype = BACKENDS[backend]
+    xp = _array_api.namespace(make(np.zeros((1, 1))))
+    X = np.ones((50, 4), dtype=dtype)
+    assert _array_api.all_finite(xp, make(X))
+    for bad in (np.nan, np.inf, -np.inf):
+        Z = X.copy()
+        Z[37, 2] = bad
+        assert not _array_api.all_finite(xp, make(Z))
+    huge = X.copy()
+    huge[5, :] = np.finfo(dtype).max / 2
+    assert _array_api.all_finite(xp, make(huge))
+
+
+@pytest.mark.parametrize("shape", [(5,), (100,), (1000, 3), (37, 2)])
+def test_column_sums_in_chunks(monkeypatch, shape):
+    monkeypatch.setattr(_array_api, "_CHUNK_ROWS", 16)
+    monkeypatch.setattr(_array_api, "_PARTIALS_BYTES", 3 * 4 * 7)
+    values = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    total = _array_api.column_sums(array_api_strict, array_api_strict.asarray(values))
+    assert total.dtype == array_api_strict.float64
+    assert_allclose(to_numpy(total), values.astype(np.float64).sum(axis=0), rtol=1e-5, atol=1e-4)

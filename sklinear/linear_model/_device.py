@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import (
     ArrayAPIData,
+    all_finite,
     check_fit_namespace,
     device,
     dispatch_enabled,
@@ -48,7 +49,7 @@ def _validate_X(estimator, X, reset):
             f"Found array with {n_samples} sample(s) and {n_features} feature(s) (shape="
             f"{tuple(X.shape)}) while a minimum of 1 is required by {name}."
         )
-    if not bool(xp.all(xp.isfinite(X))):
+    if not all_finite(xp, X):
         raise ValueError(f"Input X contains NaN or infinity; {name} needs finite values.")
     record_n_features(estimator, n_features, reset=reset)
     return X

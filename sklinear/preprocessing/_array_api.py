@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 
-from .._array_api import check_fit_namespace, record_n_features
+from .._array_api import all_finite, check_fit_namespace, record_n_features, supports_float64
 
 
 def foreign_namespace(X):
@@ -79,24 +79,16 @@ def validate_foreign(estimator, X, xp, *, reset):
     if not xp.isdtype(X.dtype, "real floating"):
         device = array_api_compat.device(X)
         dtype = xp.float64
-        if not _supports_float64(xp, device):
+        if not supports_float64(xp, device):
             dtype = xp.float32
         X = xp.astype(X, dtype)
-    if not bool(xp.all(xp.isfinite(X))):
+    if not all_finite(xp, X):
         raise ValueError(
             f"Input X contains NaN or infinity; {name} needs finite values. Impute "
             "missing values first (MissingIndicatorImputer)."
         )
     record_n_features(estimator, X.shape[1], reset=reset)
     return X
-
-
-def _supports_float64(xp, device):
-    try:
-        xp.zeros(1, dtype=xp.float64, device=device)
-    except (TypeError, ValueError, RuntimeError):
-        return False
-    return True
 
 
 def polynomial_terms(xp, X, blocks, n_features, kept_from, include_bias):
