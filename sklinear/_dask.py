@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._data import EvaluationSums, InMemoryData, Statistics, scratch
+from ._labels import not_an_indicator, ravel_label_column
 
 _SUM_FAN_IN = 16
 # Hessian blocks cross the network once per task: keep them to a few MB per task.
@@ -198,29 +199,13 @@ def _class_labels(estimator, y, sample_weight):
     per-class weights of ``class_weight`` (or None) and ``y`` (raveled if a column).
     """
     _import_dask()
-    from sklearn.exceptions import DataConversionWarning
     from sklearn.utils.multiclass import check_classification_targets
 
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected; it is raveled.",
-            DataConversionWarning,
-            stacklevel=4,
-        )
-        y = y[:, 0]
-    name = type(estimator).__name__
+    y = ravel_label_column(estimator, y, stacklevel=4)
     if y.ndim == 2:
-        if not estimator._allow_multilabel:
-            raise ValueError(
-                f"{name} needs a 1-d array of class labels; got y of shape {y.shape}. For "
-                "multilabel 0/1 indicator targets use GDLogisticClassifier."
-            )
         values = _distinct_labels(y)[0]
         if values.dtype.kind not in "biuf" or not np.all(np.isin(values, (0, 1))):
-            raise ValueError(
-                "A 2-d y must be a multilabel indicator matrix of 0 and 1 (one column per "
-                f"label); got y of shape {y.shape} with values {values[:5]}."
-            )
+            raise not_an_indicator(y, f"values {values[:5]}")
         if estimator.class_weight is not None:
             raise ValueError(
                 "class_weight is not supported for multilabel targets; use sample_weight."

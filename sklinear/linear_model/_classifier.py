@@ -1,15 +1,13 @@
 """What the two classifiers share: classes, class weights, decision scores."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._compat import StrOptions
+from .._labels import not_an_indicator, ravel_label_column
 from ._base import BaseGradientLinearModel
 from ._device import follows_input
 
@@ -30,25 +28,10 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
 
     def _validate_data(self, X, y, reset):
         X, y = super()._validate_data(X, y, reset)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected; it is raveled.",
-                DataConversionWarning,
-                stacklevel=3,
-            )
-            y = y[:, 0]
+        y = ravel_label_column(self, np.asarray(y), stacklevel=3)
         if y.ndim == 2:
-            if not self._allow_multilabel:
-                raise ValueError(
-                    f"{type(self).__name__} needs a 1-d array of class labels; got y of shape "
-                    f"{y.shape}. For multilabel 0/1 indicator targets use GDLogisticClassifier."
-                )
             if type_of_target(y) != "multilabel-indicator":
-                raise ValueError(
-                    "A 2-d y must be a multilabel indicator matrix of 0 and 1 (one column per "
-                    f"label); got y of shape {y.shape} with values {np.unique(y)[:5]}."
-                )
+                raise not_an_indicator(y, f"values {np.unique(y)[:5]}")
         else:
             check_classification_targets(y)
         return X, y

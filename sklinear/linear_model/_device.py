@@ -9,11 +9,9 @@ seam itself is :class:`sklinear._array_api.ArrayAPIData`.
 
 import functools
 import threading
-import warnings
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import (
@@ -30,6 +28,7 @@ from .._array_api import (
     record_n_features,
     to_numpy,
 )
+from .._labels import not_an_indicator, ravel_label_column
 
 
 def _validate_X(estimator, X, reset):
@@ -62,26 +61,11 @@ def _encode_labels(estimator, y, xp, device_, n_samples):
     encodes them (it sets ``classes_`` and checks them); each row of ``Y`` is the row of
     that table for its label, gathered on the device.
     """
-    name = type(estimator).__name__
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected; it is raveled.",
-            DataConversionWarning,
-            stacklevel=4,
-        )
-        y = y[:, 0] if is_foreign_array(y) else np.asarray(y)[:, 0]
+    y = ravel_label_column(estimator, y, stacklevel=4)
     if y.ndim == 2:
-        if not estimator._allow_multilabel:
-            raise ValueError(
-                f"{name} needs a 1-d array of class labels; got y of shape {tuple(y.shape)}. "
-                "For multilabel 0/1 indicator targets use GDLogisticClassifier."
-            )
         y = move_to(y, xp, device_)
         if not bool(xp.all((y == 0) | (y == 1))):
-            raise ValueError(
-                "A 2-d y must be a multilabel indicator matrix of 0 and 1 (one column per "
-                f"label); got y of shape {tuple(y.shape)} with other values."
-            )
+            raise not_an_indicator(y, "other values")
         estimator._encode_target(np.zeros((0, y.shape[1])), fitting=True)
         return y, None
     if is_foreign_array(y) or np.asarray(y).dtype.kind in "biuf":
