@@ -630,3 +630,23 @@ def test_float32_loss_sum_is_exact_over_the_rows(backend, float32_arithmetic):
     # at zero scores the per-row losses are the float32 numbers 0.5 * y^2
     expected = np.sum((np.float32(0.5) * y * y).astype(np.float64))
     assert loss == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "strict-float64"])
+def test_column_vector_and_two_d_labels(backend):
+    """As for Dask (tests/test_dask.py): the column vector raveled with the warning, a 2-d y
+    refused by SoftmaxClassifier and checked as a 0/1 indicator by GDLogisticClassifier."""
+    from sklearn.exceptions import DataConversionWarning
+
+    make = (lambda a: np.asarray(a)) if backend == "numpy" else BACKENDS[backend][0]
+    X, y, _ = _data("binary")
+    y = (y == 7).astype(float)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            column = GDLogisticClassifier(tol=1e-10).fit(make(X), make(y[:, None]))
+        flat = GDLogisticClassifier(tol=1e-10).fit(make(X), make(y))
+        assert_allclose(to_numpy(column.coef_), to_numpy(flat.coef_), rtol=1e-12)
+        with pytest.raises(ValueError, match="SoftmaxClassifier needs a 1-d array of class"):
+            SoftmaxClassifier().fit(make(X), make(np.stack([y, y], axis=1)))
+        with pytest.raises(ValueError, match="A 2-d y must be a multilabel indicator matrix"):
+            GDLogisticClassifier().fit(make(X), make(np.stack([y, 2 * y], axis=1)))

@@ -711,3 +711,19 @@ def test_import_sklinear_does_not_import_dask():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_column_vector_and_two_d_labels(dask_client):
+    """A column-vector y is raveled with scikit-learn's warning (same fit as the 1-d y); a
+    2-d y is refused by SoftmaxClassifier and must be 0/1 for GDLogisticClassifier."""
+    from sklearn.exceptions import DataConversionWarning
+
+    X, score, _, rng = _data()
+    y = _labels("binary", score, rng)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = GDLogisticClassifier(**TIGHT).fit(_dask(X), _dask(y[:, None]))
+    _assert_same_fit(GDLogisticClassifier(**TIGHT).fit(X, y), column)
+    with pytest.raises(ValueError, match="SoftmaxClassifier needs a 1-d array of class labels"):
+        SoftmaxClassifier().fit(_dask(X), _dask(np.stack([y, y], axis=1)))
+    with pytest.raises(ValueError, match="A 2-d y must be a multilabel indicator matrix"):
+        GDLogisticClassifier().fit(_dask(X), _dask(np.stack([y, 2 * y], axis=1)))
