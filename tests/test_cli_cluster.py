@@ -401,3 +401,16 @@ def test_a_column_whose_type_changes_down_the_file_is_one_clear_line(tmp_path, c
         "string to float: 'oops'); if such values mean 'missing', list them with --na-values; "
         "otherwise run without --scheduler / --dask-local, which reads such a column as text\n"
     )
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_unreadable_path_is_refused_before_a_cluster_starts(capsys, monkeypatch, tmp_path, kind):
+    def no_cluster(args):
+        raise AssertionError("a cluster was started for an unreadable path")
+
+    monkeypatch.setattr(_cluster, "connect", no_cluster)
+    path = tmp_path / "absent.csv" if kind == "missing" else tmp_path
+    code, out, err = run(capsys, "cv", str(path), "--target", "t", "--dask-local", "1")
+    reason = "no such file" if kind == "missing" else "it is a directory, not a CSV file"
+    assert code == 1 and out == ""
+    assert err == f"sklinear: error: cannot read {str(path)!r}: {reason}\n"
