@@ -253,16 +253,21 @@ class MultinomialLoss:
 def log_softmax_parts(raw):
     """Return ``logsumexp(raw, axis=1)`` and ``softmax(raw, axis=1)``, computed stably.
 
-    The row maximum and the row sums go column by column and through a matrix-vector
-    product: NumPy's reductions along a short last axis are several times slower.
+    The row maximum goes column by column for few columns (NumPy's reductions along a
+    short last axis are several times slower), the row sums through a matrix-vector
+    product, and the rows are scaled by the reciprocal of their sums (a multiplication).
     """
-    shift = raw[:, 0].copy()
-    for column in range(1, raw.shape[1]):
-        np.maximum(shift, raw[:, column], out=shift)
+    n_columns = raw.shape[1]
+    if n_columns >= 32:
+        shift = raw.max(axis=1)
+    else:
+        shift = raw[:, 0].copy()
+        for column in range(1, n_columns):
+            np.maximum(shift, raw[:, column], out=shift)
     exponential = raw - shift[:, None]
     np.exp(exponential, out=exponential)
-    total = exponential @ np.ones(raw.shape[1], dtype=raw.dtype)
-    exponential /= total[:, None]
+    total = exponential @ np.ones(n_columns, dtype=raw.dtype)
+    exponential *= (1.0 / total)[:, None]
     return np.log(total) + shift, exponential
 
 

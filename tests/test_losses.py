@@ -222,3 +222,15 @@ def test_binomial_is_relatively_accurate_on_the_confident_side():
     for label, raw in ((1.0, z), (0.0, -z)):
         value = BinomialLoss().loss_gradient(np.full_like(z, label), raw)[0]
         np.testing.assert_allclose(value, np.log1p(np.exp(-z)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 5, 31, 32, 100])
+def test_log_softmax_parts_against_scipy(n_classes):
+    """Both ways of taking the row maxima (by columns below 32 classes, a reduction from
+    32), with scores large enough to overflow exp without the shift."""
+    from sklinear._losses import log_softmax_parts
+
+    raw = np.random.default_rng(n_classes).normal(scale=300.0, size=(50, n_classes))
+    log_normaliser, probability = log_softmax_parts(raw)
+    np.testing.assert_allclose(log_normaliser, logsumexp(raw, axis=1), rtol=1e-13)
+    np.testing.assert_allclose(probability, np.exp(log_softmax(raw, axis=1)), atol=1e-15)
