@@ -255,7 +255,7 @@ def log_softmax_parts(raw):
 
     The row maximum goes column by column for few columns (NumPy's reductions along a
     short last axis are several times slower), the row sums through a matrix-vector
-    product, and the rows are scaled by the reciprocal of their sums (a multiplication).
+    product.
     """
     n_columns = raw.shape[1]
     if n_columns >= 32:
@@ -267,7 +267,7 @@ def log_softmax_parts(raw):
     exponential = raw - shift[:, None]
     np.exp(exponential, out=exponential)
     total = exponential @ np.ones(n_columns, dtype=raw.dtype)
-    exponential *= (1.0 / total)[:, None]
+    exponential /= total[:, None]
     return np.log(total) + shift, exponential
 
 
