@@ -384,6 +384,31 @@ def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offs
     )
 
 
+def _sparse_moments(X, weights, Y):
+    """``X^T w``, ``(X * X)^T w`` and ``X^T (w Y)`` of a CSR or CSC block, in float64.
+
+    float64 data with SciPy's kernels on the block's own arrays: three O(nnz) products and
+    one temporary of the block's squared values (no matrix is built, ``X`` is not copied).
+    Otherwise (float32, mixed index types) through SciPy's public products.
+    """
+    n, p = X.shape
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    weighted_Y = np.ascontiguousarray((weights[:, None] * Y).T)  # (k, n)
+    if csc_matvec is None or X.dtype != np.float64 or X.indices.dtype != X.indptr.dtype:
+        first = np.asarray(X.T @ weights, dtype=np.float64).ravel()
+        second = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
+        return first, second, np.asarray(X.T @ weighted_Y.T, dtype=np.float64)
+    # X^T is the CSC (for CSR X) or CSR (for CSC X) matrix of the same arrays
+    transpose = csc_matvec if X.format == "csr" else csr_matvec
+    first, second = np.zeros(p), np.zeros(p)
+    transpose(p, n, X.indptr, X.indices, X.data, weights, first)
+    transpose(p, n, X.indptr, X.indices, np.square(X.data), weights, second)
+    cross = np.zeros((weighted_Y.shape[0], p))
+    for column, values in zip(cross, weighted_Y, strict=True):
+        transpose(p, n, X.indptr, X.indices, X.data, values, column)
+    return first, second, cross.T
+
+
 def _csr_rows(X, start, stop):
     """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values)."""
     begin, end = X.indptr[start], X.indptr[stop]
@@ -528,10 +553,7 @@ class InMemoryData:
             if Y_block.ndim == 1:
                 Y_block = Y_block[:, None]
             if sp.issparse(X_block):
-                first = np.asarray(X_block.T @ weights, dtype=np.float64).ravel()
-                squares = X_block.multiply(X_block)
-                second = np.asarray(squares.T @ weights, dtype=np.float64).ravel()
-                cross = np.asarray(X_block.T @ (weights[:, None] * Y_block), dtype=np.float64)
+                first, second, cross = _sparse_moments(X_block, weights, Y_block)
             else:
                 # In X's dtype, as the passes' products are (float32 data: float32 block
                 # sums, added in float64 across blocks), about the reference row; the first
@@ -639,3 +661,4 @@ class InMemoryData:
         X = self.X if X is None else X
         raw = X @ np.asarray(coef).astype(X.dtype, copy=False)
         return np.asarray(raw) + offset
+
