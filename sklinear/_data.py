@@ -661,4 +661,3 @@ class InMemoryData:
         X = self.X if X is None else X
         raw = X @ np.asarray(coef).astype(X.dtype, copy=False)
         return np.asarray(raw) + offset
-

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _solvers
-from ._lazy import LazySparseSteps, lazy_supported
+from ._lazy import LazySparseSteps, SparseSteps, lazy_supported, sparse_supported
 from ._losses import SmoothedAbsoluteLoss
 from ._objective import damped_solve
 
@@ -459,15 +459,17 @@ _LAZY_SHARE = 1 / 16
 
 
 def _lazy_steps(objective, rule, average, batch_size):
-    """The O(nnz) steps of :mod:`sklinear._lazy` ('sgd' on CSR data whose batches touch few
-    columns: both make the same steps, the cheaper runs), else None (the dense steps)."""
-    if not lazy_supported(objective, rule):
+    """The steps on CSR data ('sgd', L2 only): the O(nnz) steps of :mod:`sklinear._lazy`
+    where a batch touches few columns, else :class:`~sklinear._lazy.SparseSteps` (every
+    coefficient, in place); both make the same steps as the dense steps, the cheaper runs.
+    None (the generic :class:`~sklinear._solvers.DenseSteps`) for other data and solvers."""
+    if not sparse_supported(objective, rule):
         return None
     X = objective.data.X
     batch_nonzeros = X.nnz / max(1, objective.n_samples) * batch_size
-    if batch_nonzeros > _LAZY_SHARE * objective.n_features:
-        return None
-    return lambda theta, state: LazySparseSteps(objective, theta, rule, state, average)
+    if batch_nonzeros <= _LAZY_SHARE * objective.n_features and lazy_supported(objective, rule):
+        return lambda theta, state: LazySparseSteps(objective, theta, rule, state, average)
+    return lambda theta, state: SparseSteps(objective, theta, rule, state, average)
 
 
 def auto_batch_size(data):
