@@ -85,24 +85,37 @@ class _LaidOutProducts:
             csr_matvec is not None and X.dtype == np.float64 and X.indices.dtype == X.indptr.dtype
         )
 
-    def _products(self, lo, hi, residual=None):
-        """Scores ``X_b weights`` of rows ``lo:hi`` or, with ``residual``, ``buffer +=
-        X_b^T residual``; O(nnz) with SciPy's kernels."""
+    def value(self, theta, blocks):
+        """The objective (data term of the rows ``blocks``, slices of the layout, and the
+        L2 part) at ``theta``: one product of those rows."""
+        objective = self.objective
+        coef, intercept = objective.to_user(theta)
+        total = weight_sum = 0.0
+        for block in blocks:
+            raw = self._products(block.start, block.stop, weights=coef) + intercept
+            value, _, weights = self._batch_loss(block.start, block.stop, raw, check=False)
+            total += value * weights
+            weight_sum += weights
+        l2 = objective.penalty.smooth_value_gradient(theta.reshape(-1, self.k)[: self.p])[0]
+        return total / weight_sum + l2
+
+    def _products(self, lo, hi, residual=None, weights=None):
+        """Scores ``X_b weights`` of rows ``lo:hi`` (``self.weights`` unless given) or,
+        with ``residual``, ``buffer += X_b^T residual``; O(nnz) with SciPy's kernels."""
         X = self.laid_out[0]
         k = self.k
+        weights = np.ascontiguousarray(self.weights if weights is None else weights)
         if not self._raw_kernels:
             block = _csr_rows(X, lo, hi)
             if residual is None:
-                return np.asarray(block @ self.weights).reshape(hi - lo, k)
+                return np.asarray(block @ weights).reshape(hi - lo, k)
             self.buffer += np.asarray(block.T @ residual).reshape(self.p, k)
             return None
         indptr = X.indptr[lo : hi + 1]
         if residual is None:
             out = np.zeros((hi - lo, k))
             if k == 1:
-                csr_matvec(
-                    hi - lo, self.p, indptr, X.indices, X.data, self.weights[:, 0], out[:, 0]
-                )
+                csr_matvec(hi - lo, self.p, indptr, X.indices, X.data, weights[:, 0], out[:, 0])
             else:
                 csr_matvecs(
                     hi - lo,
@@ -111,7 +124,7 @@ class _LaidOutProducts:
                     indptr,
                     X.indices,
                     X.data,
-                    self.weights.ravel(),
+                    weights.ravel(),
                     out.ravel(),
                 )
             return out
@@ -133,8 +146,9 @@ class _LaidOutProducts:
             )
         return None
 
-    def _batch_loss(self, lo, hi, raw):
-        """The batch's loss gradients ``r`` (rows, k), weighted, its mean loss and ``W``."""
+    def _batch_loss(self, lo, hi, raw, check=True):
+        """The batch's mean loss, its loss gradients ``r`` (rows, k), weighted, and ``W``
+        (``check``: a ValueError when ``W`` is not positive; else the mean is 0)."""
         _, Y, sample_weight = self.laid_out
         if self.k == 1:
             raw = raw[:, 0]
@@ -147,6 +161,8 @@ class _LaidOutProducts:
         else:
             weight_sum = float(hi - lo)
         if not weight_sum > 0:
+            if not check:
+                return 0.0, gradient, 0.0
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
         gradient = np.asarray(gradient, dtype=np.float64).reshape(hi - lo, self.k)
         return float(np.sum(value, dtype=np.float64)) / weight_sum, gradient, weight_sum
@@ -156,8 +172,8 @@ class LazySparseSteps(_LaidOutProducts):
     """The steps of :func:`~sklinear._solvers.stochastic_gradient` for sparse data.
 
     The interface of :class:`~sklinear._solvers.DenseSteps`: ``prepare(order)``,
-    ``begin_epoch()``, ``restart_average()``, ``step(block, next_eta)``, ``result()``,
-    ``finish(state)``.
+    ``begin_epoch()``, ``restart_average()``, ``step(block, next_eta)``, ``value(theta,
+    blocks)``, ``result()``, ``finish(state)``.
     """
 
     def __init__(self, objective, theta, rule, state, average):

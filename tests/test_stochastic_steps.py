@@ -9,11 +9,12 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import model_objective, objective_J
 from sklearn.exceptions import ConvergenceWarning
 
 from sklinear import GDLinearRegressor, GDLogisticClassifier, _fit, _lazy
 from sklinear._data import InMemoryData
-from sklinear._fit import auto_batch_size
+from sklinear._fit import auto_batch_size, stopping_sample_size
 from sklinear._losses import BinomialLoss, SquaredLoss
 from sklinear._objective import LinearObjective, rescale_solver_state, round_scale
 from sklinear._solvers import MomentumRule, stochastic_gradient
@@ -504,6 +505,82 @@ def test_sparse_steps_are_chosen_when_a_batch_touches_many_columns(monkeypatch):
         GDLogisticClassifier(batch_size=100, **options).fit(X.tocsc(), y)
         GDLogisticClassifier(batch_size=100, penalty="l1", **options).fit(X, y)
     assert len(calls) == 2
+
+
+# --- the stopping signal of fit: J of the returned coefficients on a sample of rows --------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("steps", ["dense", "sparse", "lazy"])
+@pytest.mark.parametrize("average", [True, False])
+def test_fit_records_J_of_the_returned_coefficients(monkeypatch, steps, average):
+    """Up to 10,000 rows the sample is every row: the last entry of ``loss_curve_`` is J of
+    SPEC 1.1 at the returned coefficients (the mean with ``average``), whichever steps ran
+    (generic on dense data, in place or lazy on CSR); sample weights weigh it."""
+    if steps == "lazy":
+        monkeypatch.setattr(_fit, "_LAZY_SHARE", np.inf)
+    X, score = _sparse_data()
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    weights = np.random.default_rng(3).uniform(0.2, 2.0, size=len(y))
+    data = X.toarray() if steps == "dense" else X
+    model = GDLogisticClassifier(
+        solver="sgd", batch_size=16, max_iter=4, tol=None, random_state=0, average=average
+    ).fit(data, y, sample_weight=weights)
+    assert len(model.loss_curve_) == 4
+    expected = model_objective(model, X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.loss_curve_[-1], expected, rtol=1e-10)
+
+
+def test_stopping_sample_size():
+    assert stopping_sample_size(500) >= 500  # small data: every row
+    assert stopping_sample_size(10_000) == 10_000
+    assert stopping_sample_size(80_000) == 10_000
+    assert stopping_sample_size(320_000) == 20_000  # n / 16
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("steps", ["dense", "sparse"])
+def test_the_sample_is_the_first_rows_of_every_batch(monkeypatch, steps):
+    """Above the sample size: J of the returned coefficients on the first
+    ``ceil(m / n_batches)`` rows of each batch of the shuffled order (hand-built here from
+    the documented sampling); not on all rows."""
+    monkeypatch.setattr(_fit, "_SAMPLE_ROWS", 50)
+    X, score = _sparse_data(n=240)
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    data = X.toarray() if steps == "dense" else X
+    model = GDLogisticClassifier(
+        solver="sgd", batch_size=40, max_iter=2, tol=None, random_state=0
+    ).fit(data, y)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # as fit draws it
+    order = np.random.default_rng(seed).permutation(240)
+    rows = np.concatenate([order[start : start + 9] for start in range(0, 240, 40)])  # 50/6
+    expected = objective_J(
+        X[rows],
+        y[rows].astype(float),
+        model.coef_,
+        model.intercept_,
+        loss="binomial",
+        alpha=model.alpha,
+        l1_ratio=0.0,
+    )
+    np.testing.assert_allclose(model.loss_curve_[-1], expected, rtol=1e-10)
+    assert not np.isclose(model.loss_curve_[-1], model_objective(model, X, y), rtol=1e-6)
+
+
+def test_partial_fit_records_the_mean_mini_batch_objective(monkeypatch):
+    """partial_fit runs no stopping test: its entry is the mean of the epoch's mini-batch
+    objectives at the iterates (no extra pass), which differs from J of the result."""
+    X, score = _sparse_data()
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    calls = []
+    value = _lazy.SparseSteps.value
+    monkeypatch.setattr(
+        _lazy.SparseSteps, "value", lambda self, *a: calls.append(1) or value(self, *a)
+    )
+    model = GDLogisticClassifier(solver="sgd", batch_size=16, random_state=0)
+    model.partial_fit(X, y, classes=[0, 1])
+    assert calls == []
+    assert not np.isclose(model.loss_curve_[-1], model_objective(model, X, y), rtol=1e-6)
 
 
 def test_round_scale():
