@@ -36,6 +36,9 @@ except ImportError:  # pragma: no cover - a SciPy without them: the public produ
     csr_matvec = csr_matvecs = csc_matvec = csc_matvecs = None
 
 _BLOCK_BYTES = 1 << 20
+# CSR row blocks: each block also costs p-sized work (its product X_b^T r, the running sum),
+# which blocks of 1 MiB of wide sparse rows would repeat ~50 times per pass.
+_SPARSE_BLOCK_BYTES = 1 << 22
 _SCRATCH = threading.local()
 # Wide Hessians: when one p x p block is larger than this, a per-block Hessian (one fresh
 # p x p product per row block, then summed) costs more memory traffic than arithmetic; the
@@ -387,26 +390,30 @@ def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offs
 def _sparse_moments(X, weights, Y):
     """``X^T w``, ``(X * X)^T w`` and ``X^T (w Y)`` of a CSR or CSC block, in float64.
 
-    float64 data with SciPy's kernels on the block's own arrays: three O(nnz) products and
-    one temporary of the block's squared values (no matrix is built, ``X`` is not copied).
+    float64 data with SciPy's kernels on the block's own arrays: two O(nnz) products and one
+    temporary of the block's squared values (no matrix is built, ``X`` is not copied).
     Otherwise (float32, mixed index types) through SciPy's public products.
     """
     n, p = X.shape
     weights = np.ascontiguousarray(weights, dtype=np.float64)
-    weighted_Y = np.ascontiguousarray((weights[:, None] * Y).T)  # (k, n)
+    weighted_Y = weights[:, None] * Y  # (n, k)
     if csc_matvec is None or X.dtype != np.float64 or X.indices.dtype != X.indptr.dtype:
         first = np.asarray(X.T @ weights, dtype=np.float64).ravel()
         second = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
-        return first, second, np.asarray(X.T @ weighted_Y.T, dtype=np.float64)
-    # X^T is the CSC (for CSR X) or CSR (for CSC X) matrix of the same arrays
-    transpose = csc_matvec if X.format == "csr" else csr_matvec
-    first, second = np.zeros(p), np.zeros(p)
-    transpose(p, n, X.indptr, X.indices, X.data, weights, first)
+        return first, second, np.asarray(X.T @ weighted_Y, dtype=np.float64)
+    # X^T is the CSC (for CSR X) or CSR (for CSC X) matrix of the same arrays; the first
+    # moments and the cross products in one product with k + 1 columns (one read of X)
+    transpose, transpose_many = (
+        (csc_matvec, csc_matvecs) if X.format == "csr" else (csr_matvec, csr_matvecs)
+    )
+    columns = np.ascontiguousarray(np.column_stack([weights, weighted_Y]))  # (n, k + 1)
+    products = np.zeros((p, columns.shape[1]))
+    transpose_many(
+        p, n, columns.shape[1], X.indptr, X.indices, X.data, columns.ravel(), products.ravel()
+    )
+    second = np.zeros(p)
     transpose(p, n, X.indptr, X.indices, np.square(X.data), weights, second)
-    cross = np.zeros((weighted_Y.shape[0], p))
-    for column, values in zip(cross, weighted_Y, strict=True):
-        transpose(p, n, X.indptr, X.indices, X.data, values, column)
-    return first, second, cross.T
+    return products[:, 0], second, products[:, 1:]
 
 
 def _csr_rows(X, start, stop):
@@ -468,15 +475,18 @@ class InMemoryData:
 
     # --- row blocks ---------------------------------------------------------------------
     def _blocks(self, min_rows=0):
-        """Row ranges of about ``_BLOCK_BYTES`` (at least ``min_rows``); CSC is read whole."""
+        """Row ranges of about ``_BLOCK_BYTES`` (``_SPARSE_BLOCK_BYTES`` of CSR data; at least
+        ``min_rows``); CSC is read whole."""
         n_samples = self.n_samples
         if self.sparse:
             if self.X.format == "csc":
                 return [(0, n_samples)]
             per_row = max(1, self.X.nnz // max(1, n_samples)) * (self.X.data.itemsize + 4)
+            block_bytes = _SPARSE_BLOCK_BYTES
         else:
             per_row = self.n_features * self.X.dtype.itemsize
-        size = max(64, min_rows, _BLOCK_BYTES // max(1, per_row))
+            block_bytes = _BLOCK_BYTES
+        size = max(64, min_rows, block_bytes // max(1, per_row))
         return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
     def _block(self, start, stop):

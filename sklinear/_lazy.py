@@ -87,17 +87,21 @@ class _LaidOutProducts:
 
     def value(self, theta, blocks):
         """The objective (data term of the rows ``blocks``, slices of the layout, and the
-        L2 part) at ``theta``: one product of those rows."""
+        L2 part) at ``theta``. The rows are copied out of the layout on the first call
+        (the sample of the stopping test is the same every epoch): one product a call."""
+        sample = getattr(self, "_sample", None)
+        if sample is None or sample[0] is not blocks:
+            rows = np.concatenate([np.arange(block.start, block.stop) for block in blocks])
+            X, Y, weights = self.laid_out
+            sample = (blocks, X[rows], Y[rows], None if weights is None else weights[rows])
+            self._sample = sample
+        _, X, Y, weights = sample
         objective = self.objective
         coef, intercept = objective.to_user(theta)
-        total = weight_sum = 0.0
-        for block in blocks:
-            raw = self._products(block.start, block.stop, weights=coef) + intercept
-            value, _, weights = self._batch_loss(block.start, block.stop, raw, check=False)
-            total += value * weights
-            weight_sum += weights
+        raw = np.asarray(X @ coef).reshape(X.shape[0], self.k) + intercept
+        value, _, weight_sum = _mean_loss(objective.loss, Y, weights, raw, check=False)
         l2 = objective.penalty.smooth_value_gradient(theta.reshape(-1, self.k)[: self.p])[0]
-        return total / weight_sum + l2
+        return value + l2
 
     def _products(self, lo, hi, residual=None, weights=None):
         """Scores ``X_b weights`` of rows ``lo:hi`` (``self.weights`` unless given) or,
@@ -146,26 +150,31 @@ class _LaidOutProducts:
             )
         return None
 
-    def _batch_loss(self, lo, hi, raw, check=True):
-        """The batch's mean loss, its loss gradients ``r`` (rows, k), weighted, and ``W``
-        (``check``: a ValueError when ``W`` is not positive; else the mean is 0)."""
+    def _batch_loss(self, lo, hi, raw):
+        """The batch's mean loss, its loss gradients ``r`` (rows, k), weighted, and ``W``."""
         _, Y, sample_weight = self.laid_out
-        if self.k == 1:
-            raw = raw[:, 0]
-        value, gradient = self.objective.loss.loss_gradient(Y[lo:hi], raw)
         weights = None if sample_weight is None else sample_weight[lo:hi]
-        if weights is not None:
-            value = value * weights
-            gradient = gradient * (weights if gradient.ndim == 1 else weights[:, None])
-            weight_sum = float(np.sum(weights, dtype=np.float64))
-        else:
-            weight_sum = float(hi - lo)
-        if not weight_sum > 0:
-            if not check:
-                return 0.0, gradient, 0.0
-            raise ValueError("The sample weights sum to zero: at least one must be positive.")
-        gradient = np.asarray(gradient, dtype=np.float64).reshape(hi - lo, self.k)
-        return float(np.sum(value, dtype=np.float64)) / weight_sum, gradient, weight_sum
+        return _mean_loss(self.objective.loss, Y[lo:hi], weights, raw)
+
+
+def _mean_loss(loss, Y, weights, raw, check=True):
+    """The weighted mean loss at the scores ``raw`` (rows, k), the weighted loss gradients
+    (rows, k) and the weight sum ``W`` (``check``: a ValueError when ``W`` is not positive;
+    else the mean is 0)."""
+    rows, k = raw.shape
+    value, gradient = loss.loss_gradient(Y, raw[:, 0] if k == 1 else raw)
+    if weights is not None:
+        value = value * weights
+        gradient = gradient * (weights if gradient.ndim == 1 else weights[:, None])
+        weight_sum = float(np.sum(weights, dtype=np.float64))
+    else:
+        weight_sum = float(rows)
+    if not weight_sum > 0:
+        if not check:
+            return 0.0, gradient, 0.0
+        raise ValueError("The sample weights sum to zero: at least one must be positive.")
+    gradient = np.asarray(gradient, dtype=np.float64).reshape(rows, k)
+    return float(np.sum(value, dtype=np.float64)) / weight_sum, gradient, weight_sum
 
 
 class LazySparseSteps(_LaidOutProducts):

@@ -243,7 +243,7 @@ def test_sparse_statistics_are_the_weighted_moments(fmt, dtype, weighted, n_outp
     weights = rng.uniform(0.1, 3.0, size=n_samples) if weighted else None
     data = sklinear._data.InMemoryData(X, Y.astype(dtype), weights)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sklinear._data, "_BLOCK_BYTES", 256)
+        patch.setattr(sklinear._data, "_SPARSE_BLOCK_BYTES", 256)
         statistics = data.statistics()
     s = np.ones(n_samples) if weights is None else weights
     mean = np.average(exact, axis=0, weights=s)
