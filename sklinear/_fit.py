@@ -470,7 +470,8 @@ def stopping_sample_size(n_samples):
     SGD signal) is noisy: its dips restart the count of ``n_iter_no_change`` epochs long
     after the returned mean has stopped improving. The objective of the mean on a fixed
     sample compares the same rows every epoch, so it is nearly as smooth as ``J`` itself;
-    it costs one pass over at most a sixteenth of the rows (about 3 % of an epoch).
+    it costs one pass over the sample an epoch (above 10,000 rows, at most a sixteenth of
+    the rows: a few percent of an epoch).
     """
     return max(_SAMPLE_ROWS, n_samples // 16)
 
