@@ -39,6 +39,7 @@ _BLOCK_BYTES = 1 << 20
 # CSR row blocks: each block also costs p-sized work (its product X_b^T r, the running sum),
 # which blocks of 1 MiB of wide sparse rows would repeat ~50 times per pass.
 _SPARSE_BLOCK_BYTES = 1 << 22
+_SQUARE_CHUNK = 1 << 16  # non-zeros squared at a time by the statistics pass
 _SCRATCH = threading.local()
 # Wide Hessians: when one p x p block is larger than this, a per-block Hessian (one fresh
 # p x p product per row block, then summed) costs more memory traffic than arithmetic; the
@@ -264,7 +265,7 @@ def block_evaluate(
         gradient = gradient * (weights_block if raw.ndim == 1 else weights_block[:, None])
     if gradient.ndim == 1:
         gradient = gradient[:, None]
-    product = np.asarray(X_block.T @ gradient, dtype=np.float64)
+    product = np.asarray(_transpose_product(X_block, gradient), dtype=np.float64)
     sums = EvaluationSums(
         float(value.sum(dtype=np.float64)),
         product,
@@ -366,6 +367,23 @@ def csr_rows_transpose_product(X, start, stop, dense, out):
     return out
 
 
+def _transpose_product(X_block, gradient):
+    """``X_block^T gradient`` (p, k); a CSR block through SciPy's kernel on its arrays
+    (``X_block.T`` would build a CSC matrix, whose constructor copies views of a larger
+    ``X``)."""
+    if not (sp.issparse(X_block) and X_block.format == "csr"):
+        return X_block.T @ gradient
+    rows, k = gradient.shape
+    dtype = X_block.dtype
+    out = np.zeros((X_block.shape[1], k), dtype=dtype)
+    dense = np.ascontiguousarray(gradient, dtype=dtype)
+    if k == 1:
+        csr_rows_transpose_product(X_block, 0, rows, dense[:, 0], out[:, 0])
+    else:
+        csr_rows_transpose_product(X_block, 0, rows, dense, out)
+    return out
+
+
 def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offset):
     """:func:`block_evaluate` of rows ``start:stop`` of CSR ``X`` (no shift, no Hessian)."""
     coef = np.ascontiguousarray(coef, dtype=X.dtype)
@@ -390,8 +408,8 @@ def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offs
 def _sparse_moments(X, weights, Y):
     """``X^T w``, ``(X * X)^T w`` and ``X^T (w Y)`` of a CSR or CSC block, in float64.
 
-    float64 data with SciPy's kernels on the block's own arrays: two O(nnz) products and one
-    temporary of the block's squared values (no matrix is built, ``X`` is not copied).
+    float64 data with SciPy's kernels on the block's own arrays: two O(nnz) products, the
+    squared values taken in small chunks (no matrix is built, ``X`` is not copied).
     Otherwise (float32, mixed index types) through SciPy's public products.
     """
     n, p = X.shape
@@ -411,18 +429,57 @@ def _sparse_moments(X, weights, Y):
     transpose_many(
         p, n, columns.shape[1], X.indptr, X.indices, X.data, columns.ravel(), products.ravel()
     )
+    # the squared values in chunks of the major axis (rows of CSR, columns of CSC) of about
+    # _SQUARE_CHUNK non-zeros: a small temporary, not a copy of the block's data
     second = np.zeros(p)
-    transpose(p, n, X.indptr, X.indices, np.square(X.data), weights, second)
+    indptr, major = X.indptr, X.indptr.size - 1
+    start = 0
+    while start < major:
+        stop = int(np.searchsorted(indptr, indptr[start] + _SQUARE_CHUNK, side="right")) - 1
+        stop = min(major, max(stop, start + 1))
+        begin, end = indptr[start], indptr[stop]
+        pointers = indptr[start : stop + 1] - begin
+        squares = np.square(X.data[begin:end])
+        if X.format == "csr":
+            transpose(
+                p,
+                stop - start,
+                pointers,
+                X.indices[begin:end],
+                squares,
+                weights[start:stop],
+                second,
+            )
+        else:
+            transpose(
+                stop - start,
+                n,
+                pointers,
+                X.indices[begin:end],
+                squares,
+                weights,
+                second[start:stop],
+            )
+        start = stop
     return products[:, 0], second, products[:, 1:]
 
 
 def _csr_rows(X, start, stop):
-    """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values)."""
+    """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values).
+
+    SciPy's constructor would copy: its ``prune`` copies ``data`` and ``indices`` when they
+    are views of less than half of a larger array (every block of a pass). So the block is
+    an empty matrix of the right shape whose arrays are then set to the views, and the
+    format flags are left to be computed from them.
+    """
     begin, end = X.indptr[start], X.indptr[stop]
-    return sp.csr_matrix(
-        (X.data[begin:end], X.indices[begin:end], X.indptr[start : stop + 1] - begin),
-        shape=(stop - start, X.shape[1]),
-    )
+    block = sp.csr_matrix((stop - start, X.shape[1]), dtype=X.dtype)
+    block.data = X.data[begin:end]
+    block.indices = X.indices[begin:end]
+    block.indptr = X.indptr[start : stop + 1] - begin
+    for flag in ("_has_sorted_indices", "_has_canonical_format"):
+        block.__dict__.pop(flag, None)
+    return block
 
 
 class InMemoryData:

@@ -232,7 +232,7 @@ def test_preconditioning_centres_on_the_weighted_mean():
 def test_sparse_statistics_are_the_weighted_moments(fmt, dtype, weighted, n_outputs):
     """The statistics pass of sparse X (SciPy's kernels on X's arrays for float64, the
     public products otherwise) gives the weighted moments computed densely here; rows are
-    split into blocks (several blocks: the block size is made small)."""
+    split into blocks and the squares into chunks (several of each: both made small)."""
     rng = np.random.default_rng(12)
     n_samples = 300
     dense = rng.normal(size=(n_samples, 7)) * (rng.uniform(size=(n_samples, 7)) < 0.3)
@@ -244,6 +244,7 @@ def test_sparse_statistics_are_the_weighted_moments(fmt, dtype, weighted, n_outp
     data = sklinear._data.InMemoryData(X, Y.astype(dtype), weights)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sklinear._data, "_SPARSE_BLOCK_BYTES", 256)
+        patch.setattr(sklinear._data, "_SQUARE_CHUNK", 16)  # squares in several chunks
         statistics = data.statistics()
     s = np.ones(n_samples) if weights is None else weights
     mean = np.average(exact, axis=0, weights=s)
@@ -262,6 +263,33 @@ def test_sparse_statistics_are_the_weighted_moments(fmt, dtype, weighted, n_outp
         rtol=tolerance * 10,
         atol=tolerance,
     )
+
+
+def test_csr_passes_read_views_of_x(monkeypatch):
+    """A CSR row block is a view of X's arrays (SciPy's constructor would copy views of a
+    larger array), and the statistics and a full evaluation allocate far less than X's
+    arrays over blocks of an eighth of X (tracemalloc sees NumPy's buffers)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(13)
+    X = sp.random(8000, 60, density=0.5, format="csr", random_state=13)
+    y = (rng.uniform(size=8000) < 0.5).astype(float)
+    block = sklinear._data._csr_rows(X, 100, 900)
+    assert np.shares_memory(block.data, X.data) and np.shares_memory(block.indices, X.indices)
+    np.testing.assert_array_equal(block.toarray(), X[100:900].toarray())
+    x_bytes = X.data.nbytes + X.indices.nbytes
+    monkeypatch.setattr(sklinear._data, "_SPARSE_BLOCK_BYTES", x_bytes // 8)
+    objective = LinearObjective(X, y, BinomialLoss(), 0.1, 0.0, n_jobs=1)
+    theta = random_theta(rng, objective)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        objective.data.statistics()
+        objective.value_and_gradient(theta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * x_bytes
 
 
 def test_objective_does_not_copy_or_modify_x():
