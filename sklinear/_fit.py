@@ -464,7 +464,8 @@ _SAMPLE_ROWS = 10_000
 def stopping_sample_size(n_samples):
     """Rows on which a stochastic ``fit`` evaluates, after each epoch, the objective of the
     coefficients it would return (``loss_curve_``, the stopping test): every row up to
-    10,000, else ``max(10,000, n / 16)``, a random sample the same every epoch.
+    10,000, else ``max(10,000, n / 16)``, a random sample the same every epoch (evenly
+    spaced positions of the shuffled order).
 
     The mean of the epoch's mini-batch objectives at the moving iterates (scikit-learn's
     SGD signal) is noisy: its dips restart the count of ``n_iter_no_change`` epochs long

@@ -85,15 +85,15 @@ class _LaidOutProducts:
             csr_matvec is not None and X.dtype == np.float64 and X.indices.dtype == X.indptr.dtype
         )
 
-    def value(self, theta, blocks):
-        """The objective (data term of the rows ``blocks``, slices of the layout, and the
-        L2 part) at ``theta``. The rows are copied out of the layout on the first call
-        (the sample of the stopping test is the same every epoch): one product a call."""
+    def value(self, theta, positions):
+        """The objective (data term of the rows at ``positions`` of the layout, and the L2
+        part) at ``theta``. The rows are copied out of the layout on the first call (the
+        sample of the stopping test is the same every epoch): one product a call."""
         sample = getattr(self, "_sample", None)
-        if sample is None or sample[0] is not blocks:
-            rows = np.concatenate([np.arange(block.start, block.stop) for block in blocks])
+        if sample is None or sample[0] is not positions:
             X, Y, weights = self.laid_out
-            sample = (blocks, X[rows], Y[rows], None if weights is None else weights[rows])
+            rows = positions
+            sample = (positions, X[rows], Y[rows], None if weights is None else weights[rows])
             self._sample = sample
         _, X, Y, weights = sample
         objective = self.objective
@@ -182,7 +182,7 @@ class LazySparseSteps(_LaidOutProducts):
 
     The interface of :class:`~sklinear._solvers.DenseSteps`: ``prepare(order)``,
     ``begin_epoch()``, ``restart_average()``, ``step(block, next_eta)``, ``value(theta,
-    blocks)``, ``result()``, ``finish(state)``.
+    positions)``, ``result()``, ``finish(state)``.
     """
 
     def __init__(self, objective, theta, rule, state, average):

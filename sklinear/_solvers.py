@@ -500,12 +500,12 @@ def stochastic_gradient(
 
     The loss curve holds, per epoch, the value the stopping test compares: with
     ``sample_size``, the objective of what would be returned (the running mean with
-    ``average``) on a sample of about ``sample_size`` rows, the same every epoch: the first
-    ``ceil(sample_size / n_batches)`` rows of every batch (a random sample when
-    ``shuffle``; every batch in it alike, so that it does not matter which batches the
-    epoch visited last); one pass over those rows at the end of each epoch. Without
-    ``sample_size``, the mean of the epoch's mini-batch objectives (at the iterates as they
-    were taken: no extra pass, but noisy).
+    ``average``) on a sample of ``m = min(sample_size, n)`` rows, the same every epoch: the
+    positions ``i n // m`` of ``order`` (a random sample when ``shuffle``, spread evenly
+    over the batches, so that it does not matter which batches the epoch visited last);
+    one pass over those rows at the end of each epoch. Without ``sample_size``, the mean of
+    the epoch's mini-batch objectives (at the iterates as they were taken: no extra pass,
+    but noisy).
 
     ``average``: the result is a weighted mean of the iterates instead of the last iterate:
     polynomial-decay averaging (Shamir & Zhang, 2013), ``mean += rho_t (theta - mean)``
@@ -550,11 +550,9 @@ def stochastic_gradient(
     bounds = np.arange(n_batches + 1) * n_samples // n_batches
     batches = np.arange(n_batches)
     sample = None
-    if sample_size is not None:  # the first rows of every batch: all batches weigh alike
-        per_batch = -(-max(1, min(sample_size, n_samples)) // n_batches)
-        sample = [
-            slice(int(bounds[b]), int(min(bounds[b + 1], bounds[b] + per_batch))) for b in batches
-        ]
+    if sample_size is not None:  # evenly spaced positions of the order: all batches alike
+        size = max(1, min(sample_size, n_samples))
+        sample = np.arange(size) * n_samples // size
 
     def next_eta():
         state["steps"] += 1
@@ -619,7 +617,7 @@ def stochastic_gradient(
 class DenseSteps:
     """The steps of :func:`stochastic_gradient` through ``batch_value_and_gradient``.
 
-    ``value(theta, blocks)`` is the objective at ``theta`` on slices of the order; ``step``
+    ``value(theta, positions)`` is the objective at ``theta`` on rows of the order; ``step``
     evaluates the batch at the iterate, asks ``next_eta()`` for the step size,
     moves with ``rule`` and ``prox``; with ``average`` it keeps the mean of the epoch's
     iterates (``result``). Rows reach ``batch_value_and_gradient`` as a slice of the order
@@ -664,10 +662,9 @@ class DenseSteps:
                 self.mean += average_weight(self.count) * (self.theta - self.mean)
         return value, eta
 
-    def value(self, theta, blocks):
-        """The objective at ``theta`` on the rows ``blocks`` (slices of the order)."""
-        rows = np.concatenate([self.order[block] for block in blocks])
-        return self.batch_value_and_gradient(theta, rows)[0]
+    def value(self, theta, positions):
+        """The objective at ``theta`` on the rows at ``positions`` of the order."""
+        return self.batch_value_and_gradient(theta, self.order[positions])[0]
 
     def result(self):
         if self.average and self.count > 0:

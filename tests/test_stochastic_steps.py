@@ -540,10 +540,10 @@ def test_stopping_sample_size():
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("steps", ["dense", "sparse"])
-def test_the_sample_is_the_first_rows_of_every_batch(monkeypatch, steps):
-    """Above the sample size: J of the returned coefficients on the first
-    ``ceil(m / n_batches)`` rows of each batch of the shuffled order (hand-built here from
-    the documented sampling); not on all rows."""
+def test_the_sample_is_evenly_spaced_in_the_order(monkeypatch, steps):
+    """Above the sample size ``m``: J of the returned coefficients on the rows at positions
+    ``i n // m`` of the shuffled order (hand-built here from the documented sampling); not
+    on all rows."""
     monkeypatch.setattr(_fit, "_SAMPLE_ROWS", 50)
     X, score = _sparse_data(n=240)
     y = (score[:, 0] > np.median(score[:, 0])).astype(int)
@@ -553,7 +553,7 @@ def test_the_sample_is_the_first_rows_of_every_batch(monkeypatch, steps):
     ).fit(data, y)
     seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # as fit draws it
     order = np.random.default_rng(seed).permutation(240)
-    rows = np.concatenate([order[start : start + 9] for start in range(0, 240, 40)])  # 50/6
+    rows = order[np.arange(50) * 240 // 50]
     expected = objective_J(
         X[rows],
         y[rows].astype(float),
