@@ -176,12 +176,16 @@ class BaseGradientLinearModel(BaseEstimator):
         validation = None
         if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             X, Y, sample_weight, validation = self._split_validation(X, y, Y, sample_weight, rng)
-        objective = self._make_objective(X, Y, sample_weight)
-        theta0 = self._initial_theta(objective)
-        seed = rng.randint(np.iinfo(np.int32).max)
-        result = self._minimise(objective, theta0, validation, seed, state=None)
-        self._moments = objective.statistics
-        self._store(objective, result)
+        # One BLAS thread from the statistics pass to the stored coefficients (the passes use
+        # their own threads): the p-sized products between them (the intercept's mean . w)
+        # would wake idle BLAS threads, which costs milliseconds on a busy machine.
+        with single_threaded_blas():
+            objective = self._make_objective(X, Y, sample_weight)
+            theta0 = self._initial_theta(objective)
+            seed = rng.randint(np.iinfo(np.int32).max)
+            result = self._minimise(objective, theta0, validation, seed, state=None)
+            self._moments = objective.statistics
+            self._store(objective, result)
         self.validation_scores_ = list(result.validation_scores) if validation else None
         if not result.converged:
             self._warn_not_converged(result)
