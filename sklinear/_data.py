@@ -41,6 +41,10 @@ _BLOCK_BYTES = 1 << 20
 # an ill-conditioned design depends on the summation order (the row order, the library, the
 # device): 1e-3 relative on a 30 x 10 design of condition 6e7. Larger data keeps float32.
 FLOAT64_COPY_BYTES = 1 << 22
+# CSR row blocks: each block also costs p-sized work (its product X_b^T r, the running sum),
+# which blocks of 1 MiB of wide sparse rows would repeat ~50 times per pass.
+_SPARSE_BLOCK_BYTES = 1 << 22
+_SQUARE_CHUNK = 1 << 16  # non-zeros squared at a time by the statistics pass
 _SCRATCH = threading.local()
 # Wide Hessians: when one p x p block is larger than this, a per-block Hessian (one fresh
 # p x p product per row block, then summed) costs more memory traffic than arithmetic; the
@@ -269,7 +273,8 @@ def block_evaluate(
         gradient = gradient * (weights_block if raw.ndim == 1 else weights_block[:, None])
     if gradient.ndim == 1:
         gradient = gradient[:, None]
-    product = np.asarray((gradient.T @ X_block).T if thin else X_block.T @ gradient, np.float64)
+    product = (gradient.T @ X_block).T if thin else _transpose_product(X_block, gradient)
+    product = np.asarray(product, dtype=np.float64)
     sums = EvaluationSums(
         float(value.sum(dtype=np.float64)),
         product,
@@ -371,6 +376,23 @@ def csr_rows_transpose_product(X, start, stop, dense, out):
     return out
 
 
+def _transpose_product(X_block, gradient):
+    """``X_block^T gradient`` (p, k); a CSR block through SciPy's kernel on its arrays
+    (``X_block.T`` would build a CSC matrix, whose constructor copies views of a larger
+    ``X``)."""
+    if not (sp.issparse(X_block) and X_block.format == "csr"):
+        return X_block.T @ gradient
+    rows, k = gradient.shape
+    dtype = X_block.dtype
+    out = np.zeros((X_block.shape[1], k), dtype=dtype)
+    dense = np.ascontiguousarray(gradient, dtype=dtype)
+    if k == 1:
+        csr_rows_transpose_product(X_block, 0, rows, dense[:, 0], out[:, 0])
+    else:
+        csr_rows_transpose_product(X_block, 0, rows, dense, out)
+    return out
+
+
 def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offset):
     """:func:`block_evaluate` of rows ``start:stop`` of CSR ``X`` (no shift, no Hessian)."""
     coef = np.ascontiguousarray(coef, dtype=X.dtype)
@@ -398,13 +420,81 @@ def computed_in_float64(dtype, n_values):
     return np.dtype(dtype) == np.float32 and 8 * n_values <= FLOAT64_COPY_BYTES
 
 
-def _csr_rows(X, start, stop):
-    """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values)."""
-    begin, end = X.indptr[start], X.indptr[stop]
-    return sp.csr_matrix(
-        (X.data[begin:end], X.indices[begin:end], X.indptr[start : stop + 1] - begin),
-        shape=(stop - start, X.shape[1]),
+def _sparse_moments(X, weights, Y):
+    """``X^T w``, ``(X * X)^T w`` and ``X^T (w Y)`` of a CSR or CSC block, in float64.
+
+    float64 data with SciPy's kernels on the block's own arrays: two O(nnz) products, the
+    squared values taken in small chunks (no matrix is built, ``X`` is not copied).
+    Otherwise (float32, mixed index types) through SciPy's public products.
+    """
+    n, p = X.shape
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    weighted_Y = weights[:, None] * Y  # (n, k)
+    if csc_matvec is None or X.dtype != np.float64 or X.indices.dtype != X.indptr.dtype:
+        first = np.asarray(X.T @ weights, dtype=np.float64).ravel()
+        second = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
+        return first, second, np.asarray(X.T @ weighted_Y, dtype=np.float64)
+    # X^T is the CSC (for CSR X) or CSR (for CSC X) matrix of the same arrays; the first
+    # moments and the cross products in one product with k + 1 columns (one read of X)
+    transpose, transpose_many = (
+        (csc_matvec, csc_matvecs) if X.format == "csr" else (csr_matvec, csr_matvecs)
     )
+    columns = np.ascontiguousarray(np.column_stack([weights, weighted_Y]))  # (n, k + 1)
+    products = np.zeros((p, columns.shape[1]))
+    transpose_many(
+        p, n, columns.shape[1], X.indptr, X.indices, X.data, columns.ravel(), products.ravel()
+    )
+    # the squared values in chunks of the major axis (rows of CSR, columns of CSC) of about
+    # _SQUARE_CHUNK non-zeros: a small temporary, not a copy of the block's data
+    second = np.zeros(p)
+    indptr, major = X.indptr, X.indptr.size - 1
+    start = 0
+    while start < major:
+        stop = int(np.searchsorted(indptr, indptr[start] + _SQUARE_CHUNK, side="right")) - 1
+        stop = min(major, max(stop, start + 1))
+        begin, end = indptr[start], indptr[stop]
+        pointers = indptr[start : stop + 1] - begin
+        squares = np.square(X.data[begin:end])
+        if X.format == "csr":
+            transpose(
+                p,
+                stop - start,
+                pointers,
+                X.indices[begin:end],
+                squares,
+                weights[start:stop],
+                second,
+            )
+        else:
+            transpose(
+                stop - start,
+                n,
+                pointers,
+                X.indices[begin:end],
+                squares,
+                weights,
+                second[start:stop],
+            )
+        start = stop
+    return products[:, 0], second, products[:, 1:]
+
+
+def _csr_rows(X, start, stop):
+    """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values).
+
+    SciPy's constructor would copy: its ``prune`` copies ``data`` and ``indices`` when they
+    are views of less than half of a larger array (every block of a pass). So the block is
+    an empty matrix of the right shape whose arrays are then set to the views, and the
+    format flags are left to be computed from them.
+    """
+    begin, end = X.indptr[start], X.indptr[stop]
+    block = sp.csr_matrix((stop - start, X.shape[1]), dtype=X.dtype)
+    block.data = X.data[begin:end]
+    block.indices = X.indices[begin:end]
+    block.indptr = X.indptr[start : stop + 1] - begin
+    for flag in ("_has_sorted_indices", "_has_canonical_format"):
+        block.__dict__.pop(flag, None)
+    return block
 
 
 class InMemoryData:
@@ -462,15 +552,18 @@ class InMemoryData:
 
     # --- row blocks ---------------------------------------------------------------------
     def _blocks(self, min_rows=0):
-        """Row ranges of about ``_BLOCK_BYTES`` (at least ``min_rows``); CSC is read whole."""
+        """Row ranges of about ``_BLOCK_BYTES`` (``_SPARSE_BLOCK_BYTES`` of CSR data; at least
+        ``min_rows``); CSC is read whole."""
         n_samples = self.n_samples
         if self.sparse:
             if self.X.format == "csc":
                 return [(0, n_samples)]
             per_row = max(1, self.X.nnz // max(1, n_samples)) * (self.X.data.itemsize + 4)
+            block_bytes = _SPARSE_BLOCK_BYTES
         else:
             per_row = self.n_features * self.X.dtype.itemsize
-        size = max(64, min_rows, _BLOCK_BYTES // max(1, per_row))
+            block_bytes = _BLOCK_BYTES
+        size = max(64, min_rows, block_bytes // max(1, per_row))
         return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
     def _block(self, start, stop):
@@ -487,8 +580,9 @@ class InMemoryData:
     def _map_blocks(self, function, min_rows=0):
         """``function(X_block, Y_block, weights_block)`` summed over the row blocks.
 
-        The blocks are dealt in contiguous runs to a pool of threads; each thread keeps one
-        running sum (memory: one result per thread), and the runs are added in order.
+        The blocks are dealt in contiguous runs to the calling thread and a pool of threads;
+        each thread keeps one running sum (memory: one result per thread), and the runs are
+        added in order.
         """
         blocks = self._blocks(min_rows)
         threads = min(len(blocks), available_threads(self.n_jobs))
@@ -503,17 +597,23 @@ class InMemoryData:
                     total += result
             return total
 
+        def run_here(part):
+            try:
+                return run(part)
+            finally:
+                if not self.keep_scratch:  # pool threads free theirs when they end
+                    release_scratch()
+
         with single_threaded_blas():
             if threads <= 1:
-                try:
-                    return run(blocks)
-                finally:
-                    if not self.keep_scratch:  # pool threads free theirs when they end
-                        release_scratch()
+                return run_here(blocks)
             size = -(-len(blocks) // threads)
             parts = [blocks[start : start + size] for start in range(0, len(blocks), size)]
-            with ThreadPoolExecutor(len(parts)) as pool:
-                results = list(pool.map(run, parts))
+            # the calling thread takes the first run: one thread fewer to start (a start
+            # waits for a free core, milliseconds on a busy machine)
+            with ThreadPoolExecutor(len(parts) - 1) as pool:
+                others = pool.map(run, parts[1:])
+                results = [run_here(parts[0]), *others]
         total = results[0]
         for result in results[1:]:
             total += result
@@ -547,10 +647,7 @@ class InMemoryData:
             if Y_block.ndim == 1:
                 Y_block = Y_block[:, None]
             if sp.issparse(X_block):
-                first = np.asarray(X_block.T @ weights, dtype=np.float64).ravel()
-                squares = X_block.multiply(X_block)
-                second = np.asarray(squares.T @ weights, dtype=np.float64).ravel()
-                cross = np.asarray(X_block.T @ (weights[:, None] * Y_block), dtype=np.float64)
+                first, second, cross = _sparse_moments(X_block, weights, Y_block)
             else:
                 # In X's dtype, as the passes' products are (float32 data: float32 block
                 # sums, added in float64 across blocks), about the reference row; the first

@@ -28,9 +28,13 @@ coefficients are read (the end of a call; every epoch with early stopping), when
 The L2 weight is ``alpha / scale_j^2`` in these coordinates: the columns fall into few
 groups only because 'sgd' rounds its column scales to powers of ``2^(1/4)``
 (:func:`sklinear._objective.round_scale`).
+
+Batches that touch most columns take :class:`SparseSteps` instead: the same steps, every
+coefficient updated in a few in-place BLAS operations on the laid-out CSR data.
 """
 
 import numpy as np
+from scipy.linalg.blas import daxpy
 
 from ._data import _csr_rows
 from ._solvers import MomentumRule, average_weight
@@ -44,25 +48,141 @@ _MAX_GROUPS = 64
 _RENORMALISE = 1e6  # write the state out once an entry of M^-1 exceeds this
 
 
-def lazy_supported(objective, rule):
-    """True when the O(nnz) steps apply: 'sgd' (momentum) on laid-out CSR data, L2 only."""
+def sparse_supported(objective, rule):
+    """True when :class:`SparseSteps` apply: 'sgd' (momentum) on CSR data (laid out in
+    batch order by ``prepare_batches``), L2 only."""
     data = objective.data
     if not isinstance(rule, MomentumRule) or not objective.penalty.smooth:
         return False
     if not getattr(data, "sparse", False) or data.X.format != "csr":
         return False
-    if objective._shift is not None:
+    if not hasattr(data, "prepare_batches"):
+        return False
+    return objective._shift is None
+
+
+def lazy_supported(objective, rule):
+    """True when the O(nnz) steps apply: as :func:`sparse_supported`, with few distinct L2
+    weights (groups of columns)."""
+    if not sparse_supported(objective, rule):
         return False
     l2 = np.broadcast_to(objective.penalty.l2_weight, (objective.n_features, 1))[:, 0]
     return np.unique(l2).size <= _MAX_GROUPS
 
 
-class LazySparseSteps:
+class _LaidOutProducts:
+    """The products of a batch of the CSR layout (shared by the sparse steps).
+
+    Needs ``objective``, ``p``, ``k``, ``weights`` (p, k) and ``buffer`` (p, k).
+    """
+
+    def prepare(self, order):
+        data = self.objective.data
+        data.prepare_batches(order)
+        self.laid_out = data._laid_out
+        X = self.laid_out[0]
+        self._raw_kernels = (
+            csr_matvec is not None and X.dtype == np.float64 and X.indices.dtype == X.indptr.dtype
+        )
+
+    def value(self, theta, positions):
+        """The objective (data term of the rows at ``positions`` of the layout, and the L2
+        part) at ``theta``. The rows are copied out of the layout on the first call (the
+        sample of the stopping test is the same every epoch): one product a call."""
+        sample = getattr(self, "_sample", None)
+        if sample is None or sample[0] is not positions:
+            X, Y, weights = self.laid_out
+            rows = positions
+            sample = (positions, X[rows], Y[rows], None if weights is None else weights[rows])
+            self._sample = sample
+        _, X, Y, weights = sample
+        objective = self.objective
+        coef, intercept = objective.to_user(theta)
+        raw = np.asarray(X @ coef).reshape(X.shape[0], self.k) + intercept
+        value, _, weight_sum = _mean_loss(objective.loss, Y, weights, raw, check=False)
+        l2 = objective.penalty.smooth_value_gradient(theta.reshape(-1, self.k)[: self.p])[0]
+        return value + l2
+
+    def _products(self, lo, hi, residual=None, weights=None):
+        """Scores ``X_b weights`` of rows ``lo:hi`` (``self.weights`` unless given) or,
+        with ``residual``, ``buffer += X_b^T residual``; O(nnz) with SciPy's kernels."""
+        X = self.laid_out[0]
+        k = self.k
+        weights = np.ascontiguousarray(self.weights if weights is None else weights)
+        if not self._raw_kernels:
+            block = _csr_rows(X, lo, hi)
+            if residual is None:
+                return np.asarray(block @ weights).reshape(hi - lo, k)
+            self.buffer += np.asarray(block.T @ residual).reshape(self.p, k)
+            return None
+        indptr = X.indptr[lo : hi + 1]
+        if residual is None:
+            out = np.zeros((hi - lo, k))
+            if k == 1:
+                csr_matvec(hi - lo, self.p, indptr, X.indices, X.data, weights[:, 0], out[:, 0])
+            else:
+                csr_matvecs(
+                    hi - lo,
+                    self.p,
+                    k,
+                    indptr,
+                    X.indices,
+                    X.data,
+                    weights.ravel(),
+                    out.ravel(),
+                )
+            return out
+        residual = np.ascontiguousarray(residual)
+        if k == 1:  # (p, 1) arrays: their column is a contiguous view, written in place
+            csc_matvec(
+                self.p, hi - lo, indptr, X.indices, X.data, residual[:, 0], self.buffer[:, 0]
+            )
+        else:
+            csc_matvecs(
+                self.p,
+                hi - lo,
+                k,
+                indptr,
+                X.indices,
+                X.data,
+                residual.ravel(),
+                self.buffer.ravel(),
+            )
+        return None
+
+    def _batch_loss(self, lo, hi, raw):
+        """The batch's mean loss, its loss gradients ``r`` (rows, k), weighted, and ``W``."""
+        _, Y, sample_weight = self.laid_out
+        weights = None if sample_weight is None else sample_weight[lo:hi]
+        return _mean_loss(self.objective.loss, Y[lo:hi], weights, raw)
+
+
+def _mean_loss(loss, Y, weights, raw, check=True):
+    """The weighted mean loss at the scores ``raw`` (rows, k), the weighted loss gradients
+    (rows, k) and the weight sum ``W`` (``check``: a ValueError when ``W`` is not positive;
+    else the mean is 0)."""
+    rows, k = raw.shape
+    value, gradient = loss.loss_gradient(Y, raw[:, 0] if k == 1 else raw)
+    if weights is not None:
+        value = value * weights
+        gradient = gradient * (weights if gradient.ndim == 1 else weights[:, None])
+        weight_sum = float(np.sum(weights, dtype=np.float64))
+    else:
+        weight_sum = float(rows)
+    if not weight_sum > 0:
+        if not check:
+            return 0.0, gradient, 0.0
+        raise ValueError("The sample weights sum to zero: at least one must be positive.")
+    gradient = np.asarray(gradient, dtype=np.float64).reshape(rows, k)
+    return float(np.sum(value, dtype=np.float64)) / weight_sum, gradient, weight_sum
+
+
+class LazySparseSteps(_LaidOutProducts):
     """The steps of :func:`~sklinear._solvers.stochastic_gradient` for sparse data.
 
     The interface of :class:`~sklinear._solvers.DenseSteps`: ``prepare(order)``,
-    ``begin_epoch()``, ``restart_average()``, ``step(block, next_eta)``, ``result()``,
-    ``finish(state)``.
+    ``begin_epoch()``, ``restart_average()``, ``step(block, next_eta)``, ``value(theta,
+    positions)``, ``result()``, ``finish(state)``.
     """
 
     def __init__(self, objective, theta, rule, state, average):
@@ -200,15 +320,6 @@ class LazySparseSteps:
         return A, beta, eps
 
     # --- the solver's interface -----------------------------------------------------------
-    def prepare(self, order):
-        data = self.objective.data
-        data.prepare_batches(order)
-        self.laid_out = data._laid_out
-        X = self.laid_out[0]
-        self._raw_kernels = (
-            csr_matvec is not None and X.dtype == np.float64 and X.indices.dtype == X.indptr.dtype
-        )
-
     def begin_epoch(self):
         pass
 
@@ -220,80 +331,17 @@ class LazySparseSteps:
             self._reset_frames()
         self.count = 0
 
-    def _products(self, lo, hi, residual=None):
-        """Scores ``X_b weights`` of rows ``lo:hi`` or, with ``residual``, ``buffer +=
-        X_b^T residual``; O(nnz) with SciPy's kernels."""
-        X = self.laid_out[0]
-        k = self.k
-        if not self._raw_kernels:
-            block = _csr_rows(X, lo, hi)
-            if residual is None:
-                return np.asarray(block @ self.weights).reshape(hi - lo, k)
-            self.buffer += np.asarray(block.T @ residual).reshape(self.p, k)
-            return None
-        indptr = X.indptr[lo : hi + 1]
-        if residual is None:
-            out = np.zeros((hi - lo, k))
-            if k == 1:
-                csr_matvec(
-                    hi - lo, self.p, indptr, X.indices, X.data, self.weights[:, 0], out[:, 0]
-                )
-            else:
-                csr_matvecs(
-                    hi - lo,
-                    self.p,
-                    k,
-                    indptr,
-                    X.indices,
-                    X.data,
-                    self.weights.ravel(),
-                    out.ravel(),
-                )
-            return out
-        residual = np.ascontiguousarray(residual)
-        if k == 1:  # (p, 1) arrays: their column is a contiguous view, written in place
-            csc_matvec(
-                self.p, hi - lo, indptr, X.indices, X.data, residual[:, 0], self.buffer[:, 0]
-            )
-        else:
-            csc_matvecs(
-                self.p,
-                hi - lo,
-                k,
-                indptr,
-                X.indices,
-                X.data,
-                residual.ravel(),
-                self.buffer.ravel(),
-            )
-        return None
-
     def step(self, block, next_eta):
         """One mini-batch step on rows ``block`` of the layout; returns ``(value, eta)``."""
         lo, hi = block.start, block.stop
-        X, Y, sample_weight = self.laid_out
-        touched, groups = self._columns(X, lo, hi)
+        touched, groups = self._columns(self.laid_out[0], lo, hi)
         v_touched = self._current_v(touched, groups)
         self.weights[touched] = v_touched * self.inverse_scale[touched, None]
         offset = -self._centred_dot()
         if self.fit_intercept:
             offset = offset + self.intercept[0]
-        raw = self._products(lo, hi) + offset
-        y = Y[lo:hi]
-        if self.k == 1:
-            raw = raw[:, 0]
-        value, gradient = self.loss.loss_gradient(y, raw)
-        weights = None if sample_weight is None else sample_weight[lo:hi]
-        if weights is not None:
-            value = value * weights
-            gradient = gradient * (weights if gradient.ndim == 1 else weights[:, None])
-            weight_sum = float(np.sum(weights, dtype=np.float64))
-        else:
-            weight_sum = float(hi - lo)
-        if not weight_sum > 0:
-            raise ValueError("The sample weights sum to zero: at least one must be positive.")
-        gradient = np.asarray(gradient, dtype=np.float64).reshape(hi - lo, self.k)
-        value = float(np.sum(value, dtype=np.float64)) / weight_sum + self._l2_value()
+        value, gradient, weight_sum = self._batch_loss(lo, hi, self._products(lo, hi) + offset)
+        value += self._l2_value()
         if not np.isfinite(value):
             return value, None
         eta = next_eta()
@@ -394,3 +442,123 @@ class LazySparseSteps:
             state["average"] = self.result() if self.count else None
             state["average_count"] = self.count
         return self._theta(0)
+
+
+class SparseSteps(_LaidOutProducts):
+    """The steps of :func:`~sklinear._solvers.stochastic_gradient` on laid-out CSR data,
+    every coefficient updated every step (batches that touch most columns).
+
+    The same iterates as :class:`~sklinear._solvers.DenseSteps` (up to rounding), without
+    the generic evaluation's temporaries: the scores and ``X_b^T r`` from SciPy's kernels,
+    then the gradient of ``v`` (see the module doc), the momentum step and the running mean
+    as a dozen in-place BLAS operations (``axpy``, scaling) on p-sized arrays.
+    The interface of :class:`~sklinear._solvers.DenseSteps`.
+    """
+
+    def __init__(self, objective, theta, rule, state, average):
+        self.objective = objective
+        self.average = average
+        self.mu = float(rule.momentum)
+        self.nesterov = bool(rule.nesterov)
+        p, k = objective.n_features, objective.n_outputs
+        self.p, self.k = p, k
+        self.fit_intercept = objective.fit_intercept
+        self.theta = np.array(theta, dtype=np.float64).ravel()
+        self.coef = self.theta[: p * k].reshape(p, k)  # views of theta
+        self.intercept = self.theta[p * k :]
+        self.inverse_scale = (1.0 / np.asarray(objective.scale, dtype=float))[:, None]
+        self.centring = np.asarray(objective.mean, dtype=float) / objective.scale  # c
+        self.l2 = np.broadcast_to(objective.penalty.l2_weight, (p, 1)).astype(float)
+        self.velocity = None
+        if self.mu > 0:
+            velocity = state.get("velocity")
+            self.velocity = (
+                np.zeros_like(self.theta)
+                if velocity is None
+                else np.array(velocity, dtype=np.float64).ravel()
+            )
+        self.count = int(state.get("average_count", 0)) if average else 0
+        self.mean = np.array(state["average"], dtype=np.float64).ravel() if self.count else None
+        self.gradient = np.zeros_like(self.theta)
+        self.gradient_coef = self.gradient[: p * k].reshape(p, k)
+        self.weights = np.zeros((p, k))  # user coefficients v / scale
+        self.buffer = np.zeros((p, k))  # X_b^T r
+        self.laid_out = None
+        self._raw_kernels = csr_matvec is not None
+
+    def begin_epoch(self):
+        pass
+
+    def restart_average(self):
+        self.count = 0
+
+    def step(self, block, next_eta):
+        """One mini-batch step on rows ``block`` of the layout; returns ``(value, eta)``."""
+        lo, hi = block.start, block.stop
+        coef, flat_coef = self.coef, self.theta[: self.p * self.k]
+        np.multiply(coef, self.inverse_scale, out=self.weights)
+        offset = -(self.centring @ coef)  # the implicit centring: b - mean . w
+        if self.fit_intercept:
+            offset += self.intercept
+        value, residual, weight_sum = self._batch_loss(lo, hi, self._products(lo, hi) + offset)
+        # the L2 part: its gradient lam v starts the gradient of v
+        gradient_coef = self.gradient_coef
+        np.multiply(coef, self.l2, out=gradient_coef)
+        value += 0.5 * float(np.vdot(flat_coef, self.gradient[: self.p * self.k]))
+        if not np.isfinite(value):
+            return value, None
+        eta = next_eta()
+        residual_sum = residual.sum(axis=0) / weight_sum  # G
+        buffer = self.buffer
+        buffer.fill(0.0)
+        self._products(lo, hi, residual)
+        # g_v = X_b^T r / (s W) - c G + lam v;  g_b = G
+        buffer *= self.inverse_scale
+        flat_gradient_coef = self.gradient[: self.p * self.k]
+        daxpy(buffer.ravel(), flat_gradient_coef, a=1.0 / weight_sum)
+        if self.k == 1:
+            daxpy(self.centring, flat_gradient_coef, a=-float(residual_sum[0]))
+        else:
+            gradient_coef -= np.outer(self.centring, residual_sum)
+        if self.fit_intercept:
+            self.gradient[self.p * self.k :] = residual_sum
+        self._move(eta)
+        if self.average:
+            self.count += 1
+            if self.count == 1:
+                self.mean = self.theta.copy()
+            else:
+                rho = average_weight(self.count)
+                self.mean *= 1.0 - rho
+                daxpy(self.theta, self.mean, a=rho)
+        return value, eta
+
+    def _move(self, eta):
+        """The momentum step of :class:`~sklinear._solvers.MomentumRule`, in place."""
+        theta, gradient, velocity, mu = self.theta, self.gradient, self.velocity, self.mu
+        if velocity is None:  # plain SGD
+            daxpy(gradient, theta, a=-eta)
+            return
+        velocity *= mu  # v = mu v - eta g
+        daxpy(gradient, velocity, a=-eta)
+        if self.nesterov:  # theta += mu v - eta g
+            daxpy(velocity, theta, a=mu)
+            daxpy(gradient, theta, a=-eta)
+        else:
+            daxpy(velocity, theta, a=1.0)
+
+    def result(self):
+        """The running mean of the iterates (``average``) or the iterate, as ``theta``."""
+        if self.average and self.count > 0:
+            return self.mean.copy()
+        return self.theta.copy()
+
+    def finish(self, state):
+        """Write the iterate and the velocity into ``state`` (as the dense steps do)."""
+        if self.velocity is not None:
+            state["velocity"] = self.velocity.copy()
+        if self.average:
+            state["iterate"] = self.theta.copy()
+            state["average"] = self.result() if self.count else None
+            state["average_count"] = self.count
+        return self.theta

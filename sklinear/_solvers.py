@@ -485,6 +485,7 @@ def stochastic_gradient(
     average=False,
     prepare=None,
     steps=None,
+    sample_size=None,
 ):
     """Mini-batch stochastic gradient descent, one epoch being one pass over the rows.
 
@@ -495,8 +496,16 @@ def stochastic_gradient(
     caller has laid its rows out in it: ``batch_value_and_gradient(theta, rows)`` then
     receives ``rows`` as a ``slice`` of positions in ``order`` (a sparse matrix reads a
     contiguous block), else as the index array ``order[slice]``. It gives the mini-batch
-    objective and gradient. The loss curve holds, per epoch, the mean of the mini-batch
-    objectives seen in it (at the iterates).
+    objective and gradient.
+
+    The loss curve holds, per epoch, the value the stopping test compares: with
+    ``sample_size``, the objective of what would be returned (the running mean with
+    ``average``) on a sample of ``m = min(sample_size, n)`` rows, the same every epoch: the
+    positions ``i n // m`` of ``order`` (a random sample when ``shuffle``, spread evenly
+    over the batches, so that it does not matter which batches the epoch visited last);
+    one pass over those rows at the end of each epoch. Without ``sample_size``, the mean of
+    the epoch's mini-batch objectives (at the iterates as they were taken: no extra pass,
+    but noisy).
 
     ``average``: the result is a weighted mean of the iterates instead of the last iterate:
     polynomial-decay averaging (Shamir & Zhang, 2013), ``mean += rho_t (theta - mean)``
@@ -512,9 +521,10 @@ def stochastic_gradient(
     of :class:`DenseSteps` (the O(nnz) steps on sparse data, :mod:`sklinear._lazy`); it
     makes the same steps.
 
-    Stopping: after ``n_iter_no_change`` epochs without the epoch loss improving on its best
-    by ``tol`` times its size (or, with ``validation_score``, without the score improving by
-    ``tol``; the first epoch always counts as an improvement); with
+    Stopping: after ``n_iter_no_change`` epochs without the epoch's value (the loss curve's
+    entry) improving on its best by ``tol`` times its size (or, with ``validation_score``,
+    without the score improving by ``tol``; the first epoch always counts as an
+    improvement); with
     ``learning_rate='adaptive'`` the step is divided by 5 instead, and the solver stops once
     it falls below 1e-6. ``tol=None`` runs all ``max_epochs``.
 
@@ -539,6 +549,10 @@ def stochastic_gradient(
     n_batches = -(-n_samples // batch_size)
     bounds = np.arange(n_batches + 1) * n_samples // n_batches
     batches = np.arange(n_batches)
+    sample = None
+    if sample_size is not None:  # evenly spaced positions of the order: all batches alike
+        size = max(1, min(sample_size, n_samples))
+        sample = np.arange(size) * n_samples // size
 
     def next_eta():
         state["steps"] += 1
@@ -566,6 +580,8 @@ def stochastic_gradient(
             raise NonFiniteObjectiveError(
                 epoch, f"diverged (from {start_loss:.3g} to {epoch_loss:.3g})"
             )
+        if sample is not None:  # the objective of what would be returned, on the sample
+            epoch_loss = _finite(stepper.value(stepper.result(), sample), epoch)
         curve.append(epoch_loss)
         if validation_score is not None:
             score = validation_score(stepper.result())
@@ -582,7 +598,8 @@ def stochastic_gradient(
             best_loss = min(best_loss, epoch_loss)
         no_improvement = 0 if improved else no_improvement + 1
         if verbose:
-            print(f"epoch {epoch}: mean mini-batch objective {epoch_loss:.10g}, step {eta:.3g}")
+            what = "sample objective" if sample is not None else "mean mini-batch objective"
+            print(f"epoch {epoch}: {what} {epoch_loss:.10g}, step {eta:.3g}")
         if tol is not None and no_improvement >= n_iter_no_change:
             if learning_rate == "adaptive" and state["eta"] > 1e-6:
                 state["eta"] /= 5.0
@@ -600,7 +617,8 @@ def stochastic_gradient(
 class DenseSteps:
     """The steps of :func:`stochastic_gradient` through ``batch_value_and_gradient``.
 
-    ``step`` evaluates the batch at the iterate, asks ``next_eta()`` for the step size,
+    ``value(theta, positions)`` is the objective at ``theta`` on rows of the order; ``step``
+    evaluates the batch at the iterate, asks ``next_eta()`` for the step size,
     moves with ``rule`` and ``prox``; with ``average`` it keeps the mean of the epoch's
     iterates (``result``). Rows reach ``batch_value_and_gradient`` as a slice of the order
     when ``prepare(order)`` laid the data out, else as indices.
@@ -643,6 +661,10 @@ class DenseSteps:
             else:
                 self.mean += average_weight(self.count) * (self.theta - self.mean)
         return value, eta
+
+    def value(self, theta, positions):
+        """The objective at ``theta`` on the rows at ``positions`` of the order."""
+        return self.batch_value_and_gradient(theta, self.order[positions])[0]
 
     def result(self):
         if self.average and self.count > 0:

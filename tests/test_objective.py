@@ -225,6 +225,73 @@ def test_preconditioning_centres_on_the_weighted_mean():
     assert np.isfinite(value) and np.all(np.isfinite(gradient))
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("n_outputs", [None, 3])
+def test_sparse_statistics_are_the_weighted_moments(fmt, dtype, weighted, n_outputs):
+    """The statistics pass of sparse X (SciPy's kernels on X's arrays for float64, the
+    public products otherwise) gives the weighted moments computed densely here; rows are
+    split into blocks and the squares into chunks (several of each: both made small)."""
+    rng = np.random.default_rng(12)
+    n_samples = 300
+    dense = rng.normal(size=(n_samples, 7)) * (rng.uniform(size=(n_samples, 7)) < 0.3)
+    dense[:, 2] += 3.0 * (rng.uniform(size=n_samples) < 0.5)
+    X = to_format(dense, fmt).astype(dtype)
+    exact = X.toarray().astype(np.float64)
+    Y = rng.normal(size=(n_samples,) if n_outputs is None else (n_samples, n_outputs))
+    weights = rng.uniform(0.1, 3.0, size=n_samples) if weighted else None
+    data = sklinear._data.InMemoryData(X, Y.astype(dtype), weights)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sklinear._data, "_SPARSE_BLOCK_BYTES", 256)
+        patch.setattr(sklinear._data, "_SQUARE_CHUNK", 16)  # squares in several chunks
+        statistics = data.statistics()
+    s = np.ones(n_samples) if weights is None else weights
+    mean = np.average(exact, axis=0, weights=s)
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    assert statistics.weight_sum == pytest.approx(s.sum(), rel=1e-12)
+    np.testing.assert_allclose(statistics.mean, mean, rtol=tolerance)
+    np.testing.assert_allclose(
+        statistics.variance,
+        np.average((exact - mean) ** 2, axis=0, weights=s),
+        rtol=tolerance * 10,
+    )
+    Y2 = Y.reshape(n_samples, -1).astype(dtype).astype(np.float64)
+    np.testing.assert_allclose(
+        statistics.target_product,
+        (exact * s[:, None]).T @ Y2 / s.sum(),
+        rtol=tolerance * 10,
+        atol=tolerance,
+    )
+
+
+def test_csr_passes_read_views_of_x(monkeypatch):
+    """A CSR row block is a view of X's arrays (SciPy's constructor would copy views of a
+    larger array), and the statistics and a full evaluation allocate far less than X's
+    arrays over blocks of an eighth of X (tracemalloc sees NumPy's buffers)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(13)
+    X = sp.random(8000, 60, density=0.5, format="csr", random_state=13)
+    y = (rng.uniform(size=8000) < 0.5).astype(float)
+    block = sklinear._data._csr_rows(X, 100, 900)
+    assert np.shares_memory(block.data, X.data) and np.shares_memory(block.indices, X.indices)
+    np.testing.assert_array_equal(block.toarray(), X[100:900].toarray())
+    x_bytes = X.data.nbytes + X.indices.nbytes
+    monkeypatch.setattr(sklinear._data, "_SPARSE_BLOCK_BYTES", x_bytes // 8)
+    objective = LinearObjective(X, y, BinomialLoss(), 0.1, 0.0, n_jobs=1)
+    theta = random_theta(rng, objective)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        objective.data.statistics()
+        objective.value_and_gradient(theta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * x_bytes
+
+
 def test_objective_does_not_copy_or_modify_x():
     rng = np.random.default_rng(5)
     for X in (make_features(rng), sp.csr_matrix(make_features(rng))):

@@ -395,6 +395,57 @@ def test_adaptive_divides_the_step_by_five_after_n_iter_no_change_epochs():
     np.testing.assert_allclose(rule.learning_rates, [1, 1, 1, 1, 0.2, 0.2, 0.04, 0.04])
 
 
+def _run_with_sample(batch_values, sample_values, *, n_iter_no_change, tol=1e-4):
+    """40 rows in 4 batches of 10 per epoch and a sample of 8 rows (every fifth position of
+    the order): the mini-batch objectives and the sample's objective follow their own
+    scripts."""
+    batches, samples, sample_rows = iter(batch_values), iter(sample_values), []
+
+    def batch(theta, rows):
+        if len(rows) == 8:
+            sample_rows.append(np.sort(rows))
+            return next(samples), np.zeros_like(theta)
+        return next(batches), np.zeros_like(theta)
+
+    result = stochastic_gradient(
+        batch,
+        np.zeros(1),
+        40,
+        rule=SpyRule(),
+        prox=lambda x, step: x,
+        batch_size=10,
+        max_epochs=len(sample_values),
+        tol=tol,
+        n_iter_no_change=n_iter_no_change,
+        learning_rate="constant",
+        eta0=1.0,
+        random_state=0,
+        sample_size=8,
+    )
+    return result, sample_rows
+
+
+def test_with_a_sample_the_curve_and_the_stopping_test_follow_the_sample():
+    """With ``sample_size`` the epoch's entry is the sample's objective: falling mini-batch
+    objectives do not keep the run going once the sample's stops improving, and flat
+    mini-batch objectives do not stop it while the sample's improves."""
+    epochs = 10
+    falling = list(np.repeat(np.linspace(10.0, 1.0, epochs), 4))
+    flat_sample = [5.0, 4.0] + [4.0] * (epochs - 2)
+    result, sample_rows = _run_with_sample(falling, flat_sample, n_iter_no_change=3)
+    assert result.n_iter == 2 + 3 and result.converged
+    assert result.loss_curve == flat_sample[:5]
+    # the same 8 rows every epoch: positions 0, 5, ..., 35 of the shuffled order
+    order = np.random.default_rng(0).permutation(40)
+    expected = np.sort(order[0:40:5])
+    for rows in sample_rows:
+        np.testing.assert_array_equal(rows, expected)
+    falling_sample = list(np.linspace(10.0, 1.0, epochs))
+    result, _ = _run_with_sample([3.0] * 4 * epochs, falling_sample, n_iter_no_change=2)
+    assert result.n_iter == epochs and not result.converged
+    assert result.loss_curve == falling_sample
+
+
 def test_tol_none_runs_every_epoch():
     result, _ = _run_scripted([5.0] * 7, n_iter_no_change=1, tol=None)
     assert result.n_iter == 7

@@ -9,11 +9,12 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import model_objective, objective_J
 from sklearn.exceptions import ConvergenceWarning
 
 from sklinear import GDLinearRegressor, GDLogisticClassifier, _fit, _lazy
 from sklinear._data import InMemoryData
-from sklinear._fit import auto_batch_size
+from sklinear._fit import auto_batch_size, stopping_sample_size
 from sklinear._losses import BinomialLoss, SquaredLoss
 from sklinear._objective import LinearObjective, rescale_solver_state, round_scale
 from sklinear._solvers import MomentumRule, stochastic_gradient
@@ -401,6 +402,185 @@ def test_lazy_steps_are_chosen_when_a_batch_touches_few_columns(monkeypatch):
         GDLogisticClassifier(batch_size=10, **options).fit(X.tocsc(), y)  # CSC: dense steps
         GDLogisticClassifier(batch_size=10, penalty="l1", **options).fit(X, y)  # L1: dense
     assert len(calls) == 20
+
+
+@pytest.fixture
+def sparse_steps_always(monkeypatch):
+    """Take the in-place steps of every coefficient (:class:`SparseSteps`) on CSR data,
+    whatever the batch size; count their calls."""
+    monkeypatch.setattr(_fit, "_LAZY_SHARE", -1.0)
+    calls = []
+    step = _lazy.SparseSteps.step
+
+    def counted(self, *args):
+        calls.append(1)
+        return step(self, *args)
+
+    monkeypatch.setattr(_lazy.SparseSteps, "step", counted)
+    return calls
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"average": False},
+        {"momentum": 0.0},
+        {"momentum": 0.5, "learning_rate": "constant", "eta0": 0.2},
+        {"fit_intercept": False},
+        {"alpha": 0.0},
+        {"alpha": 0.05, "scale_predictors": True},
+        {"learning_rate": "adaptive", "eta0": 0.5, "n_iter_no_change": 1},
+    ],
+    ids=repr,
+)
+def test_sparse_steps_follow_the_dense_steps(sparse_steps_always, options):
+    """CSR data through :class:`SparseSteps` and its dense copy through the generic steps:
+    the same iterates, loss curve and epochs (sample weights, centring, intercept)."""
+    X, score = _sparse_data()
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    weights = np.random.default_rng(2).uniform(0.2, 2.0, size=len(y))
+    fits = [
+        GDLogisticClassifier(
+            solver="sgd", batch_size=16, max_iter=5, tol=None, random_state=0, **options
+        ).fit(data, y, sample_weight=weights)
+        for data in (X, X.toarray())
+    ]
+    assert len(sparse_steps_always) == 5 * 15  # the sparse fit took them, every step
+    size = np.max(np.abs(fits[1].coef_))
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-9, atol=1e-12 * size)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, atol=1e-12 * size)
+    np.testing.assert_allclose(fits[0].loss_curve_, fits[1].loss_curve_, rtol=1e-10)
+    assert fits[0].n_iter_ == fits[1].n_iter_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["multiclass", "regression"])
+def test_sparse_steps_with_several_outputs_and_partial_fit(sparse_steps_always, kind):
+    """Several outputs, and the state (velocity, iterate, mean) carried across
+    ``partial_fit`` calls, as the dense steps carry theirs."""
+    X, score = _sparse_data(outputs=3)
+    if kind == "multiclass":
+        y = np.argmax(score, axis=1)
+        make = lambda: GDLogisticClassifier(  # noqa: E731
+            solver="sgd", batch_size=24, random_state=0
+        )
+        extra = {"classes": np.unique(y)}
+    else:
+        y = score
+        make = lambda: GDLinearRegressor(  # noqa: E731
+            solver="sgd", batch_size=24, random_state=0, eta0=0.01
+        )
+        extra = {}
+    fits = []
+    for data in (X, X.toarray()):
+        model = make()
+        for _ in range(3):
+            model.partial_fit(data, y, **extra)
+        fits.append(model)
+    assert len(sparse_steps_always) == 3 * 10
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fits[0].loss_curve_, fits[1].loss_curve_, rtol=1e-10)
+
+
+def test_sparse_steps_are_chosen_when_a_batch_touches_many_columns(monkeypatch):
+    """Batches that touch many columns: :class:`SparseSteps` (not the lazy steps); CSC
+    data and L1 penalties: the generic steps."""
+    X, score = _sparse_data(n=200, p=2000, density=0.0025)  # ~5 non-zeros a row
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    calls = []
+    step = _lazy.SparseSteps.step
+    monkeypatch.setattr(
+        _lazy.SparseSteps, "step", lambda self, *a: calls.append(1) or step(self, *a)
+    )
+    options = {"solver": "sgd", "max_iter": 1, "tol": None, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GDLogisticClassifier(batch_size=10, **options).fit(X, y)  # ~50 nnz: lazy steps
+        assert calls == []
+        GDLogisticClassifier(batch_size=100, **options).fit(X, y)  # ~500 nnz
+        assert len(calls) == 2
+        GDLogisticClassifier(batch_size=100, **options).fit(X.tocsc(), y)
+        GDLogisticClassifier(batch_size=100, penalty="l1", **options).fit(X, y)
+    assert len(calls) == 2
+
+
+# --- the stopping signal of fit: J of the returned coefficients on a sample of rows --------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("steps", ["dense", "sparse", "lazy"])
+@pytest.mark.parametrize("average", [True, False])
+def test_fit_records_J_of_the_returned_coefficients(monkeypatch, steps, average):
+    """Up to 10,000 rows the sample is every row: the last entry of ``loss_curve_`` is J of
+    SPEC 1.1 at the returned coefficients (the mean with ``average``), whichever steps ran
+    (generic on dense data, in place or lazy on CSR); sample weights weigh it."""
+    if steps == "lazy":
+        monkeypatch.setattr(_fit, "_LAZY_SHARE", np.inf)
+    X, score = _sparse_data()
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    weights = np.random.default_rng(3).uniform(0.2, 2.0, size=len(y))
+    data = X.toarray() if steps == "dense" else X
+    model = GDLogisticClassifier(
+        solver="sgd", batch_size=16, max_iter=4, tol=None, random_state=0, average=average
+    ).fit(data, y, sample_weight=weights)
+    assert len(model.loss_curve_) == 4
+    expected = model_objective(model, X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.loss_curve_[-1], expected, rtol=1e-10)
+
+
+def test_stopping_sample_size():
+    assert stopping_sample_size(500) >= 500  # small data: every row
+    assert stopping_sample_size(10_000) == 10_000
+    assert stopping_sample_size(80_000) == 10_000
+    assert stopping_sample_size(320_000) == 20_000  # n / 16
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("steps", ["dense", "sparse"])
+def test_the_sample_is_evenly_spaced_in_the_order(monkeypatch, steps):
+    """Above the sample size ``m``: J of the returned coefficients on the rows at positions
+    ``i n // m`` of the shuffled order (hand-built here from the documented sampling); not
+    on all rows."""
+    monkeypatch.setattr(_fit, "_SAMPLE_ROWS", 50)
+    X, score = _sparse_data(n=240)
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    data = X.toarray() if steps == "dense" else X
+    model = GDLogisticClassifier(
+        solver="sgd", batch_size=40, max_iter=2, tol=None, random_state=0
+    ).fit(data, y)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # as fit draws it
+    order = np.random.default_rng(seed).permutation(240)
+    rows = order[np.arange(50) * 240 // 50]
+    expected = objective_J(
+        X[rows],
+        y[rows].astype(float),
+        model.coef_,
+        model.intercept_,
+        loss="binomial",
+        alpha=model.alpha,
+        l1_ratio=0.0,
+    )
+    np.testing.assert_allclose(model.loss_curve_[-1], expected, rtol=1e-10)
+    assert not np.isclose(model.loss_curve_[-1], model_objective(model, X, y), rtol=1e-6)
+
+
+def test_partial_fit_records_the_mean_mini_batch_objective(monkeypatch):
+    """partial_fit runs no stopping test: its entry is the mean of the epoch's mini-batch
+    objectives at the iterates (no extra pass), which differs from J of the result."""
+    X, score = _sparse_data()
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    calls = []
+    value = _lazy.SparseSteps.value
+    monkeypatch.setattr(
+        _lazy.SparseSteps, "value", lambda self, *a: calls.append(1) or value(self, *a)
+    )
+    model = GDLogisticClassifier(solver="sgd", batch_size=16, random_state=0)
+    model.partial_fit(X, y, classes=[0, 1])
+    assert calls == []
+    assert not np.isclose(model.loss_curve_[-1], model_objective(model, X, y), rtol=1e-6)
 
 
 def test_round_scale():

@@ -176,12 +176,16 @@ class BaseGradientLinearModel(BaseEstimator):
         validation = None
         if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             X, Y, sample_weight, validation = self._split_validation(X, y, Y, sample_weight, rng)
-        objective = self._make_objective(X, Y, sample_weight)
-        theta0 = self._initial_theta(objective)
-        seed = rng.randint(np.iinfo(np.int32).max)
-        result = self._minimise(objective, theta0, validation, seed, state=None)
-        self._moments = objective.statistics
-        self._store(objective, result)
+        # One BLAS thread from the statistics pass to the stored coefficients (the passes use
+        # their own threads): the p-sized products between them (the intercept's mean . w)
+        # would wake idle BLAS threads, which costs milliseconds on a busy machine.
+        with single_threaded_blas():
+            objective = self._make_objective(X, Y, sample_weight)
+            theta0 = self._initial_theta(objective)
+            seed = rng.randint(np.iinfo(np.int32).max)
+            result = self._minimise(objective, theta0, validation, seed, state=None)
+            self._moments = objective.statistics
+            self._store(objective, result)
         self.validation_scores_ = list(result.validation_scores) if validation else None
         if not result.converged:
             self._warn_not_converged(result)
@@ -223,34 +227,35 @@ class BaseGradientLinearModel(BaseEstimator):
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight, partial_fit=True)
-        # The preconditioner follows running weighted moments over every chunk seen, so a
-        # feature that is constant (or absent) in the first chunks stays well scaled later.
-        chunk = self._make_objective(X, Y, sample_weight).statistics
-        self._moments = merge_moments(getattr(self, "_moments", None), chunk)
-        alpha, l1_ratio = self._penalty_parameters()
-        precondition = streaming_precondition(
-            self._moments,
-            alpha * (1.0 - l1_ratio),
-            self.scale_predictors,
-            rounded=self.solver == "sgd",
-        )
-        objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
-        if first_call or not hasattr(self, "coef_"):
-            theta0 = objective.initial_theta()
-            n_iter, curve, state = 0, [], {}
-        else:
-            theta0 = objective.from_user(*self._user_coefficients())
-            n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
-            rescale_solver_state(
-                state,
-                self._precondition[1],
-                objective.scale,
-                objective,
-                old_mean=self._precondition[0],
+        with single_threaded_blas():  # as in fit
+            # The preconditioner follows running weighted moments over every chunk seen, so a
+            # feature that is constant (or absent) in the first chunks stays well scaled later.
+            chunk = self._make_objective(X, Y, sample_weight).statistics
+            self._moments = merge_moments(getattr(self, "_moments", None), chunk)
+            alpha, l1_ratio = self._penalty_parameters()
+            precondition = streaming_precondition(
+                self._moments,
+                alpha * (1.0 - l1_ratio),
+                self.scale_predictors,
+                rounded=self.solver == "sgd",
             )
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
-        result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
-        self._store(objective, result)
+            objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
+            if first_call or not hasattr(self, "coef_"):
+                theta0 = objective.initial_theta()
+                n_iter, curve, state = 0, [], {}
+            else:
+                theta0 = objective.from_user(*self._user_coefficients())
+                n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
+                rescale_solver_state(
+                    state,
+                    self._precondition[1],
+                    objective.scale,
+                    objective,
+                    old_mean=self._precondition[0],
+                )
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
+            result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
+            self._store(objective, result)
         self.n_iter_ = n_iter + result.n_iter
         self.loss_curve_ = [*curve, *result.loss_curve]
         self.validation_scores_ = None

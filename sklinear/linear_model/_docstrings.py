@@ -36,9 +36,11 @@ _SHARED_PARAMETERS_DOC = """
         ``J - J*``, is at most ``tol * |J|``: ``tol`` bounds the relative error of the
         objective (see ``dual_gap_``). Without a penalty (no gap exists) they stop when
         the gradient has fallen to ``tol`` times its starting size. Stochastic solvers
-        stop after ``n_iter_no_change`` epochs whose mean loss (or validation score, with
-        ``early_stopping``) did not improve by ``tol`` (relative to the loss); None runs
-        ``max_iter`` iterations or epochs. 'auto' is 1e-4 for the full-batch solvers and
+        stop after ``n_iter_no_change`` epochs in a row whose objective (the objective of
+        the coefficients they would return, on a fixed sample of at most
+        ``max(10,000, n / 16)`` training rows; or the validation score, with
+        ``early_stopping``) did not improve on the best by ``tol`` (relative to it); None
+        runs ``max_iter`` iterations or epochs. 'auto' is 1e-4 for the full-batch solvers and
         1e-3 for 'sgd' and 'adam' (scikit-learn's SGD default).
     batch_size : int or 'auto', default='auto'
         Mini-batch size of the stochastic solvers; 'auto' is ``min(1024, n_samples)`` for
@@ -95,8 +97,10 @@ _SHARED_ATTRIBUTES_DOC = """
         Iterations (full-batch) or epochs (stochastic) run by the last ``fit``; summed over
         ``partial_fit`` calls.
     loss_curve_ : list of float
-        The objective ``J`` after each iteration (full batch), or the mean mini-batch
-        objective of each epoch (stochastic), so convergence can be plotted.
+        The objective ``J`` after each iteration (full batch) or epoch (stochastic ``fit``:
+        ``J`` of the coefficients it would return on a fixed sample of the rows, every row
+        up to 10,000, the value its stopping test compares; ``partial_fit``: the mean
+        mini-batch objective of the epoch), so convergence can be plotted.
     objective_ : float
         ``J`` at the returned coefficients (on the data of the last ``fit`` or
         ``partial_fit`` call).
