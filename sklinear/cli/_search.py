@@ -471,6 +471,15 @@ def current_leader(candidates, per_fold):
     return int(np.nanargmax(means))
 
 
+def refit_pipeline(pipeline, params, X, y):
+    """``clone(pipeline).set_params(**params).fit(X, y)``, the model fitted on a row-major
+    design (:func:`row_major`: the same pipeline, faster passes)."""
+    estimator = clone(pipeline).set_params(**params)
+    design = row_major(estimator[:-1].fit_transform(X, y))
+    estimator[-1].fit(design, y)
+    return estimator
+
+
 class Refit:
     """The refit of one candidate on every row, in a background thread or at once.
 
@@ -498,7 +507,7 @@ class Refit:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                estimator = clone(pipeline).set_params(**params).fit(X, y)
+                estimator = refit_pipeline(pipeline, params, X, y)
             lines = [(item.category.__name__, one_line(item.message)) for item in caught]
             self._outcome = (estimator, lines), None
         except BaseException as exc:  # noqa: BLE001 - raised again by result()
