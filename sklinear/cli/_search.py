@@ -9,8 +9,13 @@
   starting from the previous solution (``warm_start=True``): a regularisation path, as
   glmnet and :class:`~sklearn.linear_model.LogisticRegressionCV` do. A warm start
   changes the result only within the solver's tolerance;
-- the (fold, degree) tasks run in ``n_jobs`` processes, and their results come back to
-  the parent as they finish, so progress is reported whatever the process a fit ran in.
+- each (fold, degree) task preprocesses once into a row-major design (the solvers read
+  it in row blocks) and holds text labels in a fixed-width array (sorted and compared in
+  C by the fits and the scorers);
+- the (fold, degree) tasks run in ``n_jobs`` processes, costliest first, and their
+  results come back to the parent as they finish, so progress is reported whatever the
+  process a fit ran in; once a process falls idle, the parent refits the leading
+  candidate in a thread meanwhile, and keeps that refit when the leader is the best.
 """
 
 import re
@@ -242,6 +247,35 @@ def compact_labels(y):
     return y.to_numpy(dtype=str)
 
 
+#: Rows of the input per block when the polynomial features are written row-major.
+DESIGN_BLOCK_ROWS = 2048
+
+
+def preprocess_rows(preprocess, X, y=None, *, fit=False):
+    """``preprocess.fit_transform(X, y)`` (``fit``) or ``preprocess.transform(X)``, as a
+    row-major design.
+
+    ``preprocess`` is the pipeline of :func:`build_pipeline` without its model, ending with
+    the polynomial features. Their dense output (Fortran-ordered) is computed a block of
+    rows at a time into one C-ordered array: the same values as :func:`row_major` of the
+    whole output, without a second design-sized array or its strided copy.
+    """
+    head, poly = preprocess[:-1], preprocess[-1]
+    features = head.fit_transform(X, y) if fit else head.transform(X)
+    if fit:
+        poly.fit(features, y)
+    if not isinstance(features, np.ndarray) or features.ndim != 2:
+        return row_major(poly.transform(features))
+    n_rows = features.shape[0]
+    first = poly.transform(features[:DESIGN_BLOCK_ROWS])
+    design = np.empty((n_rows, first.shape[1]), dtype=first.dtype)
+    design[: len(first)] = first
+    for start in range(DESIGN_BLOCK_ROWS, n_rows, DESIGN_BLOCK_ROWS):
+        stop = min(start + DESIGN_BLOCK_ROWS, n_rows)
+        design[start:stop] = poly.transform(features[start:stop])
+    return design
+
+
 def row_major(Z):
     """A dense design in C (row-major) order; sparse matrices and C arrays unchanged.
 
@@ -277,8 +311,8 @@ def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
         y_train, y_test = y.iloc[train], y.iloc[test]
         preprocess = clone(pipeline[:-1]).set_params(poly__degree=degree)
         try:
-            Z_train = row_major(preprocess.fit_transform(X_train, y_train))
-            Z_test = row_major(preprocess.transform(X_test))
+            Z_train = preprocess_rows(preprocess, X_train, y_train, fit=True)
+            Z_test = preprocess_rows(preprocess, X_test)
             y_train, y_test = compact_labels(y_train), compact_labels(y_test)
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a failed fit
@@ -473,10 +507,9 @@ def current_leader(candidates, per_fold):
 
 def refit_pipeline(pipeline, params, X, y):
     """``clone(pipeline).set_params(**params).fit(X, y)``, the model fitted on a row-major
-    design (:func:`row_major`: the same pipeline, faster passes)."""
+    design (:func:`preprocess_rows`: the same pipeline, faster passes)."""
     estimator = clone(pipeline).set_params(**params)
-    design = row_major(estimator[:-1].fit_transform(X, y))
-    estimator[-1].fit(design, y)
+    estimator[-1].fit(preprocess_rows(estimator[:-1], X, y, fit=True), y)
     return estimator
 
 
