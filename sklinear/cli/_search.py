@@ -248,7 +248,7 @@ def compact_labels(y):
 
 
 #: Rows of the input per block when the polynomial features are written row-major.
-DESIGN_BLOCK_ROWS = 2048
+DESIGN_BLOCK_ROWS = 256
 
 
 def preprocess_rows(preprocess, X, y=None, *, fit=False):
