@@ -355,3 +355,23 @@ def test_row_major_copies_only_column_major_arrays():
     assert _search.row_major(already) is already
     matrix = sp.csr_matrix(already)
     assert _search.row_major(matrix) is matrix
+
+
+@pytest.mark.parametrize("block_rows", [7, 1000])
+def test_preprocess_rows_is_the_preprocessing_in_row_major_order(monkeypatch, block_rows):
+    """Several blocks with a short last one (7 rows of 80), and one block for all rows."""
+    from sklearn.base import clone
+
+    monkeypatch.setattr(_search, "DESIGN_BLOCK_ROWS", block_rows)
+    frame = mixed_frame(n=80)
+    X, y = frame.drop(columns="label"), frame["label"]
+    template = _search.build_pipeline("logistic", seed=0)[:-1].set_params(poly__degree=2)
+    preprocess = clone(template)
+    design = _search.preprocess_rows(preprocess, X[:60], y[:60], fit=True)
+    reference = clone(template)
+    expected = reference.fit_transform(X[:60], y[:60])
+    assert design.flags.c_contiguous and design.dtype == expected.dtype
+    np.testing.assert_array_equal(design, expected)
+    held_out = _search.preprocess_rows(preprocess, X[60:])
+    assert held_out.flags.c_contiguous
+    np.testing.assert_array_equal(held_out, reference.transform(X[60:]))
