@@ -258,8 +258,9 @@ def block_evaluate(
     -------
     sums : EvaluationSums
     """
-    if shift is not None:
-        X_block = X_block - shift
+    if shift is not None:  # in a reused buffer: a fresh tall block is a fresh mapping
+        shifted = scratch("shifted", X_block.shape, np.result_type(X_block, shift))
+        X_block = np.subtract(X_block, shift, out=shifted)
     # Dense blocks with several outputs: the thin products run as W^T X^T and G^T X, which
     # OpenBLAS runs 10-20% faster than X W and X^T G for K = 10 or 100 outputs.
     thin = coef.ndim == 2 and not sp.issparse(X_block)
@@ -322,7 +323,9 @@ def accumulate_gram(out, X_block, weights):
     (:func:`symmetrize_upper`).
     """
     if weights.min(initial=0.0) >= 0:
-        scaled = np.ascontiguousarray(np.sqrt(weights)[:, None] * X_block, dtype=np.float64)
+        # In a reused buffer (the product in the inputs' dtype, stored as float64).
+        scaled = scratch("scaled", X_block.shape, np.float64)
+        np.multiply(np.sqrt(weights)[:, None], X_block, out=scaled)
         # scaled is C-ordered (m, p): scaled.T is Fortran-ordered (p, m), so
         # syrk(trans=0) computes scaled.T @ scaled without a copy.
         blas.dsyrk(1.0, scaled.T, beta=1.0, c=out, trans=0, lower=0, overwrite_c=1)
@@ -746,6 +749,8 @@ class InMemoryData:
                     total.gradient_sum += sums.gradient_sum
                     total.hessian_x += sums.hessian_x
                     total.hessian_1 += sums.hessian_1
+        if not self.keep_scratch:
+            release_scratch()
         for column in range(columns):
             symmetrize_upper(hessian_xx[column])
         total.hessian_xx = hessian_xx

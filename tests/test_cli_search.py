@@ -196,3 +196,182 @@ def test_warnings_differing_in_numbers_are_one_kind():
         "(sklinear cv: raise the limit with --max-iter)",
         "UserWarning (x1): something else",
     ]
+
+
+def test_costliest_tasks_are_handed_out_first():
+    """Higher degrees first, then tasks with more candidates; folds keep their order."""
+    small, large = [[0, 1]], [[2, 3], [4, 5]]
+    tasks = [(1, small, 0), (1, small, 1), (3, small, 0), (2, large, 0), (2, small, 0),
+             (3, small, 1), (2, large, 1)]  # fmt: skip
+    scheduled = _search.schedule_tasks(tasks)
+    assert [(degree, len(paths), fold) for degree, paths, fold in scheduled] == [
+        (3, 1, 0), (3, 1, 1), (2, 2, 0), (2, 2, 1), (2, 1, 0), (1, 1, 0), (1, 1, 1),
+    ]  # fmt: skip
+
+
+def test_leader_is_the_best_mean_over_the_folds_done():
+    row = lambda score: (score, 0.0, 0.0, 0.0, None)  # noqa: E731
+    candidates = [{}, {}, {}, {}]
+    per_fold = {
+        (0, 0): row(0.5), (0, 1): row(0.9),  # mean 0.7
+        (1, 0): row(0.8),  # mean 0.8 over its only fold so far
+        (2, 0): row(np.nan), (2, 1): row(0.95),  # a failed fold: NaN, as search_result
+        (3, 0): row(0.8), (3, 1): row(0.8),  # ties with 1: the first index wins
+    }  # fmt: skip
+    assert _search.current_leader(candidates, per_fold) == 1
+    assert _search.current_leader(candidates, {(0, 0): row(np.nan)}) is None
+    # With every fold done, the leader is search_result's best candidate.
+    done = {(i, f): row(s) for (i, s) in enumerate([0.6, 0.7, 0.65, 0.7]) for f in range(2)}
+    assert (
+        _search.current_leader(candidates, done)
+        == _search.search_result(candidates, done, 2).best_index_
+        == 1
+    )
+
+
+@pytest.fixture
+def refit_log(monkeypatch):
+    """Records every Refit (its candidate, whether in the background, how many tasks had
+    reported by then) and gives the Progress object that counts the tasks."""
+    log, tasks_done = [], []
+    original = _search.Refit
+
+    class Recorded(original):
+        def __init__(self, pipeline, params, X, y, *, index=None, background=True):
+            log.append({"params": dict(params), "background": background,
+                        "tasks_done": len(tasks_done)})  # fmt: skip
+            super().__init__(pipeline, params, X, y, index=index, background=background)
+
+    class Counter:
+        def task_done(self, fold, degree, scores):
+            tasks_done.append((fold, degree))
+
+        def message(self, text):
+            pass
+
+    monkeypatch.setattr(_search, "Refit", Recorded)
+    return log, Counter()
+
+
+def _small_search(n_jobs, progress):
+    """2 degrees x 2 alphas x 3 folds; checks that the refit is the best candidate's
+    pipeline fitted on every row."""
+    from sklearn.base import clone
+    from sklearn.metrics import get_scorer
+
+    frame = regression_frame()
+    X, y = frame.drop(columns="y"), frame["y"]
+    pipeline = _search.build_pipeline("linear", seed=0)
+    grid = _search.build_param_grid(degrees=[1, 2], alphas=[0.01, 1.0], penalties=["l2"],
+                                    l1_ratios=[0.5], solver="auto")  # fmt: skip
+    search, _ = _search.run_search(pipeline, grid, X, y, cv=_search.make_cv("linear", 3, 0),
+                                   scorer=get_scorer("r2"), n_jobs=n_jobs,
+                                   progress=progress)  # fmt: skip
+    reference = clone(pipeline).set_params(**search.best_params_).fit(X, y)
+    fitted = search.best_estimator_
+    assert fitted.get_params()["poly__degree"] == search.best_params_["poly__degree"]
+    assert fitted[-1].alpha == search.best_params_["model__alpha"]
+    np.testing.assert_allclose(fitted[-1].coef_, reference[-1].coef_, rtol=1e-10)
+    return search
+
+
+def test_parallel_search_refits_the_leader_while_the_last_task_runs(refit_log):
+    log, progress = refit_log
+    search = _small_search(2, progress)
+    # 2 degrees x 3 folds in 2 processes: once 5 of the 6 tasks are done a process is idle,
+    # and the leader then is refitted in the background; it is the best: no second refit.
+    assert len(log) == 1, log
+    assert log[0]["background"] and log[0]["tasks_done"] == 5
+    assert log[0]["params"] == search.best_params_
+
+
+def test_a_wrong_guess_is_refitted_with_the_best(refit_log, monkeypatch):
+    log, progress = refit_log
+    monkeypatch.setattr(_search, "current_leader", lambda candidates, per_fold: 0)
+    search = _small_search(2, progress)
+    assert search.best_index_ != 0  # the guess is wrong
+    assert [entry["background"] for entry in log] == [True, False]
+    assert log[0]["params"] == search.cv_results_["params"][0]
+    assert log[1]["params"] == search.best_params_ and log[1]["tasks_done"] == 6
+
+
+def test_serial_search_refits_once_after_the_search(refit_log):
+    log, progress = refit_log
+    search = _small_search(1, progress)
+    assert log == [{"params": search.best_params_, "background": False, "tasks_done": 6}]
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_failed_refit_raises_its_error(monkeypatch, background):
+    def fail(pipeline, params, X, y):
+        raise ValueError("refit failed")
+
+    monkeypatch.setattr(_search, "refit_pipeline", fail)
+    refit = _search.Refit(None, {}, None, None, background=background)
+    with pytest.raises(ValueError, match="refit failed"):
+        refit.result()
+
+
+def test_refit_pipeline_is_the_pipeline_fitted_on_every_row():
+    from sklearn.base import clone
+
+    frame = mixed_frame(n=80)
+    X, y = frame.drop(columns="label"), frame["label"]
+    pipeline = _search.build_pipeline("logistic", seed=0)
+    params = {"poly__degree": 2, "model__alpha": 0.01}
+    fitted = _search.refit_pipeline(pipeline, params, X, y)
+    reference = clone(pipeline).set_params(**params).fit(X, y)
+    assert fitted.get_params()["poly__degree"] == 2 and fitted[-1].alpha == 0.01
+    np.testing.assert_allclose(fitted[-1].coef_, reference[-1].coef_, rtol=1e-10, atol=1e-12)
+    assert list(fitted[-1].classes_) == ["big", "small"]
+    assert (fitted.predict(X) == reference.predict(X)).all()
+
+
+def test_compact_labels_keep_the_labels_and_their_order():
+    import pandas as pd
+
+    text = pd.Series(["yes", "no", "maybe", "no"], index=[5, 6, 7, 8])
+    compact = _search.compact_labels(text)
+    assert isinstance(compact, np.ndarray) and compact.dtype.kind == "U"
+    assert compact.tolist() == text.tolist()
+    assert np.unique(compact).tolist() == sorted(set(text))
+    as_object = text.astype(object)
+    assert _search.compact_labels(as_object).tolist() == text.tolist()
+    for unchanged in (
+        pd.Series([1, 0, 1]),  # numbers
+        pd.Series(["a", 1, "b"], dtype=object),  # mixed types
+        pd.Series(["x" * (_search.COMPACT_LABEL_LENGTH + 1), "y"]),  # long labels
+    ):
+        assert _search.compact_labels(unchanged) is unchanged
+
+
+def test_row_major_copies_only_column_major_arrays():
+    import scipy.sparse as sp
+
+    column_major = np.asfortranarray(np.arange(12.0).reshape(4, 3))
+    rows = _search.row_major(column_major)
+    assert rows.flags.c_contiguous and np.array_equal(rows, column_major)
+    already = np.arange(12.0).reshape(4, 3)
+    assert _search.row_major(already) is already
+    matrix = sp.csr_matrix(already)
+    assert _search.row_major(matrix) is matrix
+
+
+@pytest.mark.parametrize("block_rows", [7, 1000])
+def test_preprocess_rows_is_the_preprocessing_in_row_major_order(monkeypatch, block_rows):
+    """Several blocks with a short last one (7 rows of 80), and one block for all rows."""
+    from sklearn.base import clone
+
+    monkeypatch.setattr(_search, "DESIGN_BLOCK_ROWS", block_rows)
+    frame = mixed_frame(n=80)
+    X, y = frame.drop(columns="label"), frame["label"]
+    template = _search.build_pipeline("logistic", seed=0)[:-1].set_params(poly__degree=2)
+    preprocess = clone(template)
+    design = _search.preprocess_rows(preprocess, X[:60], y[:60], fit=True)
+    reference = clone(template)
+    expected = reference.fit_transform(X[:60], y[:60])
+    assert design.flags.c_contiguous and design.dtype == expected.dtype
+    np.testing.assert_array_equal(design, expected)
+    held_out = _search.preprocess_rows(preprocess, X[60:])
+    assert held_out.flags.c_contiguous
+    np.testing.assert_array_equal(held_out, reference.transform(X[60:]))

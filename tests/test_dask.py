@@ -8,6 +8,7 @@ scikit-learn's LogisticRegression.
 
 import subprocess
 import sys
+import time
 import tracemalloc
 
 import numpy as np
@@ -512,10 +513,17 @@ def test_lazily_generated_data_bigger_than_the_client_needs(dask_client):
     # The client (which hosts the LocalCluster's scheduler and its bookkeeping here) held a
     # small fraction of X's 32 MB.
     assert peak < X.nbytes / 4
-    held = dask_client.run_on_scheduler(
-        lambda dask_scheduler: [str(key) for key in dask_scheduler.tasks]
-    )
-    assert not any(X.name in key for key in held)  # no chunk of X left on the workers
+    # No chunk of X left on the workers once the client's releases have reached the
+    # scheduler (they travel asynchronously: allow a few seconds).
+    deadline = time.monotonic() + 10
+    while True:
+        held = dask_client.run_on_scheduler(
+            lambda dask_scheduler: [str(key) for key in dask_scheduler.tasks]
+        )
+        if not any(X.name in key for key in held) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not any(X.name in key for key in held)
     X_numpy, y_numpy = X.compute(), y.compute()
     _assert_same_fit(GDLogisticClassifier(alpha=1e-3, tol=1e-6).fit(X_numpy, y_numpy), model)
 

@@ -9,17 +9,24 @@
   starting from the previous solution (``warm_start=True``): a regularisation path, as
   glmnet and :class:`~sklearn.linear_model.LogisticRegressionCV` do. A warm start
   changes the result only within the solver's tolerance;
-- the (fold, degree) tasks run in ``n_jobs`` processes, and their results come back to
-  the parent as they finish, so progress is reported whatever the process a fit ran in.
+- each (fold, degree) task preprocesses once into a row-major design (the solvers read
+  it in row blocks) and holds text labels in a fixed-width array (sorted and compared in
+  C by the fits and the scorers);
+- the (fold, degree) tasks run in ``n_jobs`` processes, costliest first, and their
+  results come back to the parent as they finish, so progress is reported whatever the
+  process a fit ran in; once a process falls idle, the parent refits the leading
+  candidate in a thread meanwhile, and keeps that refit when the leader is the best.
 """
 
 import re
+import threading
 import time
 import warnings
 from collections import Counter, defaultdict
 
 import numpy as np
-from joblib import Parallel, delayed
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy.stats import rankdata
 from sklearn.base import clone
 from sklearn.exceptions import UndefinedMetricWarning
@@ -217,6 +224,71 @@ def fit_paths(
                              time.perf_counter() - started, failure)  # fmt: skip
 
 
+#: Text labels up to this many characters are held in a fixed-width NumPy array per fold.
+COMPACT_LABEL_LENGTH = 64
+
+
+def compact_labels(y):
+    """Text class labels as a fixed-width NumPy string array; anything else unchanged.
+
+    The labels and their order are the same, but a fit (its ``np.unique``) and a scorer
+    (scikit-learn's ``_check_targets``) sort and compare them in C instead of as Python
+    objects: on 160,000 text labels an accuracy took 0.27 s as a Series, 0.01 s so.
+    Labels longer than :data:`COMPACT_LABEL_LENGTH` characters stay as they are (a
+    fixed-width array takes 4 bytes per character of the longest).
+    """
+    if (
+        not (pd.api.types.is_object_dtype(y.dtype) or pd.api.types.is_string_dtype(y.dtype))
+        or pd.api.types.infer_dtype(y, skipna=False) != "string"
+    ):
+        return y
+    if len(y) and y.str.len().max() > COMPACT_LABEL_LENGTH:
+        return y
+    return y.to_numpy(dtype=str)
+
+
+#: Rows of the input per block when the polynomial features are written row-major.
+DESIGN_BLOCK_ROWS = 256
+
+
+def preprocess_rows(preprocess, X, y=None, *, fit=False):
+    """``preprocess.fit_transform(X, y)`` (``fit``) or ``preprocess.transform(X)``, as a
+    row-major design.
+
+    ``preprocess`` is the pipeline of :func:`build_pipeline` without its model, ending with
+    the polynomial features. Their dense output (Fortran-ordered) is computed a block of
+    rows at a time into one C-ordered array: the same values as :func:`row_major` of the
+    whole output, without a second design-sized array or its strided copy.
+    """
+    head, poly = preprocess[:-1], preprocess[-1]
+    features = head.fit_transform(X, y) if fit else head.transform(X)
+    if fit:
+        poly.fit(features, y)
+    if not isinstance(features, np.ndarray) or features.ndim != 2:
+        return row_major(poly.transform(features))
+    n_rows = features.shape[0]
+    first = poly.transform(features[:DESIGN_BLOCK_ROWS])
+    design = np.empty((n_rows, first.shape[1]), dtype=first.dtype)
+    design[: len(first)] = first
+    for start in range(DESIGN_BLOCK_ROWS, n_rows, DESIGN_BLOCK_ROWS):
+        stop = min(start + DESIGN_BLOCK_ROWS, n_rows)
+        design[start:stop] = poly.transform(features[start:stop])
+    return design
+
+
+def row_major(Z):
+    """A dense design in C (row-major) order; sparse matrices and C arrays unchanged.
+
+    The solvers read the design in row blocks, once per evaluation: a row block of a
+    Fortran-ordered array (PolyFeatures' output) is strided, and an evaluation of a
+    40,000 x 740 design took 42 ms so against 28 ms in C order. One copy per fold and
+    degree serves every fit of its path.
+    """
+    if isinstance(Z, np.ndarray) and not Z.flags.c_contiguous:
+        return np.ascontiguousarray(Z)
+    return Z
+
+
 def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
     """Fit every path of one degree on one fold; score each fit on both parts.
 
@@ -239,8 +311,9 @@ def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
         y_train, y_test = y.iloc[train], y.iloc[test]
         preprocess = clone(pipeline[:-1]).set_params(poly__degree=degree)
         try:
-            Z_train = preprocess.fit_transform(X_train, y_train)
-            Z_test = preprocess.transform(X_test)
+            Z_train = preprocess_rows(preprocess, X_train, y_train, fit=True)
+            Z_test = preprocess_rows(preprocess, X_test)
+            y_train, y_test = compact_labels(y_train), compact_labels(y_test)
             error = None
         except Exception as exc:  # noqa: BLE001 - reported as a failed fit
             error = _error_line(exc)
@@ -358,37 +431,131 @@ def run_search(
     n_folds = len(splits)
     tasks = [(degree, paths, fold) for degree, paths in path_tasks(candidates)
              for fold in range(n_folds)]  # fmt: skip
+    n_workers = 1 if n_jobs == 1 else effective_n_jobs(n_jobs)
 
     def tagged(degree, paths, fold):
         train, test = splits[fold]
         outcome = fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer)
         return (degree, paths, fold), outcome
 
-    if n_jobs == 1:
+    if n_workers == 1:
         outcomes = (tagged(*task) for task in tasks)
     else:
         # Results come back as each task finishes, so progress is reported from here.
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        outcomes = parallel(delayed(tagged)(*task) for task in tasks)
+        outcomes = parallel(delayed(tagged)(*task) for task in schedule_tasks(tasks))
 
     per_fold = {}
     caught = Counter(caught_before)
-    for (degree, _paths, fold), outcome in outcomes:
+    speculation = None
+    for n_done, ((degree, _paths, fold), outcome) in enumerate(outcomes, start=1):
         for index, row in outcome["scores"].items():
             per_fold[(index, fold)] = row
         caught.update(outcome["warnings"])
         if progress is not None:
             progress.task_done(fold, degree, outcome["scores"])
+        if speculation is None and 0 < len(tasks) - n_done < n_workers:
+            # A process is idle until the search ends: refit the leader there meanwhile.
+            leader = current_leader(candidates, per_fold)
+            if leader is not None:
+                speculation = Refit(pipeline, candidates[leader], X, y, index=leader)
 
     search = search_result(candidates, per_fold, n_folds)
 
     if progress is not None:
         progress.message(f"refitting the best candidate on all {len(y)} rows")
-    with warnings.catch_warnings(record=True) as refit_caught:
-        warnings.simplefilter("always")
-        search.best_estimator_ = clone(pipeline).set_params(**search.best_params_).fit(X, y)
-    caught.update((item.category.__name__, one_line(item.message)) for item in refit_caught)
+    refit = None
+    if speculation is not None:
+        speculation.join()  # also when it guessed wrong: one refit records warnings at a time
+        if speculation.index == search.best_index_:
+            refit = speculation
+    if refit is None:
+        refit = Refit(pipeline, search.best_params_, X, y, background=False)
+    search.best_estimator_, refit_warnings = refit.result()
+    caught.update(refit_warnings)
     return search, summarize_warnings(caught, search)
+
+
+def schedule_tasks(tasks):
+    """The (degree, paths, fold) tasks in the order processes take them: costliest first.
+
+    A task's cost grows with its degree (the polynomial columns) and its candidates, and
+    a process takes the next task when it finishes one: the costliest tasks first leave
+    the cheap ones to fill in at the end, so that the processes finish together (5 folds
+    of degree 2 and 5 of degree 1 in two processes: 3 and 2 costly tasks, the cheap ones
+    with the 2). Within a degree the folds keep their order.
+    """
+    return sorted(tasks, key=lambda task: (-task[0], -sum(map(len, task[1]))))
+
+
+def current_leader(candidates, per_fold):
+    """The index of the best candidate by its mean test score over the folds done so far.
+
+    Ties go to the first candidate, as in :func:`search_result`. None when no candidate has
+    a finite score yet. The leader once every fold is done is ``best_index_``.
+    """
+    totals = defaultdict(list)
+    for (index, _fold), row in per_fold.items():
+        totals[index].append(row[0])
+    means = np.full(len(candidates), np.nan)
+    for index, scores in totals.items():
+        means[index] = np.mean(scores)
+    if np.isnan(means).all():
+        return None
+    return int(np.nanargmax(means))
+
+
+def refit_pipeline(pipeline, params, X, y):
+    """``clone(pipeline).set_params(**params).fit(X, y)``, the model fitted on a row-major
+    design (:func:`preprocess_rows`: the same pipeline, faster passes)."""
+    estimator = clone(pipeline).set_params(**params)
+    estimator[-1].fit(preprocess_rows(estimator[:-1], X, y, fit=True), y)
+    return estimator
+
+
+class Refit:
+    """The refit of one candidate on every row, in a background thread or at once.
+
+    With ``--jobs``, a process falls idle once the last tasks are handed out; the parent
+    then refits the leader in a thread while they finish (NumPy releases the GIL), and
+    keeps that fit when the leader is the best candidate (the same fit as after the search:
+    the same pipeline, rows and thread count). :meth:`result` gives the fitted pipeline
+    and the warnings it emitted, or raises what the fit raised.
+    """
+
+    def __init__(self, pipeline, params, X, y, *, index=None, background=True):
+        self.index = index
+        self._args = (pipeline, params, X, y)
+        self._outcome = None
+        self._thread = None
+        if background:
+            # A daemon: an interrupted search does not wait for it at exit.
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        else:
+            self._run()
+
+    def _run(self):
+        pipeline, params, X, y = self._args
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                estimator = refit_pipeline(pipeline, params, X, y)
+            lines = [(item.category.__name__, one_line(item.message)) for item in caught]
+            self._outcome = (estimator, lines), None
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            self._outcome = None, exc
+
+    def join(self):
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self):
+        self.join()
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        return value
 
 
 def summarize_warnings(caught, search):
