@@ -112,6 +112,17 @@ def _l1_polish_affordable(objective, result):
     )
 
 
+def _polish_expected(objective):
+    """Whether a certified L1 fit will be polished whatever its active set: the Newton
+    system of all ``p`` columns is within ``_NEWTON_MAX_ROWS`` (softmax excepted)."""
+    if objective.loss.hessian_layout == "coupled" or not hasattr(
+        objective.loss, "hessian_weights"
+    ):
+        return False
+    rows = objective.n_features + int(objective.fit_intercept)
+    return rows <= _NEWTON_MAX_ROWS and getattr(objective.data, "supports_hessian", True)
+
+
 def _polish_target(objective, certifier, certified):
     """When the active-set polish of an L1 fit stops.
 
@@ -159,12 +170,14 @@ class Certifier:
     problems) would stop the fit just inside ``tol``; so a fit whose last iteration still
     lowered J by more than ``_PROGRESS * tol * |J|`` goes on until its gap is below that
     too, or an iteration gains less. Loose certificates (small alpha) stop as before: the
-    iterations there gain far less than that when the gap reaches ``tol``.
+    iterations there gain far less than that when the gap reaches ``tol``. With
+    ``progress=False`` the gap alone decides (an L1 fit whose Newton polish follows).
     """
 
-    def __init__(self, objective, tol):
+    def __init__(self, objective, tol, progress=True):
         self.objective = objective
         self.tol = 0.0 if tol is None else float(tol)
+        self.progress = progress
         self.first_gradient = None
         self.previous_value = None
 
@@ -175,7 +188,7 @@ class Certifier:
             bound = self.tol * abs(value)
             # ... but never below J's rounding (a tiny tol on a problem Newton solves exactly)
             small = max(_PROGRESS * self.tol, _ROUNDING) * abs(value)
-            if gap <= small:
+            if gap <= small or (gap <= bound and not self.progress):
                 return True
             return gap <= bound and (previous is None or previous - value <= small)
         gradient = np.max(np.abs(self.objective.last_gradient), initial=0.0)
@@ -261,7 +274,11 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     """One smooth or L1 problem, certified; L-BFGS may hand over to Newton (see module doc)."""
     name = choose_solver(objective, solver)
     objective.prime(theta0)
-    certifier = Certifier(objective, tol)
+    # L1 fits whose active set's Newton system is sure to be small enough (all p columns
+    # within _NEWTON_MAX_ROWS) stop at the gap alone: the polish then takes them to tol / 100
+    # or beyond. Wider ones keep the progress condition (their polish may not run).
+    l1 = name in ("lbfgs_l1", "gd") and not objective.penalty.smooth
+    certifier = Certifier(objective, tol, progress=not (l1 and _polish_expected(objective)))
     certifier.start(theta0)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
     budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
@@ -284,12 +301,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     # solver stalls short of the certificate, and always where the Hessian is cheap (the
     # answer is then exact to rounding, not only certified to tol: flat directions of weak
     # L2 parts leave coefficients undetermined at a 1e-4 certificate).
-    if (
-        name in ("lbfgs_l1", "gd")
-        and not objective.penalty.smooth
-        and result.n_iter < max_iter
-        and _l1_polish_affordable(objective, result)
-    ):
+    if l1 and result.n_iter < max_iter and _l1_polish_affordable(objective, result):
         certified = result.converged
         polish = _solvers.active_set_newton(
             objective.value_gradient_active_hessian,

@@ -636,6 +636,35 @@ def test_certified_stop_waits_for_small_progress():
     fresh.start(np.array([0.0]))
     assert fresh(np.array([3.0]))  # a big decrease from the start, a tiny gap
     assert not Certifier(_ScriptedObjective([(J, 2e-4)]), tol)(np.array([0.0]))
+    # progress=False: the gap alone (an L1 fit whose Newton polish follows)
+    alone = Certifier(_ScriptedObjective(script), tol, progress=False)
+    alone.start(np.array([0.0]))
+    assert alone(np.array([1.0]))
+
+
+@pytest.mark.parametrize(("n_features", "expected"), [(40, True), (1499, True), (1500, False)])
+def test_l1_fits_skip_the_progress_condition_only_where_the_polish_is_sure(
+    monkeypatch, n_features, expected
+):
+    """An L1 fit of at most 1,499 columns + intercept (the Newton system's limit) stops at
+    the gap alone and is then polished; a wider one keeps the progress condition."""
+    import sklinear._fit as fit_module
+
+    seen = []
+
+    class Recording(fit_module.Certifier):
+        def __init__(self, objective, tol, progress=True):
+            seen.append(progress)
+            super().__init__(objective, tol, progress)
+
+    monkeypatch.setattr(fit_module, "Certifier", Recording)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, n_features))
+    y = X[:, 0] + 0.1 * rng.normal(size=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 3 iterations: only the choice
+        GDLinearRegressor(penalty="l1", alpha=0.1, max_iter=3).fit(X, y)
+    assert seen[0] is (not expected)
 
 
 def test_tight_certificate_fit_ends_near_the_optimum():
