@@ -684,3 +684,22 @@ def test_tight_certificate_fit_ends_near_the_optimum():
     j_reference = objective_j("logistic", X, y, reference.coef_, reference.intercept_, alpha, 0.0)
     assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
     assert (j_model - j_reference) / j_reference <= 1e-7
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_newton_stops_at_the_gap_alone(monkeypatch, solver):
+    """Newton converges quadratically (the step that certifies leaves an error far below the
+    bound): it stops at the gap alone; L-BFGS keeps the progress condition."""
+    import sklinear._fit as fit_module
+
+    seen = []
+
+    class Recording(fit_module.Certifier):
+        def __init__(self, objective, tol, progress=True):
+            seen.append(progress)
+            super().__init__(objective, tol, progress)
+
+    monkeypatch.setattr(fit_module, "Certifier", Recording)
+    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
+    GDLogisticClassifier(solver=solver).fit(X, y)
+    assert seen[0] is (solver != "newton")
