@@ -430,4 +430,6 @@ def test_dense_row_blocks_of_wide_rows_hold_at_least_1024_rows_up_to_8_mib(n_fea
     X = np.zeros((5000, n_features))
     blocks = InMemoryData(X, np.zeros(5000))._blocks()
     assert blocks[0] == (0, rows)
-    assert blocks[-1][1] == 5000 and all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+    assert blocks[-1][1] == 5000 and all(
+        a[1] == b[0] for a, b in zip(blocks[:-1], blocks[1:], strict=True)
+    )
