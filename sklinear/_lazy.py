@@ -76,6 +76,16 @@ class _LaidOutProducts:
     Needs ``objective``, ``p``, ``k``, ``weights`` (p, k) and ``buffer`` (p, k).
     """
 
+    def _set_options(self, objective, rule, average):
+        """What both kinds of sparse steps keep of the objective and the step rule."""
+        self.objective = objective
+        self.average = average
+        self.mu = float(rule.momentum)
+        self.nesterov = bool(rule.nesterov)
+        self.p, self.k = objective.n_features, objective.n_outputs
+        self.fit_intercept = objective.fit_intercept
+        return self.p, self.k
+
     def prepare(self, order):
         data = self.objective.data
         data.prepare_batches(order)
@@ -186,14 +196,8 @@ class LazySparseSteps(_LaidOutProducts):
     """
 
     def __init__(self, objective, theta, rule, state, average):
-        self.objective = objective
+        p, k = self._set_options(objective, rule, average)
         self.loss = objective.loss
-        self.average = average
-        self.mu = float(rule.momentum)
-        self.nesterov = bool(rule.nesterov)
-        p, k = objective.n_features, objective.n_outputs
-        self.p, self.k = p, k
-        self.fit_intercept = objective.fit_intercept
         l2 = np.broadcast_to(objective.penalty.l2_weight, (p, 1))[:, 0]
         self.lam, self.group = np.unique(l2, return_inverse=True)
         self.n_groups = self.lam.size
@@ -456,13 +460,7 @@ class SparseSteps(_LaidOutProducts):
     """
 
     def __init__(self, objective, theta, rule, state, average):
-        self.objective = objective
-        self.average = average
-        self.mu = float(rule.momentum)
-        self.nesterov = bool(rule.nesterov)
-        p, k = objective.n_features, objective.n_outputs
-        self.p, self.k = p, k
-        self.fit_intercept = objective.fit_intercept
+        p, k = self._set_options(objective, rule, average)
         self.theta = np.array(theta, dtype=np.float64).ravel()
         self.coef = self.theta[: p * k].reshape(p, k)  # views of theta
         self.intercept = self.theta[p * k :]

@@ -642,12 +642,8 @@ def test_certified_stop_waits_for_small_progress():
     assert alone(np.array([1.0]))
 
 
-@pytest.mark.parametrize(("n_features", "expected"), [(40, True), (1499, True), (1500, False)])
-def test_l1_fits_skip_the_progress_condition_only_where_the_polish_is_sure(
-    monkeypatch, n_features, expected
-):
-    """An L1 fit of at most 1,499 columns + intercept (the Newton system's limit) stops at
-    the gap alone and is then polished; a wider one keeps the progress condition."""
+def recorded_progress(monkeypatch):
+    """The ``progress`` argument of every Certifier a fit builds, in order."""
     import sklinear._fit as fit_module
 
     seen = []
@@ -658,6 +654,16 @@ def test_l1_fits_skip_the_progress_condition_only_where_the_polish_is_sure(
             super().__init__(objective, tol, progress)
 
     monkeypatch.setattr(fit_module, "Certifier", Recording)
+    return seen
+
+
+@pytest.mark.parametrize(("n_features", "expected"), [(40, True), (1499, True), (1500, False)])
+def test_l1_fits_skip_the_progress_condition_only_where_the_polish_is_sure(
+    monkeypatch, n_features, expected
+):
+    """An L1 fit of at most 1,499 columns + intercept (the Newton system's limit) stops at
+    the gap alone and is then polished; a wider one keeps the progress condition."""
+    seen = recorded_progress(monkeypatch)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, n_features))
     y = X[:, 0] + 0.1 * rng.normal(size=30)
@@ -690,16 +696,7 @@ def test_tight_certificate_fit_ends_near_the_optimum():
 def test_newton_stops_at_the_gap_alone(monkeypatch, solver):
     """Newton converges quadratically (the step that certifies leaves an error far below the
     bound): it stops at the gap alone; L-BFGS keeps the progress condition."""
-    import sklinear._fit as fit_module
-
-    seen = []
-
-    class Recording(fit_module.Certifier):
-        def __init__(self, objective, tol, progress=True):
-            seen.append(progress)
-            super().__init__(objective, tol, progress)
-
-    monkeypatch.setattr(fit_module, "Certifier", Recording)
+    seen = recorded_progress(monkeypatch)
     X, y = make_classification(n_samples=200, n_features=5, random_state=0)
     GDLogisticClassifier(solver=solver).fit(X, y)
     assert seen[0] is (solver != "newton")

@@ -243,33 +243,38 @@ def lazy_always(monkeypatch):
     monkeypatch.setattr(_fit, "_LAZY_SHARE", np.inf)
 
 
-def _count_lazy_steps(monkeypatch):
+# The options of the 'sgd' steps that the O(nnz) and in-place sparse steps must follow.
+STEP_OPTIONS = [
+    {},
+    {"average": False},
+    {"momentum": 0.0},
+    {"momentum": 0.5, "learning_rate": "constant", "eta0": 0.2},
+    {"fit_intercept": False},
+    {"alpha": 0.0},
+    {"alpha": 0.05, "scale_predictors": True},
+    {"learning_rate": "adaptive", "eta0": 0.5, "n_iter_no_change": 1},
+]
+
+
+def _count_steps(monkeypatch, steps_class):
+    """Count the calls of ``steps_class.step``."""
     calls = []
-    step = _lazy.LazySparseSteps.step
+    step = steps_class.step
 
     def counted(self, *args):
         calls.append(1)
         return step(self, *args)
 
-    monkeypatch.setattr(_lazy.LazySparseSteps, "step", counted)
+    monkeypatch.setattr(steps_class, "step", counted)
     return calls
 
 
+def _count_lazy_steps(monkeypatch):
+    return _count_steps(monkeypatch, _lazy.LazySparseSteps)
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize(
-    "options",
-    [
-        {},
-        {"average": False},
-        {"momentum": 0.0},
-        {"momentum": 0.5, "learning_rate": "constant", "eta0": 0.2},
-        {"fit_intercept": False},
-        {"alpha": 0.0},
-        {"alpha": 0.05, "scale_predictors": True},
-        {"learning_rate": "adaptive", "eta0": 0.5, "n_iter_no_change": 1},
-    ],
-    ids=repr,
-)
+@pytest.mark.parametrize("options", STEP_OPTIONS, ids=repr)
 def test_lazy_steps_follow_the_dense_steps(lazy_always, monkeypatch, options):
     """Same data as CSR (lazy steps) and dense (every coefficient updated every step):
     the same iterates, through ~300 steps with the deferred frames renormalised."""
@@ -409,32 +414,11 @@ def sparse_steps_always(monkeypatch):
     """Take the in-place steps of every coefficient (:class:`SparseSteps`) on CSR data,
     whatever the batch size; count their calls."""
     monkeypatch.setattr(_fit, "_LAZY_SHARE", -1.0)
-    calls = []
-    step = _lazy.SparseSteps.step
-
-    def counted(self, *args):
-        calls.append(1)
-        return step(self, *args)
-
-    monkeypatch.setattr(_lazy.SparseSteps, "step", counted)
-    return calls
+    return _count_steps(monkeypatch, _lazy.SparseSteps)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize(
-    "options",
-    [
-        {},
-        {"average": False},
-        {"momentum": 0.0},
-        {"momentum": 0.5, "learning_rate": "constant", "eta0": 0.2},
-        {"fit_intercept": False},
-        {"alpha": 0.0},
-        {"alpha": 0.05, "scale_predictors": True},
-        {"learning_rate": "adaptive", "eta0": 0.5, "n_iter_no_change": 1},
-    ],
-    ids=repr,
-)
+@pytest.mark.parametrize("options", STEP_OPTIONS, ids=repr)
 def test_sparse_steps_follow_the_dense_steps(sparse_steps_always, options):
     """CSR data through :class:`SparseSteps` and its dense copy through the generic steps:
     the same iterates, loss curve and epochs (sample weights, centring, intercept)."""
