@@ -278,14 +278,12 @@ def _log_softmax_parts(xp, raw):
     skipped when every score is small (one reduction of the whole array decides).
     """
     bounds = to_numpy(xp.stack([-xp.min(raw), xp.max(raw)]))
-    if np.all(bounds <= _UNSHIFTED_SCORE):
-        exponential = xp.exp(raw)
-        total = xp.sum(exponential, axis=1, keepdims=True)
-        return xp.log(total[:, 0]), exponential / total
-    shift = xp.max(raw, axis=1, keepdims=True)
-    exponential = xp.exp(raw - shift)
+    shifted = not np.all(bounds <= _UNSHIFTED_SCORE)
+    shift = xp.max(raw, axis=1, keepdims=True) if shifted else None
+    exponential = xp.exp(raw - shift if shifted else raw)
     total = xp.sum(exponential, axis=1, keepdims=True)
-    return xp.log(total[:, 0]) + shift[:, 0], exponential / total
+    log_normaliser = xp.log(total[:, 0])
+    return (log_normaliser + shift[:, 0] if shifted else log_normaliser), exponential / total
 
 
 @_rowwise
@@ -470,11 +468,10 @@ class ArrayAPIData:
         size, n_samples = self.block_rows, self.n_samples
         return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
-    def _host_vector(self, array):
-        """A host array on the device, in the dtype of the computation."""
-        return self.xp.asarray(
-            np.ascontiguousarray(array, dtype=self._compute_dtype), device=self.device
-        )
+    def _host_vector(self, array, dtype=None):
+        """A host array on the device, in ``dtype`` (default: the dtype of the computation)."""
+        dtype = self._compute_dtype if dtype is None else dtype
+        return self.xp.asarray(np.ascontiguousarray(array, dtype=dtype), device=self.device)
 
     def statistics(self):
         """Weighted moments (float64) in one pass over ``X``.
@@ -608,8 +605,4 @@ class ArrayAPIData:
         """Scores ``X coef + offset`` of shape (n_samples, n_outputs), on the device."""
         X = self.X if X is None else X
         dtype = numpy_dtype(X.dtype)
-
-        def on_device(array):
-            return self.xp.asarray(np.ascontiguousarray(array, dtype=dtype), device=self.device)
-
-        return X @ on_device(coef) + on_device(offset)
+        return X @ self._host_vector(coef, dtype) + self._host_vector(offset, dtype)

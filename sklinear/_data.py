@@ -424,8 +424,8 @@ def _csr_block_evaluate(X, start, stop, Y_block, weights_block, loss, coef, offs
 
 
 def computed_in_float64(dtype, n_values):
-    """Whether float32 data of ``n_values`` stored values is computed in float64 (see
-    ``FLOAT64_COPY_BYTES``); float64 data always is."""
+    """Whether float32 data of ``n_values`` stored values is copied to float64 to be
+    computed there (see ``FLOAT64_COPY_BYTES``); False for float64 data (already there)."""
     return np.dtype(dtype) == np.float32 and 8 * n_values <= FLOAT64_COPY_BYTES
 
 

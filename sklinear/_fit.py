@@ -98,10 +98,9 @@ def _l1_polish_affordable(objective, result):
     active = int(np.count_nonzero(np.any(coefficients != 0, axis=1)))
     if not getattr(objective.data, "supports_hessian_columns", False):
         active = objective.n_features  # a seam that computes the whole Hessian only
-    rows = (active + int(objective.fit_intercept)) * (k if layout == "coupled" else 1)
     columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
     flops = objective.n_samples * active**2 * columns
-    if rows > _NEWTON_MAX_ROWS:
+    if _active_system_rows(objective, active) > _NEWTON_MAX_ROWS:
         return False
     if not result.converged:
         return flops <= 1e10
@@ -112,6 +111,12 @@ def _l1_polish_affordable(objective, result):
     )
 
 
+def _active_system_rows(objective, active):
+    """Rows of the Newton system of ``active`` columns (and the intercept)."""
+    coupled = objective.loss.hessian_layout == "coupled"
+    return (active + int(objective.fit_intercept)) * (objective.n_outputs if coupled else 1)
+
+
 def _polish_expected(objective):
     """Whether a certified L1 fit will be polished whatever its active set: the Newton
     system of all ``p`` columns is within ``_NEWTON_MAX_ROWS`` (softmax excepted)."""
@@ -119,7 +124,7 @@ def _polish_expected(objective):
         objective.loss, "hessian_weights"
     ):
         return False
-    rows = objective.n_features + int(objective.fit_intercept)
+    rows = _active_system_rows(objective, objective.n_features)
     return rows <= _NEWTON_MAX_ROWS and getattr(objective.data, "supports_hessian", True)
 
 
@@ -283,6 +288,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     sure = name == "newton" or (l1 and _polish_expected(objective))
     certifier = Certifier(objective, tol, progress=not sure)
     certifier.start(theta0)
+    gap_alone = certifier if sure else Certifier(objective, tol, progress=False)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
     budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
     result = _run_robust(name, objective, theta0, budget, certifier, verbose)
@@ -320,7 +326,6 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
         result.converged = certifier(result.theta)
         used = f"{name}+newton"
     if fallback and not result.converged and result.n_iter < max_iter:
-        gap_alone = Certifier(objective, tol, progress=False)
         polish = _run(
             "newton", objective, result.theta, max_iter - result.n_iter, gap_alone, verbose
         )
@@ -329,7 +334,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose):
     if not result.converged:
         # the progress condition is a preference, not the contract: a fit that ran out of
         # iterations (or stalled) with its gap within tol |J| is certified, and says so
-        result.converged = Certifier(objective, tol, progress=False)(result.theta)
+        result.converged = gap_alone(result.theta)
     return result, used
 
 
