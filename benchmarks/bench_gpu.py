@@ -99,23 +99,25 @@ def make_data(torch, device, n_samples, n_features, n_classes, seed):
 
 @contextmanager
 def counting_passes():
-    """Count ``ArrayAPIData.evaluate`` and ``statistics`` calls during the body."""
+    """Count the evaluations (each pass of ``ArrayAPIData.evaluate`` over the row blocks,
+    one done again with the softmax's shift included) and the statistics passes (one or
+    two ``_moment_sums``) during the body."""
     counts = {"evaluate": 0, "statistics": 0}
-    evaluate, statistics = ArrayAPIData.evaluate, ArrayAPIData.statistics
+    parts, moment_sums = ArrayAPIData._parts, ArrayAPIData._moment_sums
 
-    def counted_evaluate(self, *args, **kwargs):
+    def counted_parts(self, *args, **kwargs):
         counts["evaluate"] += 1
-        return evaluate(self, *args, **kwargs)
+        return parts(self, *args, **kwargs)
 
-    def counted_statistics(self):
+    def counted_moment_sums(self, reference):
         counts["statistics"] += 1
-        return statistics(self)
+        return moment_sums(self, reference)
 
-    ArrayAPIData.evaluate, ArrayAPIData.statistics = counted_evaluate, counted_statistics
+    ArrayAPIData._parts, ArrayAPIData._moment_sums = counted_parts, counted_moment_sums
     try:
         yield counts
     finally:
-        ArrayAPIData.evaluate, ArrayAPIData.statistics = evaluate, statistics
+        ArrayAPIData._parts, ArrayAPIData._moment_sums = parts, moment_sums
 
 
 def make_estimator(name, n_samples):

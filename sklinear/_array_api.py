@@ -20,6 +20,9 @@ of a NumPy fit of the same data. What crosses the device boundary:
 Helpers here use ``array_api_compat`` directly (scikit-learn's own are private).
 """
 
+import copy
+from contextlib import nullcontext
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
@@ -43,8 +46,14 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 # kernel launches per pass); CPU devices get cache-sized blocks, as the NumPy seam does.
 _DEVICE_BLOCK_BYTES = 1 << 30
 _CPU_BLOCK_BYTES = 1 << 22
-# Blocks of the statistics pass on accelerators: float32 sums over at most this many bytes.
+# Blocks of the statistics pass that make a temporary of their size (a centred or weighted
+# block): at most this many bytes.
 _STATISTICS_BLOCK_BYTES = 1 << 27
+# The statistics' raw second moments E[x^2] are trusted where their rounding (at most
+# _MOMENT_ROUNDING eps E[x^2], the chunked sums' error) is within _MOMENT_RTOL of the
+# variance E[x^2] - mean^2; elsewhere a second pass centres the rows.
+_MOMENT_ROUNDING = 16
+_MOMENT_RTOL = 1e-5
 # Products X_block^T R (gradient, Hessian, statistics) run as a batch of products over
 # chunks of at least _CHUNK_ROWS rows, whose partial sums (at most _PARTIALS_BYTES) are
 # added in float64: one long product over millions of rows gives the BLAS little to run in
@@ -266,30 +275,50 @@ def _binomial(xp, loss, y, raw):
     return _sum_outputs(xp, value), gradient
 
 
-# Scores within +-_UNSHIFTED_SCORE need no shift by the row maxima before exp: exp stays
-# within float32's normal range (and a row's sum of K exponentials far from overflow).
-_UNSHIFTED_SCORE = 40.0
+# The softmax takes its exponentials without the shift by the row maxima (a row reduction
+# and a broadcast subtraction per evaluation saved). Each row block reports its smallest and
+# largest row sum of exponentials with the evaluation's sums; where one is outside
+# _safe_totals (an exponential overflowed, or all of a row's underflowed) the evaluation is
+# redone with the shift.
+def _safe_totals(dtype):
+    """Row sums of exponentials computed to full precision: (low, high)."""
+    info = np.finfo(dtype)
+    return float(info.tiny) * 1e8, float(info.max) * 1e-8
 
 
-def _log_softmax_parts(xp, raw):
-    """Per row ``log sum_k exp(raw_k)`` and the probabilities ``softmax(raw)``.
-
-    The usual shift by the row maxima (a row reduction and a broadcast subtraction) is
-    skipped when every score is small (one reduction of the whole array decides).
-    """
-    bounds = to_numpy(xp.stack([-xp.min(raw), xp.max(raw)]))
-    shifted = not np.all(bounds <= _UNSHIFTED_SCORE)
+def _softmax_parts(xp, raw, shifted):
+    """Per row ``log sum_k exp(raw_k)``, the probabilities ``softmax(raw)`` and the row sums
+    of the exponentials taken (of ``exp(raw)`` itself where not ``shifted``)."""
     shift = xp.max(raw, axis=1, keepdims=True) if shifted else None
     exponential = xp.exp(raw - shift if shifted else raw)
-    total = xp.sum(exponential, axis=1, keepdims=True)
-    log_normaliser = xp.log(total[:, 0])
-    return (log_normaliser + shift[:, 0] if shifted else log_normaliser), exponential / total
+    # (Row sums as a matrix-vector product are a little faster on a GPU, but cuBLAS's
+    # float32 GEMV made the loss of a 10M-row softmax fit too noisy for its line search:
+    # 32 evaluations instead of 18.)
+    total = xp.sum(exponential, axis=1)
+    log_normaliser = xp.log(total)
+    probability = exponential / total[:, None]
+    if shifted:
+        log_normaliser = log_normaliser + shift[:, 0]
+    return log_normaliser, probability, total
 
 
-@_rowwise
-def _multinomial(xp, loss, y, raw):
-    log_normaliser, probability = _log_softmax_parts(xp, raw)
-    return log_normaliser - xp.sum(y * raw, axis=1), probability - y
+def _multinomial(xp, y, raw, weights, *, shifted, labels):
+    """The multinomial loss's weighted sums: ``(value, gradient, probability, guard)``.
+
+    ``labels`` (the class of each row, where ``y`` is one-hot; else None) picks each row's
+    score ``y_i . z_i`` (a gather instead of an n x K product and a row sum). ``guard``
+    holds the smallest and largest row sum of exponentials.
+    """
+    log_normaliser, probability, total = _softmax_parts(xp, raw, shifted)
+    if labels is None:
+        value = log_normaliser - xp.sum(y * raw, axis=1)
+    else:
+        value = log_normaliser - xp.take_along_axis(raw, labels[:, None], axis=1)[:, 0]
+    gradient = probability - y
+    if weights is not None:
+        value, gradient = value * weights, gradient * weights[:, None]
+    guard = xp.stack([xp.min(total), xp.max(total)])
+    return xp.sum(value, dtype=xp.float64), gradient, probability, guard
 
 
 def _squared_curvature(xp, loss, y, raw):
@@ -309,11 +338,10 @@ def _binomial_curvature(xp, loss, y, raw):
     return exponential / (1.0 + exponential) ** 2
 
 
-def _multinomial_curvature(xp, loss, y, raw):
+def _multinomial_curvature(xp, probability):
     """``q_k (delta_kl - q_l)`` for the pairs ``k <= l`` in ``np.triu_indices`` order."""
-    probability = _log_softmax_parts(xp, raw)[1]
     columns = []
-    for first, second in zip(*np.triu_indices(raw.shape[1]), strict=True):
+    for first, second in zip(*np.triu_indices(probability.shape[1]), strict=True):
         column = -probability[:, first] * probability[:, second]
         if first == second:
             column = column + probability[:, first]
@@ -328,7 +356,7 @@ _LOSSES = {
     SmoothedAbsoluteLoss: (_smoothed_absolute, _smoothed_absolute_curvature),
     HuberLoss: (_huber, _huber_curvature),
     BinomialLoss: (_binomial, _binomial_curvature),
-    MultinomialLoss: (_multinomial, _multinomial_curvature),
+    MultinomialLoss: (_multinomial, _multinomial_curvature),  # own signatures: _block_sums
 }
 
 
@@ -399,6 +427,27 @@ def _chunks(rows, width, itemsize, least=_CHUNK_ROWS):
     return chunk, rows // chunk
 
 
+def _column_squares(xp, block):
+    """``sum x^2`` per column of a 2-d block (float64), without a temporary of its size: the
+    norms of chunks of rows (``linalg.vector_norm``), squared and added in float64."""
+    linalg = getattr(xp, "linalg", None)
+    if linalg is None or not hasattr(linalg, "vector_norm"):  # namespaces without the extension
+        ones = xp.ones((block.shape[0], 1), dtype=block.dtype, device=device(block))
+        return xp.reshape(transpose_product(xp, block * block, ones), (-1,))
+    rows, width = block.shape
+    chunk, chunks = _chunks(rows, width, numpy_dtype(block.dtype).itemsize)
+    head = chunks * chunk if chunks > 1 else 0
+    total = xp.zeros((width,), dtype=xp.float64, device=device(block))
+    if head:
+        norms = linalg.vector_norm(xp.reshape(block[:head, :], (chunks, chunk, width)), axis=1)
+        norms = xp.astype(norms, xp.float64)
+        total = total + xp.sum(norms * norms, axis=0)
+    if head < rows:
+        norms = xp.astype(linalg.vector_norm(block[head:, :], axis=0), xp.float64)
+        total = total + norms * norms
+    return total
+
+
 def column_sums(xp, array):
     """Float64 sums over the rows of a 1-d or 2-d float array, without a float64 copy:
     float32 (or float64) sums over chunks of rows, added in float64."""
@@ -413,6 +462,14 @@ def column_sums(xp, array):
     if head < rows:
         total = total + xp.astype(xp.sum(matrix[head:, :], axis=0), xp.float64)
     return total[0] if array.ndim == 1 else total
+
+
+_UNSET = object()
+
+
+def _same_key(first, second):
+    """Keys of evaluations: the same loss object, and equal options and parameter bytes."""
+    return first[0] is second[0] and first[1:] == second[1:]
 
 
 # --- the data seam --------------------------------------------------------------------------
@@ -456,6 +513,8 @@ class ArrayAPIData:
         self.Y = to_numpy(Y) if host_targets else None
         self.sample_weight = to_numpy(sample_weight) if host_targets else None
         self.n_evaluations = 0
+        self._labels = _UNSET  # the rows' classes where Y is one-hot: _class_labels()
+        self._last = None  # (key, sums) of the last full evaluation
         block_bytes = _CPU_BLOCK_BYTES if _is_cpu(self.device) else _DEVICE_BLOCK_BYTES
         row_bytes = max(1, self.n_features * self._compute_dtype.itemsize)
         self.block_rows = max(64, block_bytes // row_bytes)
@@ -474,12 +533,14 @@ class ArrayAPIData:
         return self.xp.asarray(np.ascontiguousarray(array, dtype=dtype), device=self.device)
 
     def statistics(self):
-        """Weighted moments (float64) in one pass over ``X``.
+        """Weighted moments (float64), in one pass over ``X`` for most data.
 
-        The products run in ``X``'s dtype, about a reference row (the first) so that large
-        column means stay accurate, over blocks of at most ``_STATISTICS_BLOCK_BYTES`` of
-        ``X``; the block sums are added in float64. (A float64 copy of each block would
-        cost this pass about two and a half times the memory traffic.)
+        The first pass takes the raw sums ``X^T [s, s Y]`` and ``sum s x^2`` (the norms of
+        chunks of columns; float32 products summed in float64). Where a column's mean is
+        large against its spread, ``E[x^2] - mean^2`` would lose the variance to rounding:
+        then a second pass takes the sums about a reference row (the first), exact for
+        constant columns. (Centring every block would cost this pass about three reads of
+        ``X`` more.)
         """
         xp = self.xp
         if self._weights is None:
@@ -488,73 +549,164 @@ class ArrayAPIData:
             weight_sum = float(column_sums(xp, self._weights))
         if not weight_sum > 0:
             raise ValueError("The sample weights sum to zero: at least one must be positive.")
-        reference = self.X[0, :]
         n_features, n_outputs = self.n_features, self.n_outputs
-        row_bytes = max(1, self.n_features * self._compute_dtype.itemsize)
-        size = max(64, min(self.block_rows, _STATISTICS_BLOCK_BYTES // row_bytes))
+        total = self._moment_sums(None)
+        raw = statistics_from_sums(total, weight_sum, np.zeros(n_features), n_features, n_outputs)
+        # rounding of the float32 (or float64) sums, relative to E[x^2] = mean^2 + variance
+        rounding = _MOMENT_ROUNDING * np.finfo(self._compute_dtype).eps
+        accurate = rounding * (raw.mean**2 + raw.variance) <= _MOMENT_RTOL * raw.variance
+        if np.all(accurate):
+            statistics = raw
+        else:
+            reference = self.X[0, :]
+            total = self._moment_sums(reference)
+            reference = to_numpy(reference).astype(np.float64)
+            statistics = statistics_from_sums(total, weight_sum, reference, n_features, n_outputs)
+        return statistics
+
+    def _moment_sums(self, reference):
+        """``sum s (x - r)``, ``sum s (x - r)^2``, ``sum s (x - r) y^T``, ``sum s y`` (float64,
+        one vector on the host) about the row ``reference`` (None: about 0)."""
+        xp = self.xp
+        materialised = reference is not None or self._weights is not None
+        size = self.block_rows
+        if materialised:  # a temporary the size of the block: smaller blocks
+            row_bytes = max(1, self.n_features * self._compute_dtype.itemsize)
+            size = max(64, min(size, _STATISTICS_BLOCK_BYTES // row_bytes))
         total = None
         for start in range(0, self.n_samples, size):
             stop = min(start + size, self.n_samples)
-            centred = self.X[start:stop, :] - reference
+            block = self.X[start:stop, :]
+            if reference is not None:
+                block = block - reference
             targets = self._Y[start:stop, ...]
             if targets.ndim == 1:
                 targets = targets[:, None]
             if self._weights is None:
                 weights = xp.ones((stop - start,), dtype=self.X.dtype, device=self.device)
+                squares = _column_squares(xp, block)
             else:
                 weights = self._weights[start:stop]
+                squares = xp.reshape(transpose_product(xp, block * block, weights[:, None]), (-1,))
             weighted_targets = weights[:, None] * targets
-            # one product of the centred block with [s, s * Y]: the sums and X^T (s * Y)
+            # one product of the block with [s, s * Y]: the sums and X^T (s * Y)
             products = transpose_product(
-                xp, centred, xp.concat([weights[:, None], weighted_targets], axis=1)
+                xp, block, xp.concat([weights[:, None], weighted_targets], axis=1)
             )
             part = xp.concat(
                 [
                     products[:, 0],
-                    xp.reshape(transpose_product(xp, centred * centred, weights[:, None]), (-1,)),
+                    squares,
                     xp.reshape(products[:, 1:], (-1,)),
                     column_sums(xp, weighted_targets),
                 ]
             )
             total = part if total is None else total + part
-        reference = to_numpy(reference).astype(np.float64)
-        return statistics_from_sums(to_numpy(total), weight_sum, reference, n_features, n_outputs)
+        return to_numpy(total)
 
     def evaluate(self, loss, coef, offset, *, shift=None, hessian=False, rows=None):
         """Sums of one evaluation at scores ``(X - shift) coef + offset`` (see InMemoryData).
 
         One transfer each way: the coefficients to the device, one float64 vector back.
         ``rows`` (a NumPy index array) restricts the sums to those rows (mini-batches).
+        For the multinomial loss the vector also holds each block's two guards (see
+        ``_safe_totals``); the rare evaluation that fails them is done again, shifted.
         """
-        self.n_evaluations += 1
-        xp = self.xp
-        curvature_function = _loss_functions(loss)[1]
-        if hessian and curvature_function is None:
+        if hessian and _loss_functions(loss)[1] is None:
             raise ValueError(f"{type(loss).__name__} has no Hessian.")
         coef = np.asarray(coef, dtype=np.float64)
-        coef_block = self._host_vector(coef[:, 0] if self.n_outputs == 1 else coef)
         offset = np.asarray(offset, dtype=np.float64)
-        offset_block = self._host_vector(offset[0] if self.n_outputs == 1 else offset)
-        shift_block = None if shift is None else self._host_vector(shift)
-        parameters = (coef_block, offset_block, shift_block)
-        if rows is not None:
-            index = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.device)
-            weights = None if self._weights is None else xp.take(self._weights, index, axis=0)
-            parts = [(xp.take(self.X, index, axis=0), xp.take(self._Y, index, axis=0), weights)]
-        else:
-            parts = (self._block(start, stop) for start, stop in self._blocks())
-        total = None
-        for X_block, Y_block, weights in parts:
-            part = self._block_sums(X_block, Y_block, weights, loss, parameters, hessian)
-            total = part if total is None else total + part
-        return self._unpack(to_numpy(total), hessian, loss)
+        host = [
+            None if array is None else np.ascontiguousarray(array, dtype=self._compute_dtype)
+            for array in (
+                coef[:, 0] if self.n_outputs == 1 else coef,
+                offset[0] if self.n_outputs == 1 else offset,
+                shift,
+            )
+        ]
+        # A line search whose steps no longer change the coefficients in X's dtype (float32)
+        # asks for the same sums again: they are the last ones, not another pass.
+        key = None
+        if rows is None:
+            key = (loss, hessian, *(None if array is None else array.tobytes() for array in host))
+            if self._last is not None and _same_key(self._last[0], key):
+                return copy.deepcopy(self._last[1])
+        parameters = tuple(
+            None if array is None else self.xp.asarray(array, device=self.device) for array in host
+        )
+        sums = self._evaluate(loss, parameters, hessian, rows)
+        self._last = None if key is None else (key, copy.deepcopy(sums))
+        return sums
 
-    def _block(self, start, stop):
-        weights = None if self._weights is None else self._weights[start:stop]
-        return self.X[start:stop, :], self._Y[start:stop, ...], weights
+    def _evaluate(self, loss, parameters, hessian, rows):
+        xp = self.xp
+        multinomial = isinstance(loss, MultinomialLoss)
+        labels = self._class_labels() if multinomial else None
+        for shifted in (False, True) if multinomial else (False,):
+            self.n_evaluations += 1  # passes of evaluation over the data, a redone one too
+            total, guards = None, []
+            # Unshifted, NumPy-backed namespaces warn of what the guards then catch.
+            with np.errstate(all="ignore") if multinomial and not shifted else nullcontext():
+                for X_block, Y_block, weights, labels_block in self._parts(rows, labels):
+                    part, guard = self._block_sums(
+                        X_block,
+                        Y_block,
+                        weights,
+                        loss,
+                        parameters,
+                        hessian,
+                        shifted=shifted,
+                        labels=labels_block,
+                    )
+                    total = part if total is None else total + part
+                    if guard is not None:
+                        guards.append(guard)
+                vector = to_numpy(xp.concat([total, *guards]))
+            if not guards:
+                break
+            vector, guard_values = vector[: -2 * len(guards)], vector[-2 * len(guards) :]
+            low, high = _safe_totals(self._compute_dtype)
+            if shifted or (np.all(guard_values >= low) and np.all(guard_values <= high)):
+                break
+        return self._unpack(vector, hessian, loss)
 
-    def _block_sums(self, X_block, Y_block, weights, loss, parameters, hessian):
-        """One block's sums, packed in one float64 vector on the device.
+    def _class_labels(self):
+        """Each row's class (integers on the device) where every row of ``Y`` is one-hot
+        and the namespace has ``take_along_axis``; else None. Found once per seam."""
+        if self._labels is _UNSET:
+            xp, Y = self.xp, self._Y
+            self._labels = None
+            if Y.ndim == 2 and hasattr(xp, "take_along_axis"):
+                one_hot = xp.all((Y == 0) | (Y == 1)) & xp.all(xp.sum(Y, axis=1) == 1)
+                if bool(one_hot):
+                    self._labels = xp.argmax(Y, axis=1)
+        return self._labels
+
+    def _parts(self, rows, labels=None):
+        """``(X_block, Y_block, weights, labels_block)`` of the row blocks, or of ``rows``
+        only (``labels_block`` is None where ``labels`` is)."""
+        if rows is None:
+            return (self._block(start, stop, labels) for start, stop in self._blocks())
+        xp = self.xp
+        index = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.device)
+        return [
+            tuple(
+                None if array is None else xp.take(array, index, axis=0)
+                for array in (self.X, self._Y, self._weights, labels)
+            )
+        ]
+
+    def _block(self, start, stop, labels=None):
+        return tuple(
+            None if array is None else array[start:stop, ...]
+            for array in (self.X, self._Y, self._weights, labels)
+        )
+
+    def _block_sums(
+        self, X_block, Y_block, weights, loss, parameters, hessian, *, shifted, labels
+    ):
+        """One block's sums, packed in one float64 vector on the device, and its guard
+        (None but for the multinomial loss).
 
         ``parameters`` is ``(coef, offset, shift)`` on the device (``shift`` may be None).
         """
@@ -564,7 +716,13 @@ class ArrayAPIData:
         if shift is not None:
             X_block = X_block - shift
         raw = X_block @ coef + offset
-        value, gradient = value_gradient(xp, loss, Y_block, raw, weights)
+        guard = None
+        if isinstance(loss, MultinomialLoss):
+            value, gradient, probability, guard = value_gradient(
+                xp, Y_block, raw, weights, shifted=shifted, labels=labels
+            )
+        else:
+            value, gradient = value_gradient(xp, loss, Y_block, raw, weights)
         if gradient.ndim == 1:
             gradient = gradient[:, None]
         pieces = [
@@ -573,7 +731,10 @@ class ArrayAPIData:
             column_sums(xp, gradient),
         ]
         if hessian:
-            curvature = curvature_function(xp, loss, Y_block, raw)
+            if isinstance(loss, MultinomialLoss):
+                curvature = curvature_function(xp, probability)
+            else:
+                curvature = curvature_function(xp, loss, Y_block, raw)
             if curvature.ndim == 1:
                 curvature = curvature[:, None]
             if weights is not None:
@@ -583,7 +744,7 @@ class ArrayAPIData:
                 pieces.append(xp.reshape(transpose_product(xp, X_block, weighted), (-1,)))
             pieces.append(xp.reshape(transpose_product(xp, X_block, curvature).T, (-1,)))
             pieces.append(column_sums(xp, curvature))
-        return xp.concat(pieces)
+        return xp.concat(pieces), guard
 
     def _unpack(self, vector, hessian, loss):
         p, k = self.n_features, self.n_outputs

@@ -343,15 +343,132 @@ def test_one_small_transfer_per_evaluation(monkeypatch):
 
     monkeypatch.setattr(_array_api, "to_numpy", counting)
     data.evaluate(MultinomialLoss(), np.zeros((4, 3)), np.zeros(3))
-    # One vector back: the loss sum, the 4 x 3 products and the 3 gradient sums; before it,
-    # per row block, the scores' bounds (2 values: is the softmax's row shift needed?).
-    assert transfers == [(2,)] * len(data._blocks()) + [(1 + 4 * 3 + 3,)]
+    # One vector back: the loss sum, the 4 x 3 products and the 3 gradient sums, and per
+    # row block the softmax's guards (the smallest and largest row sum of exponentials).
+    guards = 2 * len(data._blocks())
+    assert transfers == [(1 + 4 * 3 + 3 + guards,)]
+    transfers.clear()
+    # Scores beyond exp's range fail the guards: the evaluation is done again, shifted.
+    data.evaluate(MultinomialLoss(), np.full((4, 3), 300.0), np.zeros(3))
+    assert transfers == [(1 + 4 * 3 + 3 + guards,)] * 2
     transfers.clear()
     data.evaluate(BinomialLoss(), np.zeros((4, 3)), np.zeros(3))
     assert transfers == [(1 + 4 * 3 + 3,)]
-    assert data.n_evaluations == 2
+    assert data.n_evaluations == 4  # the shifted evaluation done again counts
     # The host copies of the targets exist only on request.
     assert data.Y is None and data.sample_weight is None
+
+
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float32"])
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("one_hot", [True, False], ids=["one-hot", "soft-targets"])
+def test_multinomial_value_picks_the_class_score_of_one_hot_rows(
+    backend, weighted, one_hot, monkeypatch, float32_arithmetic
+):
+    """One-hot targets: each row's y_i . z_i is its class's score, gathered by label (full
+    passes and mini-batches); other targets take the product. Both equal the NumPy seam."""
+    make, _, dtype = BACKENDS[backend]
+    rng = np.random.default_rng(3)
+    X = (rng.normal(size=(400, 6)) + [0, 2, -1, 0, 5, 1]).astype(dtype)
+    Y = np.eye(4)[rng.integers(0, 4, 400)]
+    if not one_hot:  # rows that sum to 1, one of them not 0 / 1
+        Y[7] = [0.25, 0.75, 0.0, 0.0]
+    Y = Y.astype(dtype)
+    weights = rng.uniform(0.5, 2, 400).astype(dtype) if weighted else None
+    coef, offset = rng.normal(size=(6, 4)), rng.normal(size=4)
+    shift = X.mean(axis=0).astype(np.float64)
+    host = InMemoryData(X, Y, weights)
+    device = ArrayAPIData(make(X), make(Y), None if weights is None else make(weights))
+    device.block_rows = 128
+    gathered = []
+    original = _array_api._multinomial
+
+    def spy(*args, **kwargs):
+        gathered.append(kwargs["labels"] is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_array_api, "_LOSSES", {MultinomialLoss: (spy, None)})
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    rows = rng.choice(400, size=60, replace=False)
+    for options in ({}, {"shift": shift}, {"rows": rows}):
+        gathered.clear()
+        expected = host.evaluate(MultinomialLoss(), coef, offset, **options)
+        actual = device.evaluate(MultinomialLoss(), coef, offset, **options)
+        assert actual.loss == pytest.approx(expected.loss, rel=rtol)
+        assert_allclose(actual.product, expected.product, rtol=rtol * 10, atol=rtol * 100)
+        assert gathered == [one_hot] * (1 if "rows" in options else 4)
+
+
+@pytest.mark.parametrize(
+    ("backend", "means", "constant", "passes"),
+    [
+        ("torch-cpu-float32", 0.0, False, 1),  # raw moments accurate: one pass
+        ("torch-cpu-float32", 0.0, True, 2),  # a constant column's variance needs centring
+        ("torch-cpu-float32", 1e4, False, 2),  # mean^2 >> variance: a second, centred pass
+        ("strict-float64", 1e4, False, 1),  # float64 rounding is far below the variance
+        ("strict-float64", 1e9, False, 2),
+    ],
+)
+def test_statistics_pass_centres_only_where_the_means_need_it(
+    backend, means, constant, passes, monkeypatch, float32_arithmetic
+):
+    make, _, dtype = BACKENDS[backend]
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(500, 3)) * [1.0, 2.0, 0.5] + means
+    X = np.column_stack([X, np.zeros(500)] + ([np.full(500, 7.0)] if constant else []))
+    X = X.astype(dtype)
+    Y = rng.normal(size=(500, 2)).astype(dtype)
+    data = ArrayAPIData(make(X), make(Y))
+    data.block_rows = 128
+    sums = []
+    original = ArrayAPIData._moment_sums
+
+    def counting(self, reference):
+        sums.append(reference is not None)
+        return original(self, reference)
+
+    monkeypatch.setattr(ArrayAPIData, "_moment_sums", counting)
+    statistics = data.statistics()
+    assert sums == [False, True][:passes]
+    exact = X.astype(np.float64)
+    assert_allclose(statistics.mean, exact.mean(axis=0), rtol=1e-7, atol=1e-6)
+    # the variances of the varying columns to the statistics' precision; the zero and
+    # constant columns exactly 0
+    assert_allclose(statistics.variance[:3], exact[:, :3].var(axis=0), rtol=1e-5)
+    assert_array_equal(statistics.variance[3:], 0.0)
+    assert_allclose(statistics.target_product, exact.T @ Y / 500, rtol=1e-5, atol=1e-6)
+
+
+def test_coefficients_equal_in_the_data_dtype_reuse_the_last_sums(float32_arithmetic):
+    """A line search whose step no longer changes the float32 coefficients gets the last
+    sums again without a pass over X; any change that reaches X's dtype, another loss
+    object or option, or a mini-batch, is evaluated."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3))
+    Y = rng.integers(0, 2, 200).astype(float)
+    coef, offset = rng.normal(size=(3, 1)), np.array([0.2])
+    loss = BinomialLoss()
+    tiny = coef * (1 + 1e-12)  # equal once rounded to float32, not in float64
+    single = ArrayAPIData(_strict("float32")(X), _strict("float32")(Y))
+    first = single.evaluate(loss, coef, offset)
+    first.product[:] = np.nan  # the caller's copy: the cached sums are not touched
+    again = single.evaluate(loss, tiny, offset)
+    assert single.n_evaluations == 1
+    assert np.all(np.isfinite(again.product))
+    for call in (
+        lambda: single.evaluate(loss, coef * 1.001, offset),
+        lambda: single.evaluate(BinomialLoss(), coef * 1.001, offset),
+        lambda: single.evaluate(loss, coef * 1.001, offset, hessian=True),
+        lambda: single.evaluate(loss, coef * 1.001, offset, rows=np.arange(10)),
+        lambda: single.evaluate(loss, coef * 1.001, offset, rows=np.arange(10)),
+    ):
+        before = single.n_evaluations
+        call()
+        assert single.n_evaluations == before + 1
+    double = ArrayAPIData(_strict("float64")(X), _strict("float64")(Y))
+    double.evaluate(loss, coef, offset)
+    double.evaluate(loss, tiny, offset)
+    assert double.n_evaluations == 2
 
 
 def test_predict_raises_for_another_namespace():
