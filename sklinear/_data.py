@@ -631,6 +631,13 @@ class InMemoryData:
         return total
 
     # --- the seam -----------------------------------------------------------------------
+    def target_variance(self):
+        """The weighted variance of each target column (float64; about the mean)."""
+        Y = np.asarray(self.Y, dtype=np.float64)
+        Y = Y if Y.ndim == 2 else Y[:, None]
+        mean = np.average(Y, axis=0, weights=self.sample_weight)
+        return np.average((Y - mean) ** 2, axis=0, weights=self.sample_weight)
+
     def statistics(self):
         """Weighted moments (float64) in one pass over ``X``."""
         weight_sum = (

@@ -41,6 +41,24 @@ class SquaredLoss:
     def baseline_from_mean(self, target_mean):
         return target_mean
 
+    def constant_score_sums(self, target_mean, score, target_variance=None):
+        """Mean loss and residual at one constant score per output, from ``ybar`` and the
+        targets' weighted variance; ``(None, None)`` where it is unknown or the targets' mean
+        exceeds 100 standard deviations.
+
+        Returns ``(sum_k (var_k + (ybar_k - b_k)^2) / 2, (b, -1))``: the residual of sample
+        ``i`` is ``b - y_i`` (the variance about ``ybar``, not ``E[y^2] - 2 b ybar + b^2``,
+        which cancels for targets far from 0).
+        """
+        # X^T (b - y) from the statistics is mean b - X^T y / S: it cancels where the targets'
+        # mean dwarfs their spread, and a pass is then more accurate.
+        if target_variance is None or np.any(target_mean**2 > 1e4 * target_variance):
+            return None, None
+        score = np.asarray(score, dtype=float)
+        loss = 0.5 * float(np.sum(target_variance + (target_mean - score) ** 2))
+        return loss, (score, -1.0)
+
+    constant_needs_variance = True
     hessian_layout = "shared"
     has_conjugate = True
 

@@ -378,14 +378,22 @@ class LinearObjective:
 
         The scores are then one constant per output, and for the log-losses the loss, the
         residuals' sum and ``X^T u`` follow from the statistics (class frequencies, column
-        means, ``X^T (c y)``): the first evaluation of a fit from zero costs no pass.
+        means, ``X^T (c y)``): the first evaluation of a fit from zero costs no pass. The
+        squared loss also needs the targets' variance (data on the host only: a pass over
+        ``y``, not ``X``).
         """
         coef, intercept = self.to_user(theta)
         constant = getattr(self.loss, "constant_score_sums", None)
         if constant is None or np.any(coef):
             return
         statistics = self.statistics
-        loss_mean, gradient_mean = constant(statistics.target_mean, intercept)
+        options = {}
+        if getattr(self.loss, "constant_needs_variance", False):  # the squared loss
+            variance = getattr(self.data, "target_variance", None)
+            if variance is None:
+                return
+            options["target_variance"] = variance()
+        loss_mean, gradient_mean = constant(statistics.target_mean, intercept, **options)
         if loss_mean is None:
             return
         # sum_i c_i x_i u_i^T with u_i = L'(y_i, b) affine in y_i: m g_0^T - X^T (c y) a^T

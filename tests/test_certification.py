@@ -516,11 +516,13 @@ def test_multi_output_regression_gap():
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("kind", ["binary", "multilabel", "multinomial"])
+@pytest.mark.parametrize(
+    "kind", ["binary", "multilabel", "multinomial", "squared", "squared-2-outputs"]
+)
 def test_first_evaluation_from_the_statistics_equals_a_pass(kind, fit_intercept):
     """At zero coefficients the value and gradient come from the statistics (no pass);
     they must equal a real pass over X, columns with large means included."""
-    from sklinear._losses import BinomialLoss, MultinomialLoss
+    from sklinear._losses import BinomialLoss, MultinomialLoss, SquaredLoss
     from sklinear._objective import LinearObjective
 
     rng = np.random.default_rng(0)
@@ -530,6 +532,9 @@ def test_first_evaluation_from_the_statistics_equals_a_pass(kind, fit_intercept)
         "binary": (BinomialLoss(), (rng.uniform(size=500) < 0.3).astype(float)),
         "multilabel": (BinomialLoss(), (rng.uniform(size=(500, 3)) < 0.4).astype(float)),
         "multinomial": (MultinomialLoss(), np.eye(4)[rng.integers(0, 4, 500)]),
+        # targets away from 0 (the loss is a variance, not E[y^2] - ybar^2)
+        "squared": (SquaredLoss(), 50 + rng.normal(size=500)),
+        "squared-2-outputs": (SquaredLoss(), rng.normal(size=(500, 2)) * [1, 3] + [2, -1]),
     }[kind]
     passed = LinearObjective(X, Y, loss, 0.01, 0.0, sample_weight=s, fit_intercept=fit_intercept)
     primed = LinearObjective(X, Y, loss, 0.01, 0.0, sample_weight=s, fit_intercept=fit_intercept)
@@ -545,6 +550,28 @@ def test_first_evaluation_from_the_statistics_equals_a_pass(kind, fit_intercept)
     np.testing.assert_allclose(
         primed.certificate(theta)[1], passed.certificate(theta)[1], rtol=1e-9
     )
+
+
+def test_squared_loss_first_evaluation_needs_the_targets_spread():
+    """The squared loss's first evaluation comes from the statistics and the targets'
+    variance where the data holds them on the host; targets whose mean exceeds 100 standard
+    deviations (the cross moments would cancel) and data without the variance get a pass."""
+    from sklinear._losses import SquaredLoss
+    from sklinear._objective import LinearObjective
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    for y, primed in ((rng.normal(size=300) + 50.0, True), (rng.normal(size=300) + 200.0, False)):
+        objective = LinearObjective(X, y, SquaredLoss(), 0.01, 0.0)
+        theta = objective.initial_theta()
+        objective.prime(theta)
+        assert (objective._last is not None) == primed
+        if primed:  # the loss at the mean: half the variance
+            assert objective.value_and_gradient(theta)[0] == pytest.approx(0.5 * np.var(y))
+    objective = LinearObjective(X, rng.normal(size=300), SquaredLoss(), 0.01, 0.0)
+    objective.data.target_variance = None  # a back end without the targets on the host
+    objective.prime(objective.initial_theta())
+    assert objective._last is None
 
 
 @pytest.mark.parametrize("cls", [GDLinearRegressor, GDLogisticClassifier])
