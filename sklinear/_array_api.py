@@ -427,6 +427,22 @@ def _chunks(rows, width, itemsize, least=_CHUNK_ROWS):
     return chunk, rows // chunk
 
 
+def _by_chunks(xp, matrix, reduce):
+    """``sum_chunks reduce(chunk, axis)`` (float64, one value per column) over chunks of the
+    rows of a 2-d array: ``reduce`` gives a float64 result per column of each chunk (a
+    batch of chunks along ``axis=1``, the rows left over along ``axis=0``)."""
+    rows, width = matrix.shape
+    chunk, chunks = _chunks(rows, width, numpy_dtype(matrix.dtype).itemsize)
+    head = chunks * chunk if chunks > 1 else 0
+    total = xp.zeros((width,), dtype=xp.float64, device=device(matrix))
+    if head:
+        batch = xp.reshape(matrix[:head, :], (chunks, chunk, width))
+        total = total + xp.sum(reduce(batch, 1), axis=0)
+    if head < rows:
+        total = total + reduce(matrix[head:, :], 0)
+    return total
+
+
 def _column_squares(xp, block):
     """``sum x^2`` per column of a 2-d block (float64), without a temporary of its size: the
     norms of chunks of rows (``linalg.vector_norm``), squared and added in float64."""
@@ -434,33 +450,21 @@ def _column_squares(xp, block):
     if linalg is None or not hasattr(linalg, "vector_norm"):  # namespaces without the extension
         ones = xp.ones((block.shape[0], 1), dtype=block.dtype, device=device(block))
         return xp.reshape(transpose_product(xp, block * block, ones), (-1,))
-    rows, width = block.shape
-    chunk, chunks = _chunks(rows, width, numpy_dtype(block.dtype).itemsize)
-    head = chunks * chunk if chunks > 1 else 0
-    total = xp.zeros((width,), dtype=xp.float64, device=device(block))
-    if head:
-        norms = linalg.vector_norm(xp.reshape(block[:head, :], (chunks, chunk, width)), axis=1)
-        norms = xp.astype(norms, xp.float64)
-        total = total + xp.sum(norms * norms, axis=0)
-    if head < rows:
-        norms = xp.astype(linalg.vector_norm(block[head:, :], axis=0), xp.float64)
-        total = total + norms * norms
-    return total
+
+    def squares(part, axis):
+        norms = xp.astype(linalg.vector_norm(part, axis=axis), xp.float64)
+        return norms * norms
+
+    return _by_chunks(xp, block, squares)
 
 
 def column_sums(xp, array):
     """Float64 sums over the rows of a 1-d or 2-d float array, without a float64 copy:
     float32 (or float64) sums over chunks of rows, added in float64."""
     matrix = array[:, None] if array.ndim == 1 else array
-    rows, width = matrix.shape
-    chunk, chunks = _chunks(rows, width, numpy_dtype(matrix.dtype).itemsize)
-    head = chunks * chunk if chunks > 1 else 0
-    total = xp.zeros((width,), dtype=xp.float64, device=device(matrix))
-    if head:
-        partial = xp.sum(xp.reshape(matrix[:head, :], (chunks, chunk, width)), axis=1)
-        total = total + xp.sum(xp.astype(partial, xp.float64), axis=0)
-    if head < rows:
-        total = total + xp.astype(xp.sum(matrix[head:, :], axis=0), xp.float64)
+    total = _by_chunks(
+        xp, matrix, lambda part, axis: xp.astype(xp.sum(part, axis=axis), xp.float64)
+    )
     return total[0] if array.ndim == 1 else total
 
 
