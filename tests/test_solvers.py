@@ -74,14 +74,20 @@ def test_preconditioned_lbfgs_sees_a_near_identity_hessian():
     eigenvalues, vectors = np.linalg.eigh((A + A.T) / 2)
     factors = np.exp(np.random.default_rng(1).uniform(-0.1, 0.1, 30))
     approximate = vectors @ np.diag(eigenvalues * factors) @ vectors.T
-    seen = []
+    evaluated, seen = [], []
+
+    def recorded(theta):
+        evaluated.append(theta.copy())
+        return value_and_gradient(theta)
 
     def converged(theta):
-        seen.append(theta)
+        seen.append(theta.copy())
         return np.max(np.abs(value_and_gradient(theta)[1])) <= 1e-8
 
-    result = lbfgs(value_and_gradient, np.zeros(30), max_iter=500, converged=converged,
+    result = lbfgs(recorded, np.zeros(30), max_iter=500, converged=converged,
                    preconditioner=_CholeskyChange(approximate))  # fmt: skip
+    # every point the test is asked about is a point evaluated in theta
+    assert all(any(np.array_equal(x, e) for e in evaluated) for x in seen)
     plain = lbfgs(value_and_gradient, np.zeros(30), max_iter=50,
                   converged=_gradient_below(value_and_gradient, 1e-8))  # fmt: skip
     assert result.converged and result.n_iter <= 10 and not plain.converged
