@@ -166,18 +166,32 @@ def test_new_data_takes_a_new_hessian(fallback, hessians):
     assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
 
 
-@pytest.mark.parametrize(
-    "options",
-    [{"warm_start": False}, {"warm_start": True, "solver": "lbfgs"}],
-    ids=["cold", "explicit-lbfgs"],
-)
-def test_only_warm_auto_fits_are_preconditioned(fallback, hessians, preconditioned, options):
+def test_explicit_lbfgs_is_not_preconditioned(fallback, hessians, preconditioned):
     X, y = polynomial_classes()
-    model = GDLogisticClassifier(alpha=1e-1, scale_predictors=True, **options)
+    model = GDLogisticClassifier(alpha=1e-1, scale_predictors=True, solver="lbfgs")
+    model.set_params(warm_start=True).fit(X, y)
+    model.set_params(alpha=1e-2).fit(X, y)
+    assert preconditioned == [False, False] and hessians == []
+    reference = reference_objective(X, y, 1e-2)
+    assert model_objective(model, X, y, 1e-2).sum() - reference.sum() <= model.dual_gap_ + 1e-12
+
+
+@pytest.mark.parametrize(("pass_flops", "expected"), [(3.6, False), (3.7, True)])
+def test_a_cold_fit_is_preconditioned_within_the_budget_and_keeps_nothing(
+    fallback, hessians, preconditioned, monkeypatch, pass_flops, expected
+):
+    """Without warm_start the Hessian (200 rows x 11^2 = 24,200 flops) is taken only within
+    _CURVATURE_PASS_FLOPS passes (600 rows x 11 = 6,600 flops each), and every fit takes its
+    own."""
+    monkeypatch.setattr(fit_module, "_CURVATURE_PASS_FLOPS", pass_flops)
+    X, y = polynomial_classes()
+    model = GDLogisticClassifier(alpha=1e-1, scale_predictors=True)
     model.fit(X, y)
     model.set_params(alpha=1e-2).fit(X, y)
-    assert not any(preconditioned)
-    assert getattr(getattr(model, "_curvature", None), "curvature", None) is None
+    assert preconditioned == [expected, expected]
+    # a Hessian of every 3rd row per fit, or none (a Newton fallback's are of every row)
+    assert hessians.count(200) == (2 if expected else 0)
+    assert getattr(model, "_curvature", None) is None
     reference = reference_objective(X, y, 1e-2)
     assert model_objective(model, X, y, 1e-2).sum() - reference.sum() <= model.dual_gap_ + 1e-12
 
