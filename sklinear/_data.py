@@ -560,10 +560,13 @@ class InMemoryData:
         return True
 
     def every(self, step):
-        """The data of every ``step``-th row, a view (dense ``X`` only; None otherwise)."""
+        """The data of every ``step``-th row, a view (dense ``X`` only; None otherwise, and
+        where those rows' sample weights are all zero)."""
         if self.sparse or type(self) is not InMemoryData:
             return None
         weights = None if self.sample_weight is None else self.sample_weight[::step]
+        if weights is not None and not np.sum(weights, dtype=np.float64) > 0:
+            return None
         return InMemoryData(self.X[::step], self.Y[::step], weights, n_jobs=self.n_jobs)
 
     # --- row blocks ---------------------------------------------------------------------

@@ -134,6 +134,29 @@ def test_the_kept_hessian_is_the_data_terms_on_every_kth_row(fallback):
     np.testing.assert_allclose(kept[0], expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())
 
 
+def test_rows_whose_weights_are_all_zero_give_the_hessian_of_every_row(fallback, hessians):
+    """Every 3rd row weighs 0 here: the Hessian is then taken on every row, and the fit
+    is the weighted optimum (the reference: LogisticRegression on the weighted rows)."""
+    X, y = polynomial_classes()
+    weights = np.ones(len(y))
+    weights[::3] = 0.0
+    alpha = 1e-2
+    model = GDLogisticClassifier(alpha=alpha, scale_predictors=True, warm_start=True)
+    model.fit(X, y, sample_weight=weights)
+    assert hessians[0] == 600
+    kept = weights > 0
+    mean, std = X[kept].mean(axis=0), X[kept].std(axis=0)
+    Xs = (X[kept] - mean) / std
+    reference = LogisticRegression(C=1 / (alpha * kept.sum()), tol=1e-12, max_iter=10_000)
+    reference.fit(Xs, y[kept])
+    j_star = objective_J(Xs, y[kept], reference.coef_, reference.intercept_,
+                         loss="binomial", alpha=alpha, l1_ratio=0.0)  # fmt: skip
+    j_model = objective_J(Xs, y[kept], model.coef_ * std, model.intercept_ + model.coef_ @ mean,
+                          loss="binomial", alpha=alpha, l1_ratio=0.0)  # fmt: skip
+    assert j_model - j_star <= model.dual_gap_ + 1e-12
+    assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
+
+
 def test_the_preconditioner_is_the_hessian_in_each_alphas_coordinates(fallback):
     """The coordinates v = w * s with s = sqrt(var + alpha var) (scale_predictors): the
     factor L of the next alpha's preconditioner has L L^T = S^-1 H S^-1 + diag(alpha var /
