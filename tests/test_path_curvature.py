@@ -10,6 +10,7 @@ columns and the Hessian written out with NumPy.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from _reference import objective_J
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -75,17 +76,9 @@ def reference_objective(X, y, alpha, classes=None):
     for target in targets:
         model = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000)
         model.fit(Xs, target)
-        values.append(
-            objective_J(
-                Xs,
-                target,
-                model.coef_,
-                model.intercept_,
-                loss="binomial",
-                alpha=alpha,
-                l1_ratio=0.0,
-            )  # fmt: skip
-        )
+        J = objective_J(Xs, target, model.coef_, model.intercept_, loss="binomial",
+                        alpha=alpha, l1_ratio=0.0)  # fmt: skip
+        values.append(J)
     return np.array(values)
 
 
@@ -242,15 +235,52 @@ def test_a_newton_fallback_replaces_the_kept_hessian(fallback, hessians, monkeyp
     assert model.dual_gap_ <= 1e-12 * abs(model.objective_)
 
 
-def test_regression_losses_on_the_fallback_path_are_certified(fallback, preconditioned):
+def huber_optimum(X, y, alpha, fit_intercept, epsilon=1.35):
+    """min over (w, b) of the mean Huber loss + alpha / 2 ||w * std||^2, by SciPy's L-BFGS
+    on b = w * std (columns divided by their std, not centred)."""
+    from scipy.optimize import minimize
+
+    Xs = X / X.std(axis=0)
+    n, p = Xs.shape
+
+    def value_and_gradient(theta):
+        beta, b = theta[:p], (theta[p] if fit_intercept else 0.0)
+        r = y - Xs @ beta - b
+        small = np.abs(r) <= epsilon
+        value = np.where(small, r**2 / 2, epsilon * np.abs(r) - epsilon**2 / 2).mean()
+        slope = np.where(small, r, epsilon * np.sign(r))  # -dL/dz
+        gradient = np.r_[-Xs.T @ slope / n + alpha * beta, -slope.mean()][: p + fit_intercept]
+        return value + alpha / 2 * beta @ beta, gradient
+
+    theta0 = np.zeros(p + int(fit_intercept))
+    result = minimize(value_and_gradient, theta0, jac=True, method="L-BFGS-B",
+                      options={"maxiter": 100_000, "gtol": 1e-13, "ftol": 0.0})  # fmt: skip
+    return result.fun
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_huber_paths_are_certified_on_sparse_data_and_without_intercept(
+    fallback, preconditioned, hessians, fit_intercept, sparse
+):
+    """The Huber loss's paths (sparse X: the Hessian of every row, no strided view)."""
     rng = np.random.default_rng(0)
     X, _ = polynomial_classes()
-    y = (X / X.std(axis=0)) @ rng.normal(size=X.shape[1]) + rng.normal(size=len(X))
-    model = GDLinearRegressor(loss="huber", alpha=1e-2, warm_start=True, scale_predictors=True)
+    y = (X / X.std(axis=0)) @ rng.normal(size=X.shape[1]) + rng.normal(size=len(X)) + 3.0
+    data = sp.csr_matrix(X) if sparse else X
+    model = GDLinearRegressor(loss="huber", warm_start=True, scale_predictors=True,
+                              fit_intercept=fit_intercept)  # fmt: skip
     for alpha in ALPHAS:
-        model.set_params(alpha=alpha).fit(X, y)
+        model.set_params(alpha=alpha).fit(data, y)
         assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
+        j_star = huber_optimum(X, y, alpha, fit_intercept)
+        penalty = alpha / 2 * np.sum((model.coef_ * X.std(axis=0)) ** 2)
+        loss = objective_J(X, y, model.coef_, model.intercept_, loss="huber", alpha=0.0,
+                           l1_ratio=0.0)  # fmt: skip
+        j_model = loss + penalty
+        assert j_star * (1 - 1e-9) <= j_model <= j_star + model.dual_gap_ * (1 + 1e-6)
     assert preconditioned == [True, True, True]
+    assert hessians[0] == (600 if sparse else 200)
 
 
 def test_curvature_step_keeps_about_16_rows_per_hessian_row():
