@@ -40,9 +40,6 @@ _FALLBACK_ITERATIONS = 50
 # A preconditioning Hessian (CurvatureMemory) is taken on about this many rows per row of
 # the Newton system.
 _CURVATURE_ROWS = 16
-# ... and without a warm-started path to serve, only where it costs at most this many times
-# the flops of one pass (about 8 passes).
-_CURVATURE_PASS_FLOPS = 100
 _L1_RESTARTS = 3
 # The certified stop also asks the last iteration's decrease of J to be below this times
 # tol |J| (see Certifier): J then ends well within tol / 100 of the optimum where the gap is
@@ -231,18 +228,15 @@ class CurvatureMemory:
     def __init__(self):
         self.curvature = None
 
-    def preconditioner(self, objective, theta, budget=None):
+    def preconditioner(self, objective, theta):
         """The stored Hessian's preconditioner in ``objective``'s coordinates when it was
         computed on ``objective``'s data; else the Hessian at ``theta``, computed and
         stored now: on every ``k``-th row only (:func:`curvature_step`), as a
-        preconditioner needs no more. None (nothing computed) when that Hessian would cost
-        more than ``budget`` flops."""
+        preconditioner needs no more."""
         if self.curvature is None or not self.curvature.matches(objective):
             step = curvature_step(objective)
             rows = objective.every(step) if step > 1 else None
             rows = objective if rows is None else rows
-            if budget is not None and _hessian_flops(rows) > budget:
-                return None
             _, _, system = rows.value_gradient_hessian(theta)
             self.remember(objective, system)
         return self.curvature.preconditioner(objective)
@@ -280,24 +274,12 @@ def _preconditions(objective, curvature):
 
 
 def _preconditioner(objective, theta, curvature):
-    """The preconditioner of a fallback L-BFGS fit (see :class:`CurvatureMemory`), or None.
-
-    With an estimator's memory (``warm_start=True``), always: its Hessian serves the fits
-    that follow. Without one, only where the Hessian costs at most
-    ``_CURVATURE_PASS_FLOPS`` times the flops of a pass (about 8 passes: the Hessian's BLAS-3
-    product runs ~13x faster per flop than a pass): its rows are capped by
-    :func:`curvature_step`, so that holds on tall data (the refit of ``sklinear cv`` on
-    200,000 rows: about 3 passes), where L-BFGS then saves more than it costs (W1: 9
-    iterations instead of 12).
-    """
-    if objective.loss.hessian_layout == "coupled":
+    """The preconditioner of a fallback L-BFGS fit (see :class:`CurvatureMemory`): with an
+    estimator's memory (``warm_start=True``) only, so that a fit without one runs the same
+    iterations on every data layer (a Dask fit equals the in-memory fit)."""
+    if not _preconditions(objective, curvature):
         return None
-    if curvature is not None:
-        return curvature.preconditioner(objective, theta)
-    pass_flops = objective.n_samples * objective.n_features * objective.n_outputs
-    return CurvatureMemory().preconditioner(
-        objective, theta, budget=_CURVATURE_PASS_FLOPS * pass_flops
-    )
+    return curvature.preconditioner(objective, theta)
 
 
 def _run(name, objective, theta, max_iter, certifier, verbose, preconditioner=None, hessian=None):

@@ -3,7 +3,8 @@
 The rules: where ``solver='auto'`` runs L-BFGS with a Newton fallback, an estimator with
 ``warm_start=True`` takes the data term's Hessian once, on every k-th row, at the start of
 its first fit, and every later fit on the same data runs L-BFGS preconditioned by it; new
-data takes a new Hessian; a Newton fallback's Hessian replaces the kept one. The fits stay
+data takes a new Hessian; a Newton fallback's Hessian replaces the kept one; a fit without
+``warm_start`` is not preconditioned. The fits stay
 certified optima: the references are scikit-learn's LogisticRegression on standardised
 columns and the Hessian written out with NumPy.
 """
@@ -192,21 +193,15 @@ def test_explicit_lbfgs_is_not_preconditioned(fallback, hessians, preconditioned
     assert model_objective(model, X, y, 1e-2).sum() - reference.sum() <= model.dual_gap_ + 1e-12
 
 
-@pytest.mark.parametrize(("pass_flops", "expected"), [(3.6, False), (3.7, True)])
-def test_a_cold_fit_is_preconditioned_within_the_budget_and_keeps_nothing(
-    fallback, hessians, preconditioned, monkeypatch, pass_flops, expected
-):
-    """Without warm_start the Hessian (200 rows x 11^2 = 24,200 flops) is taken only within
-    _CURVATURE_PASS_FLOPS passes (600 rows x 11 = 6,600 flops each), and every fit takes its
-    own."""
-    monkeypatch.setattr(fit_module, "_CURVATURE_PASS_FLOPS", pass_flops)
+def test_a_cold_fit_is_not_preconditioned(fallback, hessians, preconditioned):
+    """Without warm_start a fit runs plain L-BFGS (the iterations every data layer runs:
+    a Dask fit equals the in-memory one) and keeps nothing."""
     X, y = polynomial_classes()
     model = GDLogisticClassifier(alpha=1e-1, scale_predictors=True)
     model.fit(X, y)
     model.set_params(alpha=1e-2).fit(X, y)
-    assert preconditioned == [expected, expected]
-    # a Hessian of every 3rd row per fit, or none (a Newton fallback's are of every row)
-    assert hessians.count(200) == (2 if expected else 0)
+    assert preconditioned == [False, False]
+    assert 200 not in hessians  # a Newton fallback's Hessians are of every row
     assert getattr(model, "_curvature", None) is None
     reference = reference_objective(X, y, 1e-2)
     assert model_objective(model, X, y, 1e-2).sum() - reference.sum() <= model.dual_gap_ + 1e-12
