@@ -19,7 +19,9 @@ depend on the scale of ``y``, of the columns or of the weights.
   Newton, robust to correlated columns (polynomial designs, dummies);
 - otherwise L-BFGS; if it has not certified its answer after ``_FALLBACK_ITERATIONS``
   iterations, or stalls at machine precision, and the Hessian is affordable
-  (``p K <= _NEWTON_MAX_ROWS``), Newton continues from where it stopped.
+  (``p K <= _NEWTON_MAX_ROWS``), Newton continues from where it stopped. There, a
+  warm-started estimator's fits run L-BFGS preconditioned by one kept Hessian
+  (:class:`CurvatureMemory`).
 """
 
 from dataclasses import dataclass, field
@@ -220,9 +222,9 @@ class CurvatureMemory:
     path: the same data, one alpha after another). Where ``solver='auto'`` would run L-BFGS
     with a Newton fallback (:func:`_full_batch`), L-BFGS runs preconditioned by this Hessian
     (:class:`~sklinear._objective.Preconditioner`): the first fit of a path computes it at
-    its starting point (one pass), the later ones reuse it while the data, loss and
-    layout are the same; a Newton fallback's Hessian, taken where the stored one no longer
-    served, replaces it.
+    its starting point (on every k-th row, :func:`curvature_step`), the later ones reuse it
+    while the data, loss and layout are the same; a Newton fallback's Hessian, taken where
+    the stored one no longer served, replaces it.
     """
 
     def __init__(self):
@@ -267,19 +269,12 @@ def curvature_step(objective):
 
 
 def _preconditions(objective, curvature):
-    """Whether a fallback L-BFGS fit keeps its Hessians for the next fit: an estimator's
-    :class:`CurvatureMemory` given, and a loss whose Hessian is one block per output (the
-    multinomial loss's coupled blocks are left to the solvers as they are)."""
+    """Whether a fallback L-BFGS fit runs preconditioned and keeps its Hessians for the next
+    fit: only with an estimator's :class:`CurvatureMemory` (``warm_start=True``), so that a
+    fit without one runs the same iterations on every data layer (a Dask fit equals the
+    in-memory one), and a loss whose Hessian is one block per output (the multinomial
+    loss's coupled blocks are left to the solvers as they are)."""
     return curvature is not None and objective.loss.hessian_layout != "coupled"
-
-
-def _preconditioner(objective, theta, curvature):
-    """The preconditioner of a fallback L-BFGS fit (see :class:`CurvatureMemory`): with an
-    estimator's memory (``warm_start=True``) only, so that a fit without one runs the same
-    iterations on every data layer (a Dask fit equals the in-memory fit)."""
-    if not _preconditions(objective, curvature):
-        return None
-    return curvature.preconditioner(objective, theta)
 
 
 def _run(name, objective, theta, max_iter, certifier, verbose, preconditioner=None, hessian=None):
@@ -368,7 +363,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
     budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
     keep = fallback and _preconditions(objective, curvature)
-    preconditioner = _preconditioner(objective, theta0, curvature) if fallback else None
+    preconditioner = curvature.preconditioner(objective, theta0) if keep else None
     result = _run_robust(name, objective, theta0, budget, certifier, verbose, preconditioner)
     used = name
     # L-BFGS-B on split variables can stall (no decrease from its memory) short of the
