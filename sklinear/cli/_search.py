@@ -8,7 +8,10 @@
 - the alphas of one penalty are fitted from the largest to the smallest, each fit
   starting from the previous solution (``warm_start=True``): a regularisation path, as
   glmnet and :class:`~sklearn.linear_model.LogisticRegressionCV` do. A warm start
-  changes the result only within the solver's tolerance;
+  changes the result only within the solver's tolerance. Where the fits run L-BFGS, the
+  estimator keeps the Hessian taken at the path's start and preconditions every fit of
+  the path with it (:class:`sklinear._fit.CurvatureMemory`); the refit of the best is
+  preconditioned the same way;
 - each (fold, degree) task preprocesses once into a row-major design (the solvers read
   it in row blocks) and holds text labels in a fixed-width array (sorted and compared in
   C by the fits and the scorers);
