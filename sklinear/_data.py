@@ -559,6 +559,16 @@ class InMemoryData:
         self._laid_out = (self.X[order], self.Y[order], weights)
         return True
 
+    def every(self, step):
+        """The data of every ``step``-th row, a view (dense ``X`` only; None otherwise, and
+        where those rows' sample weights are all zero)."""
+        if self.sparse or type(self) is not InMemoryData:
+            return None
+        weights = None if self.sample_weight is None else self.sample_weight[::step]
+        if weights is not None and not np.sum(weights, dtype=np.float64) > 0:
+            return None
+        return InMemoryData(self.X[::step], self.Y[::step], weights, n_jobs=self.n_jobs)
+
     # --- row blocks ---------------------------------------------------------------------
     def _blocks(self, min_rows=0):
         """Row ranges of about ``_BLOCK_BYTES`` (``_SPARSE_BLOCK_BYTES`` of CSR data; at least

@@ -256,6 +256,26 @@ class LinearObjective:
             return self.mean
         return None
 
+    def every(self, step):
+        """This objective (the same coordinates, penalty and loss) on every ``step``-th row,
+        normalised by their own weight sum; None where the data layer has no such view."""
+        every = getattr(self.data, "every", None)
+        data = None if every is None else every(step)
+        if data is None:
+            return None
+        return LinearObjective(
+            None,
+            None,
+            self.loss,
+            self.alpha,
+            self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+            mean=self.mean,
+            scale=self.scale,
+            factor=self.factor,
+            data=data,
+        )
+
     def with_loss(self, loss):
         """The same data, statistics, preconditioner and penalty with another loss."""
         return LinearObjective(
@@ -575,6 +595,154 @@ class LinearObjective:
         penalty_diagonal = np.zeros(n_rows)
         penalty_diagonal[:n_features] = l2_weight
         return NewtonSystem(blocks, penalty_diagonal, self.loss.hessian_layout, self.n_outputs)
+
+    def penalty_diagonal(self):
+        """The L2 part of the Hessian in the solver's coordinates, one value per row of
+        ``theta`` (zero for the intercept): what :meth:`_newton_system` adds to the data
+        term's blocks."""
+        diagonal = np.zeros(self.n_rows)
+        l2_weight = np.broadcast_to(self.penalty.l2_weight, (self.n_features, 1))[:, 0]
+        diagonal[: self.n_features] = l2_weight
+        return diagonal
+
+    def row_scale(self):
+        """The scale of each row of ``theta``: the column scales, and 1 for the intercept
+        (``v = w * scale``; the Hessian of the data term in ``v`` is ``S^-1 H_w S^-1``)."""
+        return np.concatenate([self.scale, np.ones(int(self.fit_intercept))])
+
+    def curvature_key(self):
+        """What a stored Hessian of the data term depends on besides the coefficients: the
+        data (through its moments), the loss and the parametrisation (see
+        :class:`Curvature`)."""
+        statistics = self.statistics
+        loss = self.loss
+        return (
+            type(loss).__name__,
+            tuple(sorted((k, repr(v)) for k, v in vars(loss).items())),
+            self.fit_intercept,
+            (self.n_samples, self.n_features, self.n_outputs),
+            float(statistics.weight_sum),
+            np.asarray(statistics.mean, dtype=np.float64).tobytes(),
+            np.asarray(statistics.variance, dtype=np.float64).tobytes(),
+            np.asarray(statistics.target_mean, dtype=np.float64).tobytes(),
+            np.asarray(self.mean, dtype=np.float64).tobytes(),
+        )
+
+
+class Curvature:
+    """The Hessian of the data term at some coefficients, kept to precondition later fits.
+
+    A warm-started path (the same data, one alpha after another) needs the data term's
+    curvature near each solution; one Hessian, taken at the path's start, stays close
+    enough along it to serve every fit as a preconditioner (:class:`Preconditioner`),
+    while each fit still stops on its own certificate. It is stored in the unscaled
+    coordinates ``(w, c)`` (centred columns, ``c`` the intercept), so a fit whose penalty,
+    hence column scales, differs maps it to its own coordinates and adds its own L2 part.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        The objective whose :meth:`~LinearObjective.value_gradient_hessian` gave ``system``.
+    system : NewtonSystem
+    """
+
+    def __init__(self, objective, system):
+        rows = objective.row_scale()
+        self.key = objective.curvature_key()
+        self.layout = system.layout
+        self.n_outputs = system.n_outputs
+        self.blocks = system.blocks * np.outer(rows, rows)
+
+    def matches(self, objective):
+        """Whether this curvature was computed on ``objective``'s data, loss and layout."""
+        return objective.loss.hessian_layout == self.layout and _same_key(
+            self.key, objective.curvature_key()
+        )
+
+    def preconditioner(self, objective):
+        """The :class:`Preconditioner` of this Hessian plus ``objective``'s L2 part, in
+        ``objective``'s coordinates; None where no factor exists."""
+        rows = objective.row_scale()
+        diagonal = objective.penalty_diagonal()
+        inverse = 1.0 / np.outer(rows, rows)
+        factors = []
+        for block in self.blocks:
+            factor = damped_cholesky(block * inverse, diagonal)
+            if factor is None:
+                return None
+            factors.append(factor)
+        return Preconditioner(factors, self.n_outputs)
+
+
+def _same_key(first, second):
+    return len(first) == len(second) and all(a == b for a, b in zip(first, second, strict=True))
+
+
+class Preconditioner:
+    """The change of variables ``theta = L^-T u`` of a Cholesky factor ``L`` of a Hessian.
+
+    In ``u`` the Hessian is ``L^-1 H L^-T``: the identity where ``H`` is the Hessian of the
+    objective, near it where ``H`` was taken elsewhere on the path. ``factors`` holds one
+    lower-triangular factor shared by every output, or one per output (a separable loss);
+    ``theta`` is row-major (row, output).
+    """
+
+    def __init__(self, factors, n_outputs):
+        self.factors = factors
+        self.n_outputs = n_outputs
+
+    def _apply(self, vector, operation):
+        matrix = np.asarray(vector, dtype=float).reshape(-1, self.n_outputs)
+        if len(self.factors) == 1:
+            return operation(self.factors[0], matrix).ravel()
+        out = np.empty_like(matrix)
+        for output, factor in enumerate(self.factors):
+            out[:, output] = operation(factor, matrix[:, output])
+        return out.ravel()
+
+    def forward(self, theta):
+        """``u = L^T theta``."""
+        return self._apply(theta, lambda factor, x: factor.T @ x)
+
+    def back(self, u):
+        """``theta = L^-T u``."""
+        return self._apply(u, _solve_transposed)
+
+    def gradient(self, gradient):
+        """The gradient in ``u``: ``L^-1 g``."""
+        return self._apply(gradient, _solve_lower)
+
+
+def _solve_lower(factor, rhs):
+    return scipy.linalg.solve_triangular(factor, rhs, lower=True, check_finite=False)
+
+
+def _solve_transposed(factor, rhs):
+    return scipy.linalg.solve_triangular(factor, rhs, lower=True, trans="T", check_finite=False)
+
+
+def damped_cholesky(matrix, diagonal):
+    """The lower Cholesky factor of ``matrix + diag(diagonal + mu)``, raising ``mu`` from 0
+    until it factors (as :func:`damped_solve`); None if it never does."""
+    n = matrix.shape[0]
+    base = np.diagonal(matrix) + diagonal
+    scale = float(np.max(np.abs(base))) if matrix.size else 1.0
+    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    damping = 0.0
+    indices = np.diag_indices(n)
+    for _ in range(30):
+        damped = np.array(matrix, order="F", copy=True)
+        damped[indices] = base + damping
+        try:
+            factor = scipy.linalg.cholesky(
+                damped, lower=True, overwrite_a=True, check_finite=False
+            )
+        except (np.linalg.LinAlgError, ValueError):
+            factor = None
+        if factor is not None and np.all(np.isfinite(factor)):
+            return factor
+        damping = scale * 1e-12 if damping == 0 else damping * 100
+    return None
 
 
 class NewtonSystem:

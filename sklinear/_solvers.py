@@ -80,6 +80,7 @@ def lbfgs(
     verbose=0,
     recorded_value=None,
     ftol=_MACHINE_FTOL,
+    preconditioner=None,
 ):
     """Minimise a smooth objective with L-BFGS (SciPy's L-BFGS-B).
 
@@ -90,6 +91,13 @@ def lbfgs(
     longer decrease: the result then has ``converged=False`` and ``state['stalled']``.
     ``recorded_value(theta, value)``, when given, is what the loss curve records instead of
     the minimised value.
+
+    ``preconditioner`` (a linear change of variables ``theta = back(u)``, with
+    ``forward`` its inverse and ``gradient(g)`` the gradient in ``u``; see
+    :class:`~sklinear._objective.Preconditioner`), when given, runs L-BFGS on ``u``: with
+    ``back = L^-T`` for a Cholesky factor ``L`` of a Hessian ``H``, the Hessian in ``u`` is
+    ``L^-1 H L^-T``, near the identity, and a few iterations suffice. ``converged`` and
+    the result still see ``theta``.
     """
     curve = []
     certified = []
@@ -99,25 +107,35 @@ def lbfgs(
     # of scale 1e-6) would stop at once. The solver sees f / |f0|, a unit-scale objective.
     unit = abs(float(start[0]))
     unit = unit if np.isfinite(unit) and unit > 0 else 1.0
+    if preconditioner is None:
+        x0, back = theta0, _identity
+    else:
+        x0, back = preconditioner.forward(theta0), preconditioner.back
+        start = start[0], preconditioner.gradient(start[1])
 
-    def cached(theta):
-        value, gradient = start if np.array_equal(theta, theta0) else value_and_gradient(theta)
+    def cached(x):
+        if np.array_equal(x, x0):
+            value, gradient = start
+        else:
+            value, gradient = value_and_gradient(back(x))
+            if preconditioner is not None:
+                gradient = preconditioner.gradient(gradient)
         return value / unit, gradient / unit
 
     def callback(intermediate_result):
         value = float(intermediate_result.fun) * unit
         if recorded_value is not None:
-            value = recorded_value(intermediate_result.x, value)
+            value = recorded_value(back(intermediate_result.x), value)
         curve.append(_finite(value, len(curve) + 1))
         if verbose:
             print(f"iteration {len(curve)}: objective {curve[-1]:.10g}")
-        if converged(intermediate_result.x):
+        if converged(back(intermediate_result.x)):
             certified.append(True)
             raise StopIteration
 
     result = minimize(
         cached,
-        theta0,
+        x0,
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
@@ -125,12 +143,18 @@ def lbfgs(
         options={"maxiter": max_iter, "gtol": 0.0, "ftol": ftol, "maxcor": 10, "maxls": 50},
     )
     _finite(result.fun, result.nit)
+    # no step taken: the start itself (back(forward(theta0)) is theta0 only up to rounding)
+    theta = theta0 if np.array_equal(result.x, x0) else back(result.x)
     if not curve:
         value = float(result.fun) * unit
-        curve.append(value if recorded_value is None else recorded_value(result.x, value))
-    done = bool(certified) or (result.status != 1 and converged(result.x))
+        curve.append(value if recorded_value is None else recorded_value(theta, value))
+    done = bool(certified) or (result.status != 1 and converged(theta))
     state = {"stalled": not done and result.status != 1, "message": str(result.message)}
-    return SolverResult(result.x, max(int(result.nit), 1), curve, done, state=state)
+    return SolverResult(theta, max(int(result.nit), 1), curve, done, state=state)
+
+
+def _identity(x):
+    return x
 
 
 def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, converged, verbose=0):

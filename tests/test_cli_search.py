@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from _cli_util import mixed_frame, parse_table, printed_equal, regression_frame, run
+from _reference import objective_J
 
 import sklinear
 from sklinear.cli import _search
@@ -155,7 +156,52 @@ def test_warm_path_fits_start_from_the_previous_alpha(monkeypatch):
     fold_fits, refit = starts[:6], starts[6:]
     assert [a for a, _, _ in fold_fits] == [10.0, 1.0, 0.01] * 2
     assert [(w, c) for _, w, c in fold_fits] == [(True, False), (True, True), (True, True)] * 2
-    assert len(refit) == 1 and refit[0][1:] == (False, False)  # the saved model: fresh
+    # the refit starts from zero (no coefficients), warm_start=True only to keep its Hessian
+    assert len(refit) == 1 and refit[0][1:] == (True, False)
+
+
+def test_the_refit_is_preconditioned_and_saved_fresh(monkeypatch):
+    """The refit runs L-BFGS preconditioned (warm_start=True during the fit), and the
+    saved model is a plain one: warm_start=False, no kept Hessian, the same coefficients
+    as a cold fit up to the tolerance (the scikit-learn reference: StandardScaler +
+    LogisticRegression on the same design)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    import sklinear._fit as fit_module
+
+    monkeypatch.setattr(fit_module, "_NEWTON_CHEAP_FLOPS", 0)  # L-BFGS with a fallback
+    seen = []
+    original = sklinear._solvers.lbfgs
+
+    def recording(*args, preconditioner=None, **kwargs):
+        seen.append(preconditioner is not None)
+        return original(*args, preconditioner=preconditioner, **kwargs)
+
+    monkeypatch.setattr(sklinear._solvers, "lbfgs", recording)
+    frame = mixed_frame()
+    X, y = frame.drop(columns="label"), frame["label"]
+    pipeline = _search.build_pipeline("logistic", seed=0)
+    params = {"poly__degree": 2, "model__alpha": 1e-2, "model__penalty": "l2"}
+    estimator = _search.refit_pipeline(pipeline, params, X, y)
+    model = estimator[-1]
+    assert seen == [True]
+    assert model.get_params()["warm_start"] is False and not hasattr(model, "_curvature")
+    design = estimator[:-1].transform(X)
+    scaler = StandardScaler().fit(design)
+    standardised = scaler.transform(design)
+    reference = LogisticRegression(C=1 / (1e-2 * len(y)), tol=1e-12, max_iter=10_000)
+    reference.fit(standardised, y)
+    target = (y == model.classes_[1]).to_numpy(dtype=float)
+
+    def objective(coef, intercept):
+        return objective_J(standardised, target, coef, intercept, loss="binomial",
+                           alpha=1e-2, l1_ratio=0.0)  # fmt: skip
+
+    j_star = objective(reference.coef_, reference.intercept_)
+    j_model = objective(model.coef_ * scaler.scale_, model.intercept_ + model.coef_ @ scaler.mean_)
+    assert j_star * (1 - 1e-9) <= j_model <= j_star + model.dual_gap_ * (1 + 1e-6)
+    assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
 
 
 def test_plot_hint_names_both_install_forms(tmp_path, capsys, monkeypatch):

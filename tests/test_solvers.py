@@ -48,6 +48,54 @@ def test_lbfgs_finds_quadratic_minimum():
     np.testing.assert_allclose(result.loss_curve[-1], value_and_gradient(expected)[0], rtol=1e-12)
 
 
+class _CholeskyChange:
+    """theta = L^-T u for a lower-triangular L: the interface lbfgs' preconditioner uses."""
+
+    def __init__(self, matrix):
+        self.factor = np.linalg.cholesky(matrix)
+
+    def forward(self, theta):
+        return self.factor.T @ theta
+
+    def back(self, u):
+        return np.linalg.solve(self.factor.T, u)
+
+    def gradient(self, gradient):
+        return np.linalg.solve(self.factor, gradient)
+
+
+def test_preconditioned_lbfgs_sees_a_near_identity_hessian():
+    """Condition 1e4: with the Cholesky factor of a Hessian whose eigenvalues are up to 10 %
+    off as the change of variables, L-BFGS meets the test in a few iterations (50 do not
+    suffice without), and ``converged`` and the result see theta, not u."""
+    value_and_gradient, expected = _quadratic(n=30, condition=1e4)
+    zero = value_and_gradient(np.zeros(30))[1]
+    A = np.column_stack([value_and_gradient(e)[1] - zero for e in np.eye(30)])
+    eigenvalues, vectors = np.linalg.eigh((A + A.T) / 2)
+    factors = np.exp(np.random.default_rng(1).uniform(-0.1, 0.1, 30))
+    approximate = vectors @ np.diag(eigenvalues * factors) @ vectors.T
+    evaluated, seen = [], []
+
+    def recorded(theta):
+        evaluated.append(theta.copy())
+        return value_and_gradient(theta)
+
+    def converged(theta):
+        seen.append(theta.copy())
+        return np.max(np.abs(value_and_gradient(theta)[1])) <= 1e-8
+
+    result = lbfgs(recorded, np.zeros(30), max_iter=500, converged=converged,
+                   preconditioner=_CholeskyChange(approximate))  # fmt: skip
+    # every point the test is asked about is a point evaluated in theta
+    assert all(any(np.array_equal(x, e) for e in evaluated) for x in seen)
+    plain = lbfgs(value_and_gradient, np.zeros(30), max_iter=50,
+                  converged=_gradient_below(value_and_gradient, 1e-8))  # fmt: skip
+    assert result.converged and result.n_iter <= 10 and not plain.converged
+    np.testing.assert_allclose(result.theta, expected, rtol=1e-6)
+    np.testing.assert_array_equal(seen[-1], result.theta)
+    np.testing.assert_allclose(result.loss_curve[-1], value_and_gradient(expected)[0], rtol=1e-12)
+
+
 def test_accelerated_gradient_finds_quadratic_minimum():
     value_and_gradient, expected = _quadratic()
     result = accelerated_gradient(

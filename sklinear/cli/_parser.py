@@ -55,8 +55,10 @@ how the search runs:
   For every fold and degree the imputer, the encoder and the polynomial features
   are fitted once; the alphas of each penalty are then fitted from the largest to
   the smallest, each fit starting from the previous solution (a warm-started
-  regularisation path, as glmnet does). The scores equal those of a plain
-  GridSearchCV over the same pipeline and folds up to the solver's tolerance.
+  regularisation path, as glmnet does; where the fits run L-BFGS, one Hessian
+  taken at the start of the path preconditions them all). The scores equal those
+  of a plain GridSearchCV over the same pipeline and folds up to the solver's
+  tolerance.
   --jobs N runs the folds and degrees in N processes.
 
 reading the file:

@@ -163,7 +163,8 @@ class BaseGradientLinearModel(BaseEstimator):
             return fit_dask(self, X, y, sample_weight)  # X stays on the workers: sklinear._dask
         self.__dict__.pop("n_graphs_", None)  # set by Dask fits only
         self._validate_parameters()
-        if _array_api.dispatch_namespace(X) is not None:  # computed on X's device
+        on_device = _array_api.dispatch_namespace(X) is not None
+        if on_device:  # computed on X's device
             _device.check_fit_options(self, STOCHASTIC_SOLVERS)
             X, Y, sample_weight = _device.prepare_fit(self, X, y, sample_weight)
         else:
@@ -183,7 +184,10 @@ class BaseGradientLinearModel(BaseEstimator):
             objective = self._make_objective(X, Y, sample_weight)
             theta0 = self._initial_theta(objective)
             seed = rng.randint(np.iinfo(np.int32).max)
-            result = self._minimise(objective, theta0, validation, seed, state=None)
+            curvature = self._curvature_memory(on_device)
+            result = self._minimise(
+                objective, theta0, validation, seed, state=None, curvature=curvature
+            )
             self._moments = objective.statistics
             self._store(objective, result)
         self.validation_scores_ = list(result.validation_scores) if validation else None
@@ -393,8 +397,22 @@ class BaseGradientLinearModel(BaseEstimator):
     def _stratify_validation(self, y):
         return False
 
-    def _minimise(self, objective, theta0, validation, seed, state, epochs=None):
-        """Run the solver (see :mod:`sklinear._fit`); a non-finite objective is a ValueError."""
+    def _curvature_memory(self, on_device):
+        """The Hessian kept between fits (:class:`~sklinear._fit.CurvatureMemory`) with
+        ``warm_start=True`` on NumPy / SciPy data; None (and any kept one dropped)
+        otherwise."""
+        if not self.warm_start or on_device:
+            self.__dict__.pop("_curvature", None)
+            return None
+        if getattr(self, "_curvature", None) is None:
+            self._curvature = _fit.CurvatureMemory()
+        return self._curvature
+
+    def _minimise(self, objective, theta0, validation, seed, state, epochs=None, curvature=None):
+        """Run the solver (see :mod:`sklinear._fit`); a non-finite objective is a ValueError.
+
+        ``curvature``: the :class:`~sklinear._fit.CurvatureMemory` of a warm-started fit.
+        """
         options = None
         if self.solver in STOCHASTIC_SOLVERS:
             validation_score = None
@@ -431,6 +449,7 @@ class BaseGradientLinearModel(BaseEstimator):
                     tol=self._tolerance(),
                     verbose=self.verbose,
                     stochastic_options=options,
+                    curvature=curvature,
                 )
         except _solvers.NonFiniteObjectiveError as error:
             if self.solver in STOCHASTIC_SOLVERS:

@@ -79,7 +79,11 @@ _SHARED_PARAMETERS_DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds shuffling and the early-stopping split.
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution.
+        Start ``fit`` from the previous solution. Where ``solver='auto'`` runs L-BFGS with
+        an affordable Hessian (NumPy / SciPy data), the first fit also takes a Hessian of
+        the data term at its start and keeps it: L-BFGS runs preconditioned by it in this
+        and the later fits on the same data (a regularisation path: one Hessian in all;
+        see the optimisation guide).
     verbose : int, default=0
         Print the objective after each iteration / epoch.
     scale_predictors : bool, default=False
