@@ -294,8 +294,9 @@ def block_evaluate(
     if shift is not None:  # in a reused buffer: a fresh tall block is a fresh mapping
         shifted = scratch("shifted", X_block.shape, np.result_type(X_block, shift))
         X_block = np.subtract(X_block, shift, out=shifted)
-    # The products as they are, X W and X^T G: streaming through X, OpenBLAS ran them 20-35%
-    # faster than W^T X^T and G^T X for K = 3, 10, 100 outputs (2-core EPYC VM).
+    # The products as they are, X W and X^T G: streaming through X, OpenBLAS ran them faster
+    # than W^T X^T and G^T X for K = 3, 10, 100 outputs (2-core EPYC VM: 5-15% idle, 20-35%
+    # with another process on the machine).
     raw = X_block @ coef
     if sp.issparse(raw):  # pragma: no cover - a sparse matrix times a dense vector is dense
         raw = raw.toarray()
@@ -607,7 +608,8 @@ class InMemoryData:
             # Several outputs: a block's rows and the scores, probabilities, targets and
             # gradients that go with them (n_outputs columns each) share the 1 MiB, so they
             # stay in cache together (10 outputs of 50 features: 1,456-row blocks rather
-            # than 2,621; a pass of W3 took 15 ms rather than 17.5 ms on one thread).
+            # than 2,621; a pass of W3 took 15 ms rather than 17.5 ms on one thread, with
+            # another process on the machine).
             itemsize = self.X.dtype.itemsize
             outputs = _TEMPORARIES * self.n_outputs if self.n_outputs > 1 else 0
             per_row = (self.n_features + outputs) * itemsize
