@@ -118,6 +118,18 @@ _POOLS = {}
 _POOLS_LOCK = threading.Lock()
 
 
+def _forget_pools():
+    """In a forked child: the parent's pool threads do not exist here (nor may its lock be
+    free), so the child starts its own."""
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
 def pass_threads(workers):
     """The process's pool of ``workers`` threads for the passes over row blocks.
 
@@ -126,13 +138,10 @@ def pass_threads(workers):
     child does not inherit the threads, so it starts its own pool. Pool threads only run
     blocks (they never wait on the pool), so callers in several threads share it safely.
     """
-    pid = os.getpid()
     with _POOLS_LOCK:
-        pool = _POOLS.get((pid, workers))
+        pool = _POOLS.get(workers)
         if pool is None:
-            for key in [key for key in _POOLS if key[0] != pid]:
-                del _POOLS[key]  # inherited through a fork: its threads do not exist here
-            pool = _POOLS[(pid, workers)] = ThreadPoolExecutor(
+            pool = _POOLS[workers] = ThreadPoolExecutor(
                 workers, thread_name_prefix="sklinear-pass"
             )
         return pool
