@@ -413,6 +413,60 @@ def test_results_do_not_depend_on_the_number_of_threads():
     np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-6, atol=1e-9)
 
 
+def _pass_objective(n_jobs):
+    from sklinear._objective import LinearObjective
+
+    X, y = make_classes(n=20_000, p=20, k=3)  # several row blocks
+    return LinearObjective(X, np.eye(3)[y], MultinomialLoss(), 1e-3, 0.0, n_jobs=n_jobs)
+
+
+def test_passes_reuse_the_process_pass_threads(monkeypatch):
+    """The pool of a pass is started once per process, not once per pass: a thread start
+    waits for a free core (milliseconds on a busy machine)."""
+    import threading
+
+    objective = _pass_objective(n_jobs=3)
+    theta = np.full(objective.size, 0.01)
+    objective.value_and_gradient(theta)  # the pool may start here
+    starts = []
+    original = threading.Thread.start
+
+    def start(self):
+        starts.append(self.name)
+        original(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    for step in range(1, 4):
+        value, gradient = objective.value_and_gradient(theta + step * 1e-3)
+        assert np.isfinite(value)
+    assert starts == []
+
+
+def test_a_forked_child_runs_its_own_pass_threads():
+    """A child forked after a threaded pass has none of the parent's pool threads: its
+    pass starts its own (a pool inherited as is would never run the child's blocks)."""
+    import multiprocessing
+
+    objective = _pass_objective(n_jobs=2)
+    theta = np.full(objective.size, 0.01)
+    value = objective.value_and_gradient(theta)[0]
+    serial = _pass_objective(n_jobs=1).value_and_gradient(theta + 1e-3)[0]
+    context = multiprocessing.get_context("fork")
+    result = context.Queue()
+
+    def child():
+        result.put(objective.value_and_gradient(theta + 1e-3)[0])
+
+    process = context.Process(target=child)
+    process.start()
+    process.join(timeout=30)
+    if process.is_alive():  # the stale pool: the child waits forever
+        process.kill()
+    assert process.exitcode == 0
+    np.testing.assert_allclose(result.get(timeout=5), serial, rtol=1e-12)
+    assert np.isfinite(value)
+
+
 def test_concurrent_fits_leave_the_blas_setting_unchanged():
     from concurrent.futures import ThreadPoolExecutor
 

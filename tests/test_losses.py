@@ -234,3 +234,27 @@ def test_log_softmax_parts_against_scipy(n_classes):
     log_normaliser, probability = log_softmax_parts(raw)
     np.testing.assert_allclose(log_normaliser, logsumexp(raw, axis=1), rtol=1e-13)
     np.testing.assert_allclose(probability, np.exp(log_softmax(raw, axis=1)), atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("largest", [40.0, 41.0, 400.0])
+def test_log_softmax_parts_with_and_without_the_shift(dtype, largest):
+    """Blocks whose scores all lie within +-40 skip the shift by the row maxima (exp stays
+    in float32's normal range); one score beyond sends the block the shifted way. Both
+    agree with scipy to rounding, including rows whose scores all sit at the bound."""
+    from sklinear._losses import log_softmax_parts
+
+    raw = np.random.default_rng(0).uniform(-40.0, 40.0, size=(60, 7))
+    raw[0] = -40.0
+    raw[1] = 40.0
+    raw[2, 3] = largest
+    raw[3, 1] = -largest
+    raw = raw.astype(dtype)
+    with np.errstate(over="raise", under="ignore", invalid="raise", divide="raise"):
+        log_normaliser, probability = log_softmax_parts(raw)
+    exact = raw.astype(np.float64)
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(log_normaliser, logsumexp(exact, axis=1), rtol=8 * eps)
+    np.testing.assert_allclose(
+        probability, np.exp(log_softmax(exact, axis=1)), rtol=256 * eps, atol=1e-30
+    )

@@ -433,3 +433,21 @@ def test_dense_row_blocks_of_wide_rows_hold_at_least_1024_rows_up_to_8_mib(n_fea
     assert blocks[-1][1] == 5000 and all(
         a[1] == b[0] for a, b in zip(blocks[:-1], blocks[1:], strict=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("n_features", "n_outputs", "rows"),
+    [(50, 10, (1 << 20) // (8 * (50 + 40))), (100, 100, 1024), (20, 3, (1 << 20) // (8 * 32))],
+)
+def test_dense_row_blocks_of_several_outputs_count_their_output_columns(
+    n_features, n_outputs, rows
+):
+    """With several outputs a block's 1 MiB also holds its four n_outputs-column arrays
+    (scores, probabilities, targets, gradients), at least 1,024 rows; one output does not
+    (the previous test)."""
+    from sklinear._data import InMemoryData
+
+    X = np.zeros((5000, n_features))
+    blocks = InMemoryData(X, np.zeros((5000, n_outputs)))._blocks()
+    assert blocks[0] == (0, max(rows, 1024))
+    assert blocks[-1][1] == 5000
