@@ -261,23 +261,14 @@ class LinearObjective:
         normalised by their own weight sum; None where the data layer has no such view."""
         every = getattr(self.data, "every", None)
         data = None if every is None else every(step)
-        if data is None:
-            return None
-        return LinearObjective(
-            None,
-            None,
-            self.loss,
-            self.alpha,
-            self.l1_ratio,
-            fit_intercept=self.fit_intercept,
-            mean=self.mean,
-            scale=self.scale,
-            factor=self.factor,
-            data=data,
-        )
+        return None if data is None else self._sibling(self.loss, data)
 
     def with_loss(self, loss):
         """The same data, statistics, preconditioner and penalty with another loss."""
+        return self._sibling(loss, self.data, self._statistics)
+
+    def _sibling(self, loss, data, statistics=None):
+        """An objective with this one's coordinates and penalty on ``data`` with ``loss``."""
         return LinearObjective(
             None,
             None,
@@ -288,8 +279,8 @@ class LinearObjective:
             mean=self.mean,
             scale=self.scale,
             factor=self.factor,
-            data=self.data,
-            statistics=self._statistics,
+            data=data,
+            statistics=statistics,
         )
 
     # --- parameter mapping -------------------------------------------------------------
