@@ -219,16 +219,17 @@ def _sum_outputs(xp, value):
 
 def _rowwise(function):
     """The weighted sums of a loss given per row: ``function(xp, loss, y, raw)`` returns
-    the per-row losses and the gradient."""
+    the per-row losses (per row and output for losses of separable outputs: then the sums
+    are one per output) and the gradient."""
 
     def value_gradient(xp, loss, y, raw, weights):
         value, gradient = function(xp, loss, y, raw)
-        if weights is None:
-            return xp.sum(value, dtype=xp.float64), gradient
-        return (
-            xp.sum(value * weights, dtype=xp.float64),
-            gradient * (weights if raw.ndim == 1 else weights[:, None]),
-        )
+        if weights is not None:
+            value = value * (weights if value.ndim == 1 else weights[:, None])
+            gradient = gradient * (weights if raw.ndim == 1 else weights[:, None])
+        if value.ndim == 2:
+            return xp.sum(value, axis=0, dtype=xp.float64), gradient
+        return xp.sum(value, dtype=xp.float64), gradient
 
     return value_gradient
 
@@ -272,7 +273,7 @@ def _binomial(xp, loss, y, raw):
     exponential = xp.exp(-xp.abs(raw))
     value = (xp.clip(raw, min=0.0) - y * raw) + xp.log1p(exponential)
     gradient = xp.where(raw >= 0, xp.ones_like(raw), exponential) / (1 + exponential) - y
-    return _sum_outputs(xp, value), gradient
+    return value, gradient  # per output: the certificate repairs each alone
 
 
 # The softmax takes its exponentials without the shift by the row maxima (a row reduction
@@ -727,6 +728,9 @@ class ArrayAPIData:
             )
         else:
             value, gradient = value_gradient(xp, loss, Y_block, raw, weights)
+        outputs = None
+        if value.ndim == 1:  # one sum per output (separable outputs): appended at the end
+            outputs, value = value, xp.sum(value)
         if gradient.ndim == 1:
             gradient = gradient[:, None]
         pieces = [
@@ -748,15 +752,21 @@ class ArrayAPIData:
                 pieces.append(xp.reshape(transpose_product(xp, X_block, weighted), (-1,)))
             pieces.append(xp.reshape(transpose_product(xp, X_block, curvature).T, (-1,)))
             pieces.append(column_sums(xp, curvature))
+        if outputs is not None:
+            pieces.append(outputs)
         return xp.concat(pieces), guard
 
     def _unpack(self, vector, hessian, loss):
         p, k = self.n_features, self.n_outputs
+        loss_outputs = None
+        if k > 1 and getattr(loss, "separable_outputs", False):  # the loss per output, last
+            vector, loss_outputs = vector[:-k], vector[-k:].copy()
         product_end = 1 + p * k
         sums = EvaluationSums(
             float(vector[0]),
             vector[1:product_end].reshape(p, k).copy(),
             vector[product_end : product_end + k].copy(),
+            loss_outputs=loss_outputs,
         )
         if hessian:
             rest = vector[product_end + k :]

@@ -46,7 +46,17 @@ def _penalty_fenchel_young(coef, xi, l2, l1):
 
 
 def duality_gap(
-    coef, intercept, data_value, xi, gradient_sum, loss, statistics, l2, l1, fit_intercept
+    coef,
+    intercept,
+    data_value,
+    xi,
+    gradient_sum,
+    loss,
+    statistics,
+    l2,
+    l1,
+    fit_intercept,
+    data_values=None,
 ):
     """An upper bound on ``J(coef, intercept) - J*``, or None when no dual bound exists.
 
@@ -79,20 +89,30 @@ def duality_gap(
     l1 = np.broadcast_to(l1, coef.shape)
     if np.any((l2 <= 0) & (l1 <= 0)):
         return None
+    per_output = data_values is not None and hasattr(loss, "dual_repair_per_output")
     if fit_intercept:
-        lam, beta, gamma, delta = loss.dual_repair(gradient_sum, statistics.target_mean)
-        a = 1.0 - lam
+        repair = loss.dual_repair_per_output if per_output else loss.dual_repair
+        lam, beta, gamma, delta = repair(gradient_sum, statistics.target_mean)
+        a = 1.0 - np.asarray(lam)  # a scalar, or one per output (separable outputs)
         correction = np.outer(statistics.mean, beta) + gamma * statistics.target_product
         repaired = a * xi + correction
         # (1 - a) P_data + a <b, g> + delta - <W, xi' - a xi>: the loss-side remainder.
         remainder_terms = (
-            a * float(intercept @ gradient_sum) + delta - float(np.sum(coef * correction))
+            float(np.sum(a * intercept * gradient_sum))
+            + float(np.sum(delta))
+            - float(np.sum(coef * correction))
         )
     else:
-        a, repaired, remainder_terms = 1.0, xi, 0.0
+        a, repaired, remainder_terms = np.asarray(1.0), xi, 0.0
+    # (1 - s a) P_data, per output where each has its own a
+    values = data_values if per_output else data_value
+
+    def data_part(scale):
+        return float(np.sum((1.0 - scale * a) * values))
+
     if np.all(l2 > 0):
         gap = _penalty_fenchel_young(coef, repaired, l2, l1)
-        gap += (1.0 - a) * data_value + remainder_terms
+        gap += data_part(1.0) + remainder_terms
     else:
         # L1 without L2 on some coefficients: scale the dual point into G*'s domain.
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -105,5 +125,5 @@ def duality_gap(
         gap = float(np.sum(np.where(smooth, 0.0, l1 * np.abs(coef) + coef * scaled)))
         if np.any(smooth):
             gap += _penalty_fenchel_young(coef[smooth], scaled[smooth], l2[smooth], l1[smooth])
-        gap += (1.0 - kappa * a) * data_value + kappa * remainder_terms
+        gap += data_part(kappa) + kappa * remainder_terms
     return max(gap, 0.0)

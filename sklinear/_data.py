@@ -236,7 +236,9 @@ class EvaluationSums:
     ``hessian_xx`` (B, n_features, n_features), ``hessian_x`` (B, n_features) and
     ``hessian_1`` (B,) are ``sum_i s_i d_i (x_i - shift)(x_i - shift)^T``, ``sum_i s_i d_i
     (x_i - shift)`` and ``sum_i s_i d_i`` for each of the B weight columns ``d`` returned by
-    the loss's ``hessian_weights``.
+    the loss's ``hessian_weights``. ``loss_outputs`` (n_outputs,), where a loss is a sum of
+    independent outputs (one-vs-rest, multilabel) and the pass gives them, is ``loss`` per
+    output: the certificate repairs each output's dual point alone.
     """
 
     loss: float
@@ -245,10 +247,15 @@ class EvaluationSums:
     hessian_xx: np.ndarray = None
     hessian_x: np.ndarray = None
     hessian_1: np.ndarray = None
+    loss_outputs: np.ndarray = None
 
     def __iadd__(self, other):
         """Add ``other`` in place (the arrays of ``self`` are owned by the accumulation)."""
         self.loss += other.loss
+        if self.loss_outputs is not None and other.loss_outputs is not None:
+            self.loss_outputs += other.loss_outputs
+        else:
+            self.loss_outputs = None
         self.product += other.product
         self.gradient_sum += other.gradient_sum
         if self.hessian_xx is not None:
@@ -310,17 +317,22 @@ def block_evaluate(
     if sp.issparse(raw):  # pragma: no cover - a sparse matrix times a dense vector is dense
         raw = raw.toarray()
     raw += offset[0] if raw.ndim == 1 else offset
-    value, gradient = loss.loss_gradient(Y_block, raw)
+    if raw.ndim == 2 and getattr(loss, "separable_outputs", False):  # the loss per output
+        value, gradient = loss.loss_gradient(Y_block, raw, per_output=True)
+    else:
+        value, gradient = loss.loss_gradient(Y_block, raw)
     if weights_block is not None:
-        value = value * weights_block
+        value = value * (weights_block if value.ndim == 1 else weights_block[:, None])
         gradient = gradient * (weights_block if raw.ndim == 1 else weights_block[:, None])
     if gradient.ndim == 1:
         gradient = gradient[:, None]
     product = np.asarray(_transpose_product(X_block, gradient), dtype=np.float64)
+    loss_outputs = value.sum(axis=0, dtype=np.float64) if value.ndim == 2 else None
     sums = EvaluationSums(
-        float(value.sum(dtype=np.float64)),
+        float(value.sum(dtype=np.float64) if loss_outputs is None else loss_outputs.sum()),
         product,
         _column_sums(gradient),
+        loss_outputs=loss_outputs,
     )
     if hessian:
         if hessian_columns is not None:
@@ -820,6 +832,8 @@ class InMemoryData:
                 else:
                     sums.hessian_xx = None  # already added in place
                     total.loss += sums.loss
+                    if total.loss_outputs is not None:
+                        total.loss_outputs += sums.loss_outputs
                     total.product += sums.product
                     total.gradient_sum += sums.gradient_sum
                     total.hessian_x += sums.hessian_x

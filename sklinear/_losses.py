@@ -172,8 +172,11 @@ class BinomialLoss:
 
     smooth = True
     link = LogitLink()
+    # The K outputs are K independent problems: the certificate repairs each alone.
+    separable_outputs = True
 
-    def loss_gradient(self, y, raw):
+    def loss_gradient(self, y, raw, per_output=False):
+        """Per-row losses (per row and output with ``per_output``) and the gradient."""
         # One exponential serves the value and the sigmoid: with e = exp(-|z|),
         # log(1 + exp(z)) - y z = (max(z, 0) - y z) + log1p(e), summed in this order so
         # that a confident correct score (y = 1, z >> 0) keeps its tiny loss exactly, and
@@ -185,7 +188,7 @@ class BinomialLoss:
         gradient = np.where(raw >= 0, 1, exponential)
         gradient /= 1 + exponential
         gradient -= y
-        return _sum_outputs(value), gradient
+        return (value if per_output else _sum_outputs(value)), gradient
 
     def baseline(self, y, sample_weight):
         """The log-odds of the weighted positive rate (clipped away from 0 and 1)."""
@@ -216,6 +219,14 @@ class BinomialLoss:
     def dual_repair(self, gradient_mean, target_mean):
         """Mix the probabilities with a constant ``pi`` in [0, 1] (one ``lambda`` for all)."""
         return _mix_towards_constant(gradient_mean, target_mean, multinomial=False)
+
+    def dual_repair_per_output(self, gradient_mean, target_mean):
+        """The same mix with one ``lambda`` per output (arrays of shape (n_outputs,)): an
+        output whose targets are all 0 (or all 1) needs ``lambda = 1``, the others far less
+        (one shared ``lambda`` would make the bound ``J`` itself)."""
+        return _mix_towards_constant(
+            gradient_mean, target_mean, multinomial=False, per_output=True
+        )
 
 
 class MultinomialLoss:
@@ -328,7 +339,7 @@ def _mix_bounded(gradient_mean, target_mean, bound, curvature):
     return lam, lam * pi, 0.0, lam * float(pi @ target_mean + 0.5 * curvature * pi @ pi)
 
 
-def _mix_towards_constant(gradient_mean, target_mean, multinomial):
+def _mix_towards_constant(gradient_mean, target_mean, multinomial, per_output=False):
     """``q' = (1 - lambda) q + lambda pi`` with the smallest ``lambda`` giving ``sum u' = 0``.
 
     ``g = sum_i c_i (q_i - y_i)`` and ``ybar = sum_i c_i y_i`` per output; ``pi = ybar - (1 -
@@ -336,13 +347,21 @@ def _mix_towards_constant(gradient_mean, target_mean, multinomial):
     ``(lambda, lambda pi, -lambda, lambda H(pi))``: the repaired ``X^T u'`` is
     ``(1 - lambda) X^T u + m (lambda pi)^T - lambda X^T (c y)`` and, ``H`` (the negative
     entropy) being convex and zero at the vertices, ``F*(u') <= (1 - lambda) F*(u) +
-    lambda H(pi)``.
+    lambda H(pi)``. With ``per_output`` (binary outputs) each output has its own
+    ``lambda`` and the four results are arrays of shape (n_outputs,).
     """
     g = np.asarray(gradient_mean, dtype=float)
     ybar = np.asarray(target_mean, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         up = np.where(g > 0, g / (ybar + g), 0.0)
         down = np.where((g < 0) & (not multinomial), -g / (1.0 - ybar - g), 0.0)
+    if per_output:
+        lam = np.maximum(up, down)
+        lam = np.where(np.isfinite(lam), np.clip(lam, 0.0, 1.0), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pi = np.clip(np.where(lam > 0, ybar - (1.0 - lam) * g / lam, 0.0), 0.0, 1.0)
+        entropy = xlogy(pi, pi) + xlogy(1.0 - pi, 1.0 - pi)
+        return lam, lam * pi, -lam, lam * entropy
     lam = float(np.max(np.concatenate([up, down, [0.0]])))
     lam = min(lam, 1.0) if np.isfinite(lam) else 1.0
     if lam == 0.0:

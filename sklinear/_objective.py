@@ -506,6 +506,7 @@ class LinearObjective:
             l2,
             l1,
             self.fit_intercept,
+            data_values=None if sums.loss_outputs is None else sums.loss_outputs / weight_sum,
         )
         return value, gap
 

@@ -280,8 +280,14 @@ def test_scores_and_score_follow_input(backend):
 @pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64", "torch-cpu-float32"])
 @pytest.mark.parametrize(
     ("loss", "outputs"),
-    [(SquaredLoss(), 1), (HuberLoss(0.5), 2), (BinomialLoss(), 1), (MultinomialLoss(), 3)],
-    ids=["squared", "huber-2-outputs", "binomial", "multinomial"],
+    [
+        (SquaredLoss(), 1),
+        (HuberLoss(0.5), 2),
+        (BinomialLoss(), 1),
+        (BinomialLoss(), 3),
+        (MultinomialLoss(), 3),
+    ],
+    ids=["squared", "huber-2-outputs", "binomial", "binomial-3-outputs", "multinomial"],
 )
 @pytest.mark.parametrize("weighted", [True, False])
 @pytest.mark.parametrize("coef_scale", [0.3, 60.0], ids=["small-scores", "large-scores"])
@@ -297,7 +303,7 @@ def test_evaluate_and_statistics_equal_the_numpy_seam(
     if isinstance(loss, MultinomialLoss):
         Y = np.eye(outputs)[rng.integers(0, outputs, 300)]
     elif isinstance(loss, BinomialLoss):
-        Y = rng.integers(0, 2, 300).astype(float)
+        Y = rng.integers(0, 2, 300 if outputs == 1 else (300, outputs)).astype(float)
     else:
         Y = rng.normal(size=(300, outputs))
     Y = Y.astype(dtype)
@@ -315,7 +321,8 @@ def test_evaluate_and_statistics_equal_the_numpy_seam(
         expected = host.evaluate(loss, coef, offset, **options)
         actual = device.evaluate(loss, coef, offset, **options)
         assert actual.loss == pytest.approx(expected.loss, rel=rtol)
-        for field in ("product", "gradient_sum", "hessian_xx", "hessian_x", "hessian_1"):
+        fields = ("product", "gradient_sum", "hessian_xx", "hessian_x", "hessian_1")
+        for field in (*fields, "loss_outputs"):
             if getattr(expected, field) is None:
                 assert getattr(actual, field) is None
                 continue
@@ -353,7 +360,8 @@ def test_one_small_transfer_per_evaluation(monkeypatch):
     assert transfers == [(1 + 4 * 3 + 3 + guards,)] * 2
     transfers.clear()
     data.evaluate(BinomialLoss(), np.zeros((4, 3)), np.zeros(3))
-    assert transfers == [(1 + 4 * 3 + 3,)]
+    # three binary outputs: also their three loss sums (the certificate repairs each alone)
+    assert transfers == [(1 + 4 * 3 + 3 + 3,)]
     assert data.n_evaluations == 4  # the shifted evaluation done again counts
     # The host copies of the targets exist only on request.
     assert data.Y is None and data.sample_weight is None

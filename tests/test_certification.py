@@ -797,3 +797,99 @@ def test_fit_out_of_iterations_within_the_gap_is_certified_without_warning(monke
         model = GDLogisticClassifier(solver="lbfgs", tol=1e-2, max_iter=10).fit(X, y)
     assert model.n_iter_ == 10  # it ran out of iterations, still gaining
     assert model.dual_gap_ <= 1e-2 * abs(model.objective_)
+
+
+# --- separable outputs: one repair per output ------------------------------------------
+def _multilabel_with_constant_labels(seed=0):
+    """Four label columns: two learnable, one all 0, one all 1 (a label absent from, or
+    present in, every training row: an intercept at -inf / +inf is the infimum)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(400, 5)) * [1.0, 3.0, 0.5, 1.0, 2.0]
+    Y = (X[:, :2] * [1.0, 0.5] + rng.normal(size=(400, 2)) > 0).astype(int)
+    return X, np.column_stack([Y[:, 0], np.zeros(400, int), Y[:, 1], np.ones(400, int)])
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet", "l1"])
+def test_constant_label_columns_do_not_void_the_certificate(penalty):
+    """A multilabel fit with an all-0 and an all-1 column is certified (no warning, a gap
+    within tol |J|): each output's dual point is repaired alone. Its learnable columns equal
+    the fit without the constant ones, whose probabilities go to 0 and 1. One lambda for
+    all outputs made the gap J itself (732 for J = 1.0) and warned."""
+    X, Y = _multilabel_with_constant_labels()
+    options = {"penalty": penalty, "alpha": 1e-3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLogisticClassifier(**options).fit(X, Y)
+        learnable = GDLogisticClassifier(**options).fit(X, Y[:, [0, 2]])
+    assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
+    l1_ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, model.l1_ratio)
+    j_learnable = objective_j(
+        "logistic", X, Y[:, [0, 2]], model.coef_[[0, 2]], model.intercept_[[0, 2]], 1e-3, l1_ratio
+    )
+    # the constant columns add at most the certified error to the learnable columns' J
+    rounding = 1e-12 * abs(learnable.objective_)
+    assert j_learnable <= learnable.objective_ + learnable.dual_gap_ + model.dual_gap_ + rounding
+    np.testing.assert_allclose(model.coef_[[0, 2]], learnable.coef_, rtol=1e-4, atol=1e-8)
+    proba = model.predict_proba(X)
+    assert np.all(proba[:, 1] < 1e-6) and np.all(proba[:, 3] > 1 - 1e-6)
+
+
+def test_per_output_repair_bounds_the_true_error():
+    """At points short of the optimum (a few iterations) the per-output gap still bounds
+    J - J*, J* from a tight fit, on data with and without constant label columns; where
+    no column is constant it is no looser than the one-lambda repair."""
+    from sklinear._objective import LinearObjective
+
+    X, Y = _multilabel_with_constant_labels(seed=1)
+    for columns in ([0, 1, 2, 3], [0, 2]):
+        target = Y[:, columns].astype(float)
+        tight = GDLogisticClassifier(alpha=1e-3, tol=1e-12, max_iter=10_000).fit(X, target)
+        j_star = tight.objective_ - tight.dual_gap_
+        objective = LinearObjective(X, target, BinomialLoss(), 1e-3, 0.0)
+        theta = objective.initial_theta()
+        for _ in range(3):  # a few gradient steps: far from the optimum, gaps well above 0
+            theta = theta - 0.5 * objective.value_and_gradient(theta)[1]
+            value, gap = objective.certificate(theta)
+            assert value - j_star <= gap
+            sums = objective._last[3]
+            if columns == [0, 2]:
+                shared = duality_gap(
+                    *objective._last[1:3],
+                    sums.loss / objective.weight_sum,
+                    sums.product / objective.weight_sum,
+                    sums.gradient_sum / objective.weight_sum,
+                    objective.loss,
+                    objective.statistics,
+                    *objective._user_penalty(),
+                    True,
+                )
+                assert gap <= shared + 1e-12
+
+
+def test_per_output_repair_is_a_feasible_dual_point_and_its_bound_holds():
+    """The repaired dual point, rebuilt by hand from the probabilities: it satisfies the
+    intercept's constraint (sum_i u'_ik = 0 for every output) and its exact dual value
+    D(u') = -sum_i c_i H(q'_i) - |X^T u'|^2 / (2 alpha) is at least J - gap (the gap the
+    certificate reports, from its convexity bound on the conjugate)."""
+    from scipy.special import expit, xlogy
+
+    from sklinear._objective import LinearObjective
+
+    X, Y = _multilabel_with_constant_labels(seed=2)
+    Y = Y.astype(float)
+    alpha, n = 1e-2, len(X)
+    objective = LinearObjective(X, Y, BinomialLoss(), alpha, 0.0)
+    theta = objective.initial_theta()
+    for _ in range(4):  # points short of the optimum
+        theta = theta - 0.5 * objective.value_and_gradient(theta)[1]
+        value, gap = objective.certificate(theta)
+        coef, intercept = objective.to_user(theta)
+        q = expit(X @ coef + intercept)
+        g = np.mean(q - Y, axis=0)
+        lam, beta, _, _ = BinomialLoss().dual_repair_per_output(g, Y.mean(axis=0))
+        q_repaired = (1 - lam) * q + beta  # beta = lambda pi
+        u = (q_repaired - Y) / n
+        np.testing.assert_allclose(u.sum(axis=0), 0.0, atol=1e-12)
+        entropy = xlogy(q_repaired, q_repaired) + xlogy(1 - q_repaired, 1 - q_repaired)
+        dual = -entropy.sum() / n - np.sum((X.T @ u) ** 2) / (2 * alpha)
+        assert value - gap <= dual + 1e-10
