@@ -8,8 +8,9 @@ of a NumPy fit of the same data. What crosses the device boundary:
 
 - per evaluation: the coefficients and offset (``n_features x n_outputs + n_outputs``
   values) to the device, and one float64 vector back (the loss sum, the gradient products
-  and the gradient sums: ``1 + (n_features + 1) n_outputs`` values; with Newton's method
-  also the Hessian blocks);
+  and the gradient sums: ``1 + (n_features + 1) n_outputs`` values; the loss sum per output
+  for binary outputs; the softmax's guards per row block; with Newton's method also the
+  Hessian blocks);
 - once per fit: the weighted column moments (statistics), the distinct class labels, and
   the fitted coefficients back to the device; the targets and the sample weights travel
   to the host only where a host algorithm needs them (the median of the absolute and
