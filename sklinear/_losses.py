@@ -280,8 +280,9 @@ class MultinomialLoss:
 
 
 # Scores within +-_UNSHIFTED_SCORE need no shift by the row maxima before exp: exp stays
-# within float32's normal range, and a row's sum of exponentials far from overflow (the
-# same bound as the Array API passes).
+# within float32's normal range, and a row's sum of exponentials far from overflow. (The
+# Array API passes skip the shift always and check their row sums afterwards: a host
+# block's two reductions are cheap, a device's sync is not.)
 _UNSHIFTED_SCORE = 40.0
 
 
@@ -355,22 +356,19 @@ def _mix_towards_constant(gradient_mean, target_mean, multinomial, per_output=Fa
     with np.errstate(divide="ignore", invalid="ignore"):
         up = np.where(g > 0, g / (ybar + g), 0.0)
         down = np.where((g < 0) & (not multinomial), -g / (1.0 - ybar - g), 0.0)
+    # each output's smallest lambda (1 where none is finite); one for all: the largest
+    lam = np.maximum(up, down)
+    lam = np.where(np.isfinite(lam), np.clip(lam, 0.0, 1.0), 1.0)
+    if not per_output:
+        lam = float(np.max(lam, initial=0.0))
+        if lam == 0.0:
+            return 0.0, np.zeros_like(g), 0.0, 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi = np.clip(np.where(lam > 0, ybar - (1.0 - lam) * g / lam, 0.0), 0.0, 1.0)
+    entropies = [xlogy(pi, pi)] + ([] if multinomial else [xlogy(1.0 - pi, 1.0 - pi)])
     if per_output:
-        lam = np.maximum(up, down)
-        lam = np.where(np.isfinite(lam), np.clip(lam, 0.0, 1.0), 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pi = np.clip(np.where(lam > 0, ybar - (1.0 - lam) * g / lam, 0.0), 0.0, 1.0)
-        entropy = xlogy(pi, pi) + xlogy(1.0 - pi, 1.0 - pi)
-        return lam, lam * pi, -lam, lam * entropy
-    lam = float(np.max(np.concatenate([up, down, [0.0]])))
-    lam = min(lam, 1.0) if np.isfinite(lam) else 1.0
-    if lam == 0.0:
-        return 0.0, np.zeros_like(g), 0.0, 0.0
-    pi = np.clip(ybar - (1.0 - lam) * g / lam, 0.0, 1.0)
-    entropy = xlogy(pi, pi).sum()
-    if not multinomial:
-        entropy += xlogy(1.0 - pi, 1.0 - pi).sum()
-    return lam, lam * pi, -lam, lam * float(entropy)
+        return lam, lam * pi, -lam, lam * sum(entropies)
+    return lam, lam * pi, -lam, lam * float(sum(part.sum() for part in entropies))
 
 
 def _sum_outputs(value):

@@ -551,13 +551,11 @@ class LinearObjective:
         # e with (x - m) = (x - shift) + e
         difference = np.broadcast_to(shift - self.mean, (self.n_features,))
         inverse = 1.0 / np.broadcast_to(self.scale, (self.n_features,))
-        l2_weight = np.broadcast_to(self.penalty.l2_weight, (self.n_features, 1))[:, 0]
+        penalty_diagonal = self.penalty_diagonal()
         if features is not None:
-            difference, inverse, l2_weight = (
-                difference[features],
-                inverse[features],
-                l2_weight[features],
-            )
+            difference, inverse = difference[features], inverse[features]
+            intercept = np.arange(self.n_features, self.n_rows)
+            penalty_diagonal = penalty_diagonal[np.concatenate([features, intercept])]
         columns = sums.hessian_1.shape[0]
         n_features = len(inverse)
         n_rows = n_features + int(self.fit_intercept)
@@ -584,8 +582,6 @@ class LinearObjective:
                 block[:n_features, n_features] = x * inverse / weight_sum
                 block[n_features, :n_features] = x * inverse / weight_sum
                 block[n_features, n_features] = one / weight_sum
-        penalty_diagonal = np.zeros(n_rows)
-        penalty_diagonal[:n_features] = l2_weight
         return NewtonSystem(blocks, penalty_diagonal, self.loss.hessian_layout, self.n_outputs)
 
     def penalty_diagonal(self):
@@ -647,8 +643,8 @@ class Curvature:
 
     def matches(self, objective):
         """Whether this curvature was computed on ``objective``'s data, loss and layout."""
-        return objective.loss.hessian_layout == self.layout and _same_key(
-            self.key, objective.curvature_key()
+        return (
+            objective.loss.hessian_layout == self.layout and self.key == objective.curvature_key()
         )
 
     def preconditioner(self, objective):
@@ -664,10 +660,6 @@ class Curvature:
                 return None
             factors.append(factor)
         return Preconditioner(factors, self.n_outputs)
-
-
-def _same_key(first, second):
-    return len(first) == len(second) and all(a == b for a, b in zip(first, second, strict=True))
 
 
 class Preconditioner:
@@ -713,9 +705,10 @@ def _solve_transposed(factor, rhs):
     return scipy.linalg.solve_triangular(factor, rhs, lower=True, trans="T", check_finite=False)
 
 
-def damped_cholesky(matrix, diagonal):
-    """The lower Cholesky factor of ``matrix + diag(diagonal + mu)``, raising ``mu`` from 0
-    until it factors (as :func:`damped_solve`); None if it never does."""
+def _damped(matrix, diagonal):
+    """``matrix + diag(diagonal + mu)`` as fresh Fortran-ordered copies (to factor in place),
+    ``mu`` = 0, then 1e-12 of the largest diagonal entry and 100 times more each time (30
+    in all)."""
     n = matrix.shape[0]
     base = np.diagonal(matrix) + diagonal
     scale = float(np.max(np.abs(base))) if matrix.size else 1.0
@@ -725,15 +718,22 @@ def damped_cholesky(matrix, diagonal):
     for _ in range(30):
         damped = np.array(matrix, order="F", copy=True)
         damped[indices] = base + damping
+        yield damped
+        damping = scale * 1e-12 if damping == 0 else damping * 100
+
+
+def damped_cholesky(matrix, diagonal):
+    """The lower Cholesky factor of ``matrix + diag(diagonal + mu)``, raising ``mu`` from 0
+    until it factors (as :func:`damped_solve`); None if it never does."""
+    for damped in _damped(matrix, diagonal):
         try:
             factor = scipy.linalg.cholesky(
                 damped, lower=True, overwrite_a=True, check_finite=False
             )
         except (np.linalg.LinAlgError, ValueError):
-            factor = None
-        if factor is not None and np.all(np.isfinite(factor)):
+            continue
+        if np.all(np.isfinite(factor)):
             return factor
-        damping = scale * 1e-12 if damping == 0 else damping * 100
     return None
 
 
@@ -807,29 +807,20 @@ def damped_solve(matrix, rhs, diagonal=None):
     ``H`` is the symmetric ``matrix`` plus ``diag(diagonal)`` (None: zero); ``matrix`` is
     not modified. The factorisation runs with every BLAS thread (it happens between passes).
     """
-    n = matrix.shape[0]
-    diagonal = np.zeros(n) if diagonal is None else np.asarray(diagonal, dtype=float)
-    base = np.diagonal(matrix) + diagonal
-    scale = float(np.max(np.abs(base))) if matrix.size else 1.0
-    scale = scale if scale > 0 else 1.0
-    damping = 0.0
-    indices = np.diag_indices(n)
-    for _ in range(30):
+    diagonal = np.zeros(matrix.shape[0]) if diagonal is None else np.asarray(diagonal, float)
+    # The transpose of a C-ordered symmetric matrix is itself, Fortran-ordered: the copies to
+    # factor in place cost no transposition.
+    for damped in _damped(matrix.T, diagonal):
         try:
-            # The transpose of a C-ordered symmetric matrix is itself, Fortran-ordered: LAPACK
-            # factors it in place without another copy.
-            damped = np.array(matrix.T, order="F", copy=True)
-            damped[indices] = base + damping
             with all_blas_threads():
                 factor = scipy.linalg.cho_factor(
                     damped, lower=True, overwrite_a=True, check_finite=False
                 )
                 solution = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
-            if np.all(np.isfinite(solution)):
-                return solution
         except (np.linalg.LinAlgError, ValueError):
-            pass
-        damping = scale * 1e-12 if damping == 0 else damping * 100
+            continue
+        if np.all(np.isfinite(solution)):
+            return solution
     full = np.array(matrix, copy=True)
-    full[indices] = base
+    full[np.diag_indices(matrix.shape[0])] += diagonal
     return np.linalg.lstsq(full, rhs, rcond=None)[0]
