@@ -264,16 +264,19 @@ class _TargetPreparation:
 
     _STATE = ("classes_", "_multilabel", "_target_ndim")
 
-    def __init__(self, estimator, class_table):
+    def __init__(self, estimator, class_table, columns=None):
         shell = object.__new__(type(estimator))
         for name in self._STATE:
             if hasattr(estimator, name):
                 setattr(shell, name, getattr(estimator, name))
         self.encoder = shell
         self.class_table = class_table
+        self.columns = columns  # the columns of the encoded Y that are fitted (None: all)
 
     def __call__(self, y_block, w_block, dtype):
         Y = self.encoder._encode_target(y_block, fitting=False).astype(dtype, copy=False)
+        if self.columns is not None:
+            Y = Y[:, self.columns]
         weights = None if w_block is None else np.asarray(w_block, dtype=np.float64)
         if self.class_table is not None:
             per_sample = self.class_table[np.searchsorted(self.encoder.classes_, y_block)]
@@ -893,8 +896,19 @@ def fit_dask(estimator, X, y, sample_weight=None):
     # Learns classes_ / the output layout from a NumPy y holding every class.
     encoded = estimator._encode_target(prototype, fitting=True)
     n_outputs = 1 if encoded.ndim == 1 else encoded.shape[1]
+    columns = None
+    estimator._fitted_classes = None
+    if (class_table is not None and np.any(class_table == 0)) or sample_weight is not None:
+        # classes of zero total weight are left out (SoftmaxClassifier; one compute)
+        columns = getattr(estimator, "_classes_to_fit", lambda totals: None)(
+            lambda: _weighted_class_counts(y, sample_weight, prototype)
+            * (1.0 if class_table is None else class_table)
+        )
+        if columns is not None:
+            estimator._fitted_classes = columns
+            n_outputs = len(columns)
     estimator._check_solver()
-    prepare = _TargetPreparation(estimator, class_table)
+    prepare = _TargetPreparation(estimator, class_table, columns)
     data = DaskData(X, y, sample_weight, prepare, n_outputs, encoded.ndim)
     objective = estimator._make_objective(None, None, None, data=data)
     theta0 = estimator._initial_theta(objective)

@@ -262,6 +262,31 @@ def test_fit_on_device_matches_numpy(backend, case, estimator, kind, weighted):
 
 
 @pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64", "torch-cuda-float64"])
+def test_a_class_of_zero_total_weight_is_left_out_on_the_device(backend):
+    """SoftmaxClassifier's limit for a class whose samples all weigh zero (coefficients 0,
+    intercept -inf; tests/test_softmax.py) on the device: the class's column is dropped
+    there, and the fit equals the NumPy fit."""
+    make, library, _ = BACKENDS[backend]
+    X, y, weights = _data("multiclass")
+    weights = np.where(y == 5, 0.0, weights)
+    reference = SoftmaxClassifier(alpha=1e-2, tol=1e-9).fit(X, y, sample_weight=weights)
+    X_device = make(X)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = SoftmaxClassifier(alpha=1e-2, tol=1e-9).fit(
+            X_device, make(y), sample_weight=make(weights)
+        )
+        probability = to_numpy(model.predict_proba(X_device))
+    _same_place(model.intercept_, X_device, library)
+    intercept = to_numpy(model.intercept_)
+    assert intercept[1] == reference.intercept_[1] == -np.inf
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-5, atol=1e-8)
+    assert_allclose(intercept[[0, 2]], reference.intercept_[[0, 2]], rtol=1e-5, atol=1e-8)
+    assert_array_equal(probability[:, 1], 0.0)
+    assert_allclose(probability, reference.predict_proba(X), atol=1e-7)
+    assert model.dual_gap_ <= 1e-9 * model.objective_
+
+
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64", "torch-cuda-float64"])
 def test_scores_and_score_follow_input(backend):
     make, library, _ = BACKENDS[backend]
     X, y, _ = _data("multiclass")

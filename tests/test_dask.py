@@ -138,6 +138,35 @@ def test_fit_without_a_distributed_client_uses_the_local_scheduler(dask_client, 
     _assert_same_fit(SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y, weights), model)
 
 
+@pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
+def test_a_class_of_zero_total_weight_is_left_out_as_in_memory(dask_client, how):
+    """SoftmaxClassifier leaves a class of zero total weight out of the fit (intercept -inf,
+    coefficients 0; tests/test_softmax.py): found on the workers (one compute of the
+    per-class weights), with the same result and certificate as the in-memory fit."""
+    X, score, weights, rng = _data(seed=5)
+    y = np.array(["ant", "bee", "cat", "dog"])[np.digitize(score, [-0.8, 0.0, 0.8])]
+    params = dict(alpha=1e-2, tol=1e-8)
+    if how == "sample_weight":
+        weights = np.where(y == "bee", 0.0, weights)
+        fit_args = dict(sample_weight=weights)
+        dask_args = dict(sample_weight=_dask(weights))
+    else:
+        params["class_weight"] = {"bee": 0.0}
+        fit_args = dask_args = {}
+    in_memory = SoftmaxClassifier(**params).fit(X, y, **fit_args)
+    on_dask = SoftmaxClassifier(**params).fit(_dask(X), _dask(y), **dask_args)
+    assert in_memory.intercept_[1] == on_dask.intercept_[1] == -np.inf
+    np.testing.assert_array_equal(on_dask.coef_[1], 0.0)
+    kept = [0, 2, 3]
+    scale = np.max(np.abs(in_memory.coef_))
+    np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, rtol=1e-5, atol=1e-5 * scale)
+    np.testing.assert_allclose(
+        on_dask.intercept_[kept], in_memory.intercept_[kept], rtol=1e-5, atol=1e-5
+    )
+    assert on_dask.dual_gap_ <= 1e-8 * on_dask.objective_
+    np.testing.assert_allclose(on_dask.objective_, in_memory.objective_, rtol=1e-9)
+
+
 def test_binary_fit_equals_scikit_learn(dask_client):
     """sum-normalised alpha = 1 / (C n): the optimum of LogisticRegression(C)."""
     X, score, _, rng = _data(seed=3)

@@ -1,10 +1,12 @@
 """SoftmaxClassifier: multinomial LogisticRegression equivalence, temperature, sampling."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from _reference import assert_coef_close, effective_weights, encode_targets, objective_J
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_softmax, logsumexp, softmax
 from scipy.stats import chisquare
 from sklearn.linear_model import LogisticRegression
 
@@ -283,3 +285,116 @@ def test_sparse_equals_dense(fmt):
     np.testing.assert_array_equal(
         sparse.sample(fmt(X), random_state=1), dense.sample(X, random_state=1)
     )
+
+
+# --- classes of zero total weight -----------------------------------------------------------
+
+
+def _weightless_class_problem(seed=3):
+    """Four classes; the sample weights of class 'cat' are all zero."""
+    X, y = make_multiclass(n_samples=240, seed=seed)
+    weights = np.random.default_rng(seed).uniform(0.5, 2.0, size=len(y))
+    weights[y == "cat"] = 0.0
+    return X, y, weights
+
+
+def _full_objective(model, X, y, weights, alpha):
+    """J of the four-class problem at the model's coefficients, by hand: over the weighted
+    rows (a zero-weight row of a class of score -inf contributes nothing), with the
+    log-partition of all four classes (exp(-inf) = 0)."""
+    rows = weights > 0
+    Z = X[rows] @ model.coef_.T + model.intercept_
+    label = np.searchsorted(model.classes_, y[rows])
+    loss = logsumexp(Z, axis=1) - Z[np.arange(len(label)), label]
+    s = weights[rows]
+    return np.sum(s * loss) / np.sum(weights) + alpha / 2 * np.sum(model.coef_**2)
+
+
+@pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
+def test_a_class_of_zero_total_weight_is_certified_at_its_limit(how, recwarn):
+    """With an intercept, a class whose samples all weigh zero has no minimiser (its
+    intercept runs to -inf). The fit leaves it out: its coefficients are 0, its intercept
+    -inf, its probability exactly 0; the other classes equal scikit-learn's fit without
+    its rows; dual_gap_ certifies the objective (no ConvergenceWarning)."""
+    X, y, weights = _weightless_class_problem()
+    alpha = 1e-2
+    if how == "sample_weight":
+        model = SoftmaxClassifier(alpha=alpha, tol=1e-8).fit(X, y, sample_weight=weights)
+    else:
+        weights = np.where(y == "cat", 0.0, 1.0)
+        model = SoftmaxClassifier(alpha=alpha, tol=1e-8, class_weight={"cat": 0.0}).fit(X, y)
+    assert not [w for w in recwarn if "converge" in str(w.message).lower()]
+    cat = list(model.classes_).index("cat")
+    others = [k for k in range(4) if k != cat]
+    assert model.intercept_[cat] == -np.inf
+    np.testing.assert_array_equal(model.coef_[cat], 0.0)
+    assert np.all(np.isfinite(model.intercept_[others]))
+    rows = y != "cat"
+    reference = LogisticRegression(
+        C=1 / (alpha * weights.sum()), solver="newton-cholesky", tol=1e-12, max_iter=1000
+    )
+    reference.fit(X[rows], y[rows], sample_weight=weights[rows])
+    # the multinomial gauge: compare the centred rows and probabilities
+    assert_coef_close(X, model.coef_[others], reference.coef_, rtol=1e-4)
+    probability = model.predict_proba(X)
+    np.testing.assert_array_equal(probability[:, cat], 0.0)
+    np.testing.assert_allclose(probability[:, others], reference.predict_proba(X), atol=1e-6)
+    assert np.all(model.predict(X) != "cat")
+    assert np.all(model.predict_log_proba(X)[:, cat] == -np.inf)
+    # the certificate bounds the distance to the infimum of the four-class problem, which
+    # scikit-learn's three-class optimum (with 'cat' at its limit) attains
+    limit = SimpleNamespace(
+        classes_=model.classes_,
+        coef_=np.insert(reference.coef_, cat, 0.0, axis=0),
+        intercept_=np.insert(reference.intercept_, cat, -np.inf),
+    )
+    J, J_reference = (_full_objective(m, X, y, weights, alpha) for m in (model, limit))
+    np.testing.assert_allclose(model.objective_, J, rtol=1e-12)
+    assert abs(J - J_reference) <= 1e-9 * J
+    assert J - J_reference <= model.dual_gap_ <= 1e-8 * model.objective_
+
+
+def test_one_class_left_predicts_it_with_probability_one():
+    X, y, _ = _weightless_class_problem()
+    weights = (y == "bee").astype(float)
+    model = SoftmaxClassifier(alpha=1e-2).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(model.predict(X), "bee")
+    np.testing.assert_array_equal(model.predict_proba(X)[:, 1], 1.0)
+    assert model.dual_gap_ == 0.0 and model.objective_ == 0.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"fit_intercept": False}, {"solver": "sgd", "max_iter": 5, "random_state": 0}],
+    ids=["no-intercept", "sgd"],
+)
+def test_every_class_is_fitted_without_intercept_or_certificate(params, recwarn):
+    """Without an intercept the objective has a minimiser (finite coefficients, certified);
+    the stochastic solvers have no certificate to repair: every class is fitted."""
+    X, y, weights = _weightless_class_problem()
+    X = X - X.mean(axis=0)
+    model = SoftmaxClassifier(alpha=1e-2, **params).fit(X, y, sample_weight=weights)
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+    if "solver" not in params:
+        assert model.dual_gap_ <= 1e-4 * model.objective_
+        assert np.any(model.coef_[2] != 0)  # 'cat' fitted: pushed away from the rows
+
+
+def test_warm_start_and_partial_fit_after_leaving_a_class_out():
+    """A warm start keeps the fitted classes' coefficients and starts a class that comes
+    back (weights now positive) afresh; partial_fit refits every class from the start."""
+    X, y, weights = _weightless_class_problem()
+    model = SoftmaxClassifier(alpha=1e-2, warm_start=True, tol=1e-8)
+    model.fit(X, y, sample_weight=weights)
+    first = model.n_iter_
+    model.fit(X, y, sample_weight=weights)  # same problem: starts at its optimum
+    assert model.n_iter_ < first
+    model.fit(X, y)  # 'cat' weighs again: a finite fit equal to the cold one
+    cold = SoftmaxClassifier(alpha=1e-2, tol=1e-8).fit(X, y)
+    assert np.all(np.isfinite(model.intercept_))
+    assert_coef_close(X, model.coef_, cold.coef_, rtol=1e-5)
+
+    left_out = SoftmaxClassifier(alpha=1e-2).fit(X, y, sample_weight=weights)
+    left_out.set_params(solver="sgd", random_state=0)
+    left_out.partial_fit(X, y)
+    assert np.all(np.isfinite(left_out.coef_)) and np.all(np.isfinite(left_out.intercept_))

@@ -172,6 +172,7 @@ class BaseGradientLinearModel(BaseEstimator):
             X, y = self._validate_data(X, y, reset=True)
             Y = self._encode_target(y, fitting=True).astype(X.dtype, copy=False)
             sample_weight = self._sample_weight(X, y, sample_weight)
+        Y = self._leave_out_weightless_classes(Y, sample_weight)
         self._check_solver()
         rng = check_random_state(self.random_state)
         validation = None
@@ -227,6 +228,12 @@ class BaseGradientLinearModel(BaseEstimator):
                 "use fit(), or pass NumPy chunks."
             )
         first_call = not hasattr(self, "_precondition")
+        # After a fit that left out classes of zero total weight (intercepts -inf, see
+        # SoftmaxClassifier): every class is fitted again, from the start.
+        restarted = getattr(self, "_fitted_classes", None) is not None
+        if restarted:
+            self._fitted_classes = None
+            self.__dict__.pop("_moments", None)
         X, y = self._validate_data(X, y, reset=first_call)
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
@@ -244,7 +251,7 @@ class BaseGradientLinearModel(BaseEstimator):
                 rounded=self.solver == "sgd",
             )
             objective = self._make_objective(X, Y, sample_weight, precondition=precondition)
-            if first_call or not hasattr(self, "coef_"):
+            if first_call or not hasattr(self, "coef_") or restarted:
                 theta0 = objective.initial_theta()
                 n_iter, curve, state = 0, [], {}
             else:
@@ -369,11 +376,37 @@ class BaseGradientLinearModel(BaseEstimator):
             )
 
     def _initial_theta(self, objective):
+        """The solver's start: the last fit's coefficients with ``warm_start`` (those of the
+        classes fitted now, if finite), else the objective's own start."""
         if self.warm_start and hasattr(self, "coef_"):
             coef, intercept = self._user_coefficients()
-            if coef.shape == (objective.n_features, objective.n_outputs):
+            kept = getattr(self, "_fitted_classes", None)
+            if kept is not None and coef.shape[1] == len(getattr(self, "classes_", ())):
+                coef, intercept = coef[:, kept], intercept[kept]
+            if (
+                coef.shape == (objective.n_features, objective.n_outputs)
+                and np.all(np.isfinite(coef))
+                and np.all(np.isfinite(intercept))
+            ):
                 return objective.from_user(coef, intercept)
         return objective.initial_theta()
+
+    def _leave_out_weightless_classes(self, Y, sample_weight):
+        """``Y`` without the columns of the classes ``_classes_to_fit`` leaves out (classes
+        of zero total weight, SoftmaxClassifier); records them in ``_fitted_classes``."""
+        self._fitted_classes = None
+        if sample_weight is None:  # every class present in y weighs something
+            return Y
+        kept = self._classes_to_fit(lambda: _device.column_totals(Y, sample_weight))
+        if kept is None:
+            return Y
+        self._fitted_classes = kept
+        return _device.take_columns(Y, kept)
+
+    def _classes_to_fit(self, class_totals):
+        """The indices of the classes (columns of ``Y``) to fit, or None for all of them;
+        ``class_totals()`` gives each column's total weight. Regressors fit every output."""
+        return None
 
     def _split_validation(self, X, y, Y, sample_weight, rng):
         stratify = y if self._stratify_validation(y) else None

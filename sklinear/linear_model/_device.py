@@ -153,6 +153,22 @@ def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
     return sample_weight
 
 
+def column_totals(Y, weights):
+    """``weights @ Y`` as a NumPy float64 vector: each column's total weight."""
+    if isinstance(Y, np.ndarray):
+        return np.asarray(weights, dtype=np.float64) @ Y
+    xp = namespace(Y)
+    return to_numpy(xp.sum(xp.astype(Y, xp.float64) * weights[:, None], axis=0))
+
+
+def take_columns(Y, columns):
+    """The ``columns`` (host indices) of ``Y``, in ``Y``'s namespace and device."""
+    if isinstance(Y, np.ndarray):
+        return Y[:, columns]
+    xp = namespace(Y)
+    return xp.take(Y, xp.asarray(np.asarray(columns), device=device(Y)), axis=1)
+
+
 def check_fit_options(estimator, stochastic_solvers):
     """Options the device path does not support raise a clear error."""
     if estimator.early_stopping and estimator.solver in stochastic_solvers:

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._compat import Interval
+from .._fit import STOCHASTIC_SOLVERS
 from .._losses import BinomialLoss, MultinomialLoss
 from ._classifier import BaseGradientClassifier
 from ._device import follows_input
@@ -42,7 +43,11 @@ class SoftmaxClassifier(BaseGradientClassifier):
         Weights of the classes, multiplied into the sample weights (also in ``n_eff``).
         'balanced' is ``sum(s) / (n_classes * sum of s in the class)``, with the sample
         weights ``s`` (as scikit-learn's LogisticRegression); a class whose samples all
-        have weight zero keeps weight zero. A dict is applied against ``classes_``;
+        have weight zero keeps weight zero. A class of zero total weight (from the sample
+        or the class weights) has no optimum with an intercept: the full-batch solvers
+        fit the other classes and give it coefficients 0 and intercept ``-inf``
+        (probability 0), the limit that attains the objective's infimum; see the user
+        guide's certification section. A dict is applied against ``classes_``;
         ``'balanced'`` is refused by ``partial_fit``, as in ``SGDClassifier``.
     %(shared_parameters)s
 
@@ -145,11 +150,38 @@ class SoftmaxClassifier(BaseGradientClassifier):
             return (y == self.classes_[1]).astype(float)
         return self._one_hot(y)
 
+    def _classes_to_fit(self, class_totals):
+        """Indices of the classes the solver fits, or None for all of them.
+
+        ``class_totals()`` gives each class's total sample weight (class weights included).
+        With an intercept, a class of zero total weight (sample weights or a class weight
+        of 0 for all its samples) has no minimiser: the objective decreases as its
+        intercept goes to ``-inf``, and its infimum is the minimum of the problem over the
+        other classes (the class's term ``exp(z_k)`` leaves every log-partition, its
+        coefficients leave the penalty). The solver then fits the other classes only, and
+        the certificate ``dual_gap_`` is that problem's, which bounds ``J - inf J`` of the
+        full one; :meth:`_set_coefficients` gives the left-out classes the limit,
+        coefficients 0 and intercept ``-inf`` (probability exactly 0). Without an intercept
+        the objective has a minimiser and every class is fitted; so are binary problems
+        (one output, certified per output) and the stochastic solvers (no certificate).
+        """
+        if self._binary() or not self.fit_intercept or self.solver in STOCHASTIC_SOLVERS:
+            return None
+        kept = np.flatnonzero(np.asarray(class_totals()) > 0)
+        return kept if len(kept) < len(self.classes_) else None
+
     def _set_coefficients(self, coef, intercept):
+        kept = getattr(self, "_fitted_classes", None)
         if not self._binary():
             intercept = intercept - intercept.mean()
             if self._penalty_parameters()[1] == 0:
                 coef = coef - coef.mean(axis=0)
+        if kept is not None and coef.shape[0] == len(kept):
+            # classes of zero total weight: their limit (see _classes_to_fit)
+            full_coef = np.zeros((len(self.classes_), coef.shape[1]), dtype=coef.dtype)
+            full_intercept = np.full(len(self.classes_), -np.inf, dtype=intercept.dtype)
+            full_coef[kept], full_intercept[kept] = coef, intercept
+            coef, intercept = full_coef, full_intercept
         self.coef_ = coef
         self.intercept_ = intercept
 
