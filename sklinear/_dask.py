@@ -901,8 +901,10 @@ def fit_dask(estimator, X, y, sample_weight=None):
     if (class_table is not None and np.any(class_table == 0)) or sample_weight is not None:
         # classes of zero total weight are left out (SoftmaxClassifier; one compute)
         columns = getattr(estimator, "_classes_to_fit", lambda totals: None)(
-            lambda: _weighted_class_counts(y, sample_weight, prototype)
-            * (1.0 if class_table is None else class_table)
+            lambda: (
+                _weighted_class_counts(y, sample_weight, prototype)
+                * (1.0 if class_table is None else class_table)
+            )
         )
         if columns is not None:
             estimator._fitted_classes = columns

@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 from sklearn.exceptions import DataConversionWarning
 
 
@@ -32,4 +33,85 @@ def not_an_indicator(y, values):
     return ValueError(
         "A 2-d y must be a multilabel indicator matrix of 0 and 1 (one column per label); "
         f"got y of shape {tuple(y.shape)} with {values}."
+    )
+
+
+def label_problem(y):
+    """What makes class labels ``y`` unusable (missing or mixed-type labels), or None.
+
+    Called only after scikit-learn's checks or ``np.unique`` failed, so it may read every
+    label.
+    """
+    import pandas as pd
+
+    try:
+        values = pd.Series(np.asarray(y, dtype=object).ravel())
+    except Exception:  # noqa: BLE001 - not even an array: scikit-learn's error stands
+        return None
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        return (
+            f"y has missing labels (None, NaN or NA) in {len(rows)} row(s), e.g. row(s) "
+            f"{rows[:5].tolist()}: drop those rows or give them a label."
+        )
+    kinds = sorted({type(value).__name__ for value in values})
+    if len(kinds) > 1:
+        return (
+            f"y mixes labels of types {kinds}, which cannot be ordered: convert them to one "
+            "type, e.g. y.astype(str)."
+        )
+    return None
+
+
+def validate_numeric(estimator, X, **kwargs):
+    """scikit-learn's ``validate_data(estimator, X, **kwargs)``; where converting a
+    non-numeric ``X`` fails, the error says which columns and what to do."""
+    from sklearn.utils.validation import validate_data
+
+    try:
+        return validate_data(estimator, X, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise_with(error, estimator, feature_problem(X))
+
+
+def raise_with(error, estimator, problem):
+    """Raise ``error`` again, or, where ``problem`` says what was wrong with the input, an
+    error of the same family (TypeError or ValueError) that says it first, followed by
+    ``error``'s own message (which scikit-learn's checks may look for)."""
+    if problem is None:
+        raise error
+    family = TypeError if isinstance(error, TypeError) else ValueError
+    raise family(f"{type(estimator).__name__}: {problem} ({error})") from error
+
+
+def feature_problem(X):
+    """What makes ``X`` non-numeric (text, categories, dates), or None.
+
+    Called only after scikit-learn's conversion of ``X`` failed.
+    """
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        bad = [
+            f"{column!r} ({dtype})"
+            for column, dtype in X.dtypes.items()
+            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+        ]
+        if bad:
+            return (
+                f"X has {len(bad)} non-numeric column(s): {', '.join(bad[:5])}"
+                f"{' ...' if len(bad) > 5 else ''}. Encode categories and text first (e.g. "
+                "sklinear.preprocessing.DummyEncoder in a Pipeline) and turn dates into "
+                "numbers."
+            )
+        return None
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or dtype.kind not in "OUSMm":
+        return None
+    what = {"M": "dates", "m": "time spans"}.get(dtype.kind, "values that are not numbers")
+    return (
+        f"X has dtype {dtype} holding {what}; the linear models need numbers. Encode "
+        "categories and text first (e.g. sklinear.preprocessing.DummyEncoder) and turn dates "
+        "into numbers."
     )

@@ -809,3 +809,61 @@ def test_softmax_intercepts_are_centred_and_probabilities_unchanged(n_classes, p
         reference = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000)
         reference.fit(X, y)
         np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=1e-4)
+
+
+# --- input that is not numbers, labels that cannot be sorted ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "column, dtype",
+    [
+        (np.array(["x", "y"] * 50), "str"),
+        (pd.Categorical(["x", "y"] * 50), "category"),
+        (pd.date_range("2020-01-01", periods=100), "datetime64"),
+    ],
+    ids=["text", "category", "dates"],
+)
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_non_numeric_columns_name_the_columns_and_the_remedy(name, column, dtype):
+    """A DataFrame with text, categories or dates fails in NumPy's conversion: the error
+    names the columns and their dtypes and what to do, in fit and in predict."""
+    X, y = make_data(ESTIMATORS[name][1], n_samples=100)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    bad = frame.assign(when=column)
+    # the error's family is NumPy's (a TypeError for dates, a ValueError for text)
+    with pytest.raises(
+        (TypeError, ValueError),
+        match=rf"1 non-numeric column\(s\): 'when' \({dtype}.*DummyEncoder",
+    ):
+        ESTIMATORS[name][0]().fit(bad, y)
+    model = ESTIMATORS[name][0]().fit(frame.assign(when=1.0), y)
+    with pytest.raises((TypeError, ValueError), match=r"'when' .*DummyEncoder"):
+        model.predict(bad)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (
+            np.array(["a", None] * 50, dtype=object),
+            r"missing labels .* in 50 row\(s\), e\.g\. row\(s\) \[1, 3",
+        ),
+        (pd.array(["a", None] * 50, dtype="string"), r"missing labels .* in 50 row"),
+        (np.array(["a", 1] * 50, dtype=object), r"mixes labels of types \['int', 'str'\]"),
+    ],
+    ids=["None", "pandas-NA", "mixed"],
+)
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+def test_labels_that_cannot_be_sorted_say_why(cls, labels, message):
+    X, _ = make_data("binary", n_samples=100)
+    with pytest.raises(TypeError, match=message):
+        cls().fit(X, labels)
+
+
+def test_nan_labels_keep_scikit_learns_message():
+    """scikit-learn's checks expect its own message for NaN in a float y."""
+    X, y = make_data("binary", n_samples=100)
+    y = y.astype(float)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        SoftmaxClassifier().fit(X, y)

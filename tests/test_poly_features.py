@@ -145,3 +145,12 @@ def test_memory_limit_dense_and_sparse(monkeypatch):
     assert poly.transform(X_sparse).shape == (100, 5455)  # few stored entries: fits
     with pytest.raises(ValueError, match="the sparse output"):
         poly.transform(sparse.csr_matrix(X))
+
+
+def test_non_numeric_columns_name_the_columns_and_the_remedy():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]})
+    with pytest.raises(ValueError, match=r"PolyFeatures: X has 1 non-numeric column\(s\): 'b'"):
+        PolyFeatures().fit(frame)
+    model = PolyFeatures().fit(frame.assign(b=1.0))
+    with pytest.raises(ValueError, match=r"'b' .*DummyEncoder"):
+        model.transform(frame)

@@ -24,6 +24,7 @@ from .._compat import Interval, StrOptions, _check_sample_weight
 from .._dask import fit_dask, is_dask_collection, route_dask_input
 from .._data import single_threaded_blas
 from .._fit import STOCHASTIC_SOLVERS
+from .._labels import feature_problem, raise_with, validate_numeric
 from .._objective import (
     LinearObjective,
     merge_moments,
@@ -292,16 +293,25 @@ class BaseGradientLinearModel(BaseEstimator):
             )
 
     def _validate_data(self, X, y, reset):
-        return validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=False,
-        )
+        try:
+            return validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                multi_output=True,
+                y_numeric=False,
+            )
+        except (TypeError, ValueError) as error:
+            # a conversion deep in NumPy / pandas failed: say what in the input it was
+            raise_with(error, self, self._input_problem(X, y, error))
+
+    def _input_problem(self, X, y, error):
+        """What makes ``(X, y)`` unusable when their validation failed with ``error``, or
+        None (``error`` then stands)."""
+        return feature_problem(X)
 
     def _sample_weight(self, X, y, sample_weight, *, partial_fit=False):
         """The weights ``s_i`` the objective sees: sample weights times class weights.
@@ -528,7 +538,7 @@ class BaseGradientLinearModel(BaseEstimator):
         check_is_fitted(self)
         if _array_api.dispatch_namespace(X) is not None:  # products on X's device
             return _device.raw_scores(self, X)
-        X = validate_data(
+        X = validate_numeric(
             self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
         coef, intercept = self._user_coefficients()

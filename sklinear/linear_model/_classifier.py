@@ -7,7 +7,13 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._compat import StrOptions
-from .._labels import not_an_indicator, ravel_label_column
+from .._labels import (
+    feature_problem,
+    label_problem,
+    not_an_indicator,
+    raise_with,
+    ravel_label_column,
+)
 from ._base import BaseGradientLinearModel
 from ._device import follows_input
 
@@ -29,15 +35,31 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
     def _validate_data(self, X, y, reset):
         X, y = super()._validate_data(X, y, reset)
         y = ravel_label_column(self, np.asarray(y), stacklevel=3)
-        if y.ndim == 2:
-            if type_of_target(y) != "multilabel-indicator":
-                raise not_an_indicator(y, f"values {np.unique(y)[:5]}")
-        else:
-            check_classification_targets(y)
+        try:
+            if y.ndim == 2:
+                if type_of_target(y) != "multilabel-indicator":
+                    raise not_an_indicator(y, f"values {np.unique(y)[:5]}")
+            else:
+                check_classification_targets(y)
+        except TypeError as error:  # labels that cannot be sorted
+            self._raise_label_problem(y, error)
         return X, y
 
+    def _input_problem(self, X, y, error):
+        # scikit-learn's ValueErrors about y (NaN, label types) say it well already
+        label = label_problem(y) if isinstance(error, TypeError) else None
+        return feature_problem(X) or label
+
+    def _raise_label_problem(self, y, error):
+        """Re-raise ``error`` (from sorting or checking the labels ``y``) with what is wrong
+        with them, where :func:`~sklinear._labels.label_problem` can tell."""
+        raise_with(error, self, label_problem(y))
+
     def _classes_from(self, y):
-        classes = np.unique(y)
+        try:
+            classes = np.unique(y)
+        except TypeError as error:
+            self._raise_label_problem(y, error)
         if classes.size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but "

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._array_api import record_n_features
 from .._compat import _fit_context
+from .._labels import validate_numeric
 from ._array_api import (
     check_same_namespace,
     foreign_namespace,
@@ -233,7 +234,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         elif xp is not None:
             X = validate_foreign(self, X, xp, reset=True)
         else:
-            X = validate_data(
+            X = validate_numeric(
                 self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
             )
         self.n_output_features_ = self._n_output_features(X.shape[1])
@@ -293,7 +294,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         check_same_namespace(self, X, xp, "transform")
         if xp is not None:
             return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
-        X = validate_data(
+        X = validate_numeric(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
         return self._transform_block(X)
