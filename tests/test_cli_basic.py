@@ -209,6 +209,7 @@ def _bad_inputs(tmp):
     few = _write(tmp / "few.csv", "a,t\n1,2.5\n2,3.5\n3,1.5\n")
     ragged = _write(tmp / "ragged.csv", "a,b\n1,2\n3,4,5,6\n")
     binary = _write(tmp / "binary.csv", b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x00" * 20)
+    latin1 = _write(tmp / "latin1.csv", "a,b,t\ncaf\u00e9,1,0\nna\u00efve,2,1\n".encode("latin-1"))
     empty = _write(tmp / "empty.csv", "")
     header = _write(tmp / "header.csv", "a,b,t\n")
     no_target = _write(tmp / "notarget.csv", "a,t\n1,\n2,\n3,\n")
@@ -218,6 +219,7 @@ def _bad_inputs(tmp):
         (["cv", str(tmp), "--target", "t"], 1, "directory"),
         (["cv", ragged, "--target", "b"], 1, "cannot parse"),
         (["cv", binary, "--target", "t"], 1, "cannot parse"),
+        (["cv", latin1, "--target", "t"], 1, "not UTF-8 text. Convert a text file"),
         (["cv", empty, "--target", "t"], 1, "empty"),
         (["cv", header, "--target", "t"], 1, "no data rows"),
         (

@@ -68,7 +68,9 @@ def csv_read_errors(shown):
         raise CLIError(f"cannot read {shown}: the file is empty") from None
     except UnicodeDecodeError:
         raise CLIError(
-            f"cannot parse {shown} as CSV: it is not UTF-8 text (is it a binary file?)"
+            f"cannot parse {shown} as CSV: it is not UTF-8 text. Convert a text file in "
+            "another encoding first (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv); a "
+            "binary file (a spreadsheet) must be exported as CSV"
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
