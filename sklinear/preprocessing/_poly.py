@@ -449,6 +449,13 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             n_stored += rows * per_row
         # values and int64 indices; hstack copies each block once more
         n_bytes = 2 * n_stored * (X.dtype.itemsize + np.dtype(np.int64).itemsize)
+        # the column pointers of the column-major blocks (one int64 per column of every
+        # degree built), held by the blocks, the running hstack and the output: with many
+        # columns and a high degree they outgrow the stored values by far
+        n_columns = sum(
+            _n_terms(X.shape[1], d, self.interaction_only) for d in range(1, max_degree + 1)
+        )
+        n_bytes += 3 * (n_columns + 1) * np.dtype(np.int64).itemsize
         _check_fits_in_memory(
             n_bytes, (X.shape[0], self.n_output_features_), X.dtype, "the sparse output"
         )
