@@ -137,7 +137,7 @@ def test_memory_limit_dense_and_sparse(monkeypatch):
 
     X = np.random.default_rng(0).normal(size=(100, 30))  # degree 3: 5455 columns, 4.4 MB
     poly = PolyFeatures(degree=3).fit(X)
-    monkeypatch.setattr(poly_module, "_available_memory", lambda: 4 * 2**20)
+    monkeypatch.setattr(poly_module, "available_memory", lambda: 4 * 2**20)
     with pytest.raises(ValueError, match="interaction_only=True, pass sparse input"):
         poly.transform(X)
     assert PolyFeatures(degree=2).fit_transform(X).shape == (100, 30 + 465)  # 0.4 MB fits
@@ -145,6 +145,31 @@ def test_memory_limit_dense_and_sparse(monkeypatch):
     assert poly.transform(X_sparse).shape == (100, 5455)  # few stored entries: fits
     with pytest.raises(ValueError, match="the sparse output"):
         poly.transform(sparse.csr_matrix(X))
+
+
+def test_sparse_output_of_very_many_columns_is_refused_before_building_it():
+    """10 rows of 1000 sparse columns at degree 6: few stored entries, but 1.4e15 output
+    columns, whose column pointers (8 bytes each) no memory holds; refused at once (the
+    check counted only the stored entries and the transform ran out of memory slicing
+    the column blocks)."""
+    X = sparse.random(10, 1000, density=0.01, format="csr", random_state=0)
+    poly = PolyFeatures(degree=6).fit(X)
+    with pytest.raises(ValueError, match=r"GiB for the sparse output .*select fewer columns"):
+        poly.transform(X)
+
+
+def test_sparse_column_pointers_count_against_memory(monkeypatch):
+    """The column pointers alone can exceed the memory: degree 3 of 60 columns has
+    39,710 columns (0.3 MB of pointers, three times) for 2 rows of 2 non-zeros."""
+    import sklinear.preprocessing._poly as poly_module
+
+    X = sparse.csr_matrix(([1.0, 2.0, 3.0, 4.0], ([0, 0, 1, 1], [0, 1, 2, 3])), shape=(2, 60))
+    poly = PolyFeatures(degree=3).fit(X)
+    monkeypatch.setattr(poly_module, "available_memory", lambda: 2**19)
+    with pytest.raises(ValueError, match="the sparse output"):
+        poly.transform(X)
+    monkeypatch.setattr(poly_module, "available_memory", lambda: 4 * 2**20)
+    assert poly.transform(X).shape == (2, 39710)
 
 
 def test_non_numeric_columns_name_the_columns_and_the_remedy():

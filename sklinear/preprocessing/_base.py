@@ -1,6 +1,7 @@
 """Shared machinery of the transformers: input tables, column kinds, names and outputs."""
 
 import numbers
+import os
 
 import numpy as np
 import pandas as pd
@@ -338,3 +339,18 @@ def assemble_mixed_output(estimator, table, columns, names):
     for position, values in enumerate(columns):
         output[:, position] = values
     return output
+
+
+def available_memory():
+    """Bytes of memory available to allocate now, or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None

@@ -1,6 +1,5 @@
 """PolyFeatures: polynomial and interaction features, each degree built from the last."""
 
-import os
 from itertools import chain, combinations, combinations_with_replacement, groupby
 from math import comb
 from numbers import Integral
@@ -21,7 +20,7 @@ from ._array_api import (
     polynomial_terms,
     validate_foreign,
 )
-from ._base import input_feature_names
+from ._base import available_memory, input_feature_names
 from ._dask import (
     is_dask_array,
     is_dask_collection,
@@ -68,24 +67,9 @@ def _n_terms(n_features, degree, interaction_only):
     return comb(n_features + degree - 1, degree)
 
 
-def _available_memory():
-    """Bytes of memory available to allocate now, or None where it cannot be read."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def _check_fits_in_memory(n_bytes, shape, dtype, what):
     """Refuse, before allocating, an output that the available memory cannot hold."""
-    available = _available_memory()
+    available = available_memory()
     if available is None or n_bytes <= available:
         return
     gib = 2.0**30
@@ -93,8 +77,8 @@ def _check_fits_in_memory(n_bytes, shape, dtype, what):
         f"PolyFeatures would need about {n_bytes / gib:.1f} GiB for {what} "
         f"({shape[0]} rows x {shape[1]} output columns of {np.dtype(dtype)}), more than "
         f"the {available / gib:.1f} GiB of memory available. Lower the degree, use "
-        "interaction_only=True, pass sparse input, select fewer columns, or transform "
-        "the rows in smaller batches."
+        f"interaction_only=True, {'' if 'sparse' in what else 'pass sparse input, '}select "
+        "fewer columns, or transform the rows in smaller batches."
     )
 
 
