@@ -32,6 +32,7 @@ from . import _solvers
 from ._lazy import LazySparseSteps, SparseSteps, lazy_supported, sparse_supported
 from ._losses import SmoothedAbsoluteLoss
 from ._objective import Curvature, damped_solve
+from ._resources import available_memory
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -159,8 +160,31 @@ def newton_affordable(objective):
     return _hessian_rows(objective) <= limit and getattr(objective.data, "supports_hessian", True)
 
 
+def _check_hessian_fits(objective):
+    """solver='newton' asked for by name: refuse, before allocating, a Hessian that the
+    available memory cannot hold (p = 300,000 asked NumPy for 671 GiB)."""
+    layout = objective.loss.hessian_layout
+    k = objective.n_outputs
+    blocks = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
+    rows = _hessian_rows(objective)
+    # the blocks of the Hessian pass and the system that is factored
+    n_bytes = 8 * (blocks * objective.n_rows**2 + rows**2)
+    available = available_memory()
+    if available is None or n_bytes <= available:
+        return
+    gib = 2.0**30
+    raise ValueError(
+        f"solver='newton' needs the Hessian of {objective.n_rows} coefficients"
+        f"{f' x {k} outputs' if k > 1 else ''}: about {n_bytes / gib:.1f} GiB, more than the "
+        f"{available / gib:.1f} GiB of memory available. Use solver='auto' (Newton only "
+        "where its Hessian is cheap) or solver='lbfgs'."
+    )
+
+
 def choose_solver(objective, solver):
     """The full-batch solver that runs for ``solver`` ('auto' resolved, see module doc)."""
+    if solver == "newton":
+        _check_hessian_fits(objective)
     if solver in ("gd", "newton"):
         return solver
     if not objective.penalty.smooth:

@@ -1,12 +1,13 @@
 """Shared machinery of the transformers: input tables, column kinds, names and outputs."""
 
 import numbers
-import os
 
 import numpy as np
 import pandas as pd
 from sklearn import get_config
 from sklearn.utils.validation import validate_data
+
+from .._resources import available_memory  # noqa: F401 - the transformers' memory checks
 
 # Values of ``pandas.api.types.infer_dtype`` for an object column holding real numbers
 # (bools excluded) once missing values are skipped. "empty" is an all-missing column.
@@ -339,18 +340,3 @@ def assemble_mixed_output(estimator, table, columns, names):
     for position, values in enumerate(columns):
         output[:, position] = values
     return output
-
-
-def available_memory():
-    """Bytes of memory available to allocate now, or None where it cannot be read."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None

@@ -1,0 +1,20 @@
+"""What the machine has to give: the memory available now (checked before large
+allocations, so that too large a request is a clear error instead of a MemoryError deep in
+NumPy, or swapping)."""
+
+import os
+
+
+def available_memory():
+    """Bytes of memory available to allocate now, or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
