@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _solvers
+from ._data import InMemoryData
 from ._lazy import LazySparseSteps, SparseSteps, lazy_supported, sparse_supported
-from ._losses import SmoothedAbsoluteLoss
+from ._losses import SmoothedAbsoluteLoss, SquaredLoss
 from ._objective import Curvature, damped_solve
 from ._resources import available_memory
 
@@ -178,6 +179,24 @@ def _check_hessian_fits(objective):
         f"{f' x {k} outputs' if k > 1 else ''}: about {n_bytes / gib:.1f} GiB, more than the "
         f"{available / gib:.1f} GiB of memory available. Use solver='auto' (Newton only "
         "where its Hessian is cheap) or solver='lbfgs'."
+    )
+
+
+def kernel_affordable(objective):
+    """Ridge with more columns than rows, in memory: the ``n x n`` kernel system
+    (:meth:`~sklinear._objective.LinearObjective.kernel_solution`) is smaller than the
+    ``p x p`` Hessian and solves the problem at once (100 x 300,000 sparse: 14 s of
+    L-BFGS before, against Ridge's 7 ms)."""
+    data = objective.data
+    return (
+        isinstance(objective.loss, SquaredLoss)
+        and objective.alpha > 0
+        and objective.l1_ratio == 0
+        and type(data) is InMemoryData
+        and data.X.dtype == np.float64
+        and objective.n_features > objective.n_samples
+        and objective.n_samples <= _NEWTON_SQUARED_MAX_ROWS
+        and bool(np.all(objective.factor > 0))
     )
 
 
@@ -373,6 +392,16 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     ``curvature``: the estimator's :class:`CurvatureMemory` (``warm_start=True``), or None.
     """
     name = choose_solver(objective, solver)
+    if solver == "auto" and kernel_affordable(objective):
+        # wide ridge: the kernel system's answer, certified by one pass; where rounding
+        # (a tiny alpha) leaves it short of the certificate, the solvers start from it
+        theta = objective.kernel_solution()
+        if theta is not None:
+            certified = Certifier(objective, tol, progress=False)
+            if certified(theta):
+                value = objective.certificate(theta)[0]
+                return _solvers.SolverResult(theta, 1, [value], True), "kernel"
+            theta0 = theta
     objective.prime(theta0)
     # L1 fits whose active set's Newton system is sure to be small enough (all p columns
     # within _NEWTON_MAX_ROWS) stop at the gap alone: the polish then takes them to tol / 100

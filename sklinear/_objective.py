@@ -20,6 +20,7 @@ evaluation also yields the duality gap at no extra pass (:mod:`sklinear._certifi
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
 
 from ._certificate import duality_gap, penalty_value
 from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
@@ -28,6 +29,9 @@ from ._penalties import ElasticNetPenalty
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
 # by this factor: float32 products of uncentred columns lose the gradient in rounding.
 _SHIFT_RATIO = {np.dtype(np.float32): 10.0, np.dtype(np.float64): 1e6}
+# Column blocks of dense X in the kernel product X F^-2 X^T (kernel_solution): the scaled
+# copy of one block at a time.
+_KERNEL_BLOCK_BYTES = 1 << 24
 
 
 def column_statistics(X, sample_weight, center):
@@ -583,6 +587,59 @@ class LinearObjective:
                 block[n_features, :n_features] = x * inverse / weight_sum
                 block[n_features, n_features] = one / weight_sum
         return NewtonSystem(blocks, penalty_diagonal, self.loss.hessian_layout, self.n_outputs)
+
+    def kernel_solution(self):
+        """The exact ridge optimum through the ``n x n`` kernel system, as ``theta``; None
+        where that system cannot be factored.
+
+        For the squared loss and a pure L2 penalty ``alpha/2 |F w|^2`` (``F`` the penalty
+        factors) with more columns than rows, the normal equations in the ``p``
+        coefficients are equivalent to ``n`` equations in the rows (the push-through
+        identity, as scikit-learn's Ridge solves wide problems): with the rows centred about
+        the weighted means ``mu`` (with an intercept), ``X_c = X - 1 mu^T``,
+        ``A = S^(1/2) X_c F^-1 / sqrt(sum s)`` and ``R = S^(1/2) (Y - ybar) / sqrt(sum s)``,
+        ``w = F^-1 A^T (A A^T + alpha I)^-1 R`` and ``b = ybar - mu . w``. ``A A^T`` comes
+        from ``X F^-2 X^T`` (column blocks of dense ``X``, a sparse product for CSR / CSC),
+        never from a centred copy of ``X``. The caller certifies the result with a pass.
+        """
+        X = self.data.X
+        n = self.n_samples
+        Y = np.asarray(self.data.Y, dtype=np.float64).reshape(n, self.n_outputs)
+        weights = self.data.sample_weight
+        weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        weight_sum = float(np.sum(weights))
+        inverse = 1.0 / self.factor**2
+        if self.fit_intercept:
+            mu = self.statistics.mean
+            target_mean = self.statistics.target_mean
+        else:
+            mu, target_mean = np.zeros(self.n_features), np.zeros(self.n_outputs)
+        if sp.issparse(X):
+            gram = np.asarray((X @ sp.diags(inverse) @ X.T).toarray(), dtype=np.float64)
+        else:
+            gram = np.zeros((n, n))
+            width = max(1, _KERNEL_BLOCK_BYTES // (8 * n))
+            for start in range(0, self.n_features, width):
+                block = X[:, start : start + width]
+                gram += (block * inverse[start : start + width]) @ block.T
+        shifted = X @ (inverse * mu)  # X F^-2 mu: the cross terms of the centring
+        gram += float(mu @ (inverse * mu)) - shifted[:, None] - shifted[None, :]
+        root = np.sqrt(weights)
+        system = gram * np.outer(root, root) / weight_sum
+        system[np.diag_indices(n)] += self.alpha
+        rhs = root[:, None] * (Y - target_mean) / np.sqrt(weight_sum)
+        try:
+            solution = scipy.linalg.solve(system, rhs, assume_a="pos", check_finite=False)
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+        if not np.all(np.isfinite(solution)):
+            return None
+        row_weights = root[:, None] * solution / np.sqrt(weight_sum)
+        coef = inverse[:, None] * (
+            np.asarray(X.T @ row_weights) - mu[:, None] * row_weights.sum(axis=0)
+        )
+        intercept = target_mean - mu @ coef
+        return self.from_user(coef, intercept)
 
     def penalty_diagonal(self):
         """The L2 part of the Hessian in the solver's coordinates, one value per row of

@@ -269,3 +269,127 @@ def test_score_is_r2(loss):
     expected = 1 - np.sum(residual**2) / np.sum((y - y.mean()) ** 2)
     np.testing.assert_allclose(model.score(X, y), expected)
     assert expected > 0.5
+
+
+# --- wide ridge: the n x n kernel system ------------------------------------------------------
+
+
+def _wide_ridge_reference(X, Y, weights, alpha, factor, fit_intercept):
+    """The ridge optimum of SPEC 1.1 by an independent route: the (p + 1)-dimensional
+    least-squares problem with the penalty as extra rows, solved by NumPy's lstsq."""
+    X = X.toarray() if sp.issparse(X) else X
+    n, p = X.shape
+    Y = Y.reshape(n, -1)
+    root = np.sqrt(weights / weights.sum())
+    design = root[:, None] * (np.column_stack([X, np.ones(n)]) if fit_intercept else X)
+    penalty = np.sqrt(alpha) * np.diag(factor)
+    if fit_intercept:
+        penalty = np.column_stack([penalty, np.zeros(p)])
+    A = np.vstack([design, penalty])
+    B = np.vstack([root[:, None] * Y, np.zeros((p, Y.shape[1]))])
+    solution = np.linalg.lstsq(A, B, rcond=None)[0]
+    coef = solution[:p].T
+    intercept = solution[p] if fit_intercept else np.zeros(Y.shape[1])
+    return coef, intercept
+
+
+@pytest.fixture
+def kernel_calls(monkeypatch):
+    """Records the solver each full-batch fit ended with ('kernel': the wide-ridge path,
+    its answer certified with no solver iteration after it)."""
+    import sklinear._fit
+
+    calls = []
+    original = sklinear._fit._full_batch
+
+    def spy(*args, **kwargs):
+        result, used = original(*args, **kwargs)
+        calls.append(used)
+        return result, used
+
+    monkeypatch.setattr(sklinear._fit, "_full_batch", spy)
+    return calls
+
+
+@pytest.mark.parametrize("sparse_input", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
+@pytest.mark.parametrize("n_targets", [None, 2])
+def test_wide_ridge_is_solved_in_the_kernel_form(
+    kernel_calls, sparse_input, weighted, fit_intercept, n_targets
+):
+    """p > n, squared loss, L2: one n x n system, certified by one pass, equal to the
+    least-squares optimum; columns with large means and unequal scales."""
+    rng = np.random.default_rng(1)
+    n, p = 40, 120
+    X = rng.normal(size=(n, p)) * rng.uniform(0.1, 10, size=p) + rng.normal(size=p) * 20
+    X[rng.uniform(size=X.shape) < 0.5] = 0.0
+    Y = X[:, :5] @ rng.normal(size=(5, n_targets or 1)) + rng.normal(size=(n, n_targets or 1))
+    y = Y[:, 0] + 3.0 if n_targets is None else Y
+    weights = rng.uniform(0.2, 3.0, size=n) if weighted else np.ones(n)
+    alpha = 0.05
+    model = GDLinearRegressor(alpha=alpha, fit_intercept=fit_intercept, tol=1e-10)
+    model.fit(sp.csr_matrix(X) if sparse_input else X, y, sample_weight=weights)
+    assert kernel_calls == ["kernel"]
+    coef, intercept = _wide_ridge_reference(X, y, weights, alpha, np.ones(p), fit_intercept)
+    np.testing.assert_allclose(model.coef_.reshape(coef.shape), coef, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(np.atleast_1d(model.intercept_), intercept, rtol=1e-8, atol=1e-8)
+    assert model.n_iter_ == 1 and model.dual_gap_ <= 1e-10 * model.objective_
+
+
+def test_wide_ridge_with_scale_predictors_penalises_the_standardised_coefficients(kernel_calls):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 80)) * rng.uniform(0.01, 100, size=80)
+    y = X[:, 0] / 100 + rng.normal(size=30)
+    model = GDLinearRegressor(alpha=0.1, scale_predictors=True, tol=1e-10).fit(X, y)
+    assert kernel_calls == ["kernel"]
+    coef, intercept = _wide_ridge_reference(
+        X, y, np.ones(30), 0.1, X.std(axis=0), fit_intercept=True
+    )
+    np.testing.assert_allclose(model.coef_, coef[0], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(model.intercept_, intercept[0], rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "params, shape",
+    [
+        ({}, (60, 40)),  # tall: the p x p Newton system is the smaller one
+        ({"penalty": "elasticnet", "l1_ratio": 0.5}, (30, 60)),
+        ({"penalty": "l1", "alpha": 0.1}, (30, 60)),
+        ({"solver": "lbfgs"}, (30, 60)),
+        ({"loss": "huber"}, (30, 60)),
+        ({"penalty": None}, (30, 60)),
+    ],
+    ids=["tall", "elasticnet", "l1", "lbfgs", "huber", "no-penalty"],
+)
+def test_kernel_form_only_for_wide_l2_squared_auto(kernel_calls, params, shape):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=shape)
+    GDLinearRegressor(**params).fit(X, X[:, 0] + rng.normal(size=shape[0]))
+    assert "kernel" not in kernel_calls
+
+
+@pytest.mark.parametrize("broken", ["perturbed", "singular"])
+def test_an_uncertified_kernel_answer_is_finished_by_the_solvers(
+    monkeypatch, kernel_calls, broken
+):
+    """Where rounding leaves the kernel answer short of the certificate (or the system
+    cannot be factored), the solvers go on from it and the fit is still the optimum."""
+    from sklinear._objective import LinearObjective
+
+    original = LinearObjective.kernel_solution
+
+    def kernel_solution(self):
+        theta = original(self)
+        return None if broken == "singular" else theta * 1.01
+
+    monkeypatch.setattr(LinearObjective, "kernel_solution", kernel_solution)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(30, 60))
+    y = X[:, 0] + rng.normal(size=30)
+    model = GDLinearRegressor(alpha=0.05, tol=1e-10).fit(X, y)
+    coef, intercept = _wide_ridge_reference(X, y, np.ones(30), 0.05, np.ones(60), True)
+    # 1% off the optimum, or no answer at all, before the solvers took over
+    assert kernel_calls == ["newton"]
+    np.testing.assert_allclose(model.coef_, coef[0], rtol=1e-6, atol=1e-9)
+    assert model.dual_gap_ <= 1e-10 * model.objective_
