@@ -112,8 +112,8 @@ def poly_strict_errors():
                 assert message in str(error), str(error)
             else:
                 raise AssertionError(f"no error for {message}")
-        available_memory = poly_module._available_memory
-        poly_module._available_memory = lambda: 100
+        available_memory = poly_module.available_memory
+        poly_module.available_memory = lambda: 100
         try:
             poly.transform(xps.asarray(X))
         except ValueError as error:
@@ -121,7 +121,7 @@ def poly_strict_errors():
         else:
             raise AssertionError("the memory check did not apply")
         finally:
-            poly_module._available_memory = available_memory
+            poly_module.available_memory = available_memory
 
 
 @case
