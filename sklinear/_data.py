@@ -60,6 +60,10 @@ _SCRATCH = threading.local()
 # Hessian is then accumulated in place by rank-k updates over tall row blocks of about
 # _WIDE_BLOCK_BYTES, with every BLAS thread (see InMemoryData._evaluate_wide).
 _WIDE_HESSIAN_BYTES = 1 << 22
+# Dense factorisations of at least this order run with every BLAS thread (all_blas_threads):
+# on the 2-core VM with both cores busy, a Cholesky factor of order 1,500 took 32 ms on one
+# thread and 61 ms on two; of order 3,000, 219 and 139 ms.
+_PARALLEL_FACTOR_ORDER = 2000
 _WIDE_BLOCK_BYTES = 1 << 25
 
 _CONTROLLER = ThreadpoolController()
@@ -90,12 +94,18 @@ def single_threaded_blas():
 
 
 @contextmanager
-def all_blas_threads():
+def all_blas_threads(order=None):
     """Inside :func:`single_threaded_blas`, give the BLAS its saved thread count back.
 
     For one large dense factorisation between passes (Newton's p x p system), when no pass
-    is running; the one-thread limit is back on leaving.
+    is running; the one-thread limit is back on leaving. A factorisation of ``order`` below
+    ``_PARALLEL_FACTOR_ORDER`` stays on one thread: waking the others costs more than they
+    bring, and on a loaded machine far more (a 401 x 401 Cholesky factor took 0.75 ms on one
+    thread and 510 ms on two, with other processes busy on both cores of the 2-core VM).
     """
+    if order is not None and order < _PARALLEL_FACTOR_ORDER:
+        yield
+        return
     with _LIMIT_LOCK:
         limiter = _LIMIT_STATE["limiter"]
         counts = (

@@ -862,14 +862,15 @@ def damped_solve(matrix, rhs, diagonal=None):
     """Cholesky solve of ``(H + mu I) x = rhs``, raising ``mu`` until ``H + mu I`` factors.
 
     ``H`` is the symmetric ``matrix`` plus ``diag(diagonal)`` (None: zero); ``matrix`` is
-    not modified. The factorisation runs with every BLAS thread (it happens between passes).
+    not modified. A large factorisation runs with every BLAS thread (it happens between
+    passes; :func:`~sklinear._data.all_blas_threads`).
     """
     diagonal = np.zeros(matrix.shape[0]) if diagonal is None else np.asarray(diagonal, float)
     # The transpose of a C-ordered symmetric matrix is itself, Fortran-ordered: the copies to
     # factor in place cost no transposition.
     for damped in _damped(matrix.T, diagonal):
         try:
-            with all_blas_threads():
+            with all_blas_threads(matrix.shape[0]):
                 factor = scipy.linalg.cho_factor(
                     damped, lower=True, overwrite_a=True, check_finite=False
                 )

@@ -493,6 +493,30 @@ def test_concurrent_fits_leave_the_blas_setting_unchanged():
     assert available_threads(3) == 3
 
 
+def test_only_large_factorisations_wake_every_blas_thread():
+    """Inside a fit's one-thread limit, all_blas_threads(order) gives the BLAS its threads
+    back for a factorisation of order >= 2,000 only: small ones stay on one thread (waking
+    the others cost a 401 x 401 Cholesky factor 0.75 -> 510 ms on a busy 2-core VM)."""
+    from threadpoolctl import threadpool_info
+
+    from sklinear._data import all_blas_threads
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with single_threaded_blas():
+        with all_blas_threads(401):
+            assert set(blas_threads()) <= {1}
+        with all_blas_threads(1999):
+            assert set(blas_threads()) <= {1}
+        with all_blas_threads(2000):
+            assert blas_threads() == before
+        with all_blas_threads():
+            assert blas_threads() == before
+        assert set(blas_threads()) <= {1}
+
+
 def test_reference_objective_agrees_with_scipy_minimum():
     """Self-check of objective_j: scipy's minimum of it equals Ridge's (closed form)."""
     X, y = make_regression(n=60, p=3)
