@@ -7,21 +7,34 @@ DataFrames (:class:`DaskData`) and the two entry points the estimators route Das
 given.
 
 What runs where. The solver and all p-sized work run on the client in NumPy float64, as for
-in-memory data. ``X`` is read only on the workers: each evaluation of the objective sends
-one graph -- for persisted chunks one task per worker thread, reading the chunks that
-worker holds (:func:`_chunk_groups`; one task per chunk for lazily defined chunks), each
-chunk read in cache-sized row blocks by :func:`sklinear._data.block_evaluate` through
-:class:`~sklinear._data.InMemoryData` -- and receives a p-sized
-:class:`~sklinear._data.EvaluationSums` per task (at most ``_SUM_FAN_IN``: more are first
-added on the workers), which the client adds: one scheduler round trip per evaluation, value
-and gradient together. The graph is built by hand (no tokenisation, no optimisation per
-evaluation); the chunks of ``X``, ``y`` and the weights are referenced by their keys, so
-persisted data are used where they are, and lazily defined data (read from files,
-generated on the workers) are recomputed chunk by chunk in each pass without ever being
-held whole. Targets are encoded and class weights applied inside the tasks. A fit sends
-one graph for the classes (classifiers), one for the statistics and one per evaluation,
-and asks the scheduler where the persisted chunks are and how many threads each worker
-has (for each of the first two graphs).
+in-memory data. ``X`` is read only on the workers, chunk by chunk in cache-sized row blocks
+by :func:`sklinear._data.block_evaluate` through :class:`~sklinear._data.InMemoryData`, and
+each evaluation of the objective is one round trip (value and gradient together) that
+brings back p-sized :class:`~sklinear._data.EvaluationSums`, which the client adds:
+
+- Persisted chunks on a ``distributed`` cluster: the statistics graph also creates one
+  :class:`_ChunkActor` per worker, holding references to the chunks that worker holds and
+  their prepared targets (encoded, class weights applied; kept while small, see
+  ``_TARGET_CACHE_FRACTION``). An evaluation calls every actor once, all calls in flight
+  together: no graph, no task, no scheduler transitions, which cost a pass over a few
+  chunks more than the chunks themselves. Should an actor call or the actors' creation
+  fail (a worker lost), that pass and the rest of the fit are graphs, as below. The actors
+  are released at the end of the fit (:meth:`DaskData.release`).
+- Otherwise (lazily defined chunks, or without a distributed client) each evaluation sends
+  one graph: for persisted chunks one task per worker thread, reading the chunks that
+  worker holds (:func:`_chunk_groups`), for lazily defined chunks one task per chunk, each
+  returning its sums (at most ``_SUM_FAN_IN`` of them: more are first added on the
+  workers). The graph is built by hand (no tokenisation, no optimisation per evaluation);
+  the chunks of ``X``, ``y`` and the weights are referenced by their keys, so persisted
+  data are used where they are, and lazily defined data (read from files, generated on the
+  workers) are recomputed chunk by chunk in each pass without ever being held whole.
+  Targets are encoded and class weights applied inside the tasks. The futures of a pass's
+  results are released after the next graph is submitted (:func:`_sum_over_chunks`).
+
+A fit sends one graph for the classes (classifiers), one for the statistics (and the
+actors), and one per evaluation that the actors do not answer; it asks the scheduler where
+the persisted chunks are and how many threads each worker has (for each of the first two
+graphs).
 """
 
 import copy
@@ -779,8 +792,11 @@ class DaskData:
     Attributes
     ----------
     n_graphs : int
-        Graphs sent to the scheduler (each one round trip): one for the statistics, one
-        per evaluation.
+        Graphs sent to the scheduler (each one round trip): one for the statistics (which
+        also creates the chunk actors of persisted chunks), one per evaluation that the
+        actors do not answer.
+    n_actor_calls : int
+        Evaluations answered by the chunk actors (each one round trip).
     """
 
     sparse = False
