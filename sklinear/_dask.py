@@ -575,18 +575,21 @@ def _chunk_groups(client, graph, keys):
     Persisted chunks (futures in ``graph``) are grouped by the worker holding them, into as
     many groups as that worker has threads (contiguous runs): a task then reads several
     chunks, and an evaluation costs a few tasks instead of one per chunk (each task costs the
-    scheduler and the worker a few milliseconds). Chunks computed inside the graph, and all
-    chunks without a distributed client, are a group each (``worker`` None). Asks the
-    scheduler twice (where the chunks are, the threads per worker): once per fit.
+    scheduler and the worker a few milliseconds). Persisted chunks still being computed
+    (``persist`` returns at once) are waited for first: the first pass needs them anyway.
+    Chunks computed inside the graph, and all chunks without a distributed client, are a
+    group each (``worker`` None). Asks the scheduler twice (where the chunks are, the
+    threads per worker): once per fit.
     """
     singletons = [(None, [index]) for index in range(len(keys))]
     if client is None:
         return singletons
-    from distributed import Future
+    from distributed import Future, wait
 
     futures = [graph.get(key) for key in keys]
     if not all(isinstance(future, Future) for future in futures):
         return singletons
+    wait(futures)
     holders = client.who_has(futures)
     threads = client.nthreads()
     by_worker, groups = {}, []

@@ -643,6 +643,18 @@ def test_chunk_groups_split_a_workers_chunks_among_its_threads(dask_client):
     lazy = {key: (np.zeros, 3) for key in keys}
     assert _chunk_groups(dask_client, lazy, keys) == [(None, [index]) for index in range(5)]
     assert _chunk_groups(None, persisted, keys) == [(None, [index]) for index in range(5)]
+    # Persisted but still computing (persist returns at once): waited for, then grouped.
+    import operator
+
+    slow = dask_client.submit(time.sleep, 0.5, pure=False, workers=[second])
+    pending = [
+        dask_client.submit(operator.getitem, (np.full(3, float(i)), slow), 0, workers=[second])
+        for i in range(3)
+    ]
+    assert not any(future.done() for future in pending)
+    keys = [future.key for future in pending]
+    groups = _chunk_groups(dask_client, dict(zip(keys, pending, strict=True)), keys)
+    assert groups == [(second, [0, 1, 2])]
 
 
 @pytest.mark.parametrize("data", ["persisted", "graphs", "lazy"])
