@@ -952,6 +952,15 @@ class DaskData:
         return _add_all([future.result() for future in futures])
 
     def _drop_actors(self):
+        """Release the chunk actors now. Each handle holds a future of its actor, and every
+        call leaves the handle in a reference cycle (distributed's retry closure), which
+        only the cyclic garbage collector would free: their futures are released here."""
+        for actor in self._actors or ():
+            future = getattr(actor, "_future", None)
+            if future is not None:
+                future.release()
+        for future in self._actor_futures:
+            future.release()
         self._actors = []
         self._actor_futures = []
 

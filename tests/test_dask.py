@@ -383,7 +383,9 @@ def _recorded_graphs(dask_scheduler):
     return dask_scheduler.plugins[_TaskRecorder.name].graphs
 
 
-def test_each_pass_runs_one_task_per_worker_thread_where_the_chunks_are(dask_client, monkeypatch):
+def test_each_pass_runs_one_task_per_worker_thread_where_the_chunks_are(
+    dask_client, task_recorder, monkeypatch
+):
     """12 persisted chunks on 2 single-threaded workers: 2 tasks per pass, added on the client.
 
     Each task reads the X chunks held by one worker and is restricted (loosely) to it: no
