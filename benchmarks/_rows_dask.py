@@ -6,11 +6,14 @@ fit); only then does it start the cluster. The timed sklinear fits also run with
 ``__array__`` refused, so a fit that gathers X part-way is reported, not timed.
 
 Scheduler round trips are counted by a scheduler plugin that counts ``update_graph`` calls
-(one per graph the client submits: a ``compute``, ``persist`` or ``submit``). The rows print
-them per fit next to what the fit asked for (:class:`DaskCounter`): the objective
-evaluations (``DaskData.evaluate``, each one pass over X), the statistics pass (once per fit)
-and, for classifiers, the pass over y that finds the classes. The round trips per
-evaluation are ``(graphs - statistics - classes) / evaluations``, at most 1 by the goal.
+(one per graph the client submits: a ``compute``, ``persist`` or ``submit``), plus the
+evaluations answered by sklinear's chunk actors (``DaskData._actor_pass``: one call of each
+actor, all in flight together, relayed by the scheduler; no graph). The rows print them per
+fit next to what the fit asked for (:class:`DaskCounter`): the objective evaluations
+(``DaskData.evaluate``, each one pass over X), the statistics pass (once per fit, which also
+creates the actors) and, for classifiers, the pass over y that finds the classes. The round
+trips per evaluation are ``(graphs + actor calls - statistics - classes) / evaluations``, at
+most 1 by the goal.
 """
 
 import contextlib
@@ -138,18 +141,21 @@ class DaskCounter:
     """Counts, around fits, the passes a Dask fit asks for: evaluations, statistics, classes.
 
     Wraps ``DaskData.evaluate`` and ``DaskData.statistics`` and the class discovery
-    (``sklinear._dask._distinct_labels``); each of them is meant to be one graph.
+    (``sklinear._dask._distinct_labels``); each of them is meant to be one round trip: a
+    graph, or for an evaluation on persisted chunks one call of the chunk actors
+    (``DaskData._actor_pass``, counted as ``actor calls``).
     """
 
     def __enter__(self):
         from sklinear import _dask
 
-        self.counts = {"evaluations": 0, "statistics": 0, "classes": 0}
+        self.counts = {"evaluations": 0, "statistics": 0, "classes": 0, "actor calls": 0}
         self._module = _dask
         self._originals = [
             (_dask.DaskData, "evaluate", "evaluations"),
             (_dask.DaskData, "statistics", "statistics"),
             (_dask, "_distinct_labels", "classes"),
+            (_dask.DaskData, "_actor_pass", "actor calls"),
         ]
         self._saved = []
         for owner, name, count in self._originals:
@@ -168,7 +174,7 @@ class DaskCounter:
         return counting
 
     def __exit__(self, *exc):
-        for owner, name, original in self._saved:
+        for owner, name, original in reversed(self._saved):
             setattr(owner, name, original)
         return False
 
@@ -185,8 +191,8 @@ def timed_dask_fit(make, X_dask, y_dask, count, da):
             timed = timed_ours(make, X_dask, y_dask)
     except _Gathered:
         return "fit gathered X (numpy.asarray on the dask array) during the timed fit"
-    timed.graphs = (count() - before) / timed.fits
     timed.counts = {name: n / timed.fits for name, n in counter.counts.items()}
+    timed.graphs = (count() - before) / timed.fits + timed.counts["actor calls"]
     timed.passes = timed.counts["evaluations"]  # passes over X, the statistics aside
     return timed
 
@@ -199,7 +205,8 @@ def timed_peer_fit(make, X_dask, y_dask, count):
 
 
 def round_trips(ours, peer=None):
-    """'round trips/fit s/p a/b = e evaluations + 1 statistics + 1 classes; x per evaluation'.
+    """'round trips/fit s/p a/b for e evaluations + 1 statistics + 1 classes (g graphs, c
+    actor calls); x per evaluation'.
 
     The round trips per evaluation leave out the per-fit passes (statistics, classes).
     """
@@ -210,6 +217,10 @@ def round_trips(ours, peer=None):
     parts = [f"{counts['evaluations']:.3g} evaluations", f"{counts['statistics']:.3g} statistics"]
     if counts["classes"]:
         parts.append(f"{counts['classes']:.3g} classes")
+    if counts["actor calls"]:
+        actor_calls = counts["actor calls"]
+        graphs = ours.graphs - actor_calls
+        parts[-1] += f" ({graphs:.3g} graphs, {actor_calls:.3g} actor calls)"
     fixed = counts["statistics"] + counts["classes"]
     per = (ours.graphs - fixed) / max(counts["evaluations"], 1)
     return f"{text} for {' + '.join(parts)}; {per:.2f} per evaluation", per

@@ -7,21 +7,34 @@ DataFrames (:class:`DaskData`) and the two entry points the estimators route Das
 given.
 
 What runs where. The solver and all p-sized work run on the client in NumPy float64, as for
-in-memory data. ``X`` is read only on the workers: each evaluation of the objective sends
-one graph -- for persisted chunks one task per worker thread, reading the chunks that
-worker holds (:func:`_chunk_groups`; one task per chunk for lazily defined chunks), each
-chunk read in cache-sized row blocks by :func:`sklinear._data.block_evaluate` through
-:class:`~sklinear._data.InMemoryData` -- and receives a p-sized
-:class:`~sklinear._data.EvaluationSums` per task (at most ``_SUM_FAN_IN``: more are first
-added on the workers), which the client adds: one scheduler round trip per evaluation, value
-and gradient together. The graph is built by hand (no tokenisation, no optimisation per
-evaluation); the chunks of ``X``, ``y`` and the weights are referenced by their keys, so
-persisted data are used where they are, and lazily defined data (read from files,
-generated on the workers) are recomputed chunk by chunk in each pass without ever being
-held whole. Targets are encoded and class weights applied inside the tasks. A fit sends
-one graph for the classes (classifiers), one for the statistics and one per evaluation,
-and asks the scheduler where the persisted chunks are and how many threads each worker
-has (for each of the first two graphs).
+in-memory data. ``X`` is read only on the workers, chunk by chunk in cache-sized row blocks
+by :func:`sklinear._data.block_evaluate` through :class:`~sklinear._data.InMemoryData`, and
+each evaluation of the objective is one round trip (value and gradient together) that
+brings back p-sized :class:`~sklinear._data.EvaluationSums`, which the client adds:
+
+- Persisted chunks on a ``distributed`` cluster: the statistics graph also creates one
+  :class:`_ChunkActor` per worker, holding references to the chunks that worker holds and
+  their prepared targets (encoded, class weights applied; kept while small, see
+  ``_TARGET_CACHE_FRACTION``). An evaluation calls every actor once, all calls in flight
+  together: no graph, no task, no scheduler transitions, which cost a pass over a few
+  chunks more than the chunks themselves. Should an actor call or the actors' creation
+  fail (a worker lost), that pass and the rest of the fit are graphs, as below. The actors
+  are released at the end of the fit (:meth:`DaskData.release`).
+- Otherwise (lazily defined chunks, or without a distributed client) each evaluation sends
+  one graph: for persisted chunks one task per worker thread, reading the chunks that
+  worker holds (:func:`_chunk_groups`), for lazily defined chunks one task per chunk, each
+  returning its sums (at most ``_SUM_FAN_IN`` of them: more are first added on the
+  workers). The graph is built by hand (no tokenisation, no optimisation per evaluation);
+  the chunks of ``X``, ``y`` and the weights are referenced by their keys, so persisted
+  data are used where they are, and lazily defined data (read from files, generated on the
+  workers) are recomputed chunk by chunk in each pass without ever being held whole.
+  Targets are encoded and class weights applied inside the tasks. The futures of a pass's
+  results are released after the next graph is submitted (:func:`_sum_over_chunks`).
+
+A fit sends one graph for the classes (classifiers), one for the statistics (and the
+actors), and one per evaluation that the actors do not answer; it asks the scheduler where
+the persisted chunks are and how many threads each worker has (for each of the first two
+graphs).
 """
 
 import copy
@@ -38,6 +51,9 @@ from ._data import EvaluationSums, InMemoryData, Statistics, scratch
 from ._labels import not_an_indicator, ravel_label_column
 
 _SUM_FAN_IN = 16
+# Whether evaluations on persisted chunks go through chunk actors (see _ChunkActor); the
+# graphs are the fallback, and the only way for lazily defined chunks.
+_USE_ACTORS = True
 # Hessian blocks cross the network once per task: keep them to a few MB per task.
 _HESSIAN_MAX_ROWS = 1000
 _INSTALL_HINT = 'install it with: pip install "sklinear[dask]"'
@@ -372,6 +388,11 @@ def _chunk_moments(prepare, X_block, y_block, w_block):
     """:class:`_Moments` of one chunk, read in cache-sized row blocks (combined as Chan's)."""
     X_block = np.asarray(X_block)
     Y, weights = prepare(y_block, w_block, X_block.dtype)
+    return _prepared_moments(X_block, Y, weights)
+
+
+def _prepared_moments(X_block, Y, weights):
+    """:func:`_chunk_moments` of a chunk whose targets are prepared."""
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim == 1:
         Y = Y[:, None]
@@ -447,8 +468,74 @@ class _ChunkData(InMemoryData):
 def _chunk_evaluate(call, X_block, y_block, w_block):
     X_block = np.asarray(X_block)
     Y, weights = call.prepare(y_block, w_block, X_block.dtype)
+    return _prepared_evaluate(call, X_block, Y, weights)
+
+
+def _prepared_evaluate(call, X_block, Y, weights):
+    """:func:`_chunk_evaluate` of a chunk whose targets are prepared."""
     data = _ChunkData(X_block, Y, weights, n_jobs=1)
     return data.evaluate(call.loss, call.coef, call.offset, shift=call.shift, hessian=call.hessian)
+
+
+# Prepared targets (encoded, weighted) are kept by a chunk actor while they take at most
+# this fraction of the bytes of their chunk of X; larger ones (one-hot targets of many
+# classes) are prepared again in each pass, as in the tasks.
+_TARGET_CACHE_FRACTION = 0.5
+
+
+class _ChunkActor:
+    """The persisted chunks of one worker, held for the evaluations of one fit.
+
+    A distributed actor (one per worker, created with the statistics graph, see
+    :meth:`DaskData.statistics`): an evaluation calls its :meth:`evaluate` directly, with
+    no graph, no task and no scheduler transitions, which is most of the cost of a pass
+    that reads a few chunks. It holds references to the chunks of ``X`` that the worker
+    already holds (no copy) and their prepared targets (encoded, class weights applied:
+    prepared once per fit instead of once per pass, while they are small, see
+    ``_TARGET_CACHE_FRACTION``). ``sizes`` splits the chunks into the worker's groups
+    (:func:`_chunk_groups`, one per thread): several groups are evaluated in as many
+    threads of the actor's own pool, since the worker runs an actor's calls in one thread.
+    """
+
+    def __init__(self, prepare, sizes, X_chunks, y_chunks, w_chunks):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.prepare = prepare
+        chunks = []
+        for X_block, y_block, w_block in zip(X_chunks, y_chunks, w_chunks, strict=True):
+            X_block = np.asarray(X_block)
+            Y, weights = prepare(y_block, w_block, X_block.dtype)
+            prepared_bytes = Y.nbytes + (0 if weights is None else weights.nbytes)
+            if prepared_bytes <= _TARGET_CACHE_FRACTION * X_block.nbytes:
+                chunks.append((X_block, None, None, (Y, weights)))
+            else:
+                chunks.append((X_block, y_block, w_block, None))
+        bounds = np.cumsum([0, *sizes])
+        self.groups = [chunks[start:stop] for start, stop in itertools.pairwise(bounds)]
+        self._pool = ThreadPoolExecutor(len(self.groups)) if len(self.groups) > 1 else None
+
+    @property
+    def n_cached(self):
+        """How many of the chunks have their prepared targets kept."""
+        return sum(chunk[3] is not None for group in self.groups for chunk in group)
+
+    def _targets(self, chunk):
+        X_block, y_block, w_block, targets = chunk
+        return targets if targets is not None else self.prepare(y_block, w_block, X_block.dtype)
+
+    def evaluate(self, call):
+        """:class:`~sklinear._data.EvaluationSums` of the chunks, as :func:`_chunk_evaluate`."""
+
+        def group_sums(group):
+            return _add_all(
+                [_prepared_evaluate(call, chunk[0], *self._targets(chunk)) for chunk in group]
+            )
+
+        if self._pool is None:
+            parts = [group_sums(group) for group in self.groups]
+        else:
+            parts = list(self._pool.map(group_sums, self.groups))
+        return _add_all(parts)
 
 
 def _add_all(parts):
@@ -491,18 +578,21 @@ def _chunk_groups(client, graph, keys):
     Persisted chunks (futures in ``graph``) are grouped by the worker holding them, into as
     many groups as that worker has threads (contiguous runs): a task then reads several
     chunks, and an evaluation costs a few tasks instead of one per chunk (each task costs the
-    scheduler and the worker a few milliseconds). Chunks computed inside the graph, and all
-    chunks without a distributed client, are a group each (``worker`` None). Asks the
-    scheduler twice (where the chunks are, the threads per worker): once per fit.
+    scheduler and the worker a few milliseconds). Persisted chunks still being computed
+    (``persist`` returns at once) are waited for first: the first pass needs them anyway.
+    Chunks computed inside the graph, and all chunks without a distributed client, are a
+    group each (``worker`` None). Asks the scheduler twice (where the chunks are, the
+    threads per worker): once per fit.
     """
     singletons = [(None, [index]) for index in range(len(keys))]
     if client is None:
         return singletons
-    from distributed import Future
+    from distributed import Future, wait
 
     futures = [graph.get(key) for key in keys]
     if not all(isinstance(future, Future) for future in futures):
         return singletons
+    wait(futures)
     holders = client.who_has(futures)
     threads = client.nthreads()
     by_worker, groups = {}, []
@@ -533,7 +623,7 @@ def _over_chunks(function, argument, *chunk_lists):
     return total
 
 
-def _sum_over_chunks(graph, tasks, name, collection, workers=None):
+def _sum_over_chunks(graph, tasks, name, collection, workers=None, held=None, actors=None):
     """Compute ``tasks`` and the sum of their results: one graph, one round trip.
 
     ``graph`` holds the (culled) graphs of the collections the tasks read, whose keys the
@@ -545,6 +635,18 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
     task to the worker holding its chunks (a loose restriction: another worker takes it if
     that one is gone), so that the scheduler never moves a chunk to balance tasks whose
     duration it does not know yet.
+
+    ``held`` (a list, distributed schedulers only) keeps the futures of this pass's results
+    until the next pass has been submitted: releasing them at once would put the release
+    message on the client's batched stream just before the next graph, which then waits
+    for the stream's interval (10 ms), and the scheduler's ``free-keys`` just before the
+    next tasks on its stream to the worker (5 ms). Submitted first, the next graph goes out
+    at once and the releases follow it (see :meth:`DaskData.release`).
+
+    ``actors`` (distributed schedulers only): ``{key: (task, worker)}`` of actors to create
+    in the same graph (see :class:`_ChunkActor`); the result is then ``(sum, futures,
+    actors)``, the futures of the actors' keys and their handles, in the order of
+    ``actors``.
     """
     dask = _import_dask()
     parts = {}
@@ -554,6 +656,8 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
         key = (name, index)
         parts.setdefault(worker, {})[key] = task
         level.append(key)
+    for key, (task, worker) in (actors or {}).items():
+        parts.setdefault(worker, {})[key] = task
     sums = {}
     depth = 0
     sum_name = name.replace("sklinear_", "sklinear_sum_", 1)
@@ -567,7 +671,7 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
         level = next_level
     get = dask.base.get_scheduler(collections=[collection])
     if set(parts) == {None}:
-        results = get({**graph, **parts[None], **sums}, level)
+        graph = {**graph, **parts[None], **sums}
     else:
         from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
@@ -582,7 +686,19 @@ def _sum_over_chunks(graph, tasks, name, collection, workers=None):
         if sums:
             layers[sum_name] = MaterializedLayer(sums)
             dependencies[sum_name] = set(layers) - {"inputs", sum_name}
-        results = get(HighLevelGraph(layers, dependencies), level)
+        graph = HighLevelGraph(layers, dependencies)
+    client = _distributed_client(collection)
+    if actors:
+        futures = client.get(graph, level + list(actors), sync=False, actors=tuple(actors))
+        results = client.gather(futures)
+        count = len(level)
+        return _add_all(results[:count]), futures[count:], results[count:]
+    if held is None or client is None:
+        results = get(graph, level)
+    else:
+        futures = client.get(graph, level, sync=False)
+        held[:] = futures  # the previous pass's futures are released after this submission
+        results = client.gather(futures)
     return _add_all(list(results))
 
 
@@ -682,8 +798,11 @@ class DaskData:
     Attributes
     ----------
     n_graphs : int
-        Graphs sent to the scheduler (each one round trip): one for the statistics, one
-        per evaluation.
+        Graphs sent to the scheduler (each one round trip): one for the statistics (which
+        also creates the chunk actors of persisted chunks), one per evaluation that the
+        actors do not answer.
+    n_actor_calls : int
+        Evaluations answered by the chunk actors (each one round trip).
     """
 
     sparse = False
@@ -718,6 +837,13 @@ class DaskData:
         self._name = uuid.uuid4().hex[:12]
         self._counter = itertools.count()
         self._groups = None  # chunks per task: found at the first pass (_chunk_groups)
+        self._held = []  # the futures of the last pass's results (see _sum_over_chunks)
+        # The chunk actors of this fit (see _ChunkActor): None until the statistics pass
+        # creates them, [] where the passes are graphs (lazily defined chunks, no
+        # distributed client, or the actors failed).
+        self._actors = None
+        self._actor_futures = []
+        self.n_actor_calls = 0
 
     @property
     def supports_hessian(self):
@@ -759,23 +885,92 @@ class DaskData:
         return _Gathered(self._per_row(_prepared_weights, 1))
 
     def _run(self, function, argument):
-        """``function(argument, X_block, y_block, w_block)`` over the chunks, summed: one graph.
+        """``function(argument, X_block, y_block, w_block)`` over the chunks, summed.
 
-        One task per group of chunks (see :func:`_chunk_groups`), and a tree of sums.
+        One round trip: a graph with one task per group of chunks (see
+        :func:`_chunk_groups`) and a tree of sums, or for the evaluations, where the
+        statistics pass created chunk actors, one call of each actor. Should an actor call
+        fail (a worker lost), the pass and the rest of the fit run as graphs.
         """
+        client = _distributed_client(self.X)
         if self._groups is None:
             self._groups = _chunk_groups(
-                _distributed_client(self.X), self._graph, [keys[0] for keys in self._chunk_keys]
+                client, self._graph, [keys[0] for keys in self._chunk_keys]
             )
+        if self._actors and function is _chunk_evaluate:
+            try:
+                return self._actor_pass(argument)
+            except Exception:  # noqa: BLE001 - the graph below raises what is not the actors'
+                self._drop_actors()
         label = _TASK_LABELS.get(function.__name__, "sklinear_task")
         tasks, workers = [], []
         for worker, indices in self._groups:
             columns = zip(*(self._chunk_keys[index] for index in indices), strict=True)
             tasks.append((_over_chunks, function, argument, *(list(keys) for keys in columns)))
             workers.append(worker)
-        self.n_graphs += 1
         name = f"{label}-{self._name}-{next(self._counter)}"
-        return _sum_over_chunks(self._graph, tasks, name, self.X, workers)
+        actors = None
+        if self._actors is None and function is _chunk_moments:
+            actors = self._actor_tasks(client)
+        if actors:
+            self.n_graphs += 1
+            try:
+                total, self._actor_futures, self._actors = _sum_over_chunks(
+                    self._graph, tasks, name, self.X, workers, actors=actors
+                )
+                return total
+            except Exception:  # noqa: BLE001 - the graph below raises what is not the actors'
+                self._drop_actors()
+                name = f"{label}-{self._name}-{next(self._counter)}"
+        self.n_graphs += 1
+        return _sum_over_chunks(self._graph, tasks, name, self.X, workers, self._held)
+
+    def _actor_tasks(self, client):
+        """``{key: (task, worker)}`` creating one :class:`_ChunkActor` per worker, or None.
+
+        Only for chunks that are all persisted on the workers of a distributed client (and
+        ``_USE_ACTORS``): lazily defined chunks are computed in each pass, never held.
+        """
+        self._actors = []
+        if not _USE_ACTORS or client is None:
+            return None
+        by_worker = {}
+        for worker, indices in self._groups:
+            if worker is None:
+                return None
+            by_worker.setdefault(worker, []).append(indices)
+        actors = {}
+        for number, (worker, groups) in enumerate(by_worker.items()):
+            indices = [index for group in groups for index in group]
+            columns = zip(*(self._chunk_keys[index] for index in indices), strict=True)
+            sizes = [len(group) for group in groups]
+            task = (_ChunkActor, self.prepare, sizes, *(list(keys) for keys in columns))
+            actors[(f"sklinear_actor-{self._name}", number)] = (task, worker)
+        return actors
+
+    def _actor_pass(self, call):
+        """One evaluation by the chunk actors: one call each, all in flight together."""
+        self.n_actor_calls += 1
+        futures = [actor.evaluate(call) for actor in self._actors]
+        return _add_all([future.result() for future in futures])
+
+    def _drop_actors(self):
+        """Release the chunk actors now. Each handle holds a future of its actor, and every
+        call leaves the handle in a reference cycle (distributed's retry closure), which
+        only the cyclic garbage collector would free: their futures are released here."""
+        for actor in self._actors or ():
+            future = getattr(actor, "_future", None)
+            if future is not None:
+                future.release()
+        for future in self._actor_futures:
+            future.release()
+        self._actors = []
+        self._actor_futures = []
+
+    def release(self):
+        """Release what the passes hold on the cluster: the last results, the actors."""
+        self._held.clear()
+        self._drop_actors()
 
     def statistics(self):
         """Weighted moments (float64) in one graph; checks X, y and the weights on the way."""
@@ -912,10 +1107,13 @@ def fit_dask(estimator, X, y, sample_weight=None):
     estimator._check_solver()
     prepare = _TargetPreparation(estimator, class_table, columns)
     data = DaskData(X, y, sample_weight, prepare, n_outputs, encoded.ndim)
-    objective = estimator._make_objective(None, None, None, data=data)
-    theta0 = estimator._initial_theta(objective)
-    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
-    result = estimator._minimise(objective, theta0, None, seed, state=None)
+    try:
+        objective = estimator._make_objective(None, None, None, data=data)
+        theta0 = estimator._initial_theta(objective)
+        seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+        result = estimator._minimise(objective, theta0, None, seed, state=None)
+    finally:
+        data.release()
     estimator._store(objective, result)
     estimator.validation_scores_ = None
     estimator.n_graphs_ = data.n_graphs

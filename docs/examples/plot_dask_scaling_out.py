@@ -3,9 +3,9 @@ Fitting on a Dask cluster
 =========================
 
 ``fit`` accepts Dask arrays and DataFrames: the rows stay on the workers, each evaluation
-of the objective is one small graph (one task per worker thread, reading the chunks that
-worker holds), and only vectors of the size of the coefficients come back to the client,
-where the solver runs. The
+of the objective is one round trip (for persisted chunks one call of an actor per worker,
+reading the chunks that worker holds), and only vectors of the size of the coefficients
+come back to the client, where the solver runs. The
 coefficients are those of the in-memory fit. Predictions on Dask input are lazy Dask
 arrays. This example runs a small local cluster; on a real cluster, create the
 ``Client`` from your deployment (``Client("tcp://scheduler:8786")``, dask-jobqueue,
@@ -39,8 +39,9 @@ X, y = client.persist([X, y])
 
 # %%
 # Fit on the cluster, then in memory on the same data, and compare. ``n_graphs_`` counts
-# the graphs sent to the scheduler: one for the column statistics and one per
-# evaluation of the objective (value and gradient together).
+# the graphs sent to the scheduler: one for the column statistics, which also starts one
+# actor per worker; the actors then answer every evaluation of the objective (value and
+# gradient together) without a graph.
 model = GDLogisticClassifier(alpha=1e-4, tol=1e-8).fit(X, y)
 in_memory = GDLogisticClassifier(alpha=1e-4, tol=1e-8).fit(X.compute(), y.compute())
 print(f"iterations: {model.n_iter_}, graphs sent: {model.n_graphs_}")
