@@ -148,8 +148,9 @@ def test_fit_without_a_distributed_client_uses_the_local_scheduler(dask_client, 
     _assert_same_fit(SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y, weights), model)
 
 
+@pytest.mark.parametrize("persisted", [False, True], ids=["graphs", "chunk-actors"])
 @pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
-def test_a_class_of_zero_total_weight_is_left_out_as_in_memory(dask_client, how):
+def test_a_class_of_zero_total_weight_is_left_out_as_in_memory(dask_client, how, persisted):
     """SoftmaxClassifier leaves a class of zero total weight out of the fit (intercept -inf,
     coefficients 0; tests/test_softmax.py): found on the workers (one compute of the
     per-class weights), with the same result and certificate as the in-memory fit."""
@@ -164,7 +165,13 @@ def test_a_class_of_zero_total_weight_is_left_out_as_in_memory(dask_client, how)
         params["class_weight"] = {"bee": 0.0}
         fit_args = dask_args = {}
     in_memory = SoftmaxClassifier(**params).fit(X, y, **fit_args)
-    on_dask = SoftmaxClassifier(**params).fit(_dask(X), _dask(y), **dask_args)
+    X_dask, y_dask = _dask(X), _dask(y)
+    if persisted:
+        X_dask, y_dask = dask_client.persist([X_dask, y_dask])
+        distributed.wait([X_dask, y_dask])
+    on_dask = SoftmaxClassifier(**params).fit(X_dask, y_dask, **dask_args)
+    if persisted:  # the statistics' graph; the chunk actors answered every evaluation
+        assert on_dask.n_graphs_ == 1
     assert in_memory.intercept_[1] == on_dask.intercept_[1] == -np.inf
     np.testing.assert_array_equal(on_dask.coef_[1], 0.0)
     kept = [0, 2, 3]
