@@ -34,7 +34,7 @@ from ._data import InMemoryData
 from ._lazy import LazySparseSteps, SparseSteps, lazy_supported, sparse_supported
 from ._losses import SmoothedAbsoluteLoss, SquaredLoss
 from ._objective import Curvature, damped_solve
-from ._resources import available_memory
+from ._resources import check_memory
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -173,16 +173,12 @@ def _check_hessian_fits(objective):
     blocks = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
     rows = _hessian_rows(objective)
     # the blocks of the Hessian pass and the system that is factored
-    n_bytes = 8 * (blocks * objective.n_rows**2 + rows**2)
-    available = available_memory()
-    if available is None or n_bytes <= available:
-        return
-    gib = 2.0**30
-    raise ValueError(
-        f"solver='newton' needs the Hessian of {objective.n_rows} coefficients"
-        f"{f' x {k} outputs' if k > 1 else ''}: about {n_bytes / gib:.1f} GiB, more than the "
-        f"{available / gib:.1f} GiB of memory available. Use solver='auto' (Newton only "
-        "where its Hessian is cheap) or solver='lbfgs'."
+    check_memory(
+        8 * (blocks * objective.n_rows**2 + rows**2),
+        "solver='newton'",
+        f"for the Hessian of {objective.n_rows} coefficients"
+        + (f" x {k} outputs" if k > 1 else ""),
+        "Use solver='auto' (Newton only where its Hessian is cheap) or solver='lbfgs'.",
     )
 
 

@@ -418,16 +418,16 @@ def test_dense_output_larger_than_memory_is_refused_before_allocating(monkeypatc
     """An identifier-like column: the dense output is refused with the widest columns and
     the remedies named (it was a MemoryError deep in NumPy: 596 GiB for 200,000 ids); the
     sparse output of the same data is built."""
-    import sklinear.preprocessing._base as base_module
+    import sklinear._resources as resources
 
     ids = pd.DataFrame({"id": [f"u{i}" for i in range(2000)], "x": np.arange(2000.0)})
     encoder = DummyEncoder(columns="auto").fit(ids)  # 1,999 dummies + x: 32 MB dense
-    monkeypatch.setattr(base_module, "available_memory", lambda: 8 * 2**20)
+    monkeypatch.setattr(resources, "available_memory", lambda: 8 * 2**20)
     with pytest.raises(
         ValueError, match=r"2000 rows x 2000 columns .*'id' \(1999 columns\).*sparse_output=True"
     ):
         encoder.transform(ids)
     sparse_output = DummyEncoder(columns="auto", sparse_output=True).fit_transform(ids)
     assert sparse_output.shape == (2000, 2000) and sparse_output.nnz == 1999 + 1999
-    monkeypatch.setattr(base_module, "available_memory", lambda: 64 * 2**20)
+    monkeypatch.setattr(resources, "available_memory", lambda: 64 * 2**20)
     assert encoder.transform(ids).shape == (2000, 2000)

@@ -133,11 +133,11 @@ def test_output_larger_than_memory_is_refused_before_allocating():
 
 
 def test_memory_limit_dense_and_sparse(monkeypatch):
-    import sklinear.preprocessing._poly as poly_module
+    import sklinear._resources as resources
 
     X = np.random.default_rng(0).normal(size=(100, 30))  # degree 3: 5455 columns, 4.4 MB
     poly = PolyFeatures(degree=3).fit(X)
-    monkeypatch.setattr(poly_module, "available_memory", lambda: 4 * 2**20)
+    monkeypatch.setattr(resources, "available_memory", lambda: 4 * 2**20)
     with pytest.raises(ValueError, match="interaction_only=True, pass sparse input"):
         poly.transform(X)
     assert PolyFeatures(degree=2).fit_transform(X).shape == (100, 30 + 465)  # 0.4 MB fits
@@ -161,14 +161,14 @@ def test_sparse_output_of_very_many_columns_is_refused_before_building_it():
 def test_sparse_column_pointers_count_against_memory(monkeypatch):
     """The column pointers alone can exceed the memory: degree 3 of 60 columns has
     39,710 columns (0.3 MB of pointers, three times) for 2 rows of 2 non-zeros."""
-    import sklinear.preprocessing._poly as poly_module
+    import sklinear._resources as resources
 
     X = sparse.csr_matrix(([1.0, 2.0, 3.0, 4.0], ([0, 0, 1, 1], [0, 1, 2, 3])), shape=(2, 60))
     poly = PolyFeatures(degree=3).fit(X)
-    monkeypatch.setattr(poly_module, "available_memory", lambda: 2**19)
+    monkeypatch.setattr(resources, "available_memory", lambda: 2**19)
     with pytest.raises(ValueError, match="the sparse output"):
         poly.transform(X)
-    monkeypatch.setattr(poly_module, "available_memory", lambda: 4 * 2**20)
+    monkeypatch.setattr(resources, "available_memory", lambda: 4 * 2**20)
     assert poly.transform(X).shape == (2, 39710)
 
 

@@ -504,17 +504,18 @@ def test_tol_none_runs_every_epoch():
 def test_newton_by_name_refuses_a_hessian_larger_than_memory(monkeypatch):
     """solver='newton' on wide data asked NumPy for a p x p Hessian it could not hold (671
     GiB for p = 300,000, a MemoryError deep in NumPy): refused first, with the remedy."""
-    import sklinear._fit
+    import sklinear._resources
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(50, 300)), rng.integers(0, 3, size=50)
     # softmax: 3 outputs, 6 coupled blocks of 301 x 301 and a 903 x 903 system: ~10.9 MB
-    monkeypatch.setattr(sklinear._fit, "available_memory", lambda: 8 * 2**20)
+    monkeypatch.setattr(sklinear._resources, "available_memory", lambda: 8 * 2**20)
     with pytest.raises(
         ValueError,
-        match=r"solver='newton' needs the Hessian of 301 coefficients x 3 outputs.*solver='auto'",
+        match=r"solver='newton' would need about .* for the Hessian of 301 coefficients x 3 "
+        r"outputs.*solver='auto'",
     ):
         SoftmaxClassifier(solver="newton").fit(X, y)
     assert SoftmaxClassifier().fit(X, y).dual_gap_ is not None  # 'auto' is not refused
-    monkeypatch.setattr(sklinear._fit, "available_memory", lambda: 16 * 2**20)
+    monkeypatch.setattr(sklinear._resources, "available_memory", lambda: 16 * 2**20)
     assert SoftmaxClassifier(solver="newton").fit(X, y).n_iter_ > 0

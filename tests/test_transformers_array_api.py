@@ -88,7 +88,7 @@ def poly_strict_errors():
     import numpy as np
     import sklearn
 
-    import sklinear.preprocessing._poly as poly_module
+    import sklinear._resources as resources
     from sklinear import PolyFeatures
 
     X = _data()
@@ -112,8 +112,8 @@ def poly_strict_errors():
                 assert message in str(error), str(error)
             else:
                 raise AssertionError(f"no error for {message}")
-        available_memory = poly_module.available_memory
-        poly_module.available_memory = lambda: 100
+        available_memory = resources.available_memory
+        resources.available_memory = lambda: 100
         try:
             poly.transform(xps.asarray(X))
         except ValueError as error:
@@ -121,7 +121,7 @@ def poly_strict_errors():
         else:
             raise AssertionError("the memory check did not apply")
         finally:
-            poly_module.available_memory = available_memory
+            resources.available_memory = available_memory
 
 
 @case

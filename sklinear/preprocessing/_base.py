@@ -7,8 +7,6 @@ import pandas as pd
 from sklearn import get_config
 from sklearn.utils.validation import validate_data
 
-from .._resources import available_memory  # noqa: F401 - the transformers' memory checks
-
 # Values of ``pandas.api.types.infer_dtype`` for an object column holding real numbers
 # (bools excluded) once missing values are skipped. "empty" is an all-missing column.
 _NUMERIC_INFERRED_TYPES = frozenset(

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, RealNotInt, StrOptions, _fit_context
-from . import _base
+from .._resources import check_memory
 from ._base import input_feature_names, resolve_columns, validate_table
 from ._dask import (
     categorical_mask_of,
@@ -528,10 +528,6 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     def _check_dense_fits(self, n_rows, n_out):
         """Refuse, before allocating, a dense output the available memory cannot hold (an
         identifier column of 200,000 values asked for 596 GiB), naming the widest columns."""
-        n_bytes = n_rows * n_out * np.dtype(self.dtype).itemsize
-        available = _base.available_memory()
-        if available is None or n_bytes <= available:
-            return
         names = getattr(self, "feature_names_in_", None)
         widths = sorted(
             zip(self._n_outputs, self.encoded_columns_, strict=True), key=lambda w: -w[0]
@@ -539,13 +535,12 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         widest = ", ".join(
             f"{names[j] if names is not None else j!r} ({width} columns)" for width, j in widths
         )
-        gib = 2.0**30
-        raise ValueError(
-            f"DummyEncoder would need about {n_bytes / gib:.1f} GiB for the dense output "
-            f"({n_rows} rows x {n_out} columns of {np.dtype(self.dtype)}), more than the "
-            f"{available / gib:.1f} GiB of memory available; the widest encoded columns: "
-            f"{widest}. Use sparse_output=True, group rare categories (max_categories, "
-            "min_frequency), or leave identifier-like columns out."
+        check_memory(
+            n_rows * n_out * np.dtype(self.dtype).itemsize,
+            "DummyEncoder",
+            f"for the dense output ({n_rows} rows x {n_out} columns of {np.dtype(self.dtype)})",
+            f"The widest encoded columns: {widest}. Use sparse_output=True, group rare "
+            "categories (max_categories, min_frequency), or leave identifier-like columns out.",
         )
 
     def _passthrough(self, table, j):

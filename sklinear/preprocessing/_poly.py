@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._array_api import record_n_features
 from .._compat import _fit_context
 from .._labels import validate_numeric
+from .._resources import check_memory
 from ._array_api import (
     check_same_namespace,
     foreign_namespace,
@@ -20,7 +21,7 @@ from ._array_api import (
     polynomial_terms,
     validate_foreign,
 )
-from ._base import available_memory, input_feature_names
+from ._base import input_feature_names
 from ._dask import (
     is_dask_array,
     is_dask_collection,
@@ -69,16 +70,13 @@ def _n_terms(n_features, degree, interaction_only):
 
 def _check_fits_in_memory(n_bytes, shape, dtype, what):
     """Refuse, before allocating, an output that the available memory cannot hold."""
-    available = available_memory()
-    if available is None or n_bytes <= available:
-        return
-    gib = 2.0**30
-    raise ValueError(
-        f"PolyFeatures would need about {n_bytes / gib:.1f} GiB for {what} "
-        f"({shape[0]} rows x {shape[1]} output columns of {np.dtype(dtype)}), more than "
-        f"the {available / gib:.1f} GiB of memory available. Lower the degree, use "
-        f"interaction_only=True, {'' if 'sparse' in what else 'pass sparse input, '}select "
-        "fewer columns, or transform the rows in smaller batches."
+    check_memory(
+        n_bytes,
+        "PolyFeatures",
+        f"for {what} ({shape[0]} rows x {shape[1]} output columns of {np.dtype(dtype)})",
+        f"Lower the degree, use interaction_only=True, "
+        f"{'' if 'sparse' in what else 'pass sparse input, '}select fewer columns, or "
+        "transform the rows in smaller batches.",
     )
 
 
