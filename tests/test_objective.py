@@ -438,13 +438,13 @@ def test_dense_row_blocks_of_wide_rows_hold_at_least_1024_rows_up_to_8_mib(n_fea
 @pytest.mark.parametrize(
     ("dtype", "n_outputs", "rows"),
     [
-        (np.float32, 1, (4 << 20) // 400),  # 4 MiB of float32 rows of one output
+        (np.float32, 1, (2 << 20) // 400),  # 2 MiB of float32 rows of one output
         (np.float64, 1, (1 << 20) // 800),
         (np.float32, 3, (1 << 20) // (4 * (100 + 12))),  # several outputs: 1 MiB, as float64
     ],
 )
-def test_dense_float32_row_blocks_of_one_output_hold_4_mib(dtype, n_outputs, rows):
-    """float32 rows of one output go in 4 MiB blocks: in 1 MiB blocks the per-block NumPy
+def test_dense_float32_row_blocks_of_one_output_hold_2_mib(dtype, n_outputs, rows):
+    """float32 rows of one output go in 2 MiB blocks: in 1 MiB blocks the per-block NumPy
     calls of the loss kept a float32 pass from running faster on two threads."""
     from sklinear._data import FLOAT64_COPY_BYTES, InMemoryData
 
