@@ -52,8 +52,9 @@ _WIDE_ROWS_BYTES = 8 << 20
 # float64 in 1,310-row blocks: 22 -> 11.7-12.5 ms; np.exp on 2,621 float32 values ran 1.03x
 # faster on two threads, on 10,485 values 1.75x). Larger blocks leave the core's cache (the
 # second product reads L3). The W1 float32 fit over the float64 fit (F1), medians of fits
-# side by side: 1 MiB 0.695, 2 MiB 0.617, 4 MiB 0.628 on a quiet machine (41 rounds); 0.462,
-# 0.438, 0.446, 8 MiB 0.482 with the other core busy (211 rounds); 2-core EPYC VM.
+# side by side: 1 MiB 0.695, 2 MiB 0.617, 4 MiB 0.628 on a quiet machine (41 rounds; again
+# 0.734 vs 0.605 in 56 rounds); 0.462, 0.438, 0.446, 8 MiB 0.482 with the other core busy
+# (211 rounds); 2-core EPYC VM.
 _FLOAT32_BLOCK_BYTES = 2 << 20
 # Small float32 data is computed in float64: a float64 copy of at most this many bytes costs
 # nothing measurable, and the sums are then exact to float64 rounding. In float32 the fit of
