@@ -436,6 +436,32 @@ def test_dense_row_blocks_of_wide_rows_hold_at_least_1024_rows_up_to_8_mib(n_fea
 
 
 @pytest.mark.parametrize(
+    ("dtype", "n_outputs", "rows"),
+    [
+        (np.float32, 1, (2 << 20) // 400),  # 2 MiB of float32 rows of one output
+        (np.float64, 1, (1 << 20) // 800),
+        (np.float32, 3, (1 << 20) // (4 * (100 + 12))),  # several outputs: 1 MiB, as float64
+    ],
+)
+def test_dense_float32_row_blocks_of_one_output_hold_2_mib(dtype, n_outputs, rows):
+    """float32 rows of one output go in 2 MiB blocks: in 1 MiB blocks the per-block NumPy
+    calls of the loss kept a float32 pass from running faster on two threads."""
+    from sklinear._data import FLOAT64_COPY_BYTES, InMemoryData
+
+    n_samples = 30_000
+    assert n_samples * 100 * 8 > FLOAT64_COPY_BYTES  # float32 stays float32
+    X = np.zeros((n_samples, 100), dtype=dtype)
+    Y = np.zeros(n_samples) if n_outputs == 1 else np.zeros((n_samples, n_outputs))
+    data = InMemoryData(X, Y.astype(dtype))
+    assert data.X.dtype == dtype
+    blocks = data._blocks()
+    assert blocks[0] == (0, max(rows, 1024))
+    assert blocks[-1][1] == n_samples and all(
+        a[1] == b[0] for a, b in zip(blocks[:-1], blocks[1:], strict=True)
+    )
+
+
+@pytest.mark.parametrize(
     ("n_features", "n_outputs", "rows"),
     [(50, 10, (1 << 20) // (8 * (50 + 40))), (100, 100, 1024), (20, 3, (1 << 20) // (8 * 32))],
 )
