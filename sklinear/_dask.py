@@ -1091,19 +1091,16 @@ def fit_dask(estimator, X, y, sample_weight=None):
     # Learns classes_ / the output layout from a NumPy y holding every class.
     encoded = estimator._encode_target(prototype, fitting=True)
     n_outputs = 1 if encoded.ndim == 1 else encoded.shape[1]
-    columns = None
-    estimator._fitted_classes = None
-    if (class_table is not None and np.any(class_table == 0)) or sample_weight is not None:
-        # classes of zero total weight are left out (SoftmaxClassifier; one compute)
-        columns = getattr(estimator, "_classes_to_fit", lambda totals: None)(
-            lambda: (
-                _weighted_class_counts(y, sample_weight, prototype)
-                * (1.0 if class_table is None else class_table)
-            )
-        )
-        if columns is not None:
-            estimator._fitted_classes = columns
-            n_outputs = len(columns)
+
+    # classes of zero total weight are left out (SoftmaxClassifier; one compute)
+    def class_totals():
+        counts = _weighted_class_counts(y, sample_weight, prototype)
+        return counts if class_table is None else counts * class_table
+
+    weighted = (class_table is not None and np.any(class_table == 0)) or sample_weight is not None
+    columns = estimator._record_fitted_classes(class_totals if weighted else None)
+    if columns is not None:
+        n_outputs = len(columns)
     estimator._check_solver()
     prepare = _TargetPreparation(estimator, class_table, columns)
     data = DaskData(X, y, sample_weight, prepare, n_outputs, encoded.ndim)

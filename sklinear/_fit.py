@@ -84,11 +84,17 @@ def _hessian_rows(objective):
     return objective.n_rows * (objective.n_outputs if layout == "coupled" else 1)
 
 
-def _hessian_flops(objective):
-    layout = objective.loss.hessian_layout
+def _hessian_blocks(objective):
+    """How many ``p x p`` blocks the Hessian of the data term has: one shared by all
+    outputs, one per output (separable losses), one per pair of classes (softmax)."""
     k = objective.n_outputs
-    columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
-    return objective.n_samples * objective.n_features**2 * columns
+    return {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[
+        objective.loss.hessian_layout
+    ]
+
+
+def _hessian_flops(objective):
+    return objective.n_samples * objective.n_features**2 * _hessian_blocks(objective)
 
 
 def _l1_polish_affordable(objective, result):
@@ -109,8 +115,7 @@ def _l1_polish_affordable(objective, result):
     active = int(np.count_nonzero(np.any(coefficients != 0, axis=1)))
     if not getattr(objective.data, "supports_hessian_columns", False):
         active = objective.n_features  # a seam that computes the whole Hessian only
-    columns = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
-    flops = objective.n_samples * active**2 * columns
+    flops = objective.n_samples * active**2 * _hessian_blocks(objective)
     if _active_system_rows(objective, active) > _NEWTON_MAX_ROWS:
         return False
     if not result.converged:
@@ -168,13 +173,11 @@ def newton_affordable(objective):
 def _check_hessian_fits(objective):
     """solver='newton' asked for by name: refuse, before allocating, a Hessian that the
     available memory cannot hold (p = 300,000 asked NumPy for 671 GiB)."""
-    layout = objective.loss.hessian_layout
     k = objective.n_outputs
-    blocks = {"shared": 1, "separable": k, "coupled": k * (k + 1) // 2}[layout]
     rows = _hessian_rows(objective)
     # the blocks of the Hessian pass and the system that is factored
     check_memory(
-        8 * (blocks * objective.n_rows**2 + rows**2),
+        8 * (_hessian_blocks(objective) * objective.n_rows**2 + rows**2),
         "solver='newton'",
         f"for the Hessian of {objective.n_rows} coefficients"
         + (f" x {k} outputs" if k > 1 else ""),

@@ -1,4 +1,5 @@
-"""Checks of class-label targets shared by the NumPy, Array API and Dask paths."""
+"""Checks of the inputs shared by the NumPy, Array API and Dask paths: class-label targets,
+and what makes labels or features unusable when their conversion fails."""
 
 import warnings
 
@@ -64,15 +65,16 @@ def label_problem(y):
     return None
 
 
-def validate_numeric(estimator, X, **kwargs):
-    """scikit-learn's ``validate_data(estimator, X, **kwargs)``; where converting a
-    non-numeric ``X`` fails, the error says which columns and what to do."""
+def validate_numeric(estimator, X, y="no_validation", *, problem=None, **kwargs):
+    """scikit-learn's ``validate_data(estimator, X, y, **kwargs)``; where a conversion deep
+    in NumPy / pandas fails, the error says what in the input it was: ``problem(error)``
+    (default: :func:`feature_problem` of ``X``, which columns and what to do)."""
     from sklearn.utils.validation import validate_data
 
     try:
-        return validate_data(estimator, X, **kwargs)
+        return validate_data(estimator, X, y, **kwargs)
     except (TypeError, ValueError) as error:
-        raise_with(error, estimator, feature_problem(X))
+        raise_with(error, estimator, feature_problem(X) if problem is None else problem(error))
 
 
 def raise_with(error, estimator, problem):

@@ -17,14 +17,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
+from sklearn.utils.validation import check_is_fitted, check_non_negative
 
 from .. import _array_api, _fit, _solvers
 from .._compat import Interval, StrOptions, _check_sample_weight
 from .._dask import fit_dask, is_dask_collection, route_dask_input
 from .._data import single_threaded_blas
 from .._fit import STOCHASTIC_SOLVERS
-from .._labels import feature_problem, raise_with, validate_numeric
+from .._labels import feature_problem, validate_numeric
 from .._objective import (
     LinearObjective,
     merge_moments,
@@ -293,20 +293,17 @@ class BaseGradientLinearModel(BaseEstimator):
             )
 
     def _validate_data(self, X, y, reset):
-        try:
-            return validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                accept_sparse=["csr", "csc"],
-                dtype=[np.float64, np.float32],
-                multi_output=True,
-                y_numeric=False,
-            )
-        except (TypeError, ValueError) as error:
-            # a conversion deep in NumPy / pandas failed: say what in the input it was
-            raise_with(error, self, self._input_problem(X, y, error))
+        return validate_numeric(
+            self,
+            X,
+            y,
+            problem=lambda error: self._input_problem(X, y, error),
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=False,
+        )
 
     def _input_problem(self, X, y, error):
         """What makes ``(X, y)`` unusable when their validation failed with ``error``, or
@@ -404,14 +401,19 @@ class BaseGradientLinearModel(BaseEstimator):
     def _leave_out_weightless_classes(self, Y, sample_weight):
         """``Y`` without the columns of the classes ``_classes_to_fit`` leaves out (classes
         of zero total weight, SoftmaxClassifier); records them in ``_fitted_classes``."""
-        self._fitted_classes = None
-        if sample_weight is None:  # every class present in y weighs something
-            return Y
-        kept = self._classes_to_fit(lambda: _device.column_totals(Y, sample_weight))
-        if kept is None:
-            return Y
+        # without weights every class present in y weighs something
+        kept = self._record_fitted_classes(
+            None if sample_weight is None else lambda: _device.column_totals(Y, sample_weight)
+        )
+        return Y if kept is None else _device.take_columns(Y, kept)
+
+    def _record_fitted_classes(self, class_totals):
+        """``_classes_to_fit(class_totals)`` (None where ``class_totals`` is: no class can
+        weigh zero), kept in ``_fitted_classes`` for the fitted attributes and warm starts;
+        the in-memory, device and Dask fits all decide here."""
+        kept = None if class_totals is None else self._classes_to_fit(class_totals)
         self._fitted_classes = kept
-        return _device.take_columns(Y, kept)
+        return kept
 
     def _classes_to_fit(self, class_totals):
         """The indices of the classes (columns of ``Y``) to fit, or None for all of them;
