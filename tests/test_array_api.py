@@ -9,6 +9,7 @@ combined it with a host array, raises.
 
 from collections import namedtuple
 
+import array_api_compat
 import numpy as np
 import pytest
 import sklearn
@@ -390,6 +391,67 @@ def test_one_small_transfer_per_evaluation(monkeypatch):
     assert data.n_evaluations == 4  # the shifted evaluation done again counts
     # The host copies of the targets exist only on request.
     assert data.Y is None and data.sample_weight is None
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_pytorch_fused_kernels_serve_devices_other_than_the_cpu(device):
+    torch = _torch()
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine (runs where one is present)")
+    xp = array_api_compat.array_namespace(torch.zeros(1))
+    expected = None if device == "cpu" else torch
+    assert _array_api._fused(xp, torch.device(device)) is expected
+    assert _array_api._fused(array_api_compat.array_namespace(np.zeros(1)), "cpu") is None
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("one_hot", [True, False], ids=["one-hot", "soft-targets"])
+def test_pytorch_softmax_fused_kernels_equal_the_numpy_seam(weighted, one_hot, monkeypatch):
+    """PyTorch's fused softmax: the sums (Hessian included) are the NumPy seam's. One-hot
+    rows take minus the log of their class's probability, guarded by the smallest one:
+    where it underflows (large scores) the evaluation is done again with log_softmax.
+    Other targets take logsumexp: one vector back, no guards. (Forced on the CPU here; on
+    a GPU it is the default.)"""
+    torch = _torch()
+    monkeypatch.setattr(_array_api, "_fused", lambda xp, device_: torch)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 4)) + [0.0, 2.0, -1.0, 3.0]
+    Y = np.eye(3)[rng.integers(0, 3, 300)]
+    if not one_hot:
+        Y[7] = [0.25, 0.75, 0.0]
+    weights = rng.uniform(0.5, 2, 300) if weighted else None
+    data = ArrayAPIData(*(None if a is None else torch.asarray(a) for a in (X, Y, weights)))
+    data.block_rows = 64  # several row blocks: still no guard per block
+    transfers = []
+    original = _array_api.to_numpy
+
+    def counting(array):
+        transfers.append(tuple(array.shape))
+        return original(array)
+
+    monkeypatch.setattr(_array_api, "to_numpy", counting)
+    hessian_size = 6 * 4 * 4 + 6 * 4 + 6  # the 6 pairs k <= l of 3 classes
+    for scale, hessian in ((0.1, False), (300.0, False), (0.5, True), (300.0, True)):
+        transfers.clear()
+        coef, offset = rng.normal(size=(4, 3)) * scale, np.array([0.0, 1.0, -1.0])
+        actual = data.evaluate(MultinomialLoss(), coef, offset, hessian=hessian)
+        size = 1 + 4 * 3 + 3 + (hessian_size if hessian else 0)
+        guarded = (size + 2 * len(data._blocks()),)
+        if not one_hot:
+            assert transfers == [(size,)]
+        elif scale < 1:
+            assert transfers == [guarded]
+        else:  # a class probability underflowed: done again, shifted (no guards)
+            assert transfers == [guarded, (size,)]
+        expected = InMemoryData(X, Y, weights).evaluate(
+            MultinomialLoss(), coef, offset, hessian=hessian
+        )
+        assert actual.loss == pytest.approx(expected.loss, rel=1e-12)
+        for field in ("product", "gradient_sum", "hessian_xx", "hessian_x", "hessian_1"):
+            if getattr(expected, field) is not None:
+                wanted = getattr(expected, field)
+                atol = 1e-12 * max(np.max(np.abs(wanted)), 1.0)
+                assert_allclose(getattr(actual, field), wanted, atol=atol)
 
 
 @pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float32"])
