@@ -57,6 +57,20 @@ def test_default_equals_onehot_with_missing_values(frame):
     assert_same_as_onehot(DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("container", ["array", "frame"])
+def test_float_columns_of_any_width_with_missing_values_equal_onehot(dtype, container):
+    """NaN is the missing category in float16 and float32 columns too (a NumPy float32
+    NaN was once not recognised: transform refused the training data), and float16
+    values, which a pandas Index refuses, are categories as well."""
+    rng = np.random.default_rng(2)
+    values = rng.choice([0.5, 1.5, 2.25, np.nan], size=(40, 2)).astype(dtype)
+    X = values if container == "array" else pd.DataFrame(values, columns=["a", "b"])
+    assert_same_as_onehot(
+        DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X, X[:7]
+    )
+
+
 def test_missing_none_in_object_array_named_like_onehot():
     X = np.array([["a"], [None], ["b"], ["a"]], dtype=object)
     assert_same_as_onehot(DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X)

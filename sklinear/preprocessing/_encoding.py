@@ -5,7 +5,11 @@ import pandas as pd
 
 
 def _is_missing_scalar(value):
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, (float, np.floating)) and np.isnan(value))
+    )
 
 
 def factorize(values, column_name):
@@ -79,6 +83,12 @@ def sorted_categories(values, column_name):
     return categories, rank[codes]
 
 
+def _indexable(values):
+    """``values`` as pandas can index them: float16 (which a pandas Index refuses) as
+    float32, exactly."""
+    return values.astype(np.float32) if values.dtype == np.float16 else values
+
+
 class CategoryCodes:
     """Maps the values of a column to positions in fitted categories.
 
@@ -95,7 +105,7 @@ class CategoryCodes:
         missing_positions = np.flatnonzero(is_missing)
         self.missing_position = int(missing_positions[0]) if missing_positions.size else None
         self.known_positions = np.flatnonzero(~is_missing)
-        self.known_index = pd.Index(categories[~is_missing])
+        self.known_index = pd.Index(_indexable(categories[~is_missing]))
         self.n_categories = len(categories)
 
     def encode(self, values, column_name):
@@ -110,7 +120,7 @@ class CategoryCodes:
             when the categories have no missing category).
         """
         codes, uniques = factorize(values, column_name)
-        positions = self.known_index.get_indexer(uniques)
+        positions = self.known_index.get_indexer(_indexable(uniques))
         mapping = np.empty(uniques.size + 1, dtype=np.intp)
         found = positions >= 0
         mapping[:-1] = self.n_categories
