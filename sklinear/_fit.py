@@ -429,7 +429,11 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     certifier.start(theta0)
     gap_alone = certifier if sure else Certifier(objective, tol, progress=False)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
-    budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback else max_iter
+    # An L1 fit whose whole Newton system is small hands over to proximal Newton after the
+    # same budget: ill-conditioned designs (polynomials of raw columns) stall L-BFGS-B for
+    # thousands of iterations with much of the support wrong.
+    l1_handover = solver == "auto" and name == "lbfgs_l1" and _polish_expected(objective)
+    budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback or l1_handover else max_iter
     keep = fallback and _preconditions(objective, curvature)
     preconditioner = curvature.preconditioner(objective, theta0) if keep else None
     result = _run_robust(name, objective, theta0, budget, certifier, verbose, preconditioner)
@@ -441,19 +445,19 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
         name == "lbfgs_l1"
         and not result.converged
         and result.state.get("stalled")
-        and result.n_iter < max_iter
+        and result.n_iter < (budget if l1_handover else max_iter)
         and restarts < _L1_RESTARTS
     ):
         restarts += 1
-        again = _run(name, objective, result.theta, max_iter - result.n_iter, certifier, verbose)
+        again = _run(name, objective, result.theta, budget - result.n_iter, certifier, verbose)
         result = _chain(result, again)
-    # An L1 fit is polished by Newton's method on its active set: when the first-order
+    # An L1 fit is polished by proximal Newton steps on a working set: when the first-order
     # solver stalls short of the certificate, and always where the Hessian is cheap (the
     # answer is then exact to rounding, not only certified to tol: flat directions of weak
     # L2 parts leave coefficients undetermined at a 1e-4 certificate).
     if l1 and result.n_iter < max_iter and _l1_polish_affordable(objective, result):
         certified = result.converged
-        polish = _solvers.active_set_newton(
+        polish = _solvers.proximal_newton(
             objective.value_gradient_active_hessian,
             objective.value_and_gradient,
             result.theta,
@@ -461,11 +465,17 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
             solve=damped_solve,
             max_iter=min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
             converged=_polish_target(objective, certifier, certified),
+            max_working=_NEWTON_MAX_ROWS,
             verbose=verbose,
         )
         result = _chain(result, polish)
         result.converged = certifier(result.theta)
         used = f"{name}+newton"
+        if not result.converged and result.n_iter < max_iter:  # L-BFGS-B goes on
+            again = _run(
+                name, objective, result.theta, max_iter - result.n_iter, certifier, verbose
+            )
+            result = _chain(result, again)
     if fallback and not result.converged and result.n_iter < max_iter:
         hessian = curvature.recording(objective) if keep else None
         polish = _run(

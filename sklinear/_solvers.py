@@ -278,7 +278,108 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": stalled})
 
 
-def active_set_newton(
+def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
+    """``argmin_v linear . v + v^T H v / 2 + sum(l1_weights * |v|)`` by an active-set method.
+
+    The classic method for the lasso's quadratic (Osborne, Presnell and Turlach 2000): on
+    the active set, with the signs held, the problem is a linear system; the walk from the
+    current point towards its solution stops where an active component reaches zero (it
+    leaves the set); at the system's solution the inactive components with
+    ``|linear_j + (H v)_j| > l1_j`` join, signed to lower the objective (all of them at
+    first; one at a time, the largest breach, once a joining component left at once).
+    Where the active set's Hessian is singular (collinear columns: ``x`` and ``x^2`` of a
+    0/1 column) the quadratic is flat along its null space: the walk follows the
+    gradient's part there, down to the first zero crossing, instead of a damped solve. The
+    objective falls at every step and the method ends, in exact arithmetic, at the
+    minimiser: no step length or conditioning limits its accuracy as they do a
+    first-order method's. Components with ``l1_weights == 0`` are always active.
+    Returns ``(v, done)``.
+    """
+    hessian = np.asarray(hessian, dtype=float)
+    linear = np.asarray(linear, dtype=float)
+    l1_weights = np.asarray(l1_weights, dtype=float)
+    v = np.array(start, dtype=float)
+    unpenalised = l1_weights == 0
+    active = (v != 0) | unpenalised
+    sign = np.where(unpenalised, 0.0, np.sign(v))
+    scale = np.abs(hessian).sum(axis=1)
+    one_at_a_time = False
+    joined = np.zeros_like(active)
+    for _ in range(max_steps):
+        index = np.flatnonzero(active)
+        direction, ray = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)
+        moving = active & ~unpenalised
+        if ray:  # down a flat direction: every penalised component heading to zero
+            crossing = moving & (v * direction < 0)
+        else:
+            crossing = moving & (np.sign(v + direction) != sign)
+        if np.any(crossing):
+            # the first active component to reach zero on the way stops the walk there
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratios = np.where(crossing, -v / direction, np.inf)
+            first = int(np.argmin(ratios))
+            step = float(np.maximum(ratios[first], 0.0))
+            step = step if ray else min(step, 1.0)
+            v = v + step * direction
+            leaving = crossing & (ratios <= step)
+            v[leaving] = 0.0
+            active &= ~leaving
+            sign[leaving] = 0.0
+            if step == 0.0 and np.any(leaving & joined):
+                one_at_a_time = True  # a batch of joiners did not hold together
+            joined[:] = False
+            continue
+        if ray:  # a flat direction down with no zero crossing: no minimiser on this set
+            return v, False
+        v = v + direction
+        residual = linear + hessian @ v
+        # |r_j| above l1_j by more than the rounding of r_j
+        slack = 1e-9 * (np.abs(linear) + scale * np.max(np.abs(v), initial=0.0)) + 1e-12
+        breach = np.where(active, 0.0, np.abs(residual) - l1_weights - slack)
+        joining = breach > 0
+        if not np.any(joining):
+            return v, True
+        if one_at_a_time:
+            joining = np.zeros_like(joining)
+            joining[int(np.argmax(breach))] = True
+        active |= joining
+        sign[joining] = -np.sign(residual[joining])
+        joined = joining
+    return v, False
+
+
+_NULL_SPACE_MAX = 600  # the largest active set whose singular Hessian is diagonalised
+
+
+def _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve):
+    """``(direction, ray)``: to the minimiser of the quadratic on the active set ``index``
+    (signs held), or (``ray``) down its null space where the Hessian there is singular and
+    the gradient has a part in it."""
+    direction = np.zeros_like(v)
+    if not index.size:
+        return direction, False
+    block = hessian[np.ix_(index, index)]
+    gradient = linear[index] + l1_weights[index] * sign[index] + block @ v[index]
+    step = solve(block, -gradient)
+    error = block @ step + gradient
+    tolerance = 1e-9 * (np.max(np.abs(gradient)) + np.max(np.abs(block)) * np.max(np.abs(step)))
+    if np.max(np.abs(error)) <= tolerance or index.size > _NULL_SPACE_MAX:
+        direction[index] = step
+        return direction, False
+    # singular: the solve was damped; the pseudo-inverse step, or the null-space descent
+    values, vectors = np.linalg.eigh(block)
+    positive = values > np.max(np.abs(values)) * index.size * np.finfo(float).eps * 16
+    null = vectors[:, ~positive]
+    flat = null @ (null.T @ gradient)
+    if np.max(np.abs(flat), initial=0.0) > 1e-9 * np.max(np.abs(gradient)):
+        direction[index] = -flat
+        return direction, True
+    range_ = vectors[:, positive]
+    direction[index] = -range_ @ ((range_.T @ gradient) / values[positive])
+    return direction, False
+
+
+def proximal_newton(
     value_gradient_active_hessian,
     value_and_gradient,
     theta0,
@@ -287,74 +388,110 @@ def active_set_newton(
     solve,
     max_iter,
     converged,
+    max_working=None,
     verbose=0,
 ):
-    """Polish an L1 solution by Newton's method on its active set (signs held fixed).
+    """Minimise ``f(theta) + sum(l1_weights * |theta|)`` by proximal Newton steps on a
+    working set (the way glmnet and glum treat L1 penalties, with an exact inner solver).
 
-    On the non-zero components (and the unpenalised ones, ``l1_weights == 0``) the L1 term
-    is linear, ``l1 * sign * theta``, so the problem there is smooth: damped Newton steps
-    (``solve(matrix, rhs)``), projected onto the orthant of the current signs (a component
-    that would change sign stops at zero and leaves the active set), with a backtracking
-    line search. Zero components stay zero.
-    ``value_gradient_active_hessian(theta, free)`` gives the smooth part's value, gradient
-    and its Hessian among the ``free`` components (a dense matrix): only the active set's
-    Hessian is computed.
-    It makes the optimality conditions on the active set exact to rounding, where a
-    first-order solver stalls short of the duality-gap certificate.
+    Each iteration takes the Hessian of ``f`` among the working set (the non-zero and
+    unpenalised components, and the zero ones whose gradient breaks the optimality
+    condition ``|g_j| <= l1_j``; at most ``max_working`` of them, the largest breaches
+    first), minimises the quadratic model plus the L1 term exactly on it
+    (:func:`l1_quadratic`), and searches along the step (backtracking, Armijo's condition
+    on ``f + L1``). Unlike a Newton step with the signs held fixed, components join and
+    leave the support, so ill-conditioned designs (polynomials of raw columns, where
+    first-order methods stall with most of the support wrong) reach the minimiser.
+    ``converged(theta)`` is asked after each accepted step; ``n_iter`` counts those steps
+    (one loss-curve entry each).
     """
     x = np.array(theta0, dtype=float)
     l1_weights = np.asarray(l1_weights, dtype=float)
+    unpenalised = l1_weights == 0
     curve = []
-
-    def total(theta, smooth_value):
-        return smooth_value + float(l1_weights @ np.abs(theta))
-
-    n_iter = 0
+    f_x, g_x = value_and_gradient(x)
     for n_iter in range(1, max_iter + 1):
-        free = (x != 0) | (l1_weights == 0)
+        breach = np.where((x == 0) & ~unpenalised, np.abs(g_x) - l1_weights, -np.inf)
+        keep = (x != 0) | unpenalised
+        joining = breach > 0
+        if max_working is not None and keep.sum() + joining.sum() > max_working:
+            room = max(0, max_working - int(keep.sum()))
+            order = np.argsort(-breach)[:room]
+            joining = np.zeros_like(joining)
+            joining[order[breach[order] > 0]] = True
+        free = keep | joining
         f_x, g_x, hessian = value_gradient_active_hessian(x, free)
-        sign = np.sign(x)
-        gradient = g_x[free] + (l1_weights * sign)[free]
-        step_free = solve(hessian, -gradient)
+        index = np.flatnonzero(free)
+        current = x[index]
+        linear = g_x[index] - hessian @ current
+        target, _ = l1_quadratic(
+            hessian,
+            linear,
+            l1_weights[index],
+            current,
+            solve=solve,
+            max_steps=3 * index.size + 20,
+        )
         direction = np.zeros_like(x)
-        direction[free] = step_free
-        if not float(gradient @ step_free) < 0:
-            break
-        penalised = free & (l1_weights > 0)
-        current = total(x, f_x)
+        direction[index] = target - current
+        base = float(l1_weights @ np.abs(x))
+        value = f_x + base
+        decrease = float(g_x[index] @ direction[index]) + float(
+            l1_weights[index] @ (np.abs(target) - np.abs(current))
+        )
+        if not decrease < 0:
+            break  # the model sees no descent: a minimiser to rounding
+        if decrease > -_FLAT_SLOPE * max(abs(value), 1.0) * 1e-3:
+            # J's decrease is below its rounding, but the optimality conditions (which the
+            # duality gap sees at first order) may still be off: a full step is kept while it
+            # halves their violation (iterative refinement with a fresh gradient).
+            candidate = x + direction
+            f_new, g_new = value_and_gradient(candidate)
+            new = f_new + float(l1_weights @ np.abs(candidate))
+            refines = _l1_violation(g_new, candidate, l1_weights) < 0.5 * _l1_violation(
+                g_x, x, l1_weights
+            )
+            if not (np.isfinite(new) and new <= value + _MACHINE_FTOL * abs(value) and refines):
+                break
+            x, f_x, g_x = candidate, f_new, g_new
+            curve.append(new)
+            if converged(x):
+                return SolverResult(x, len(curve), curve, True)
+            continue
         step = 1.0
         while True:
-            # Project onto the orthant of the current signs: a component that would change
-            # sign stops at zero (and leaves the active set).
             candidate = x + step * direction
-            candidate[penalised & (np.sign(candidate) != sign)] = 0.0
             f_new, g_new = value_and_gradient(candidate)
-            new = total(candidate, f_new)
-            decrease = float(gradient @ (candidate - x)[free])
-            if np.isfinite(new) and new <= current + 1e-4 * min(decrease, 0.0):
+            new = f_new + float(l1_weights @ np.abs(candidate))
+            if np.isfinite(new) and new <= value + 1e-4 * step * decrease:
                 break
-            # Near the optimum f changes below its rounding: accept a step that keeps f
-            # within rounding and shrinks the active-set gradient (the Newton criterion).
-            flat = new <= current + _MACHINE_FTOL * abs(current)
-            still = (candidate != 0) | (l1_weights == 0)
-            new_gradient = (g_new + l1_weights * np.sign(candidate))[still]
-            if flat and np.max(np.abs(new_gradient), initial=0.0) < 0.5 * np.max(
-                np.abs(gradient), initial=0.0
-            ):
+            # Near the minimiser f changes below its rounding: a full step that keeps the
+            # objective within rounding is the Newton step there.
+            if step == 1.0 and np.isfinite(new) and new <= value + _MACHINE_FTOL * abs(value):
                 break
             if step < 1e-12:
-                return SolverResult(x, n_iter, curve, False, state={"stalled": True})
+                return SolverResult(x, len(curve), curve, False, state={"stalled": True})
             step *= 0.5
         moved = float(np.max(np.abs(candidate - x), initial=0.0))
-        x = candidate
+        x, f_x, g_x = candidate, f_new, g_new
         curve.append(new)
         if verbose:
-            print(f"active-set Newton {n_iter}: objective {new:.10g}, step {step:.3g}")
+            print(f"proximal Newton {n_iter}: objective {new:.10g}, step {step:.3g}")
         if converged(x):
-            return SolverResult(x, n_iter, curve, True)
+            return SolverResult(x, len(curve), curve, True)
         if moved <= 4 * np.finfo(float).eps * float(np.max(np.abs(x), initial=1.0)):
-            break  # a fixed point: nothing left to polish
-    return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": True})
+            break
+    return SolverResult(x, len(curve), curve, False, state={"stalled": True})
+
+
+def _l1_violation(gradient, theta, l1_weights):
+    """The largest breach of the optimality conditions of ``f + sum(l1 |theta|)``:
+    ``|g_j + l1_j sign(theta_j)|`` where ``theta_j != 0`` (or unpenalised), and
+    ``|g_j| - l1_j`` (when positive) where ``theta_j == 0``."""
+    free = (theta != 0) | (l1_weights == 0)
+    on_support = np.abs(gradient + l1_weights * np.sign(theta))
+    off_support = np.maximum(np.abs(gradient) - l1_weights, 0.0)
+    return float(np.max(np.where(free, on_support, off_support), initial=0.0))
 
 
 def accelerated_gradient(

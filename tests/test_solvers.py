@@ -10,8 +10,10 @@ from sklinear._solvers import (
     MomentumRule,
     NonFiniteObjectiveError,
     accelerated_gradient,
+    l1_quadratic,
     lbfgs,
     newton,
+    proximal_newton,
     stochastic_gradient,
 )
 
@@ -519,3 +521,126 @@ def test_newton_by_name_refuses_a_hessian_larger_than_memory(monkeypatch):
     assert SoftmaxClassifier().fit(X, y).dual_gap_ is not None  # 'auto' is not refused
     monkeypatch.setattr(sklinear._resources, "available_memory", lambda: 16 * 2**20)
     assert SoftmaxClassifier(solver="newton").fit(X, y).n_iter_ > 0
+
+
+# --- L1: the exact quadratic and proximal Newton ----------------------------------------------
+def _cholesky_solve(matrix, rhs):
+    return np.linalg.solve(matrix, rhs)
+
+
+def _assert_l1_optimal(hessian, linear, l1_weights, v, atol):
+    """The optimality conditions of min c.v + v^T H v / 2 + sum l1 |v| (not the algorithm):
+    r = c + H v is -l1 sign(v) where v != 0 and within [-l1, l1] where v == 0."""
+    residual = linear + hessian @ v
+    nonzero = v != 0
+    np.testing.assert_allclose(
+        residual[nonzero], -(l1_weights * np.sign(v))[nonzero], rtol=0, atol=atol
+    )
+    assert np.all(np.abs(residual[~nonzero]) <= l1_weights[~nonzero] + atol)
+
+
+def test_l1_quadratic_in_one_dimension_is_the_soft_threshold():
+    for c, l1, h in ((3.0, 1.0, 2.0), (-3.0, 1.0, 2.0), (0.5, 1.0, 4.0)):
+        v, done = l1_quadratic(
+            np.array([[h]]),
+            np.array([c]),
+            np.array([l1]),
+            np.zeros(1),
+            solve=_cholesky_solve,
+            max_steps=10,
+        )
+        assert done
+        assert v[0] == pytest.approx(-np.sign(c) * max(abs(c) - l1, 0.0) / h)
+
+
+def test_l1_quadratic_equals_the_lasso_and_corrects_a_wrong_start():
+    """H = X^T X / n, c = -X^T y / n: the minimiser is the Lasso's (scikit-learn, no
+    intercept). Started from a point with the wrong support and signs, components join
+    and leave; the unpenalised component (l1 = 0) stays free."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(0)
+    n, p = 200, 12
+    X = rng.normal(size=(n, p)) @ rng.normal(size=(p, p))  # correlated columns
+    w = np.zeros(p)
+    w[:4] = [3.0, -2.0, 1.5, 0.5]
+    y = X @ w + rng.normal(size=n)
+    alpha = 0.3
+    hessian, linear = X.T @ X / n, -X.T @ y / n
+    reference = Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=1_000_000)
+    reference.fit(X, y)
+    start = -np.sign(reference.coef_ + 0.1) * 2.0  # every sign wrong, every column in
+    v, done = l1_quadratic(
+        hessian, linear, np.full(p, alpha), start, solve=_cholesky_solve, max_steps=200
+    )
+    assert done
+    np.testing.assert_allclose(v, reference.coef_, rtol=1e-7, atol=1e-9)
+    _assert_l1_optimal(hessian, linear, np.full(p, alpha), v, 1e-10)
+    # one component unpenalised: it is non-zero at the minimiser, whatever the start
+    weights = np.full(p, alpha)
+    weights[5] = 0.0
+    v, done = l1_quadratic(
+        hessian, linear, weights, np.zeros(p), solve=_cholesky_solve, max_steps=200
+    )
+    assert done and v[5] != 0
+    _assert_l1_optimal(hessian, linear, weights, v, 1e-10)
+
+
+def test_l1_quadratic_on_an_ill_conditioned_design_meets_the_optimality_conditions():
+    """Powers of a raw column (x, x^2, x^3 of x in [20, 80], standardised): condition
+    number ~1e6, where coordinate descent and first-order methods crawl."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(20, 80, size=300)
+    X = np.column_stack([x, x**2, x**3, np.sqrt(x), np.log(x)])
+    X = (X - X.mean(0)) / X.std(0)
+    y = np.sin(x / 10) + rng.normal(size=300) * 0.1
+    hessian, linear = X.T @ X / 300, -X.T @ (y - y.mean()) / 300
+    assert np.linalg.cond(hessian) > 1e5
+    l1_weights = np.full(5, 1e-4)
+    v, done = l1_quadratic(
+        hessian, linear, l1_weights, np.zeros(5), solve=_cholesky_solve, max_steps=100
+    )
+    assert done
+    _assert_l1_optimal(hessian, linear, l1_weights, v, 1e-10)
+
+
+def test_proximal_newton_finds_the_support_of_a_smooth_l1_problem():
+    """A logistic-like smooth f (log-sum-exp of an affine map) plus L1: the minimiser meets
+    |g_j| <= l1 on its zeros and g_j = -l1 sign(theta_j) elsewhere; components outside the
+    starting support join (they break the condition), the unpenalised one stays free."""
+    rng = np.random.default_rng(2)
+    A = rng.normal(size=(50, 6))
+    b = rng.normal(size=50)
+
+    def value_and_gradient(theta):
+        z = A @ theta + b
+        value = np.mean(np.logaddexp(0.0, z)) - 0.3 * theta.sum() + 0.05 * theta @ theta
+        sigma = 1.0 / (1.0 + np.exp(-z))
+        return value, A.T @ sigma / 50 - 0.3 + 0.1 * theta
+
+    def value_gradient_active_hessian(theta, free):
+        value, gradient = value_and_gradient(theta)
+        z = A @ theta + b
+        sigma = 1.0 / (1.0 + np.exp(-z))
+        hessian = (A * (sigma * (1 - sigma))[:, None]).T @ A / 50 + 0.1 * np.eye(6)
+        return value, gradient, hessian[np.ix_(free, free)]
+
+    l1_weights = np.full(6, 0.05)
+    l1_weights[0] = 0.0
+    result = proximal_newton(
+        value_gradient_active_hessian,
+        value_and_gradient,
+        np.zeros(6),
+        l1_weights=l1_weights,
+        solve=_cholesky_solve,
+        max_iter=50,
+        converged=lambda theta: False,
+    )
+    theta = result.theta
+    gradient = value_and_gradient(theta)[1]
+    assert np.count_nonzero(theta) >= 2  # joined from an all-zero start
+    nonzero = theta != 0
+    np.testing.assert_allclose(
+        gradient[nonzero], -(l1_weights * np.sign(theta))[nonzero], atol=1e-9
+    )
+    assert np.all(np.abs(gradient[~nonzero]) <= l1_weights[~nonzero] + 1e-9)
