@@ -307,19 +307,14 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     joined = np.zeros_like(active)
     for _ in range(max_steps):
         index = np.flatnonzero(active)
-        direction, ray = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)
-        moving = active & ~unpenalised
-        if ray:  # down a flat direction: every penalised component heading to zero
-            crossing = moving & (v * direction < 0)
-        else:
-            crossing = moving & (np.sign(v + direction) != sign)
+        direction = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)
+        crossing = active & ~unpenalised & (np.sign(v + direction) != sign)
         if np.any(crossing):
             # the first active component to reach zero on the way stops the walk there
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratios = np.where(crossing, -v / direction, np.inf)
             first = int(np.argmin(ratios))
-            step = float(np.maximum(ratios[first], 0.0))
-            step = step if ray else min(step, 1.0)
+            step = float(np.clip(ratios[first], 0.0, 1.0))
             v = v + step * direction
             leaving = crossing & (ratios <= step)
             v[leaving] = 0.0
@@ -329,8 +324,6 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
                 one_at_a_time = True  # a batch of joiners did not hold together
             joined[:] = False
             continue
-        if ray:  # a flat direction down with no zero crossing: no minimiser on this set
-            return v, False
         v = v + direction
         residual = linear + hessian @ v
         # |r_j| above l1_j by more than the rounding of r_j
@@ -348,35 +341,17 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     return v, False
 
 
-_NULL_SPACE_MAX = 600  # the largest active set whose singular Hessian is diagonalised
-
-
 def _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve):
-    """``(direction, ray)``: to the minimiser of the quadratic on the active set ``index``
-    (signs held), or (``ray``) down its null space where the Hessian there is singular and
-    the gradient has a part in it."""
+    """The step from ``v`` to the minimiser of the quadratic on the active set ``index``
+    (signs held). A singular Hessian there (collinear columns, more columns than rows) is
+    damped by ``solve``: its step then runs far along the flat directions, and the walk
+    stops at the first zero crossing."""
     direction = np.zeros_like(v)
-    if not index.size:
-        return direction, False
-    block = hessian[np.ix_(index, index)]
-    gradient = linear[index] + l1_weights[index] * sign[index] + block @ v[index]
-    step = solve(block, -gradient)
-    error = block @ step + gradient
-    tolerance = 1e-9 * (np.max(np.abs(gradient)) + np.max(np.abs(block)) * np.max(np.abs(step)))
-    if np.max(np.abs(error)) <= tolerance or index.size > _NULL_SPACE_MAX:
-        direction[index] = step
-        return direction, False
-    # singular: the solve was damped; the pseudo-inverse step, or the null-space descent
-    values, vectors = np.linalg.eigh(block)
-    positive = values > np.max(np.abs(values)) * index.size * np.finfo(float).eps * 16
-    null = vectors[:, ~positive]
-    flat = null @ (null.T @ gradient)
-    if np.max(np.abs(flat), initial=0.0) > 1e-9 * np.max(np.abs(gradient)):
-        direction[index] = -flat
-        return direction, True
-    range_ = vectors[:, positive]
-    direction[index] = -range_ @ ((range_.T @ gradient) / values[positive])
-    return direction, False
+    if index.size:
+        block = hessian[np.ix_(index, index)]
+        gradient = linear[index] + l1_weights[index] * sign[index] + block @ v[index]
+        direction[index] = solve(block, -gradient)
+    return direction
 
 
 def proximal_newton(
