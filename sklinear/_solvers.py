@@ -285,15 +285,11 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     the active set, with the signs held, the problem is a linear system; the walk from the
     current point towards its solution stops where an active component reaches zero (it
     leaves the set); at the system's solution the inactive components with
-    ``|linear_j + (H v)_j| > l1_j`` join, signed to lower the objective (all of them at
-    first; one at a time, the largest breach, once a joining component left at once).
-    Where the active set's Hessian is singular (collinear columns: ``x`` and ``x^2`` of a
-    0/1 column) the quadratic is flat along its null space: the walk follows the
-    gradient's part there, down to the first zero crossing, instead of a damped solve. The
-    objective falls at every step and the method ends, in exact arithmetic, at the
-    minimiser: no step length or conditioning limits its accuracy as they do a
-    first-order method's. Components with ``l1_weights == 0`` are always active.
-    Returns ``(v, done)``.
+    ``|linear_j + (H v)_j| > l1_j`` join, signed to lower the objective. The objective
+    falls at every step and the method ends, in exact arithmetic, at the minimiser: no
+    step length or conditioning limits its accuracy as they do a first-order method's
+    (``solve`` damps a singular active Hessian: see :func:`_orthant_direction`).
+    Components with ``l1_weights == 0`` are always active. Returns ``(v, done)``.
     """
     hessian = np.asarray(hessian, dtype=float)
     linear = np.asarray(linear, dtype=float)
@@ -303,8 +299,6 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     active = (v != 0) | unpenalised
     sign = np.where(unpenalised, 0.0, np.sign(v))
     scale = np.abs(hessian).sum(axis=1)
-    one_at_a_time = False
-    joined = np.zeros_like(active)
     for _ in range(max_steps):
         index = np.flatnonzero(active)
         direction = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)
@@ -313,31 +307,22 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
             # the first active component to reach zero on the way stops the walk there
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratios = np.where(crossing, -v / direction, np.inf)
-            first = int(np.argmin(ratios))
-            step = float(np.clip(ratios[first], 0.0, 1.0))
+            step = float(np.clip(np.min(ratios), 0.0, 1.0))
             v = v + step * direction
             leaving = crossing & (ratios <= step)
             v[leaving] = 0.0
             active &= ~leaving
             sign[leaving] = 0.0
-            if step == 0.0 and np.any(leaving & joined):
-                one_at_a_time = True  # a batch of joiners did not hold together
-            joined[:] = False
             continue
         v = v + direction
         residual = linear + hessian @ v
         # |r_j| above l1_j by more than the rounding of r_j
         slack = 1e-9 * (np.abs(linear) + scale * np.max(np.abs(v), initial=0.0)) + 1e-12
-        breach = np.where(active, 0.0, np.abs(residual) - l1_weights - slack)
-        joining = breach > 0
+        joining = ~active & (np.abs(residual) > l1_weights + slack)
         if not np.any(joining):
             return v, True
-        if one_at_a_time:
-            joining = np.zeros_like(joining)
-            joining[int(np.argmax(breach))] = True
         active |= joining
         sign[joining] = -np.sign(residual[joining])
-        joined = joining
     return v, False
 
 

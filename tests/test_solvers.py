@@ -644,3 +644,41 @@ def test_proximal_newton_finds_the_support_of_a_smooth_l1_problem():
         gradient[nonzero], -(l1_weights * np.sign(theta))[nonzero], atol=1e-9
     )
     assert np.all(np.abs(gradient[~nonzero]) <= l1_weights[~nonzero] + 1e-9)
+
+
+def test_proximal_newton_keeps_its_working_set_within_the_cap():
+    """With ``max_working`` the Hessian is asked for at most that many components (the
+    support first, then the largest breaches), and the iterations still reach the
+    minimiser of a lasso (scikit-learn's answer)."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(80, 10))
+    b = A[:, :3] @ np.array([2.0, -1.0, 0.5]) + 0.1 * rng.normal(size=80)
+    alpha = 0.05
+
+    def value_and_gradient(theta):
+        r = A @ theta - b
+        return 0.5 * r @ r / 80, A.T @ r / 80
+
+    sizes = []
+
+    def value_gradient_active_hessian(theta, free):
+        sizes.append(int(free.sum()))
+        value, gradient = value_and_gradient(theta)
+        return value, gradient, (A.T @ A / 80)[np.ix_(free, free)]
+
+    result = proximal_newton(
+        value_gradient_active_hessian,
+        value_and_gradient,
+        np.zeros(10),
+        l1_weights=np.full(10, alpha),
+        solve=_cholesky_solve,
+        max_iter=30,
+        converged=lambda theta: False,
+        max_working=4,
+    )
+    assert sizes[0] == 4  # more breaches at zero than that: the four largest
+    assert max(sizes) <= 4
+    reference = Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=100_000)
+    np.testing.assert_allclose(result.theta, reference.fit(A, b).coef_, atol=1e-8)
