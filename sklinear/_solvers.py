@@ -326,6 +326,19 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     return v, False
 
 
+# The active-set solver's steps each factor a |A| x |A| matrix: at most about this many
+# flops of factorisations per quadratic (a second or so), and at least 20 steps.
+_QUADRATIC_FLOPS = 2e10
+
+
+def _quadratic_steps(size):
+    """Steps allowed to :func:`l1_quadratic` on ``size`` components: ``3 size + 20`` (a
+    cold start needs about ``size``), fewer where the factorisations would cost more than
+    ``_QUADRATIC_FLOPS`` (1,500 components: 20 steps of ~1e9 flops)."""
+    affordable = _QUADRATIC_FLOPS / max(size**3 / 3.0, 1.0)
+    return int(min(3 * size + 20, max(20, affordable)))
+
+
 def _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve):
     """The step from ``v`` to the minimiser of the quadratic on the active set ``index``
     (signs held). A singular Hessian there (collinear columns, more columns than rows) is
@@ -390,7 +403,7 @@ def proximal_newton(
             l1_weights[index],
             current,
             solve=solve,
-            max_steps=3 * index.size + 20,
+            max_steps=_quadratic_steps(index.size),
         )
         direction = np.zeros_like(x)
         direction[index] = target - current

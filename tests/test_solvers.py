@@ -682,3 +682,14 @@ def test_proximal_newton_keeps_its_working_set_within_the_cap():
     assert max(sizes) <= 4
     reference = Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=100_000)
     np.testing.assert_allclose(result.theta, reference.fit(A, b).coef_, atol=1e-8)
+
+
+def test_the_active_set_solver_s_steps_are_bounded_by_their_factorisations():
+    """3 |W| + 20 steps, but no more than ~2e10 flops of |W|^3 / 3 factorisations (and at
+    least 20): a 1,500-column working set gets 20 steps, not 4,520 of 1e9 flops each."""
+    from sklinear._solvers import _quadratic_steps
+
+    assert _quadratic_steps(10) == 50
+    assert _quadratic_steps(285) == 875
+    assert _quadratic_steps(500) == int(2e10 / (500**3 / 3))  # 480
+    assert _quadratic_steps(1500) == 20
