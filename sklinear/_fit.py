@@ -144,6 +144,17 @@ def _polish_expected(objective):
     return rows <= _NEWTON_MAX_ROWS and getattr(objective.data, "supports_hessian", True)
 
 
+def _l1_handover(objective):
+    """Whether an L1 fit hands over from L-BFGS-B to proximal Newton after
+    ``_FALLBACK_ITERATIONS``: the Newton system of all ``p`` columns is within
+    ``_NEWTON_MAX_ROWS``, the softmax loss included (its Hessian is singular only along the
+    intercepts' shared shift, which the damped solves absorb)."""
+    if not hasattr(objective.loss, "hessian_weights"):
+        return False
+    rows = _active_system_rows(objective, objective.n_features)
+    return rows <= _NEWTON_MAX_ROWS and getattr(objective.data, "supports_hessian", True)
+
+
 def _polish_target(objective, certifier, certified):
     """When the active-set polish of an L1 fit stops.
 
@@ -432,7 +443,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     # An L1 fit whose whole Newton system is small hands over to proximal Newton after the
     # same budget: ill-conditioned designs (polynomials of raw columns) stall L-BFGS-B for
     # thousands of iterations with much of the support wrong.
-    l1_handover = solver == "auto" and name == "lbfgs_l1" and _polish_expected(objective)
+    l1_handover = solver == "auto" and name == "lbfgs_l1" and _l1_handover(objective)
     budget = min(max_iter, _FALLBACK_ITERATIONS) if fallback or l1_handover else max_iter
     keep = fallback and _preconditions(objective, curvature)
     preconditioner = curvature.preconditioner(objective, theta0) if keep else None
