@@ -362,11 +362,8 @@ def test_evaluate_and_statistics_equal_the_numpy_seam(
         assert_allclose(getattr(actual, field), getattr(expected, field), rtol=rtol)
 
 
-def test_one_small_transfer_per_evaluation(monkeypatch):
-    X, y, _ = _data("multiclass")
-    X_device = _strict("float64")(X)
-    Y = _strict("float64")(np.eye(3)[np.searchsorted([3, 5, 7], y)])
-    data = ArrayAPIData(X_device, Y)
+def _count_transfers(monkeypatch):
+    """The shapes of the arrays the seam brings to the host, in order (a live list)."""
     transfers = []
     original = _array_api.to_numpy
 
@@ -375,6 +372,15 @@ def test_one_small_transfer_per_evaluation(monkeypatch):
         return original(array)
 
     monkeypatch.setattr(_array_api, "to_numpy", counting)
+    return transfers
+
+
+def test_one_small_transfer_per_evaluation(monkeypatch):
+    X, y, _ = _data("multiclass")
+    X_device = _strict("float64")(X)
+    Y = _strict("float64")(np.eye(3)[np.searchsorted([3, 5, 7], y)])
+    data = ArrayAPIData(X_device, Y)
+    transfers = _count_transfers(monkeypatch)
     data.evaluate(MultinomialLoss(), np.zeros((4, 3)), np.zeros(3))
     # One vector back: the loss sum, the 4 x 3 products and the 3 gradient sums, and per
     # row block the softmax's guards (the smallest and largest row sum of exponentials).
@@ -422,14 +428,7 @@ def test_pytorch_softmax_fused_kernels_equal_the_numpy_seam(weighted, one_hot, m
     weights = rng.uniform(0.5, 2, 300) if weighted else None
     data = ArrayAPIData(*(None if a is None else torch.asarray(a) for a in (X, Y, weights)))
     data.block_rows = 64  # several row blocks: still no guard per block
-    transfers = []
-    original = _array_api.to_numpy
-
-    def counting(array):
-        transfers.append(tuple(array.shape))
-        return original(array)
-
-    monkeypatch.setattr(_array_api, "to_numpy", counting)
+    transfers = _count_transfers(monkeypatch)
     hessian_size = 6 * 4 * 4 + 6 * 4 + 6  # the 6 pairs k <= l of 3 classes
     for scale, hessian in ((0.1, False), (300.0, False), (0.5, True), (300.0, True)):
         transfers.clear()
