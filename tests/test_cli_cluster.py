@@ -414,3 +414,19 @@ def test_unreadable_path_is_refused_before_a_cluster_starts(capsys, monkeypatch,
     reason = "no such file" if kind == "missing" else "it is a directory, not a CSV file"
     assert code == 1 and out == ""
     assert err == f"sklinear: error: cannot read {str(path)!r}: {reason}\n"
+
+
+def test_infinite_values_fail_every_fit_on_the_cluster_with_one_line(tmp_path, capsys, address):
+    """As in memory: the imputer's message, not an UnboundLocalError from the fold whose
+    preprocessing failed."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "y": rng.normal(size=30)})
+    frame.loc[5, "a"] = np.inf
+    path = tmp_path / "inf.csv"
+    frame.to_csv(path, index=False)  # written as 'inf', read back as infinity
+    code, out, err = run(capsys, "cv", path, "--target", "y", "--degree", "1", "--alpha",
+                         "0.01", "--folds", "2", "--scheduler", address, "-q")  # fmt: skip
+    assert code == 1
+    assert err.startswith("sklinear: error: every fit failed; the first error was: ValueError:")
+    assert "Column 'a' contains infinity (1 value(s))" in err
+    assert "UnboundLocalError" not in err and err.count("\n") == 1

@@ -246,3 +246,21 @@ def test_average_precision_on_text_labels_equals_sklearn(tmp_path, capsys):
         )
     assert printed_equal(parse_table(out)[0]["mean"], np.mean(scores))
     del cross_val_predict
+
+
+def test_infinite_values_fail_every_fit_with_the_imputer_s_message(tmp_path, capsys):
+    """'inf' in a CSV is read as infinity, which the imputer refuses: one line naming the
+    column and what to do (a failed preprocessing once left the fold's design unbound and
+    crashed with an UnboundLocalError)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "y": rng.normal(size=30)})
+    path = tmp_path / "inf.csv"
+    frame.to_csv(path, index=False)
+    text = path.read_text().splitlines()
+    text[6] = "inf," + text[6].split(",")[1]
+    path.write_text("\n".join(text) + "\n")
+    code, out, err = run(capsys, "cv", path, "--target", "y", *TINY, "-q")
+    assert code == 1
+    assert err.startswith("sklinear: error: every fit failed; the first error was: ValueError:")
+    assert "Column 'a' contains infinity (1 value(s))" in err
+    assert "UnboundLocalError" not in err and err.count("\n") == 1

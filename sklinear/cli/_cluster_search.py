@@ -119,6 +119,7 @@ def fit_fold_on_cluster(pipeline, candidates, degree, paths, data, fold, scorer)
         started = time.perf_counter()
         X_train, y_train, train_lengths = data.part(fold, "train")
         X_test, y_test, test_lengths = data.part(fold, "test")
+        Z_train = Z_test = None  # a failed preprocessing fails every fit of the fold
         try:
             _, Z_train, design = fit_preprocessing(pipeline, degree, X_train, train_lengths)
             Z_test = design(X_test, test_lengths)

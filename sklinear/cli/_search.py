@@ -313,6 +313,7 @@ def fit_fold(pipeline, candidates, degree, paths, X, y, train, test, scorer):
         X_train, X_test = X.iloc[train], X.iloc[test]
         y_train, y_test = y.iloc[train], y.iloc[test]
         preprocess = clone(pipeline[:-1]).set_params(poly__degree=degree)
+        Z_train = Z_test = None  # a failed preprocessing fails every fit of the fold
         try:
             Z_train = preprocess_rows(preprocess, X_train, y_train, fit=True)
             Z_test = preprocess_rows(preprocess, X_test)
