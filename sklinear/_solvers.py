@@ -278,6 +278,9 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": stalled})
 
 
+_JOIN_ROUNDING = 64 * np.finfo(float).eps
+
+
 def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     """``argmin_v linear . v + v^T H v / 2 + sum(l1_weights * |v|)`` by an active-set method.
 
@@ -298,7 +301,7 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     unpenalised = l1_weights == 0
     active = (v != 0) | unpenalised
     sign = np.where(unpenalised, 0.0, np.sign(v))
-    scale = np.abs(hessian).sum(axis=1)
+    magnitude = np.abs(hessian)
     for _ in range(max_steps):
         index = np.flatnonzero(active)
         direction = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)
@@ -316,8 +319,8 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
             continue
         v = v + direction
         residual = linear + hessian @ v
-        # |r_j| above l1_j by more than the rounding of r_j
-        slack = 1e-9 * (np.abs(linear) + scale * np.max(np.abs(v), initial=0.0)) + 1e-12
+        # |r_j| above l1_j by more than the rounding of r_j (its terms' size times 64 eps)
+        slack = _JOIN_ROUNDING * (np.abs(linear) + magnitude @ np.abs(v))
         joining = ~active & (np.abs(residual) > l1_weights + slack)
         if not np.any(joining):
             return v, True

@@ -755,6 +755,26 @@ def test_softmax_l1_on_raw_polynomial_features_is_certified_by_proximal_newton(l
     assert j == pytest.approx(model.objective_, rel=1e-9)
 
 
+def test_logistic_l1_on_raw_polynomial_features_is_certified():
+    """Breast cancer's raw columns with degree-2 features (495 columns, scales 1e-5 to 1e6,
+    nearly separable): the active-set solver's joining test must be at the rounding of
+    its residuals (64 eps of their terms), not 1e-9 of them, or it stops with components
+    of tiny L1 weights (the penalty on a column of scale 1e6) breaking their optimality
+    conditions: the fit then stopped at J's rounding with the gap above tol |J|."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = PolynomialFeatures(degree=2, include_bias=False).fit_transform(X)
+    alpha = 1.0 / X.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLogisticClassifier(penalty="l1", alpha=alpha).fit(X, y)
+    assert model.n_iter_ <= 100
+    assert model.dual_gap_ <= 1e-4 * abs(model.objective_)
+    j = objective_j("logistic", X, y, model.coef_, model.intercept_, alpha, 1.0)
+    assert j == pytest.approx(model.objective_, rel=1e-9)
+
+
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 def test_wide_l1_regression_of_raw_columns_is_certified(l1_ratio):
     """More columns than rows (the Hessian singular), column scales 1e-3..1e3, a tiny
