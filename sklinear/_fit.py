@@ -133,17 +133,6 @@ def _active_system_rows(objective, active):
     return (active + int(objective.fit_intercept)) * (objective.n_outputs if coupled else 1)
 
 
-def _polish_expected(objective):
-    """Whether a certified L1 fit will be polished whatever its active set: the Newton
-    system of all ``p`` columns is within ``_NEWTON_MAX_ROWS`` (softmax excepted)."""
-    if objective.loss.hessian_layout == "coupled" or not hasattr(
-        objective.loss, "hessian_weights"
-    ):
-        return False
-    rows = _active_system_rows(objective, objective.n_features)
-    return rows <= _NEWTON_MAX_ROWS and getattr(objective.data, "supports_hessian", True)
-
-
 def _l1_handover(objective):
     """Whether an L1 fit hands over from L-BFGS-B to proximal Newton after
     ``_FALLBACK_ITERATIONS``: the Newton system of all ``p`` columns is within
@@ -153,6 +142,12 @@ def _l1_handover(objective):
         return False
     rows = _active_system_rows(objective, objective.n_features)
     return rows <= _NEWTON_MAX_ROWS and getattr(objective.data, "supports_hessian", True)
+
+
+def _polish_expected(objective):
+    """Whether a certified L1 fit will be polished whatever its active set: the Newton
+    system of all ``p`` columns is within ``_NEWTON_MAX_ROWS`` (softmax excepted)."""
+    return _l1_handover(objective) and objective.loss.hessian_layout != "coupled"
 
 
 def _polish_target(objective, certifier, certified):
