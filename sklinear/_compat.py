@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     RealNotInt,
     StrOptions,
 )
+from sklearn.utils._unique import attach_unique, cached_unique
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
@@ -23,4 +24,6 @@ __all__ = [
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",
+    "attach_unique",
+    "cached_unique",
 ]

@@ -181,12 +181,20 @@ class BinomialLoss:
         # log(1 + exp(z)) - y z = (max(z, 0) - y z) + log1p(e), summed in this order so
         # that a confident correct score (y = 1, z >> 0) keeps its tiny loss exactly, and
         # sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) otherwise.
-        exponential = np.exp(-np.abs(raw))
+        # The same numbers in fewer temporaries (a dozen NumPy calls per row block of a
+        # pass): the numerator exp(min(z, 0)) is 1 for z >= 0 and exp(-|z|) otherwise,
+        # bit for bit what np.where(z >= 0, 1, e) gave at half its cost.
+        exponential = np.abs(raw)
+        np.negative(exponential, out=exponential)
+        np.exp(exponential, out=exponential)
         value = np.maximum(raw, 0)
-        value -= y * raw
-        value += np.log1p(exponential)
-        gradient = np.where(raw >= 0, 1, exponential)
-        gradient /= 1 + exponential
+        temporary = np.multiply(y, raw)
+        value -= temporary
+        value += np.log1p(exponential, out=temporary)
+        gradient = np.minimum(raw, 0)
+        np.exp(gradient, out=gradient)
+        exponential += 1
+        gradient /= exponential
         gradient -= y
         return (value if per_output else _sum_outputs(value)), gradient
 

@@ -860,6 +860,39 @@ def test_labels_that_cannot_be_sorted_say_why(cls, labels, message):
         cls().fit(X, labels)
 
 
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+@pytest.mark.parametrize("kind", ["int", "str", "bool"])
+def test_fit_sorts_the_labels_once_and_keeps_no_state(monkeypatch, cls, kind):
+    """The labels' unique values are computed once per fit (scikit-learn's check and the
+    classes share them), the classes are those of the array fitted, and nothing of the
+    shared computation is left on the estimator (a refit on other labels sees them)."""
+    X, y = make_data("multiclass", n_samples=120)
+    labels = {"int": y * 10 + 5, "str": np.array(["c", "a", "b"])[y], "bool": y > 0}[kind]
+    calls = []
+    unique = np.unique
+
+    def counting_unique(*args, **kwargs):
+        calls.append(1)
+        return unique(*args, **kwargs)
+
+    monkeypatch.setattr(np, "unique", counting_unique)
+    model = cls(max_iter=5).fit(X, labels)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(model.classes_, unique(labels))
+    assert "_checked_labels" not in model.__dict__
+    other = {"str": lambda: np.char.add(labels, "x"), "bool": lambda: ~labels}.get(
+        kind, lambda: labels + 1
+    )()
+    model.fit(X, other)
+    np.testing.assert_array_equal(model.classes_, unique(other))
+    with pytest.raises(ValueError, match="classes must be passed"):
+        cls(solver="sgd").partial_fit(X, labels)
+    model = cls(solver="sgd")
+    with pytest.raises(ValueError, match="classes must be passed"):
+        model.partial_fit(X, labels)
+    assert "_checked_labels" not in model.__dict__
+
+
 def test_nan_labels_keep_scikit_learns_message():
     """scikit-learn's checks expect its own message for NaN in a float y."""
     X, y = make_data("binary", n_samples=100)

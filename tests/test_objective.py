@@ -461,6 +461,30 @@ def test_dense_float32_row_blocks_of_one_output_hold_2_mib(dtype, n_outputs, row
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("rows", "n_features"),
+    [(1, 3), (81, 100), (82, 100), (83, 100), (5242, 100), (300, 7), (40, 10_000), (0, 5)],
+)
+def test_subtract_row_is_numpys_broadcast_subtraction(dtype, rows, n_features):
+    """The faster row subtraction (rows of several block rows against the row repeated)
+    gives NumPy's numbers bit for bit: whole repeats, the rows left over, a block with fewer
+    rows than a repeat, and blocks that are not C-contiguous."""
+    from sklinear._data import repeat_row, subtract_row
+
+    rng = np.random.default_rng(rows + n_features)
+    block = (rng.standard_normal((rows, n_features)) * 1e4).astype(dtype)
+    row = (rng.standard_normal(n_features) * 1e4).astype(dtype)
+    repeated = repeat_row(row, n_features)
+    assert repeated.size >= sklinear._data._ROW_REPEAT and np.all(repeated == row)
+    for layout in (block, np.asfortranarray(block), block[:, ::-1]):
+        expected = layout - row
+        out = np.empty_like(block)
+        assert subtract_row(layout, row, out, repeated) is out
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(subtract_row(layout, row, np.empty_like(block)), expected)
+
+
 @pytest.mark.parametrize(
     ("n_features", "n_outputs", "rows"),
     [(50, 10, (1 << 20) // (8 * (50 + 40))), (100, 100, 1024), (20, 3, (1 << 20) // (8 * 32))],
