@@ -98,7 +98,7 @@ def _hessian_flops(objective):
 
 
 def _l1_polish_affordable(objective, result):
-    """Whether an L1 fit is polished by Newton's method on its active set.
+    """Whether an L1 fit is polished by proximal Newton steps (:func:`_solvers.proximal_newton`).
 
     When the first-order solver stalled short of the certificate and the active set's
     Hessian is affordable; and, certified or not, whenever that Hessian (``n |A|^2`` per
@@ -151,7 +151,7 @@ def _polish_expected(objective):
 
 
 def _polish_target(objective, certifier, certified):
-    """When the active-set polish of an L1 fit stops.
+    """When the proximal Newton polish of an L1 fit stops.
 
     Uncertified: at the certificate. Certified: where the whole Hessian is cheap, at a fixed
     point (exact to rounding: small problems answer as their references do); otherwise once
