@@ -345,7 +345,12 @@ def _smoothed_absolute_curvature(xp, loss, y, raw):
 
 
 def _huber_curvature(xp, loss, y, raw):
-    return xp.astype(xp.abs(raw - y) <= float(loss.epsilon), raw.dtype)
+    absolute = xp.abs(raw - y)
+    inside = absolute <= float(loss.epsilon)
+    if not getattr(loss, "majorize", False):
+        return xp.astype(inside, raw.dtype)
+    one = xp.ones_like(absolute)
+    return xp.where(inside, one, float(loss.epsilon) / xp.where(inside, one, absolute))
 
 
 def _binomial_curvature(xp, loss, y, raw):

@@ -353,6 +353,8 @@ def _run(name, objective, theta, max_iter, certifier, verbose, preconditioner=No
             verbose=verbose,
         )
     if name == "newton":
+        # Huber's loss: steps on its quadratic majorizer where Newton's are too long
+        majorizing = hasattr(objective.loss, "majorizer")
         return _solvers.newton(
             objective.value_gradient_hessian if hessian is None else hessian,
             objective.value_and_gradient,
@@ -360,6 +362,7 @@ def _run(name, objective, theta, max_iter, certifier, verbose, preconditioner=No
             max_iter=max_iter,
             converged=certifier,
             verbose=verbose,
+            majorizer=objective.majorizing_newton_system if majorizing else None,
         )
     if name == "lbfgs_l1":
         return _solvers.lbfgs_l1(

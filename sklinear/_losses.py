@@ -136,8 +136,9 @@ class HuberLoss:
     smooth = True
     link = IdentityLink()
 
-    def __init__(self, epsilon=1.35):
+    def __init__(self, epsilon=1.35, majorize=False):
         self.epsilon = epsilon
+        self.majorize = majorize
 
     def loss_gradient(self, y, raw):
         residual = raw - y
@@ -155,7 +156,24 @@ class HuberLoss:
     has_conjugate = True
 
     def hessian_weights(self, y, raw):
-        return (np.abs(raw - y) <= self.epsilon).astype(raw.dtype)
+        """1 where ``|r| <= epsilon``, else 0; with ``majorize``, ``epsilon / |r|`` there."""
+        absolute = np.abs(raw - y)
+        inside = absolute <= self.epsilon
+        if not self.majorize:
+            return inside.astype(raw.dtype)
+        return np.where(inside, 1.0, self.epsilon / np.where(inside, 1.0, absolute)).astype(
+            raw.dtype
+        )
+
+    def majorizer(self):
+        """This loss with ``majorize`` set: its ``hessian_weights`` are then the curvature of
+        Huber's quadratic majorizer at each residual, ``psi(r) / r`` (1 inside the
+        quadratic zone, ``epsilon / |r|`` outside; the iteratively reweighted least squares
+        weights). The quadratic model with them lies above the loss and touches it at the
+        residuals, so minimising it (with the penalty) decreases ``J`` (majorize-minimize):
+        Newton's method falls back on it where the loss's own curvature, 0 in the linear
+        zone, makes steps too long to be taken."""
+        return HuberLoss(self.epsilon, majorize=True)
 
     def dual_repair(self, gradient_mean, target_mean):
         """Mix with a constant ``pi``, ``|pi| <= epsilon``: ``L*(pi) = pi y + pi^2 / 2``."""

@@ -350,11 +350,11 @@ class LinearObjective:
         self._laid_out = bool(prepare(self._order)) if prepare is not None else False
         return True
 
-    def _evaluate(self, theta, rows=None, hessian=False, hessian_columns=None):
+    def _evaluate(self, theta, rows=None, hessian=False, hessian_columns=None, loss=None):
         coef, intercept, offset = self._scores_parameters(theta)
         index = self._order[rows] if isinstance(rows, slice) else rows
         sums = self.data.evaluate(
-            self.loss,
+            self.loss if loss is None else loss,
             coef,
             offset,
             shift=self._shift,
@@ -521,6 +521,16 @@ class LinearObjective:
         value, gradient = self._finish(theta, sums, weight_sum)
         self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
         return value, gradient, self._newton_system(sums, weight_sum)
+
+    def majorizing_newton_system(self, theta):
+        """The Newton system of the loss's quadratic majorizer at ``theta`` (the loss's
+        ``majorizer()`` curvature: see :meth:`HuberLoss.majorizer`), or None for a loss
+        without one. A Newton step on it decreases ``J`` for any ``theta``."""
+        majorizer = getattr(self.loss, "majorizer", None)
+        if majorizer is None:
+            return None
+        coef, intercept, sums, weight_sum = self._evaluate(theta, hessian=True, loss=majorizer())
+        return self._newton_system(sums, weight_sum)
 
     def value_gradient_active_hessian(self, theta, free):
         """Value and gradient of the smooth part, and the Hessian among the components

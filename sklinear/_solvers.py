@@ -39,6 +39,8 @@ class NonFiniteObjectiveError(ArithmeticError):
 _MACHINE_FTOL = 64 * np.finfo(float).eps
 # Newton: a predicted decrease below this times |f| is at f's rounding level.
 _FLAT_SLOPE = 1e3 * np.finfo(float).eps
+# Newton's steps shorter than this give way to a majorizer's step (where there is one)
+_MAJORIZER_STEP = 1.0 / 16
 
 # A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
 _DIVERGENCE_FACTOR = 1e8
@@ -211,7 +213,16 @@ def lbfgs_l1(value_and_gradient, theta0, *, l1_weights, max_iter, converged, ver
     return result
 
 
-def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, converged, verbose=0):
+def newton(
+    value_gradient_hessian,
+    value_and_gradient,
+    theta0,
+    *,
+    max_iter,
+    converged,
+    verbose=0,
+    majorizer=None,
+):
     """Damped Newton's method with a backtracking (Armijo) line search.
 
     ``value_gradient_hessian(theta)`` returns the value, the gradient and a system whose
@@ -220,6 +231,14 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
     passes (usually one: the unit step is accepted near the optimum). Stops when
     ``converged(theta)`` (asked after each step, and at the start) or when the objective
     stops decreasing at machine precision (``state['stalled']``).
+
+    ``majorizer(theta)``, when given, returns the Newton system of a quadratic that lies
+    above the smooth part and touches it at ``theta`` (Huber's loss: see
+    ``HuberLoss.majorizer``); where the Newton direction needs a step shorter than
+    ``_MAJORIZER_STEP`` (the loss's curvature vanishes on most rows), the step is taken
+    along the majorizer's direction instead, whose unit step decreases ``J``
+    (majorize-minimize). Newton's own steps are tried first at every iteration: once
+    the rows' zones are those of the optimum they are exact.
     """
     x = np.array(theta0, dtype=float)
     curve = []
@@ -230,32 +249,18 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
     stalled = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        direction = system.solve(g_x)
-        slope = float(g_x @ direction)
-        if not slope < 0:
-            direction, slope = -g_x, -float(g_x @ g_x)
-        step = 1.0
-        # A predicted decrease at the rounding level of f cannot be judged on f: there the
-        # unit step is taken when it shrinks the gradient (ill-conditioned designs reach a
-        # flat f long before a small gradient, and the certificate needs the gradient).
-        flat_model = -slope <= _FLAT_SLOPE * max(abs(f_x), np.finfo(float).tiny)
-        gradient_size = np.max(np.abs(g_x), initial=0.0)
-        flat_step = False
-        while True:
-            candidate = x + step * direction
-            f_new, g_new = value_and_gradient(candidate)
-            if np.isfinite(f_new) and f_new <= f_x + 1e-4 * step * slope:
-                break
-            flat_step = (
-                flat_model
-                and step == 1.0
-                and np.isfinite(f_new)
-                and f_new <= f_x + _FLAT_SLOPE * abs(f_x)
-                and np.max(np.abs(g_new), initial=0.0) < 0.5 * gradient_size
+        step, candidate, f_new, g_new, flat_step, accepted = _newton_line_search(
+            value_and_gradient,
+            x,
+            f_x,
+            g_x,
+            system.solve(g_x),
+            _MAJORIZER_STEP if majorizer is not None else 1e-12,
+        )
+        if majorizer is not None and not accepted:
+            step, candidate, f_new, g_new, flat_step, accepted = _newton_line_search(
+                value_and_gradient, x, f_x, g_x, majorizer(x).solve(g_x), 1e-12
             )
-            if flat_step or step < 1e-12:
-                break
-            step *= 0.5
         if not (flat_step or (np.isfinite(f_new) and f_new <= f_x)):
             stalled = True
             curve.append(f_x)
@@ -276,6 +281,40 @@ def newton(value_gradient_hessian, value_and_gradient, theta0, *, max_iter, conv
             break
         f_x, g_x, system = value_gradient_hessian(x)
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": stalled})
+
+
+def _newton_line_search(value_and_gradient, x, f_x, g_x, direction, shortest):
+    """Backtracking (Armijo) along ``direction`` (steepest descent where it does not
+    descend) from step 1 down to ``shortest``: ``(step, candidate, f_new, g_new,
+    flat_step, accepted)``, ``accepted`` when the sufficient decrease (or the flat-step
+    rule) holds at the last step tried."""
+    slope = float(g_x @ direction)
+    if not slope < 0:
+        direction, slope = -g_x, -float(g_x @ g_x)
+    step = 1.0
+    # A predicted decrease at the rounding level of f cannot be judged on f: there the
+    # unit step is taken when it shrinks the gradient (ill-conditioned designs reach a
+    # flat f long before a small gradient, and the certificate needs the gradient).
+    flat_model = -slope <= _FLAT_SLOPE * max(abs(f_x), np.finfo(float).tiny)
+    gradient_size = np.max(np.abs(g_x), initial=0.0)
+    flat_step = False
+    while True:
+        candidate = x + step * direction
+        f_new, g_new = value_and_gradient(candidate)
+        if np.isfinite(f_new) and f_new <= f_x + 1e-4 * step * slope:
+            return step, candidate, f_new, g_new, False, True
+        flat_step = (
+            flat_model
+            and step == 1.0
+            and np.isfinite(f_new)
+            and f_new <= f_x + _FLAT_SLOPE * abs(f_x)
+            and np.max(np.abs(g_new), initial=0.0) < 0.5 * gradient_size
+        )
+        if flat_step:
+            return step, candidate, f_new, g_new, True, True
+        if step < shortest:
+            return step, candidate, f_new, g_new, False, False
+        step *= 0.5
 
 
 _JOIN_ROUNDING = 64 * np.finfo(float).eps

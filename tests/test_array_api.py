@@ -309,11 +309,19 @@ def test_scores_and_score_follow_input(backend):
     [
         (SquaredLoss(), 1),
         (HuberLoss(0.5), 2),
+        (HuberLoss(0.5).majorizer(), 1),
         (BinomialLoss(), 1),
         (BinomialLoss(), 3),
         (MultinomialLoss(), 3),
     ],
-    ids=["squared", "huber-2-outputs", "binomial", "binomial-3-outputs", "multinomial"],
+    ids=[
+        "squared",
+        "huber-2-outputs",
+        "huber-majorizer",
+        "binomial",
+        "binomial-3-outputs",
+        "multinomial",
+    ],
 )
 @pytest.mark.parametrize("weighted", [True, False])
 @pytest.mark.parametrize("coef_scale", [0.3, 60.0], ids=["small-scores", "large-scores"])

@@ -258,3 +258,23 @@ def test_log_softmax_parts_with_and_without_the_shift(dtype, largest):
     np.testing.assert_allclose(
         probability, np.exp(log_softmax(exact, axis=1)), rtol=256 * eps, atol=1e-30
     )
+
+
+def test_huber_majorizer_curvature_by_hand_and_above_the_loss():
+    """The majorizer's curvature is psi(r) / r: 1 inside the quadratic zone, epsilon / |r|
+    outside (hand values); the quadratic with it at r0 lies above the loss everywhere and
+    touches it at r0 (the majorize-minimize property Newton's fallback relies on)."""
+    loss = HuberLoss(1.35)
+    y = np.zeros(5)
+    r0 = np.array([0.5, -2.7, 1.35, 10.0, -1.35])
+    np.testing.assert_array_equal(loss.hessian_weights(y, r0), [1, 0, 1, 0, 1])
+    majorizer = loss.majorizer()
+    assert majorizer.epsilon == 1.35 and not loss.majorize
+    np.testing.assert_allclose(majorizer.hessian_weights(y, r0), [1, 0.5, 1, 0.135, 1])
+    np.testing.assert_array_equal(majorizer.loss_gradient(y, r0)[1], loss.loss_gradient(y, r0)[1])
+    for start in np.r_[r0, 0.0, 1e4]:
+        c = majorizer.hessian_weights(np.zeros(1), np.array([start]))[0]
+        value0, slope = (a[0] for a in loss.loss_gradient(np.zeros(1), np.array([start])))
+        r = np.linspace(-50, 50, 2001)
+        above = value0 + slope * (r - start) + c / 2 * (r - start) ** 2
+        assert np.all(loss.loss_gradient(np.zeros_like(r), r)[0] <= above + 1e-9 * (1 + above))
