@@ -466,16 +466,21 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     # L2 parts leave coefficients undetermined at a 1e-4 certificate).
     if l1 and result.n_iter < max_iter and _l1_polish_affordable(objective, result):
         certified = result.converged
+        majorizing = hasattr(objective.loss, "majorizer")  # Huber's loss
         polish = _solvers.proximal_newton(
             objective.value_gradient_active_hessian,
             objective.value_and_gradient,
             result.theta,
             l1_weights=objective.l1_weights(),
             solve=damped_solve,
-            max_iter=min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
+            # Huber's majorizer steps converge linearly, not quadratically: all the budget
+            max_iter=max_iter - result.n_iter
+            if majorizing
+            else min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
             converged=_polish_target(objective, certifier, certified),
             max_working=_NEWTON_MAX_ROWS,
             verbose=verbose,
+            majorizer=objective.majorizing_active_hessian if majorizing else None,
         )
         result = _chain(result, polish)
         result.converged = certifier(result.theta)

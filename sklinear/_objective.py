@@ -532,22 +532,28 @@ class LinearObjective:
         coef, intercept, sums, weight_sum = self._evaluate(theta, hessian=True, loss=majorizer())
         return self._newton_system(sums, weight_sum)
 
-    def value_gradient_active_hessian(self, theta, free):
+    def majorizing_active_hessian(self, theta, free):
+        """The Hessian among ``free`` of the loss's quadratic majorizer at ``theta`` (see
+        :meth:`majorizing_newton_system`)."""
+        return self.value_gradient_active_hessian(theta, free, loss=self.loss.majorizer())[2]
+
+    def value_gradient_active_hessian(self, theta, free, loss=None):
         """Value and gradient of the smooth part, and the Hessian among the components
         ``free`` (a boolean mask of theta's shape) as a dense matrix.
 
         Only the Hessian blocks of the features with a free component are accumulated (an
-        L1 fit's active set): ``n |A|^2`` work instead of ``n p^2``.
+        L1 fit's active set): ``n |A|^2`` work instead of ``n p^2``. ``loss`` (default: the
+        objective's) gives the curvature, e.g. Huber's majorizer.
         """
         mask = np.asarray(free, dtype=bool).reshape(self.n_rows, -1)
         features = np.flatnonzero(mask[: self.n_features].any(axis=1))
         restrict = len(features) < self.n_features
         if restrict and getattr(self.data, "supports_hessian_columns", False):
             coef, intercept, sums, weight_sum = self._evaluate(
-                theta, hessian=True, hessian_columns=features
+                theta, hessian=True, hessian_columns=features, loss=loss
             )
         else:
-            coef, intercept, sums, weight_sum = self._evaluate(theta, hessian=True)
+            coef, intercept, sums, weight_sum = self._evaluate(theta, hessian=True, loss=loss)
             if restrict:
                 sums.hessian_xx = sums.hessian_xx[:, features][:, :, features]
                 sums.hessian_x = sums.hessian_x[:, features]

@@ -405,6 +405,7 @@ def proximal_newton(
     converged,
     max_working=None,
     verbose=0,
+    majorizer=None,
 ):
     """Minimise ``f(theta) + sum(l1_weights * |theta|)`` by proximal Newton steps on a
     working set (the way glmnet and glum treat L1 penalties, with an exact inner solver).
@@ -418,7 +419,11 @@ def proximal_newton(
     leave the support, so ill-conditioned designs (polynomials of raw columns, where
     first-order methods stall with most of the support wrong) reach the minimiser.
     ``converged(theta)`` is asked after each accepted step; ``n_iter`` counts those steps
-    (one loss-curve entry each).
+    (one loss-curve entry each). ``majorizer(theta, free)``, when given, is the Hessian
+    among ``free`` of a quadratic above ``f`` that touches it at ``theta`` (Huber's loss):
+    where the line search would cut the step below ``_MAJORIZER_STEP``, the model is
+    solved again with it, and the step along its minimiser decreases ``f + L1`` (as in
+    :func:`newton`).
     """
     x = np.array(theta0, dtype=float)
     l1_weights = np.asarray(l1_weights, dtype=float)
@@ -437,23 +442,8 @@ def proximal_newton(
         free = keep | joining
         f_x, g_x, hessian = value_gradient_active_hessian(x, free)
         index = np.flatnonzero(free)
-        current = x[index]
-        linear = g_x[index] - hessian @ current
-        target, _ = l1_quadratic(
-            hessian,
-            linear,
-            l1_weights[index],
-            current,
-            solve=solve,
-            max_steps=_quadratic_steps(index.size),
-        )
-        direction = np.zeros_like(x)
-        direction[index] = target - current
-        base = float(l1_weights @ np.abs(x))
-        value = f_x + base
-        decrease = float(g_x[index] @ direction[index]) + float(
-            l1_weights[index] @ (np.abs(target) - np.abs(current))
-        )
+        direction, decrease = _l1_model_step(x, index, g_x, hessian, l1_weights, solve)
+        value = f_x + float(l1_weights @ np.abs(x))
         if not decrease < 0:
             break  # the model sees no descent: a minimiser to rounding
         if decrease > -_FLAT_SLOPE * max(abs(value), 1.0) * 1e-3:
@@ -474,6 +464,7 @@ def proximal_newton(
                 return SolverResult(x, len(curve), curve, True)
             continue
         step = 1.0
+        majorized = majorizer is None
         while True:
             candidate = x + step * direction
             f_new, g_new = value_and_gradient(candidate)
@@ -484,9 +475,20 @@ def proximal_newton(
             # objective within rounding is the Newton step there.
             if step == 1.0 and np.isfinite(new) and new <= value + _MACHINE_FTOL * abs(value):
                 break
+            if not majorized and step < _MAJORIZER_STEP:
+                majorized = True  # the majorizer's model: its unit step decreases f + L1
+                direction, decrease = _l1_model_step(
+                    x, index, g_x, majorizer(x, free), l1_weights, solve
+                )
+                if not decrease < 0:
+                    break
+                step = 1.0
+                continue
             if step < 1e-12:
                 return SolverResult(x, len(curve), curve, False, state={"stalled": True})
             step *= 0.5
+        if not decrease < 0:
+            break
         moved = float(np.max(np.abs(candidate - x), initial=0.0))
         x, f_x, g_x = candidate, f_new, g_new
         curve.append(new)
@@ -497,6 +499,27 @@ def proximal_newton(
         if moved <= 4 * np.finfo(float).eps * float(np.max(np.abs(x), initial=1.0)):
             break
     return SolverResult(x, len(curve), curve, False, state={"stalled": True})
+
+
+def _l1_model_step(x, index, gradient, hessian, l1_weights, solve):
+    """The step from ``x`` to the minimiser of the quadratic model (``gradient``, the
+    ``hessian`` among ``index``) plus the L1 term, over the components ``index``, and the
+    model's decrease of ``f + L1`` to first order: ``(direction, decrease)``."""
+    current = x[index]
+    target, _ = l1_quadratic(
+        hessian,
+        gradient[index] - hessian @ current,
+        l1_weights[index],
+        current,
+        solve=solve,
+        max_steps=_quadratic_steps(index.size),
+    )
+    direction = np.zeros_like(x)
+    direction[index] = target - current
+    decrease = float(gradient[index] @ direction[index]) + float(
+        l1_weights[index] @ (np.abs(target) - np.abs(current))
+    )
+    return direction, decrease
 
 
 def _l1_violation(gradient, theta, l1_weights):
