@@ -127,3 +127,64 @@ def duality_gap(
             gap += _penalty_fenchel_young(coef[smooth], scaled[smooth], l2[smooth], l1[smooth])
         gap += data_part(kappa) + kappa * remainder_terms
     return max(gap, 0.0)
+
+
+# Interpolated rows whose dual values are solved for, at most (a dense least-squares
+# problem of this many unknowns; a linear program's vertex interpolates p + 1 rows).
+_COMPLETION_MAX_ROWS = 4096
+
+
+def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, interpolated):
+    """A duality gap of the absolute loss ``sum c_i |x_i w + b - y_i| + G(w)`` (one output)
+    at a dual point *completed* on the interpolated rows, or None.
+
+    The absolute loss's minimiser interpolates some rows exactly (a linear program's
+    vertex): there the subgradient is anything in ``[-1, 1]``, and neither ``sign(r)`` nor
+    a smoothed loss's ``r / mu`` gives the dual values the optimality conditions ask for.
+    The rows with ``|r_i| > interpolated`` take ``u_i = c_i sign(r_i)``; on the others
+    ``u_I`` is the least-squares solution of the conditions themselves:
+    ``(X^T u)_j = -(l2_j w_j + l1_j sign(w_j))`` on the support and ``sum u = 0`` (with an
+    intercept), clipped to ``|u_i| <= c_i``. Then, as in :func:`duality_gap`, an L1 part
+    without L2 scales ``u`` into ``G*``'s domain, and
+    ``D(u) = -sum u_i y_i - G*(-X^T u)`` (``L*(v) = v y`` for ``|v| <= 1``). Any ``u`` so
+    built is feasible, so ``P - D(u)`` bounds the error whatever the completion's quality.
+    None where no such bound exists (no penalty on a coefficient, more interpolated rows
+    than ``_COMPLETION_MAX_ROWS``, or ``sum u`` left non-zero by the clipping).
+    """
+    coef = np.asarray(coef, dtype=float).ravel()
+    l2 = np.broadcast_to(np.asarray(l2, dtype=float).ravel(), coef.shape)
+    l1 = np.broadcast_to(np.asarray(l1, dtype=float).ravel(), coef.shape)
+    if np.any((l2 <= 0) & (l1 <= 0)):
+        return None
+    residual = np.asarray(X @ coef).ravel() + float(intercept) - y
+    primal = float(np.sum(c * np.abs(residual))) + penalty_value(coef, l2, l1)
+    inside = np.abs(residual) <= interpolated
+    rows = np.flatnonzero(inside)
+    if rows.size > _COMPLETION_MAX_ROWS:
+        return None
+    u = np.where(inside, 0.0, c * np.sign(residual))
+    support = np.flatnonzero(coef != 0)
+    if rows.size:
+        target = -(l2[support] * coef[support] + l1[support] * np.sign(coef[support]))
+        target = target - np.asarray(X.T @ u).ravel()[support]
+        block = X[rows]
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        system = block[:, support].T
+        if fit_intercept:
+            system = np.vstack([system, np.ones(rows.size)])
+            target = np.append(target, -u.sum())
+        if system.shape[0]:
+            solution = np.linalg.lstsq(system, target, rcond=None)[0]
+            u[rows] = np.clip(solution, -c[rows], c[rows])
+    if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * np.sum(c):
+        return None
+    xi = np.asarray(X.T @ u).ravel()
+    smooth = l2 > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(~smooth & (np.abs(xi) > 0), l1 / np.abs(xi), np.inf)
+    kappa = float(min(1.0, np.min(ratios, initial=np.inf)))
+    u, xi = kappa * u, kappa * xi
+    beyond = np.maximum(np.abs(xi) - l1, 0.0)
+    conjugate = float(np.sum(np.where(smooth, beyond**2 / (2 * np.where(smooth, l2, 1.0)), 0.0)))
+    dual = -float(u @ y) - conjugate
+    return max(primal - dual, 0.0)

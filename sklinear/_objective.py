@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from ._certificate import duality_gap, penalty_value
+from ._certificate import absolute_completed_gap, duality_gap, penalty_value
 from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
 from ._penalties import ElasticNetPenalty
 
@@ -513,6 +513,29 @@ class LinearObjective:
             data_values=None if sums.loss_outputs is None else sums.loss_outputs / weight_sum,
         )
         return value, gap
+
+    def completed_absolute_gap(self, theta, interpolated):
+        """The absolute loss's duality gap at ``theta`` with the dual values of the rows
+        within ``interpolated`` of their targets solved for (see
+        :func:`~sklinear._certificate.absolute_completed_gap`); None where the data are not
+        a NumPy or SciPy matrix in memory or have several outputs."""
+        if type(self.data) is not InMemoryData or self.n_outputs != 1:
+            return None
+        coef, intercept = self.to_user(theta)
+        weights = np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
+        l2, l1 = self._user_penalty()
+        y = np.asarray(self.Y, dtype=float).reshape(-1)
+        return absolute_completed_gap(
+            self.data.X,
+            y,
+            np.asarray(weights, dtype=float) / self.weight_sum,
+            coef[:, 0],
+            intercept[0],
+            l2,
+            l1,
+            self.fit_intercept,
+            interpolated,
+        )
 
     # --- second order ----------------------------------------------------------------------
     def value_gradient_hessian(self, theta):
