@@ -341,7 +341,11 @@ def _squared_curvature(xp, loss, y, raw):
 
 
 def _smoothed_absolute_curvature(xp, loss, y, raw):
-    return xp.astype(xp.abs(raw - y) <= float(loss.mu), raw.dtype) / float(loss.mu)
+    absolute = xp.abs(raw - y)
+    inside = absolute <= float(loss.mu)
+    if not getattr(loss, "majorize", False):
+        return xp.astype(inside, raw.dtype) / float(loss.mu)
+    return 1.0 / xp.where(inside, xp.full_like(absolute, float(loss.mu)), absolute)
 
 
 def _huber_curvature(xp, loss, y, raw):

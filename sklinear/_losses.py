@@ -101,8 +101,9 @@ class SmoothedAbsoluteLoss:
     smooth = True
     link = IdentityLink()
 
-    def __init__(self, mu):
+    def __init__(self, mu, majorize=False):
         self.mu = mu
+        self.majorize = majorize
 
     def loss_gradient(self, y, raw):
         residual = raw - y
@@ -118,7 +119,18 @@ class SmoothedAbsoluteLoss:
     has_conjugate = True
 
     def hessian_weights(self, y, raw):
-        return (np.abs(raw - y) <= self.mu).astype(raw.dtype) / self.mu
+        """``1 / mu`` where ``|r| <= mu``, else 0; with ``majorize``, ``1 / |r|`` there."""
+        absolute = np.abs(raw - y)
+        inside = absolute <= self.mu
+        if not self.majorize:
+            return inside.astype(raw.dtype) / self.mu
+        return (1.0 / np.where(inside, self.mu, absolute)).astype(raw.dtype)
+
+    def majorizer(self):
+        """This loss with ``majorize`` set: the curvature ``psi(r) / r`` of its quadratic
+        majorizer (``1 / mu`` inside the quadratic zone, ``1 / |r|`` outside), as
+        :meth:`HuberLoss.majorizer`."""
+        return SmoothedAbsoluteLoss(self.mu, majorize=True)
 
     def dual_repair(self, gradient_mean, target_mean):
         """``L*(v) = v y + mu v^2 / 2`` on ``|v| <= 1``: mix with a constant ``pi``."""

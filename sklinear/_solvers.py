@@ -40,7 +40,7 @@ _MACHINE_FTOL = 64 * np.finfo(float).eps
 # Newton: a predicted decrease below this times |f| is at f's rounding level.
 _FLAT_SLOPE = 1e3 * np.finfo(float).eps
 # Newton's steps shorter than this give way to a majorizer's step (where there is one)
-_MAJORIZER_STEP = 1.0 / 16
+_MAJORIZER_STEP = 1e-3
 
 # A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
 _DIVERGENCE_FACTOR = 1e8

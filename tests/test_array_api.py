@@ -21,7 +21,13 @@ from sklearn.utils.estimator_checks import check_array_api_input
 from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier, _array_api
 from sklinear._array_api import ArrayAPIData, namespace_name, to_numpy
 from sklinear._data import InMemoryData
-from sklinear._losses import BinomialLoss, HuberLoss, MultinomialLoss, SquaredLoss
+from sklinear._losses import (
+    BinomialLoss,
+    HuberLoss,
+    MultinomialLoss,
+    SmoothedAbsoluteLoss,
+    SquaredLoss,
+)
 
 array_api_strict = pytest.importorskip("array_api_strict")  # part of the test extra
 
@@ -310,6 +316,7 @@ def test_scores_and_score_follow_input(backend):
         (SquaredLoss(), 1),
         (HuberLoss(0.5), 2),
         (HuberLoss(0.5).majorizer(), 1),
+        (SmoothedAbsoluteLoss(0.5).majorizer(), 1),
         (BinomialLoss(), 1),
         (BinomialLoss(), 3),
         (MultinomialLoss(), 3),
@@ -318,6 +325,7 @@ def test_scores_and_score_follow_input(backend):
         "squared",
         "huber-2-outputs",
         "huber-majorizer",
+        "smoothed-absolute-majorizer",
         "binomial",
         "binomial-3-outputs",
         "multinomial",

@@ -260,6 +260,24 @@ def test_log_softmax_parts_with_and_without_the_shift(dtype, largest):
     )
 
 
+def test_smoothed_absolute_majorizer_curvature_by_hand_and_above_the_loss():
+    """psi(r) / r for the smoothed absolute loss: 1 / mu inside, 1 / |r| outside (hand
+    values), and the quadratic with it lies above the loss and touches it at r0."""
+    loss = SmoothedAbsoluteLoss(0.5)
+    y = np.zeros(4)
+    r0 = np.array([0.25, -2.0, 0.5, 8.0])
+    np.testing.assert_array_equal(loss.hessian_weights(y, r0), [2, 0, 2, 0])
+    majorizer = loss.majorizer()
+    assert majorizer.mu == 0.5 and not loss.majorize
+    np.testing.assert_allclose(majorizer.hessian_weights(y, r0), [2, 0.5, 2, 0.125])
+    for start in np.r_[r0, 0.0, 1e3]:
+        c = majorizer.hessian_weights(np.zeros(1), np.array([start]))[0]
+        value0, slope = (a[0] for a in loss.loss_gradient(np.zeros(1), np.array([start])))
+        r = np.linspace(-50, 50, 2001)
+        above = value0 + slope * (r - start) + c / 2 * (r - start) ** 2
+        assert np.all(loss.loss_gradient(np.zeros_like(r), r)[0] <= above + 1e-9 * (1 + above))
+
+
 def test_huber_majorizer_curvature_by_hand_and_above_the_loss():
     """The majorizer's curvature is psi(r) / r: 1 inside the quadratic zone, epsilon / |r|
     outside (hand values); the quadratic with it at r0 lies above the loss everywhere and
