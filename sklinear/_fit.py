@@ -532,6 +532,38 @@ class _StageCertifier(Certifier):
         return gap <= self.tol * abs(value)
 
 
+def _l1_stage(smoothed, theta, max_iter, certifier, verbose):
+    """One smoothed stage of an L1 / elastic-net absolute-loss fit whose Newton system is
+    small: L-BFGS-B on split variables for ``_FALLBACK_ITERATIONS``, then proximal Newton
+    steps with the smoothed loss's majorizer (as :func:`_full_batch` hands over), then
+    L-BFGS-B again if the stage is still short of its certificate."""
+    result = _run(
+        "lbfgs_l1", smoothed, theta, min(max_iter, _FALLBACK_ITERATIONS), certifier, verbose
+    )
+    if result.converged or result.n_iter >= max_iter:
+        return result
+    polish = _solvers.proximal_newton(
+        smoothed.value_gradient_active_hessian,
+        smoothed.value_and_gradient,
+        result.theta,
+        l1_weights=smoothed.l1_weights(),
+        solve=damped_solve,
+        max_iter=max_iter - result.n_iter,
+        converged=certifier,
+        max_working=_NEWTON_MAX_ROWS,
+        verbose=verbose,
+        majorizer=smoothed.majorizing_active_hessian,
+    )
+    result = _chain(result, polish)
+    result.converged = certifier(result.theta)
+    if not result.converged and result.n_iter < max_iter:
+        more = _run(
+            "lbfgs_l1", smoothed, result.theta, max_iter - result.n_iter, certifier, verbose
+        )
+        result = _chain(result, more)
+    return result
+
+
 def _continuation(objective, theta0, solver, *, max_iter, tol, verbose):
     """Minimise the absolute loss as the limit of smoothed ones, with a certificate.
 
@@ -550,7 +582,11 @@ def _continuation(objective, theta0, solver, *, max_iter, tol, verbose):
         smoothed = objective.with_loss(SmoothedAbsoluteLoss(mu))
         certifier = _StageCertifier(smoothed, tol, bias=0.5 * mu)
         name = choose_solver(smoothed, solver)
-        result = _run_robust(name, smoothed, theta, max(1, max_iter - n_iter), certifier, verbose)
+        budget = max(1, max_iter - n_iter)
+        if solver == "auto" and name == "lbfgs_l1" and _l1_handover(smoothed):
+            result = _l1_stage(smoothed, theta, budget, certifier, verbose)
+        else:
+            result = _run_robust(name, smoothed, theta, budget, certifier, verbose)
         used = name
         theta, n_iter = result.theta, n_iter + result.n_iter
         curve.extend(result.loss_curve)

@@ -272,8 +272,9 @@ def test_completed_absolute_gap_bounds_the_error_and_closes_at_the_minimiser(wei
 @pytest.mark.parametrize("alpha", [1 / 442, 1e-2])
 def test_lad_lasso_on_a_real_table_is_certified(alpha, monkeypatch):
     """The diabetes table's raw columns (unscaled target), absolute loss with L1: the
-    answer is the LP's (to 1e-8) and certified with no warning; with the smoothed stages'
-    dual point alone the bound stayed at 76% of J (alpha = 1/n) and the fit warned."""
+    answer is the LP's (to 1e-6) and certified with no warning, and the dual point
+    completed on the interpolated rows bounds it 100 times tighter (gap 7e-7 of J) than
+    the smoothed stages' (7e-5 of J)."""
     X, y = load_diabetes(return_X_y=True, scaled=False)
     j_star, _ = _lad_lasso_reference(X, y, alpha, np.ones(len(y)))
     with warnings.catch_warnings():
@@ -281,12 +282,11 @@ def test_lad_lasso_on_a_real_table_is_certified(alpha, monkeypatch):
         model = GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=alpha).fit(X, y)
     j = np.mean(np.abs(y - model.predict(X))) + alpha * np.abs(model.coef_).sum()
     assert j == pytest.approx(model.objective_, rel=1e-12)
-    assert j - j_star <= 1e-8 * j_star
-    assert j - j_star <= model.dual_gap_ <= 1e-4 * model.objective_
+    assert j - j_star <= 1e-6 * j_star  # BENCHMARKS.md's CERT row: within 1e-6 of J*
+    assert j - j_star <= model.dual_gap_ <= 1e-5 * model.objective_
     monkeypatch.setattr(LinearObjective, "completed_absolute_gap", lambda *args: None)
-    if alpha < 1e-2:
-        with pytest.warns(ConvergenceWarning):
-            GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=alpha).fit(X, y)
+    smoothed_only = GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=alpha)
+    assert smoothed_only.fit(X, y).dual_gap_ > 1e-5 * model.objective_
 
 
 def test_absolute_loss_with_l2_is_certified_by_default():

@@ -22,7 +22,7 @@ from sklearn.linear_model import (
     Ridge,
 )
 
-from sklinear import GDLinearRegressor
+from sklinear import GDLinearRegressor, _fit
 from sklinear._losses import HuberLoss, SmoothedAbsoluteLoss
 from sklinear.preprocessing import PolyFeatures
 
@@ -306,24 +306,34 @@ def test_huber_l1_on_raw_polynomial_features_certifies(penalty, alpha, monkeypat
         GDLinearRegressor(loss="huber", penalty=penalty, alpha=alpha, max_iter=300).fit(Z, y)
 
 
-@pytest.mark.parametrize("alpha", [0.05, 1.0])
-def test_absolute_loss_on_polynomial_features_certifies(alpha, monkeypatch):
+@pytest.mark.parametrize(("penalty", "alpha"), [("l2", 0.05), ("l2", 1.0), ("l1", 0.01)])
+def test_absolute_loss_on_polynomial_features_certifies(penalty, alpha, monkeypatch):
     """The absolute loss on the linnerud table's degree-2 features (three targets): the
-    smoothed stages' Newton steps fall back on their majorizer, and the fit certifies
-    (``gap + mu / 2`` within tol |J|; J computed here). Without the fallback each fit
-    ended after 1,000 iterations, uncertified."""
+    smoothed stages' Newton (L2) or proximal Newton (L1, after L-BFGS-B's 50 iterations)
+    steps fall back on their majorizer, and the fit certifies (``gap + mu / 2`` within
+    tol |J|; J computed here). Without either each fit ended after 1,000 iterations,
+    uncertified."""
     X, Y = load_linnerud(return_X_y=True)
     Z = PolyFeatures(degree=2).fit_transform(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model = GDLinearRegressor(loss="absolute_error", alpha=alpha).fit(Z, Y)
+        model = GDLinearRegressor(loss="absolute_error", penalty=penalty, alpha=alpha)
+        model.fit(Z, Y)
     r = Z @ model.coef_.T + model.intercept_ - Y
-    J = np.mean(np.sum(np.abs(r), axis=1)) + alpha / 2 * np.sum(model.coef_**2)
+    penalty_value = (
+        alpha / 2 * np.sum(model.coef_**2)
+        if penalty == "l2"
+        else alpha * np.abs(model.coef_).sum()
+    )
+    J = np.mean(np.sum(np.abs(r), axis=1)) + penalty_value
     assert J == pytest.approx(model.objective_, rel=1e-10)
     assert model.dual_gap_ <= 1e-4 * J
-    monkeypatch.delattr(SmoothedAbsoluteLoss, "majorizer")
+    if penalty == "l2":
+        monkeypatch.delattr(SmoothedAbsoluteLoss, "majorizer")
+    else:
+        monkeypatch.setattr(_fit, "_l1_handover", lambda objective: False)
     with pytest.warns(ConvergenceWarning):
-        GDLinearRegressor(loss="absolute_error", alpha=alpha).fit(Z, Y)
+        GDLinearRegressor(loss="absolute_error", penalty=penalty, alpha=alpha).fit(Z, Y)
 
 
 # Stochastic solvers do not reach 1e-7: mini-batch noise leaves the iterate in a ball
