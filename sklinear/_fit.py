@@ -434,7 +434,7 @@ def working_set_applies(objective, solver):
     if _active_system_rows(objective, objective.n_features) <= _NEWTON_MAX_ROWS:
         return False
     ridge = objective.penalty_diagonal()[: objective.n_features]
-    return bool(np.min(ridge, initial=0.0) < _WORKING_SET_RIDGE)
+    return bool(np.min(ridge, initial=np.inf) < _WORKING_SET_RIDGE)
 
 
 def _newton_columns(objective):
