@@ -12,7 +12,13 @@ depend on the scale of ``y``, of the columns or of the weights.
 
 ``solver='auto'``:
 
-- an L1 part: L-BFGS-B on split variables (:func:`~sklinear._solvers.lbfgs_l1`);
+- an L1 part: L-BFGS-B on split variables (:func:`~sklinear._solvers.lbfgs_l1`), handing
+  over to proximal Newton after ``_FALLBACK_ITERATIONS`` where the Newton system of all
+  ``p`` columns is within ``_NEWTON_MAX_ROWS``; where it is wider and the L2 part weak
+  (:func:`working_set_applies`), working sets from the start (:func:`_working_sets`:
+  proximal Newton on the support and the columns nearest their constraint, the whole
+  problem's gap the stopping rule), L-BFGS-B on all columns once the support outgrows a
+  Newton system;
 - squared loss with at most ``_NEWTON_MAX_ROWS`` coefficients per output: Newton (one step
   solves it: the Gram matrix is formed in one blocked pass, as Ridge's Cholesky solver does);
 - other smooth problems whose Hessian is cheap (``n * (p K)^2 <= _NEWTON_CHEAP_FLOPS``):
