@@ -435,7 +435,7 @@ def working_set_applies(objective, solver):
     """
     if solver != "auto" or objective.penalty.smooth or not objective.l1_ratio > 0:
         return False
-    if type(objective.data) is not InMemoryData:
+    if type(objective.data) is not InMemoryData or not hasattr(objective.loss, "hessian_weights"):
         return False
     if _active_system_rows(objective, objective.n_features) <= _NEWTON_MAX_ROWS:
         return False

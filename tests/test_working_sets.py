@@ -262,3 +262,48 @@ def test_sets_double_after_a_round_that_did_not_halve_the_gap(narrow_newton, rou
     assert len(sizes) >= 3
     for last, size in zip(sizes, sizes[1:], strict=False):
         assert size >= min(2 * last, 99)
+
+
+def test_sparse_columns_give_the_dense_fit(narrow_newton, rounds):
+    """CSR data: the subproblems copy sparse columns; the answer is the dense one."""
+    import scipy.sparse as sp
+
+    X, y = sparse_problem(seed=6)
+    X[np.abs(X) < 0.5] = 0.0
+    dense = fit_quietly(GDLinearRegressor(penalty="l1", alpha=0.1), X, y)
+    sparse = fit_quietly(GDLinearRegressor(penalty="l1", alpha=0.1), sp.csr_matrix(X), y)
+    assert all(result.converged for result in rounds["results"])
+    assert len(rounds["results"]) == 2
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
+    assert sparse.intercept_ == pytest.approx(dense.intercept_, abs=1e-8)
+
+
+def test_softmax_working_sets_match_scikit_learn(monkeypatch, rounds):
+    """Three classes: the Newton system has 3 rows per column (at most 300: 99 columns)."""
+    from sklinear import SoftmaxClassifier
+
+    monkeypatch.setattr(fit_module, "_NEWTON_MAX_ROWS", 300)
+    monkeypatch.setattr(fit_module, "_WORKING_SET_START", 8)
+    rng = np.random.default_rng(7)
+    n, p = 300, 200
+    X = rng.normal(size=(n, p))
+    W = np.zeros((p, 3))
+    W[-4:] = rng.normal(size=(4, 3)) * 2
+    y = np.argmax(X @ W + rng.gumbel(size=(n, 3)), axis=1)
+    alpha = 0.03
+    model = fit_quietly(SoftmaxClassifier(penalty="l1", alpha=alpha), X, y)
+    (result,) = rounds["results"]
+    assert result.converged
+    assert model.dual_gap_ <= TOL * abs(model.objective_)
+    peer = LogisticRegression(
+        C=1 / (alpha * n), l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100_000
+    ).fit(X, y)
+
+    def j(coef, intercept):
+        z = X @ coef.T + intercept
+        data = np.mean(np.logaddexp.reduce(z, axis=1) - z[np.arange(n), y])
+        return data + alpha * np.sum(np.abs(coef))
+
+    j_model, j_peer = j(model.coef_, model.intercept_), j(peer.coef_, peer.intercept_)
+    assert j_model == pytest.approx(model.objective_, rel=1e-12)
+    assert j_model <= j_peer + 1e-6 * TOL * abs(j_peer)
