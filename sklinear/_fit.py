@@ -12,7 +12,13 @@ depend on the scale of ``y``, of the columns or of the weights.
 
 ``solver='auto'``:
 
-- an L1 part: L-BFGS-B on split variables (:func:`~sklinear._solvers.lbfgs_l1`);
+- an L1 part: L-BFGS-B on split variables (:func:`~sklinear._solvers.lbfgs_l1`), handing
+  over to proximal Newton after ``_FALLBACK_ITERATIONS`` where the Newton system of all
+  ``p`` columns is within ``_NEWTON_MAX_ROWS``; where it is wider and the L2 part weak
+  (:func:`working_set_applies`), working sets from the start (:func:`_working_sets`:
+  proximal Newton on the support and the columns nearest their constraint, the whole
+  problem's gap the stopping rule), L-BFGS-B on all columns once the support outgrows a
+  Newton system;
 - squared loss with at most ``_NEWTON_MAX_ROWS`` coefficients per output: Newton (one step
   solves it: the Gram matrix is formed in one blocked pass, as Ridge's Cholesky solver does);
 - other smooth problems whose Hessian is cheap (``n * (p K)^2 <= _NEWTON_CHEAP_FLOPS``):
@@ -60,6 +66,14 @@ _L1_POLISH_ITERATIONS = 20
 # than a pass, so the polish costs about a quarter of the fit so far at most.
 _POLISH_PASS_FLOPS = 8
 _POLISH_TIGHTENING = 1e-2
+# Working sets (wide L1 / elastic-net fits, :func:`_working_sets`): the first set's size,
+# the share of the whole gap each subproblem is solved to, the share of the last gap above
+# which a round counts as stalled (the set then doubles), and the L2 share of the
+# standardised columns' curvature from which the whole problem is left to L-BFGS-B.
+_WORKING_SET_START = 100
+_WORKING_SET_GAP = 0.3
+_WORKING_SET_STALL = 0.5
+_WORKING_SET_RIDGE = 0.5
 
 
 @dataclass
@@ -410,6 +424,194 @@ def _run_robust(name, objective, theta, max_iter, certifier, verbose, preconditi
     return result
 
 
+def working_set_applies(objective, solver):
+    """Whether ``solver`` fits ``objective`` by working sets (:func:`_working_sets`).
+
+    ``solver='auto'``, an L1 part, data in memory, a Newton system of all ``p`` columns
+    wider than ``_NEWTON_MAX_ROWS`` (narrower ones get proximal Newton on the whole problem:
+    :func:`_l1_handover`), and an L2 part below ``_WORKING_SET_RIDGE`` of some standardised
+    column's curvature: a stronger one conditions the problem well enough for L-BFGS-B
+    on all columns (W10-wide, 2,000 x 10,000, 4,145 non-zeros: 6 iterations).
+    """
+    if solver != "auto" or objective.penalty.smooth or not objective.l1_ratio > 0:
+        return False
+    if type(objective.data) is not InMemoryData or not hasattr(objective.loss, "hessian_weights"):
+        return False
+    if _active_system_rows(objective, objective.n_features) <= _NEWTON_MAX_ROWS:
+        return False
+    ridge = objective.penalty_diagonal()[: objective.n_features]
+    return bool(np.min(ridge, initial=np.inf) < _WORKING_SET_RIDGE)
+
+
+def _newton_columns(objective):
+    """The most columns whose Newton system (with the intercept) is within
+    ``_NEWTON_MAX_ROWS``."""
+    coupled = objective.loss.hessian_layout == "coupled"
+    per_row = objective.n_outputs if coupled else 1
+    return _NEWTON_MAX_ROWS // per_row - int(objective.fit_intercept)
+
+
+def dual_distances(objective, theta):
+    """How far each column is from breaking the optimality conditions at ``theta``, from the
+    gradient of the last evaluation (at ``theta``): ``-inf`` for the support, else ``l1_j -
+    kappa |g_j|`` (the smallest over outputs), negative where the column violates them.
+
+    In the solver's coordinates ``g_j = x_j^T u / s_j`` and ``l1_j = alpha r f_j / s_j``
+    (``u`` the dual point the gap starts from, ``s_j`` the column's scale, about its norm):
+    the distance of the dual point to the constraint of column ``j``, normalised by the
+    column as celer's ranking is. Without an L2 part the dual point is scaled by ``kappa =
+    min(1, min_j l1_j / |g_j|)`` into the dual's domain, as the certificate scales it.
+    """
+    k = objective.n_outputs
+    p = objective.n_features
+    gradient = np.abs(objective.last_gradient.reshape(objective.n_rows, k)[:p])
+    weights = objective.l1_weights().reshape(objective.n_rows, k)[:p]
+    kappa = 1.0
+    if objective.l1_ratio >= 1.0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(gradient > 0, weights / gradient, np.inf)
+        kappa = float(min(1.0, np.min(ratios, initial=np.inf)))
+    distances = np.min(weights - kappa * gradient, axis=1)
+    support = np.any(theta.reshape(objective.n_rows, k)[:p] != 0, axis=1)
+    distances[support] = -np.inf
+    return distances
+
+
+def _violations(objective):
+    """The columns whose optimality condition the last evaluation breaks: ``|g_j| > l1_j``
+    for a zero coefficient (any output), beyond the rounding of ``g_j``."""
+    k = objective.n_outputs
+    p = objective.n_features
+    gradient = np.abs(objective.last_gradient.reshape(objective.n_rows, k)[:p])
+    weights = objective.l1_weights().reshape(objective.n_rows, k)[:p]
+    return np.any(gradient > weights * (1 + _ROUNDING), axis=1)
+
+
+class _SubproblemStop:
+    """``converged(theta)`` of a working set's subproblem: its own certified stop (the
+    package's rule: ``precise`` is then True), or its gap within ``target``."""
+
+    def __init__(self, subproblem, tol, target):
+        self.subproblem = subproblem
+        self.certifier = Certifier(subproblem, tol)
+        self.target = target
+        self.precise = False
+
+    def start(self, theta):
+        self.certifier.start(theta)
+
+    def __call__(self, theta):
+        if self.certifier(theta):
+            self.precise = True
+            return True
+        return self.subproblem.certificate(theta)[1] <= self.target
+
+
+def _working_sets(objective, theta, *, max_iter, tol, verbose):
+    """Minimise a wide L1 / elastic-net problem by working sets (celer, skglm, blitz).
+
+    Each round certifies the whole problem at ``theta`` (one pass over all columns: its
+    gap is the stopping rule), ranks the columns by :func:`dual_distances` and solves the
+    problem restricted to a working set ``W`` (the support and the columns nearest to, or
+    beyond, their constraint), the other coefficients held at zero
+    (:meth:`~sklinear._objective.LinearObjective.columns`), by proximal Newton
+    (:func:`~sklinear._solvers.proximal_newton`, robust to the correlated columns of
+    polynomial designs), until the subproblem's gap is ``_WORKING_SET_GAP`` times the
+    whole problem's or certified by the package's rule (:class:`Certifier`). ``|W|`` is
+    ``max(_WORKING_SET_START, 2 |support|)`` (skglm's rule), doubled after a round that did
+    not cut the whole gap below ``_WORKING_SET_STALL`` times the last, and at most the
+    ``_NEWTON_MAX_ROWS`` of a Newton system while twice the support fits there.
+
+    The loop stops, certified, when the whole gap is within ``tol |J|`` and either the last
+    subproblem met the package's rule with no column left out of ``W`` breaking its
+    optimality condition, or the gap is ``_PROGRESS`` times smaller (J then ends within
+    about ``tol / 100`` of the optimum, as the progress condition makes sure elsewhere). It
+    gives up, uncertified, when its iterations run out or ``W`` would be wider than a
+    Newton system: the caller then runs L-BFGS-B on all columns from ``theta`` (L-BFGS-B
+    on the split variables of a wider ``W`` was measured slower than on all columns, its
+    memory lost each round: 2,000 x 10,000 Gaussian lasso with 1,487 non-zeros, 6.5 s
+    against 4.3 s).
+
+    ``n_iter`` counts the subproblems' iterations (proximal Newton's steps, each a pass
+    over the rows of the ``|W|`` columns with their Hessian); the loss curve holds ``J``
+    after each (the subproblem's ``J`` is the whole problem's at ``theta`` with zeros off
+    ``W``). The rounds' passes over all columns to certify are not iterations, as the
+    line searches' passes are not; ``state`` has ``'working_set_rounds'``.
+    """
+    p, k = objective.n_features, objective.n_outputs
+    newton_columns = _newton_columns(objective)
+    n_iter, curve, size = 0, [], 0
+    precise = False
+    previous_gap = np.inf
+    theta = np.array(theta, dtype=float)
+    rounds = 0
+    outside = np.ones(p, dtype=bool)  # the columns left out of the last working set
+    while True:
+        value, gap = objective.certificate(theta)
+        if gap is None:
+            break
+        distances = dual_distances(objective, theta)
+        # The subproblem solved to the package's rule is the whole problem solved to it
+        # where no column left out breaks its optimality condition; else only a gap far
+        # below tol |J| says J is near the optimum (as the progress condition asks).
+        small = max(_PROGRESS * tol, _ROUNDING) * abs(value)
+        exact = precise and not np.any(_violations(objective) & outside)
+        if gap <= tol * abs(value) and (exact or gap <= small):
+            state = {"working_set_rounds": rounds, "working_set_size": size}
+            return _solvers.SolverResult(theta, n_iter, curve, True, state=state)
+        if n_iter >= max_iter:
+            break
+        support = int(np.sum(np.isneginf(distances)))
+        # twice the support (skglm's rule), doubled where the last round did not halve
+        # the gap (columns beyond the set hold it up)
+        grow = 2 * size if gap > _WORKING_SET_STALL * previous_gap else 0
+        size = max(_WORKING_SET_START, 2 * support, grow)
+        # the subproblem stays with proximal Newton while the support leaves room, unless
+        # that stalled (the gap did not fall in the last round)
+        if 2 * support <= newton_columns and gap < previous_gap:
+            size = min(size, newton_columns)
+        size = min(size, p)
+        if size > newton_columns:
+            break  # L-BFGS-B on all columns from here (see the docstring)
+        previous_gap = gap
+        features = np.sort(np.argsort(distances, kind="stable")[:size])
+        outside = np.ones(p, dtype=bool)
+        outside[features] = False
+        rows = objective.column_rows(features)
+        subproblem = objective.columns(features)
+        start = theta.reshape(objective.n_rows, k)[rows].ravel()
+        stop = _SubproblemStop(subproblem, tol, _WORKING_SET_GAP * gap)
+        stop.start(start)
+        budget = max_iter - n_iter
+        majorizing = hasattr(subproblem.loss, "majorizer")  # Huber's loss
+        inner = _solvers.proximal_newton(
+            subproblem.value_gradient_active_hessian,
+            subproblem.value_and_gradient,
+            start,
+            l1_weights=subproblem.l1_weights(),
+            solve=damped_solve,
+            max_iter=budget,
+            converged=stop,
+            max_working=_NEWTON_MAX_ROWS,
+            verbose=verbose,
+            majorizer=subproblem.majorizing_active_hessian if majorizing else None,
+        )
+        if not inner.converged and inner.n_iter < budget:  # stalled: L-BFGS-B takes it on
+            more = _run("lbfgs_l1", subproblem, inner.theta, budget - inner.n_iter, stop, 0)
+            inner = _chain(inner, more)
+        rounds += 1
+        n_iter += inner.n_iter
+        curve.extend(inner.loss_curve)
+        precise = stop.precise
+        theta = np.zeros((objective.n_rows, k))
+        theta[rows] = inner.theta.reshape(len(rows), k)
+        theta = theta.ravel()
+        if verbose:
+            print(f"working set {rounds}: {size} columns, {inner.n_iter} iterations")
+    state = {"working_set_rounds": rounds, "working_set_size": size}
+    return _solvers.SolverResult(theta, n_iter, curve, False, state=state)
+
+
 def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=None):
     """One smooth or L1 problem, certified; L-BFGS may hand over to Newton (see module doc).
 
@@ -437,6 +639,16 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     certifier = Certifier(objective, tol, progress=not sure)
     certifier.start(theta0)
     gap_alone = certifier if sure else Certifier(objective, tol, progress=False)
+    # Wide L1 / elastic-net fits: working sets; where they give up, L-BFGS-B goes on from
+    # their answer on all columns (the iterations and curves add up).
+    head = None
+    if name == "lbfgs_l1" and working_set_applies(objective, solver):
+        head = _working_sets(objective, theta0, max_iter=max_iter, tol=tol, verbose=verbose)
+        if head.converged or head.n_iter >= max_iter:
+            head.converged = head.converged or gap_alone(head.theta)
+            return head, "lbfgs_l1+working_set"
+        theta0, max_iter = head.theta, max_iter - head.n_iter
+        certifier.start(theta0)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
     # An L1 fit whose whole Newton system is small hands over to proximal Newton after the
     # same budget: ill-conditioned designs (polynomials of raw columns) stall L-BFGS-B for
@@ -507,6 +719,10 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
         # the progress condition is a preference, not the contract: a fit that ran out of
         # iterations (or stalled) with its gap within tol |J| is certified, and says so
         result.converged = gap_alone(result.theta)
+    if head is not None and head.n_iter:
+        converged = result.converged
+        result = _chain(head, result)
+        result.converged = converged
     return result, used
 
 

@@ -287,6 +287,46 @@ class LinearObjective:
             statistics=statistics,
         )
 
+    def columns(self, features):
+        """This objective on the columns ``features`` only (in-memory data), the others'
+        coefficients held at zero: the subproblem of a working set (see
+        :func:`sklinear._fit._working_sets`).
+
+        The columns are copied (``n x len(features)``), with their statistics, centring,
+        scales and penalty factors, so the subproblem's coordinates are those of this
+        objective restricted to the rows :meth:`column_rows` of ``theta``: ``J`` of the
+        subproblem at ``theta[rows]`` is ``J`` here at ``theta`` with zeros elsewhere.
+        """
+        features = np.asarray(features, dtype=np.intp)
+        data, statistics = self.data, self.statistics
+        subset = InMemoryData(data.X[:, features], data.Y, data.sample_weight, n_jobs=data.n_jobs)
+        target_product = statistics.target_product
+        return LinearObjective(
+            None,
+            None,
+            self.loss,
+            self.alpha,
+            self.l1_ratio,
+            fit_intercept=self.fit_intercept,
+            mean=self.mean[features],
+            scale=self.scale[features],
+            factor=self.factor[features],
+            data=subset,
+            statistics=Statistics(
+                statistics.weight_sum,
+                statistics.mean[features],
+                statistics.variance[features],
+                statistics.target_mean,
+                None if target_product is None else target_product[features],
+            ),
+        )
+
+    def column_rows(self, features):
+        """The rows of ``theta`` (reshaped to ``(n_rows, n_outputs)``) that the subproblem
+        :meth:`columns` of ``features`` keeps: theirs, then the intercept's."""
+        intercept = np.arange(self.n_features, self.n_rows)
+        return np.concatenate([np.asarray(features, dtype=np.intp), intercept])
+
     # --- parameter mapping -------------------------------------------------------------
     def _split(self, theta):
         theta = theta.reshape(self.n_rows, self.n_outputs)
