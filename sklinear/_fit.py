@@ -408,6 +408,25 @@ def _chain(first, second):
     )
 
 
+def _proximal_newton(objective, theta, max_iter, converged, verbose):
+    """:func:`~sklinear._solvers.proximal_newton` on ``objective``'s L1 problem: working
+    sets of at most ``_NEWTON_MAX_ROWS``, damped solves, the loss's majorizer where it has
+    one (Huber's and the smoothed absolute loss)."""
+    majorizing = hasattr(objective.loss, "majorizer")
+    return _solvers.proximal_newton(
+        objective.value_gradient_active_hessian,
+        objective.value_and_gradient,
+        theta,
+        l1_weights=objective.l1_weights(),
+        solve=damped_solve,
+        max_iter=max_iter,
+        converged=converged,
+        max_working=_NEWTON_MAX_ROWS,
+        verbose=verbose,
+        majorizer=objective.majorizing_active_hessian if majorizing else None,
+    )
+
+
 def _run_robust(name, objective, theta, max_iter, certifier, verbose, preconditioner=None):
     """:func:`_run`, then L-BFGS where Newton stalled short of the certificate.
 
@@ -583,19 +602,7 @@ def _working_sets(objective, theta, *, max_iter, tol, verbose):
         stop = _SubproblemStop(subproblem, tol, _WORKING_SET_GAP * gap)
         stop.start(start)
         budget = max_iter - n_iter
-        majorizing = hasattr(subproblem.loss, "majorizer")  # Huber's loss
-        inner = _solvers.proximal_newton(
-            subproblem.value_gradient_active_hessian,
-            subproblem.value_and_gradient,
-            start,
-            l1_weights=subproblem.l1_weights(),
-            solve=damped_solve,
-            max_iter=budget,
-            converged=stop,
-            max_working=_NEWTON_MAX_ROWS,
-            verbose=verbose,
-            majorizer=subproblem.majorizing_active_hessian if majorizing else None,
-        )
+        inner = _proximal_newton(subproblem, start, budget, stop, verbose)
         if not inner.converged and inner.n_iter < budget:  # stalled: L-BFGS-B takes it on
             more = _run("lbfgs_l1", subproblem, inner.theta, budget - inner.n_iter, stop, 0)
             inner = _chain(inner, more)
@@ -679,20 +686,15 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     if l1 and result.n_iter < max_iter and _l1_polish_affordable(objective, result):
         certified = result.converged
         majorizing = hasattr(objective.loss, "majorizer")  # Huber's loss
-        polish = _solvers.proximal_newton(
-            objective.value_gradient_active_hessian,
-            objective.value_and_gradient,
+        polish = _proximal_newton(
+            objective,
             result.theta,
-            l1_weights=objective.l1_weights(),
-            solve=damped_solve,
             # Huber's majorizer steps converge linearly, not quadratically: all the budget
-            max_iter=max_iter - result.n_iter
+            max_iter - result.n_iter
             if majorizing
             else min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
-            converged=_polish_target(objective, certifier, certified),
-            max_working=_NEWTON_MAX_ROWS,
-            verbose=verbose,
-            majorizer=objective.majorizing_active_hessian if majorizing else None,
+            _polish_target(objective, certifier, certified),
+            verbose,
         )
         result = _chain(result, polish)
         result.converged = certifier(result.theta)
@@ -758,18 +760,7 @@ def _l1_stage(smoothed, theta, max_iter, certifier, verbose):
     )
     if result.converged or result.n_iter >= max_iter:
         return result
-    polish = _solvers.proximal_newton(
-        smoothed.value_gradient_active_hessian,
-        smoothed.value_and_gradient,
-        result.theta,
-        l1_weights=smoothed.l1_weights(),
-        solve=damped_solve,
-        max_iter=max_iter - result.n_iter,
-        converged=certifier,
-        max_working=_NEWTON_MAX_ROWS,
-        verbose=verbose,
-        majorizer=smoothed.majorizing_active_hessian,
-    )
+    polish = _proximal_newton(smoothed, result.theta, max_iter - result.n_iter, certifier, verbose)
     result = _chain(result, polish)
     result.converged = certifier(result.theta)
     if not result.converged and result.n_iter < max_iter:
