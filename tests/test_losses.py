@@ -260,36 +260,27 @@ def test_log_softmax_parts_with_and_without_the_shift(dtype, largest):
     )
 
 
-def test_smoothed_absolute_majorizer_curvature_by_hand_and_above_the_loss():
-    """psi(r) / r for the smoothed absolute loss: 1 / mu inside, 1 / |r| outside (hand
-    values), and the quadratic with it lies above the loss and touches it at r0."""
-    loss = SmoothedAbsoluteLoss(0.5)
-    y = np.zeros(4)
-    r0 = np.array([0.25, -2.0, 0.5, 8.0])
-    np.testing.assert_array_equal(loss.hessian_weights(y, r0), [2, 0, 2, 0])
+@pytest.mark.parametrize(
+    ("loss", "r0", "exact", "majorizing"),
+    [  # Huber (epsilon 1.35): 1 inside, epsilon / |r| outside
+        (HuberLoss(1.35), [0.5, -2.7, 1.35, 10.0, -1.35], [1, 0, 1, 0, 1], [1, 0.5, 1, 0.135, 1]),
+        # smoothed absolute (mu 0.5): 1 / mu inside, 1 / |r| outside
+        (SmoothedAbsoluteLoss(0.5), [0.25, -2.0, 0.5, 8.0], [2, 0, 2, 0], [2, 0.5, 2, 0.125]),
+    ],
+    ids=["huber", "smoothed-absolute"],
+)
+def test_majorizer_curvature_by_hand_and_above_the_loss(loss, r0, exact, majorizing):
+    """The majorizer's curvature is psi(r) / r (hand values); the quadratic with it at r0
+    lies above the loss everywhere and touches it at r0 (the majorize-minimize property
+    Newton's fallback relies on); the loss itself is unchanged."""
+    r0 = np.array(r0)
+    y = np.zeros_like(r0)
+    np.testing.assert_array_equal(loss.hessian_weights(y, r0), exact)
     majorizer = loss.majorizer()
-    assert majorizer.mu == 0.5 and not loss.majorize
-    np.testing.assert_allclose(majorizer.hessian_weights(y, r0), [2, 0.5, 2, 0.125])
-    for start in np.r_[r0, 0.0, 1e3]:
-        c = majorizer.hessian_weights(np.zeros(1), np.array([start]))[0]
-        value0, slope = (a[0] for a in loss.loss_gradient(np.zeros(1), np.array([start])))
-        r = np.linspace(-50, 50, 2001)
-        above = value0 + slope * (r - start) + c / 2 * (r - start) ** 2
-        assert np.all(loss.loss_gradient(np.zeros_like(r), r)[0] <= above + 1e-9 * (1 + above))
-
-
-def test_huber_majorizer_curvature_by_hand_and_above_the_loss():
-    """The majorizer's curvature is psi(r) / r: 1 inside the quadratic zone, epsilon / |r|
-    outside (hand values); the quadratic with it at r0 lies above the loss everywhere and
-    touches it at r0 (the majorize-minimize property Newton's fallback relies on)."""
-    loss = HuberLoss(1.35)
-    y = np.zeros(5)
-    r0 = np.array([0.5, -2.7, 1.35, 10.0, -1.35])
-    np.testing.assert_array_equal(loss.hessian_weights(y, r0), [1, 0, 1, 0, 1])
-    majorizer = loss.majorizer()
-    assert majorizer.epsilon == 1.35 and not loss.majorize
-    np.testing.assert_allclose(majorizer.hessian_weights(y, r0), [1, 0.5, 1, 0.135, 1])
-    np.testing.assert_array_equal(majorizer.loss_gradient(y, r0)[1], loss.loss_gradient(y, r0)[1])
+    assert type(majorizer) is type(loss) and majorizer.majorize and not loss.majorize
+    np.testing.assert_allclose(majorizer.hessian_weights(y, r0), majorizing)
+    for a, b in zip(majorizer.loss_gradient(y, r0), loss.loss_gradient(y, r0), strict=True):
+        np.testing.assert_array_equal(a, b)
     for start in np.r_[r0, 0.0, 1e4]:
         c = majorizer.hessian_weights(np.zeros(1), np.array([start]))[0]
         value0, slope = (a[0] for a in loss.loss_gradient(np.zeros(1), np.array([start])))
