@@ -725,6 +725,16 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
         converged = result.converged
         result = _chain(head, result)
         result.converged = converged
+    if l1 and not result.converged:
+        # the squared loss's dual point corrected on the support and the broken
+        # constraints: on ill-conditioned designs the natural one bounds an answer exact
+        # to rounding loosely (see LinearObjective.completed_l1_gap)
+        completed = objective.completed_l1_gap(result.theta)
+        if completed is not None:
+            value, gap = objective.certificate(result.theta)
+            if gap is None or completed < gap:
+                result.state = {**result.state, "dual_gap": completed}
+                result.converged = completed <= tol * abs(value)
     return result, used
 
 

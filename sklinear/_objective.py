@@ -22,8 +22,14 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from ._certificate import absolute_completed_gap, duality_gap, penalty_value
+from ._certificate import (
+    absolute_completed_gap,
+    duality_gap,
+    penalty_value,
+    squared_l1_completed_gap,
+)
 from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
+from ._losses import SquaredLoss
 from ._penalties import ElasticNetPenalty
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
@@ -32,6 +38,9 @@ _SHIFT_RATIO = {np.dtype(np.float32): 10.0, np.dtype(np.float64): 1e6}
 # Column blocks of dense X in the kernel product X F^-2 X^T (kernel_solution): the scaled
 # copy of one block at a time.
 _KERNEL_BLOCK_BYTES = 1 << 24
+# The L1 certificate's correction (:meth:`LinearObjective.completed_l1_gap`) solves a dense
+# system over at most this many values of the columns it corrects (n x columns).
+_COMPLETION_MAX_VALUES = 1 << 25
 
 
 def column_statistics(X, sample_weight, center):
@@ -575,6 +584,33 @@ class LinearObjective:
             l1,
             self.fit_intercept,
             interpolated,
+        )
+
+    def completed_l1_gap(self, theta):
+        """The squared loss's duality gap at ``theta`` under a pure L1 penalty, at the
+        natural dual point corrected on the support and the broken constraints (see
+        :func:`~sklinear._certificate.squared_l1_completed_gap`); None elsewhere (other
+        losses or penalties, several outputs, data not in memory, or more columns to
+        correct than ``_COMPLETION_MAX_VALUES`` allows)."""
+        if type(self.data) is not InMemoryData or self.n_outputs != 1:
+            return None
+        if type(self.loss) is not SquaredLoss:
+            return None
+        l2, l1 = self._user_penalty()
+        if np.any(l2 > 0) or not np.all(l1 > 0):
+            return None
+        coef, intercept = self.to_user(theta)
+        max_columns = min(self.n_features, _COMPLETION_MAX_VALUES // self.n_samples - 1)
+        weights = np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
+        return squared_l1_completed_gap(
+            self.data.X,
+            np.asarray(self.Y, dtype=float).reshape(-1),
+            np.asarray(weights, dtype=float) / self.weight_sum,
+            coef[:, 0],
+            intercept[0],
+            l1,
+            self.fit_intercept,
+            max_columns=max_columns,
         )
 
     # --- second order ----------------------------------------------------------------------
