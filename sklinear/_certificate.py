@@ -247,5 +247,7 @@ def squared_l1_completed_gap(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(np.abs(xi) > 0, l1 / np.abs(xi), np.inf)
     u = float(min(1.0, np.min(ratios, initial=np.inf))) * u
-    dual = -float(np.sum(u * y + u * u / (2 * c)))
+    # rows of zero weight keep u_i = 0 (every step is along c): their terms are 0
+    quadratic = np.divide(u * u, 2 * c, out=np.zeros_like(u), where=c > 0)
+    dual = -float(np.sum(u * y + quadratic))
     return max(primal - dual, 0.0)

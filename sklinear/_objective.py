@@ -40,7 +40,7 @@ _SHIFT_RATIO = {np.dtype(np.float32): 10.0, np.dtype(np.float64): 1e6}
 _KERNEL_BLOCK_BYTES = 1 << 24
 # The L1 certificate's correction (:meth:`LinearObjective.completed_l1_gap`) solves a dense
 # system over at most this many values of the columns it corrects (n x columns).
-_COMPLETION_MAX_VALUES = 1 << 25
+_COMPLETION_MAX_VALUES = 1 << 23
 
 
 def column_statistics(X, sample_weight, center):
