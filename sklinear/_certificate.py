@@ -45,6 +45,17 @@ def _penalty_fenchel_young(coef, xi, l2, l1):
     return float(np.sum(np.where(inside, inside_terms, outside_terms)))
 
 
+def domain_scale(xi, l1, free=None):
+    """``kappa = min(1, min_j l1_j / |xi_j|)`` over the coefficients ``free`` of an L2 part
+    (all when None): the factor that brings a dual point with ``X^T u = xi`` into the
+    domain of an L1 penalty's conjugate, ``|xi_j| <= l1_j``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(np.abs(xi) > 0, l1 / np.abs(xi), np.inf)
+    if free is not None:
+        ratios = np.where(free, ratios, np.inf)
+    return float(min(1.0, np.min(ratios, initial=np.inf)))
+
+
 def duality_gap(
     coef,
     intercept,
@@ -115,13 +126,10 @@ def duality_gap(
         gap += data_part(1.0) + remainder_terms
     else:
         # L1 without L2 on some coefficients: scale the dual point into G*'s domain.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = np.where(np.abs(repaired) > 0, l1 / np.abs(repaired), np.inf)
-            ratios = np.where(l2 > 0, np.inf, ratios)
-        kappa = float(min(1.0, np.min(ratios))) if ratios.size else 1.0
+        smooth = l2 > 0
+        kappa = domain_scale(repaired, l1, free=~smooth)
         # With kappa the l2 > 0 coefficients (elastic net mixed with pure L1) keep their G*.
         scaled = kappa * repaired
-        smooth = l2 > 0
         gap = float(np.sum(np.where(smooth, 0.0, l1 * np.abs(coef) + coef * scaled)))
         if np.any(smooth):
             gap += _penalty_fenchel_young(coef[smooth], scaled[smooth], l2[smooth], l1[smooth])
@@ -148,8 +156,11 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
     without L2 scales ``u`` into ``G*``'s domain, and
     ``D(u) = -sum u_i y_i - G*(-X^T u)`` (``L*(v) = v y`` for ``|v| <= 1``). Any ``u`` so
     built is feasible, so ``P - D(u)`` bounds the error whatever the completion's quality.
-    None where no such bound exists (no penalty on a coefficient, more interpolated rows
-    than ``_COMPLETION_MAX_ROWS``, or ``sum u`` left non-zero by the clipping).
+    ``interpolated`` may hold several thresholds: each gives a dual point, the smallest
+    gap is returned (the residuals and the primal value are computed once). None where no
+    such bound exists (no penalty on a coefficient, or, at every threshold, more
+    interpolated rows than ``_COMPLETION_MAX_ROWS`` or ``sum u`` left non-zero by the
+    clipping).
     """
     coef = np.asarray(coef, dtype=float).ravel()
     l2 = np.broadcast_to(np.asarray(l2, dtype=float).ravel(), coef.shape)
@@ -158,36 +169,37 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
         return None
     residual = np.asarray(X @ coef).ravel() + float(intercept) - y
     primal = float(np.sum(c * np.abs(residual))) + penalty_value(coef, l2, l1)
-    inside = np.abs(residual) <= interpolated
-    rows = np.flatnonzero(inside)
-    if rows.size > _COMPLETION_MAX_ROWS:
-        return None
-    u = np.where(inside, 0.0, c * np.sign(residual))
     support = np.flatnonzero(coef != 0)
-    if rows.size:
-        target = -(l2[support] * coef[support] + l1[support] * np.sign(coef[support]))
-        target = target - np.asarray(X.T @ u).ravel()[support]
-        block = X[rows]
-        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-        system = block[:, support].T
-        if fit_intercept:
-            system = np.vstack([system, np.ones(rows.size)])
-            target = np.append(target, -u.sum())
-        if system.shape[0]:
-            solution = np.linalg.lstsq(system, target, rcond=None)[0]
-            u[rows] = np.clip(solution, -c[rows], c[rows])
-    if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * np.sum(c):
-        return None
-    xi = np.asarray(X.T @ u).ravel()
     smooth = l2 > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(~smooth & (np.abs(xi) > 0), l1 / np.abs(xi), np.inf)
-    kappa = float(min(1.0, np.min(ratios, initial=np.inf)))
-    u, xi = kappa * u, kappa * xi
-    beyond = np.maximum(np.abs(xi) - l1, 0.0)
-    conjugate = float(np.sum(np.where(smooth, beyond**2 / (2 * np.where(smooth, l2, 1.0)), 0.0)))
-    dual = -float(u @ y) - conjugate
-    return max(primal - dual, 0.0)
+    best = None
+    for threshold in np.atleast_1d(interpolated):
+        inside = np.abs(residual) <= threshold
+        rows = np.flatnonzero(inside)
+        if rows.size > _COMPLETION_MAX_ROWS:
+            continue
+        u = np.where(inside, 0.0, c * np.sign(residual))
+        if rows.size:
+            target = -(l2[support] * coef[support] + l1[support] * np.sign(coef[support]))
+            target = target - np.asarray(X.T @ u).ravel()[support]
+            block = X[rows]
+            block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+            system = block[:, support].T
+            if fit_intercept:
+                system = np.vstack([system, np.ones(rows.size)])
+                target = np.append(target, -u.sum())
+            if system.shape[0]:
+                solution = np.linalg.lstsq(system, target, rcond=None)[0]
+                u[rows] = np.clip(solution, -c[rows], c[rows])
+        if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * np.sum(c):
+            continue
+        xi = np.asarray(X.T @ u).ravel()
+        kappa = domain_scale(xi, l1, free=~smooth)
+        u, xi = kappa * u, kappa * xi
+        beyond = np.maximum(np.abs(xi) - l1, 0.0)
+        conjugate = np.where(smooth, beyond**2 / (2 * np.where(smooth, l2, 1.0)), 0.0)
+        gap = max(primal - (-float(u @ y) - float(np.sum(conjugate))), 0.0)
+        best = gap if best is None else min(best, gap)
+    return best
 
 
 def squared_l1_completed_gap(
@@ -244,9 +256,7 @@ def squared_l1_completed_gap(
         columns |= broken
     if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * float(np.sum(np.abs(u))):
         return None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(np.abs(xi) > 0, l1 / np.abs(xi), np.inf)
-    u = float(min(1.0, np.min(ratios, initial=np.inf))) * u
+    u = domain_scale(xi, l1) * u
     # rows of zero weight keep u_i = 0 (every step is along c): their terms are 0
     quadratic = np.divide(u * u, 2 * c, out=np.zeros_like(u), where=c > 0)
     dual = -float(np.sum(u * y + quadratic))

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _solvers
+from ._certificate import domain_scale
 from ._data import InMemoryData
 from ._lazy import LazySparseSteps, SparseSteps, lazy_supported, sparse_supported
 from ._losses import SmoothedAbsoluteLoss, SquaredLoss
@@ -470,6 +471,14 @@ def _newton_columns(objective):
     return _NEWTON_MAX_ROWS // per_row - int(objective.fit_intercept)
 
 
+def _column_terms(objective):
+    """``|g_j|`` of the last evaluation and the L1 weights ``l1_j``, shape
+    ``(n_features, n_outputs)``, in the solver's coordinates."""
+    rows, k, p = objective.n_rows, objective.n_outputs, objective.n_features
+    gradient = np.abs(objective.last_gradient.reshape(rows, k)[:p])
+    return gradient, objective.l1_weights().reshape(rows, k)[:p]
+
+
 def dual_distances(objective, theta):
     """How far each column is from breaking the optimality conditions at ``theta``, from the
     gradient of the last evaluation (at ``theta``): ``-inf`` for the support, else ``l1_j -
@@ -481,15 +490,9 @@ def dual_distances(objective, theta):
     column as celer's ranking is. Without an L2 part the dual point is scaled by ``kappa =
     min(1, min_j l1_j / |g_j|)`` into the dual's domain, as the certificate scales it.
     """
-    k = objective.n_outputs
-    p = objective.n_features
-    gradient = np.abs(objective.last_gradient.reshape(objective.n_rows, k)[:p])
-    weights = objective.l1_weights().reshape(objective.n_rows, k)[:p]
-    kappa = 1.0
-    if objective.l1_ratio >= 1.0:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = np.where(gradient > 0, weights / gradient, np.inf)
-        kappa = float(min(1.0, np.min(ratios, initial=np.inf)))
+    k, p = objective.n_outputs, objective.n_features
+    gradient, weights = _column_terms(objective)
+    kappa = domain_scale(gradient, weights) if objective.l1_ratio >= 1.0 else 1.0
     distances = np.min(weights - kappa * gradient, axis=1)
     support = np.any(theta.reshape(objective.n_rows, k)[:p] != 0, axis=1)
     distances[support] = -np.inf
@@ -499,10 +502,7 @@ def dual_distances(objective, theta):
 def _violations(objective):
     """The columns whose optimality condition the last evaluation breaks: ``|g_j| > l1_j``
     for a zero coefficient (any output), beyond the rounding of ``g_j``."""
-    k = objective.n_outputs
-    p = objective.n_features
-    gradient = np.abs(objective.last_gradient.reshape(objective.n_rows, k)[:p])
-    weights = objective.l1_weights().reshape(objective.n_rows, k)[:p]
+    gradient, weights = _column_terms(objective)
     return np.any(gradient > weights * (1 + _ROUNDING), axis=1)
 
 
@@ -820,8 +820,8 @@ def _continuation(objective, theta0, solver, *, max_iter, tol, verbose):
     # loss's dual values r / mu bound the error loosely.
     # (the rows near zero at the smoothed minimiser lie within a few mu: thresholds 1 to
     # 1000 mu are tried, and the smallest gap kept; every one is a valid bound)
-    for interpolated in mu * np.logspace(0, 3, 4) if gap is not None else ():
-        completed = objective.completed_absolute_gap(theta, interpolated)
+    if gap is not None:
+        completed = objective.completed_absolute_gap(theta, mu * np.logspace(0, 3, 4))
         if completed is not None and completed < gap:
             gap = completed
     converged = converged or (gap is not None and gap <= tol * abs(value))

@@ -563,28 +563,33 @@ class LinearObjective:
         )
         return value, gap
 
-    def completed_absolute_gap(self, theta, interpolated):
-        """The absolute loss's duality gap at ``theta`` with the dual values of the rows
-        within ``interpolated`` of their targets solved for (see
-        :func:`~sklinear._certificate.absolute_completed_gap`); None where the data are not
-        a NumPy or SciPy matrix in memory or have several outputs."""
+    def _completion_inputs(self, theta):
+        """``(X, y, c, coef, intercept)`` for the completed dual points below (user
+        coordinates, one output, ``c`` the normalised weights), or None where the data are
+        not a NumPy or SciPy matrix in memory or have several outputs."""
         if type(self.data) is not InMemoryData or self.n_outputs != 1:
             return None
         coef, intercept = self.to_user(theta)
         weights = np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
-        l2, l1 = self._user_penalty()
-        y = np.asarray(self.Y, dtype=float).reshape(-1)
-        return absolute_completed_gap(
+        return (
             self.data.X,
-            y,
+            np.asarray(self.Y, dtype=float).reshape(-1),
             np.asarray(weights, dtype=float) / self.weight_sum,
             coef[:, 0],
             intercept[0],
-            l2,
-            l1,
-            self.fit_intercept,
-            interpolated,
         )
+
+    def completed_absolute_gap(self, theta, interpolated):
+        """The absolute loss's duality gap at ``theta`` with the dual values of the rows
+        within ``interpolated`` of their targets solved for (one threshold or several,
+        the smallest gap kept: see
+        :func:`~sklinear._certificate.absolute_completed_gap`); None where the data are not
+        a NumPy or SciPy matrix in memory or have several outputs."""
+        inputs = self._completion_inputs(theta)
+        if inputs is None:
+            return None
+        l2, l1 = self._user_penalty()
+        return absolute_completed_gap(*inputs, l2, l1, self.fit_intercept, interpolated)
 
     def completed_l1_gap(self, theta):
         """The squared loss's duality gap at ``theta`` under a pure L1 penalty, at the
@@ -592,26 +597,14 @@ class LinearObjective:
         :func:`~sklinear._certificate.squared_l1_completed_gap`); None elsewhere (other
         losses or penalties, several outputs, data not in memory, or more columns to
         correct than ``_COMPLETION_MAX_VALUES`` allows)."""
-        if type(self.data) is not InMemoryData or self.n_outputs != 1:
-            return None
-        if type(self.loss) is not SquaredLoss:
-            return None
         l2, l1 = self._user_penalty()
-        if np.any(l2 > 0) or not np.all(l1 > 0):
+        if type(self.loss) is not SquaredLoss or np.any(l2 > 0) or not np.all(l1 > 0):
             return None
-        coef, intercept = self.to_user(theta)
+        inputs = self._completion_inputs(theta)
+        if inputs is None:
+            return None
         max_columns = min(self.n_features, _COMPLETION_MAX_VALUES // self.n_samples - 1)
-        weights = np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
-        return squared_l1_completed_gap(
-            self.data.X,
-            np.asarray(self.Y, dtype=float).reshape(-1),
-            np.asarray(weights, dtype=float) / self.weight_sum,
-            coef[:, 0],
-            intercept[0],
-            l1,
-            self.fit_intercept,
-            max_columns=max_columns,
-        )
+        return squared_l1_completed_gap(*inputs, l1, self.fit_intercept, max_columns=max_columns)
 
     # --- second order ----------------------------------------------------------------------
     def value_gradient_hessian(self, theta):
