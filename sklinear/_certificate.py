@@ -202,51 +202,66 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
     return best
 
 
-def squared_l1_completed_gap(
-    X, y, c, coef, intercept, l1, fit_intercept, *, max_columns, rounds=3
-):
-    """A duality gap of the squared loss with a pure L1 penalty,
-    ``sum c_i (x_i w + b - y_i)^2 / 2 + sum l1_j |w_j|`` (one output), at the natural dual
+# The correction's segment within a bounded conjugate domain: bisections for its end, and
+# the points tried on it (its end, half of it, ...; and the natural point).
+_DOMAIN_BISECTIONS = 30
+_SEGMENT_POINTS = 6
+
+
+def l1_completed_gap(X, y, c, coef, intercept, l1, fit_intercept, loss, *, max_columns, rounds=3):
+    """A duality gap of a smooth loss with a pure L1 penalty,
+    ``sum c_i L(y_i, x_i w + b) + sum l1_j |w_j|`` (one output), at the natural dual
     point *corrected* on the support and the violated constraints, or None.
 
-    On ill-conditioned designs (raw polynomial features) the natural dual point ``u = c r``
-    of a minimiser exact to rounding can break ``|x_j^T u| <= l1_j`` on a large column by
-    far more than the minimiser's error, and scaling ``u`` back into the dual's domain
-    then costs much of ``J``. Here ``u`` moves, by the smallest step in the metric of the
-    loss's conjugate (``sum du_i^2 / (2 c_i)``), onto the optimality conditions of the
-    columns that need them: ``x_j^T u = -l1_j sign(w_j)`` on the support and
-    ``x_j^T u = +-l1_j`` where a zero coefficient's constraint is broken (a least-squares
-    system over those columns, repeated ``rounds`` times for constraints the step
-    breaks); with an intercept ``u`` starts centred and steps along centred columns, so
-    ``sum u = 0`` holds to rounding throughout. Then ``u`` is scaled into the domain as
-    in :func:`duality_gap`. ``D(u) = -sum (u_i y_i + u_i^2 / (2 c_i))``; any ``u`` so
-    built is feasible, so ``P - D(u)`` bounds the error. None where ``sum u`` is left
-    non-zero or more than ``max_columns`` columns would need correcting (the system is
+    On ill-conditioned designs (raw polynomial features) and near-separable classes the
+    natural dual point ``u = c L'(y, z)`` of a minimiser exact to rounding can break
+    ``|x_j^T u| <= l1_j`` on a large column by far more than the minimiser's error, and
+    scaling ``u`` back into the dual's domain then costs much of ``J``. Here ``u`` moves,
+    by the smallest step in the metric of the loss's conjugate near it
+    (``sum du_i^2 / (2 c_i L''_i)``, so rows without curvature, such as Huber's beyond its
+    threshold, stay where they are), onto the optimality conditions of the columns that
+    need them: ``x_j^T u = -l1_j sign(w_j)`` on the support and ``x_j^T u = +-l1_j`` where
+    a zero coefficient's constraint is broken (a least-squares system over those columns,
+    repeated ``rounds`` times for constraints the step breaks); with an intercept ``u``
+    starts with ``sum u = 0`` (shifted along the metric) and steps along columns centred
+    in the metric, so that the sum stays 0 to rounding. Then ``u`` is scaled into
+    ``G*``'s domain as in :func:`duality_gap`, and
+    ``D(u) = -sum c_i L*(u_i / c_i)`` with the loss's ``conjugate``. Where the corrected
+    point leaves the conjugate's domain (logistic: ``y + v`` in [0, 1]; Huber's:
+    ``|v| <= epsilon``) the best of a few points on the segment from the natural point to
+    it, within the domain, is taken. Any ``u`` so built whose conjugate is finite is
+    feasible, so ``P - D(u)`` bounds the error. None where ``sum u`` is left non-zero or
+    more than ``max_columns`` columns would need correcting (the system is
     ``n x max_columns``, dense).
     """
     coef = np.asarray(coef, dtype=float).ravel()
     l1 = np.broadcast_to(np.asarray(l1, dtype=float).ravel(), coef.shape)
-    residual = np.asarray(X @ coef).ravel() + float(intercept) - y
-    primal = 0.5 * float(np.sum(c * residual * residual)) + float(np.sum(l1 * np.abs(coef)))
-    u = c * residual
-    if fit_intercept:  # sum u = 0 exactly, and every step below keeps it
-        u = u - c * (u.sum() / c.sum())
+    raw = np.asarray(X @ coef).ravel() + float(intercept)
+    value, derivative = loss.loss_gradient(y, raw)
+    primal = float(np.sum(c * value)) + float(np.sum(l1 * np.abs(coef)))
+    u = c * derivative
+    metric = c * loss.hessian_weights(y, raw)
+    if fit_intercept:  # sum u = 0 exactly (a step along the metric), and every step keeps it
+        if not metric.sum() > 0:
+            return None
+        u = u - metric * (u.sum() / metric.sum())
     xi = np.asarray(X.T @ u).ravel()
+    start, start_xi = u, xi
     support = coef != 0
     columns = support | (np.abs(xi) > l1)
     for _ in range(rounds):
         index = np.flatnonzero(columns)
         if index.size > max_columns:
             return None
-        target = np.where(support[index], -l1[index] * np.sign(coef[index]), 0.0)
-        target = np.where(support[index], target, np.clip(xi[index], -l1[index], l1[index]))
         if index.size == 0:
             break
+        target = np.where(support[index], -l1[index] * np.sign(coef[index]), 0.0)
+        target = np.where(support[index], target, np.clip(xi[index], -l1[index], l1[index]))
         block = X[:, index]
         block = block.toarray() if hasattr(block, "toarray") else np.asarray(block, float)
-        if fit_intercept:  # centred columns: steps along them keep sum u = 0
-            block = block - (c / c.sum()) @ block
-        weighted = block * c[:, None]
+        if fit_intercept:  # columns centred in the metric: steps along them keep sum u = 0
+            block = block - (metric / metric.sum()) @ block
+        weighted = block * metric[:, None]
         step = np.linalg.lstsq(block.T @ weighted, target - block.T @ u, rcond=None)[0]
         u = u + weighted @ step
         xi = np.asarray(X.T @ u).ravel()
@@ -256,8 +271,30 @@ def squared_l1_completed_gap(
         columns |= broken
     if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * float(np.sum(np.abs(u))):
         return None
-    u = domain_scale(xi, l1) * u
     # rows of zero weight keep u_i = 0 (every step is along c): their terms are 0
-    quadratic = np.divide(u * u, 2 * c, out=np.zeros_like(u), where=c > 0)
-    dual = -float(np.sum(u * y + quadratic))
-    return max(primal - dual, 0.0)
+    rows = c > 0
+    y_rows, c_rows = np.asarray(y)[rows], c[rows]
+
+    def dual(fraction):
+        """``D`` at ``start + fraction (u - start)`` scaled into ``G*``'s domain (-inf
+        outside the loss conjugate's domain)."""
+        point = start + fraction * (u - start)
+        kappa = domain_scale(start_xi + fraction * (xi - start_xi), l1)
+        conjugate = loss.conjugate(y_rows, kappa * point[rows] / c_rows)
+        return -float(np.sum(c_rows * conjugate)) if np.all(np.isfinite(conjugate)) else -np.inf
+
+    # A bounded conjugate domain (logistic, Huber) may not hold the whole correction (a
+    # column wrongly in the support asks for a large move): the segment from the natural
+    # point keeps sum u = 0, and its part within the (convex) domain is [0, largest].
+    largest, value = 1.0, dual(1.0)
+    if not np.isfinite(value):
+        low, high = 0.0, 1.0
+        if not np.isfinite(dual(0.0)):
+            return None
+        for _ in range(_DOMAIN_BISECTIONS):
+            middle = 0.5 * (low + high)
+            low, high = (middle, high) if np.isfinite(dual(middle)) else (low, middle)
+        largest = low
+        value = max(dual(largest * 0.5**k) for k in range(_SEGMENT_POINTS))
+        value = max(value, dual(0.0))
+    return max(primal - value, 0.0)

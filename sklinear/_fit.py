@@ -726,9 +726,9 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
         result = _chain(head, result)
         result.converged = converged
     if l1 and not result.converged:
-        # the squared loss's dual point corrected on the support and the broken
-        # constraints: on ill-conditioned designs the natural one bounds an answer exact
-        # to rounding loosely (see LinearObjective.completed_l1_gap)
+        # the dual point corrected on the support and the broken constraints: on
+        # ill-conditioned designs and near-separable classes the natural one bounds an
+        # answer exact to rounding loosely (see LinearObjective.completed_l1_gap)
         completed = objective.completed_l1_gap(result.theta)
         if completed is not None:
             value, gap = objective.certificate(result.theta)

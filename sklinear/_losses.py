@@ -65,6 +65,10 @@ class SquaredLoss:
     def hessian_weights(self, y, raw):
         return np.ones(raw.shape[0], dtype=raw.dtype)
 
+    def conjugate(self, y, v):
+        """``L*(v) = v y + v^2 / 2`` per row (one output; see :func:`_bounded_quadratic`)."""
+        return _bounded_quadratic(y, v, np.inf, 1.0)
+
     def dual_repair(self, gradient_mean, target_mean):
         """Exact shift ``v' = v - g``: ``F*`` drops by ``g . ybar + |g|^2 / 2``."""
         g = gradient_mean
@@ -132,6 +136,10 @@ class SmoothedAbsoluteLoss:
         :meth:`HuberLoss.majorizer`."""
         return SmoothedAbsoluteLoss(self.mu, majorize=True)
 
+    def conjugate(self, y, v):
+        """``L*(v) = v y + mu v^2 / 2`` on ``|v| <= 1``, ``inf`` beyond (one output)."""
+        return _bounded_quadratic(y, v, 1.0, self.mu)
+
     def dual_repair(self, gradient_mean, target_mean):
         """``L*(v) = v y + mu v^2 / 2`` on ``|v| <= 1``: mix with a constant ``pi``."""
         return _mix_bounded(gradient_mean, target_mean, bound=1.0, curvature=self.mu)
@@ -186,6 +194,10 @@ class HuberLoss:
         Newton's method falls back on it where the loss's own curvature, 0 in the linear
         zone, makes steps too long to be taken."""
         return HuberLoss(self.epsilon, majorize=True)
+
+    def conjugate(self, y, v):
+        """``L*(v) = v y + v^2 / 2`` on ``|v| <= epsilon``, ``inf`` beyond (one output)."""
+        return _bounded_quadratic(y, v, self.epsilon, 1.0)
 
     def dual_repair(self, gradient_mean, target_mean):
         """Mix with a constant ``pi``, ``|pi| <= epsilon``: ``L*(pi) = pi y + pi^2 / 2``."""
@@ -253,6 +265,15 @@ class BinomialLoss:
         """``sigmoid(z) (1 - sigmoid(z)) = e / (1 + e)^2`` with ``e = exp(-|z|)``."""
         exponential = np.exp(-np.abs(raw))
         return exponential / (1.0 + exponential) ** 2
+
+    def conjugate(self, y, v):
+        """``L*(v) = q log q + (1 - q) log(1 - q)`` with ``q = y + v`` in [0, 1], ``inf``
+        beyond (one output); ``q`` within ``_DOMAIN_ROUNDING`` of the interval is clipped
+        into it (the rounding of ``y + v``)."""
+        q = np.asarray(y, dtype=float) + v
+        outside = (q < -_DOMAIN_ROUNDING) | (q > 1.0 + _DOMAIN_ROUNDING)
+        q = np.clip(q, 0.0, 1.0)
+        return np.where(outside, np.inf, xlogy(q, q) + xlogy(1.0 - q, 1.0 - q))
 
     def dual_repair(self, gradient_mean, target_mean):
         """Mix the probabilities with a constant ``pi`` in [0, 1] (one ``lambda`` for all)."""
@@ -361,6 +382,18 @@ def softmax(raw):
 def _sigmoid(score):
     exponential = np.exp(-np.abs(score))
     return np.where(score >= 0, 1.0, exponential) / (1.0 + exponential)
+
+
+# How far ``q = y + v`` may leave [0, 1] by rounding before the conjugate is infinite.
+_DOMAIN_ROUNDING = 1e-12
+
+
+def _bounded_quadratic(y, v, bound, curvature):
+    """``v y + curvature v^2 / 2`` where ``|v| <= bound`` (with a relative rounding
+    allowance), ``inf`` beyond: the conjugate of the squared loss (``bound = inf``) and of
+    Huber's (``curvature = 1``) and the smoothed absolute loss (``bound = 1``)."""
+    value = v * y + 0.5 * curvature * v * v
+    return np.where(np.abs(v) <= bound * (1.0 + _DOMAIN_ROUNDING), value, np.inf)
 
 
 def _mix_bounded(gradient_mean, target_mean, bound, curvature):

@@ -25,11 +25,10 @@ import scipy.sparse as sp
 from ._certificate import (
     absolute_completed_gap,
     duality_gap,
+    l1_completed_gap,
     penalty_value,
-    squared_l1_completed_gap,
 )
 from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
-from ._losses import SquaredLoss
 from ._penalties import ElasticNetPenalty
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
@@ -592,19 +591,21 @@ class LinearObjective:
         return absolute_completed_gap(*inputs, l2, l1, self.fit_intercept, interpolated)
 
     def completed_l1_gap(self, theta):
-        """The squared loss's duality gap at ``theta`` under a pure L1 penalty, at the
-        natural dual point corrected on the support and the broken constraints (see
-        :func:`~sklinear._certificate.squared_l1_completed_gap`); None elsewhere (other
-        losses or penalties, several outputs, data not in memory, or more columns to
-        correct than ``_COMPLETION_MAX_VALUES`` allows)."""
+        """The duality gap at ``theta`` of a smooth loss with a conjugate (squared,
+        logistic, Huber's) under a pure L1 penalty, at the natural dual point corrected on
+        the support and the broken constraints (see
+        :func:`~sklinear._certificate.l1_completed_gap`); None elsewhere (other losses or
+        penalties, several outputs, data not in memory, or more columns to correct than
+        ``_COMPLETION_MAX_VALUES`` allows)."""
         l2, l1 = self._user_penalty()
-        if type(self.loss) is not SquaredLoss or np.any(l2 > 0) or not np.all(l1 > 0):
+        loss = self.loss
+        if not hasattr(loss, "conjugate") or np.any(l2 > 0) or not np.all(l1 > 0):
             return None
         inputs = self._completion_inputs(theta)
         if inputs is None:
             return None
         max_columns = min(self.n_features, _COMPLETION_MAX_VALUES // self.n_samples - 1)
-        return squared_l1_completed_gap(*inputs, l1, self.fit_intercept, max_columns=max_columns)
+        return l1_completed_gap(*inputs, l1, self.fit_intercept, loss, max_columns=max_columns)
 
     # --- second order ----------------------------------------------------------------------
     def value_gradient_hessian(self, theta):
