@@ -185,8 +185,12 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
             block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
             system = block[:, support].T
             if fit_intercept:
-                system = np.vstack([system, np.ones(rows.size)])
-                target = np.append(target, -u.sum())
+                # sum u = 0 weighted like the largest column's condition: raw columns of
+                # scale 1e7 would otherwise leave it satisfied only to 1e-10
+                weight = max(1.0, float(np.max(np.linalg.norm(system, axis=1), initial=0.0)))
+                weight /= np.sqrt(rows.size)
+                system = np.vstack([system, np.full(rows.size, weight)])
+                target = np.append(target, -u.sum() * weight)
             if system.shape[0]:
                 solution = np.linalg.lstsq(system, target, rcond=None)[0]
                 u[rows] = np.clip(solution, -c[rows], c[rows])
