@@ -601,6 +601,17 @@ class ArrayAPIData:
     def _compute_dtype(self):
         return numpy_dtype(self.X.dtype)
 
+    @property
+    def weighted(self):
+        """Whether the rows carry weights (else each weighs 1)."""
+        return self._weights is not None
+
+    def every(self, step):
+        """The data of every ``step``-th row: strided views in ``X``'s namespace, on its
+        device (the rows of :meth:`~sklinear._data.InMemoryData.every`)."""
+        weights = None if self._weights is None else self._weights[::step]
+        return ArrayAPIData(self.X[::step, ...], self._Y[::step, ...], weights)
+
     def _blocks(self):
         size, n_samples = self.block_rows, self.n_samples
         return [(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]

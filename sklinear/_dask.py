@@ -850,6 +850,25 @@ class DaskData:
         """Newton's p x p blocks travel once per task: allowed for moderate p only."""
         return self.n_features * self.n_outputs <= _HESSIAN_MAX_ROWS
 
+    @property
+    def weighted(self):
+        """Whether the rows carry weights (sample or class weights; else each weighs 1)."""
+        return self._weights is not None or self.prepare.class_table is not None
+
+    def every(self, step):
+        """The data of every ``step``-th row, as Dask arrays sliced lazily (nothing is
+        gathered: a pass over them runs on the workers, as over the whole data); the rows
+        of :meth:`InMemoryData.every`."""
+        weights = None if self._weights is None else self._weights[::step]
+        return DaskData(
+            self.X[::step],
+            self._y[::step],
+            weights,
+            self.prepare,
+            self.n_outputs,
+            encoded_ndim=self.encoded_ndim,
+        )
+
     def _per_row(self, function, encoded_ndim):
         """``function(y_block, w_block, prepare, dtype_out)`` over the row chunks, lazily."""
         from dask.array import blockwise

@@ -676,6 +676,11 @@ class InMemoryData:
         self._laid_out = (self.X[order], self.Y[order], weights)
         return True
 
+    @property
+    def weighted(self):
+        """Whether the rows carry weights (else each weighs 1)."""
+        return self.sample_weight is not None
+
     def every(self, step):
         """The data of every ``step``-th row, a view (dense ``X`` only; None otherwise, and
         where those rows' sample weights are all zero)."""

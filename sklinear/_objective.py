@@ -18,6 +18,8 @@ intercept, each row holding one value per output) and nothing else of the proble
 evaluation also yields the duality gap at no extra pass (:mod:`sklinear._certificate`).
 """
 
+import dataclasses
+
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
@@ -270,10 +272,20 @@ class LinearObjective:
 
     def every(self, step):
         """This objective (the same coordinates, penalty and loss) on every ``step``-th row,
-        normalised by their own weight sum; None where the data layer has no such view."""
+        normalised by their own weight sum; None where the data layer has no such view.
+
+        It serves Hessians (preconditioners). Where the rows carry no weights, their weight
+        sum is their count and no statistics pass runs over them (a Dask graph saved): the
+        other moments it holds are then the whole data's.
+        """
         every = getattr(self.data, "every", None)
         data = None if every is None else every(step)
-        return None if data is None else self._sibling(self.loss, data)
+        if data is None:
+            return None
+        statistics = None
+        if not getattr(self.data, "weighted", True):
+            statistics = dataclasses.replace(self.statistics, weight_sum=float(data.n_samples))
+        return self._sibling(self.loss, data, statistics)
 
     def with_loss(self, loss):
         """The same data, statistics, preconditioner and penalty with another loss."""
@@ -951,6 +963,20 @@ class NewtonSystem:
                 full[:, output, :, output] = matrix
                 full[np.arange(n_rows), output, np.arange(n_rows), output] += diagonal
         return full.reshape(n_rows * k, n_rows * k)
+
+    def preconditioner(self):
+        """The :class:`Preconditioner` of this Hessian (its damped Cholesky factors: one
+        shared by the outputs, one per output, or one of the whole coupled system), or
+        None where no factor exists."""
+        matrices = self._matrices()
+        factors = []
+        for matrix, diagonal, _ in matrices:
+            factor = damped_cholesky(matrix, diagonal)
+            if factor is None:
+                return None
+            factors.append(factor)
+        # a coupled system's factor acts on the whole theta (one "output" of size p K)
+        return Preconditioner(factors, 1 if matrices[0][2] is None else self.n_outputs)
 
     def solve(self, gradient):
         """The Newton direction ``-H^-1 g``, with damping where ``H`` is not positive definite."""

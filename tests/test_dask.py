@@ -135,6 +135,33 @@ def test_fit_equals_in_memory_fit(dask_client, Estimator, target, params, weight
     assert not hasattr(on_dask, "feature_names_in_")
 
 
+def test_sampled_hessian_takes_the_in_memory_rows(dask_client, monkeypatch):
+    """A large L-BFGS fit preconditioned by every k-th row's Hessian (see
+    tests/test_sampled_curvature.py): the Dask seam slices the same rows lazily, so the
+    fit takes the in-memory fit's iterations and coefficients."""
+    from sklearn.datasets import make_classification
+
+    import sklinear._fit as fit_module
+
+    monkeypatch.setattr(fit_module, "_NEWTON_CHEAP_FLOPS", 0)  # L-BFGS, as on large data
+    steps = []
+    original = fit_module._sampled_preconditioner
+
+    def recording(objective, theta, step):
+        steps.append((step, type(objective.data).__name__))
+        return original(objective, theta, step)
+
+    monkeypatch.setattr(fit_module, "_sampled_preconditioner", recording)
+    X, y = make_classification(
+        n_samples=4000, n_features=12, n_informative=8, n_classes=4, random_state=0
+    )
+    in_memory = SoftmaxClassifier(alpha=1 / 4000, tol=1e-8).fit(X, y)
+    on_dask = SoftmaxClassifier(alpha=1 / 4000, tol=1e-8).fit(_dask(X, 500), _dask(y, 500))
+    assert steps == [(19, "InMemoryData"), (19, "DaskData")]
+    assert on_dask.n_iter_ == in_memory.n_iter_
+    _assert_same_fit(in_memory, on_dask)
+
+
 def test_fit_without_a_distributed_client_uses_the_local_scheduler(dask_client, graph_counter):
     """With Dask's synchronous scheduler configured, the cluster sees no graph at all."""
     import dask
