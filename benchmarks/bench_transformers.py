@@ -45,13 +45,13 @@ def workloads(scale):
         "W4 dummies dense",
         lambda frame=frame: DummyEncoder().fit_transform(frame),
         lambda frame=frame: pd.get_dummies(frame, drop_first=True, dtype=float),
-        1.0,
+        0.15,
     )
     yield (
         "W4-sparse dummies CSR",
         lambda frame=frame: DummyEncoder(sparse_output=True).fit_transform(frame),
         lambda frame=frame: OneHotEncoder(drop="first").fit_transform(frame),
-        0.5,
+        0.25,
     )
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n, 20))
@@ -60,7 +60,7 @@ def workloads(scale):
         "W5 impute + indicators",
         lambda: MissingIndicatorImputer().fit_transform(X),
         lambda: SimpleImputer(add_indicator=True).fit_transform(X),
-        1.0,
+        0.8,
     )
     n_poly = int(100_000 * scale)
     for n_features, degree in ((30, 2), (10, 3)):
@@ -69,7 +69,7 @@ def workloads(scale):
             f"W6 poly {n_features} features degree {degree}",
             lambda X=X, degree=degree: PolyFeatures(degree, include_bias=True).fit_transform(X),
             lambda X=X, degree=degree: PolynomialFeatures(degree).fit_transform(X),
-            1.0,
+            0.6,
         )
 
 

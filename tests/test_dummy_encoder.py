@@ -445,3 +445,27 @@ def test_dense_output_larger_than_memory_is_refused_before_allocating(monkeypatc
     assert sparse_output.shape == (2000, 2000) and sparse_output.nnz == 1999 + 1999
     monkeypatch.setattr(resources, "available_memory", lambda: 64 * 2**20)
     assert encoder.transform(ids).shape == (2000, 2000)
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+def test_dense_output_written_by_several_threads_equals_pandas(threads, monkeypatch):
+    """A large dense output is written by every thread, one row range each: the same
+    numbers as pandas.get_dummies, pass-through columns in place, for any thread count
+    (ranges of unequal length, more threads than a range needs)."""
+    import sklinear.preprocessing._dummy as dummy_module
+
+    monkeypatch.setattr(dummy_module, "_PARALLEL_OUTPUT_BYTES", 0)
+    monkeypatch.setattr(dummy_module, "available_threads", lambda: threads)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.choice(["x", "y", "z"], 1001),
+            "value": rng.normal(size=1001),
+            "b": rng.choice(["p", "q", "r", "s", "t"], 1001),
+        }
+    )
+    expected = pd.get_dummies(frame, drop_first=True, dtype=float)
+    expected = expected[["a_y", "a_z", "value", "b_q", "b_r", "b_s", "b_t"]].to_numpy()
+    encoder = DummyEncoder(columns=["a", "b"])
+    np.testing.assert_array_equal(encoder.fit_transform(frame), expected)
+    np.testing.assert_array_equal(encoder.transform(frame.iloc[:5]), expected[:5])

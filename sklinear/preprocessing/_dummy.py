@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, RealNotInt, StrOptions, _fit_context
+from .._data import available_threads, pass_threads
 from .._resources import check_memory
 from ._base import input_feature_names, resolve_columns, validate_table
 from ._dask import (
@@ -23,6 +24,10 @@ from ._dask import (
 from ._encoding import CategoryCodes, sorted_categories
 
 _INFREQUENT_NAME = "infrequent_sklearn"
+# A dense output at least this large is written by every thread, one row range each: its
+# pages fault in (the kernel zeroes them) as the ones are written, and that is most of the
+# time (W4: 1,000,000 x 259 float64, 2 GiB: 0.21-0.26 s in one thread, 0.12-0.18 s in two).
+_PARALLEL_OUTPUT_BYTES = 64 << 20
 
 
 def _encode_partition(partition, encoder):
@@ -518,11 +523,25 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             return output
         self._check_dense_fits(n_rows, n_out)
         output = np.zeros((n_rows, n_out), dtype=self.dtype)
-        flat_position = column_of_row + (np.arange(n_rows, dtype=np.intp) * n_out)[:, None]
-        if values is None:
-            output.reshape(-1)[flat_position[is_set]] = 1
+
+        def write(rows):
+            start, stop = rows
+            mask = is_set[start:stop]
+            position = (
+                column_of_row[start:stop]
+                + (np.arange(stop - start, dtype=np.intp) * n_out)[:, None]
+            )
+            block = output[start:stop].reshape(-1)  # a view: whole rows are contiguous
+            block[position[mask]] = 1 if values is None else values[start:stop][mask]
+
+        threads = min(available_threads(), max(1, n_rows))
+        if threads > 1 and output.nbytes >= _PARALLEL_OUTPUT_BYTES:
+            bounds = np.linspace(0, n_rows, threads + 1).astype(np.intp)
+            ranges = list(zip(bounds[:-1], bounds[1:], strict=True))
+            for _ in pass_threads(threads).map(write, ranges):
+                pass
         else:
-            output.reshape(-1)[flat_position[is_set]] = values[is_set]
+            write((0, n_rows))
         return output
 
     def _check_dense_fits(self, n_rows, n_out):
