@@ -69,13 +69,22 @@ def test_softmax_fit_is_preconditioned_by_a_row_sample(spy, monkeypatch):
     assert model.n_iter_ < 0.75 * plain.n_iter_
 
 
-def test_small_data_and_other_losses_take_no_sample(spy):
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=3
+def test_small_data_dear_hessians_and_other_losses_take_no_sample(spy):
     X, y = _data()
     # fewer than 8 x 4 rows per row of the Newton system: the sample would not be small
     SoftmaxClassifier(alpha=1e-3).fit(X[:1500], y[:1500])
     # the logistic loss (one block per output: plain L-BFGS served W1 and W8-ovr better)
     GDLogisticClassifier(alpha=1e-3).fit(X, y)
     GDLogisticClassifier(alpha=1e-3).fit(X, y == 0)
+    assert spy == []
+    # many classes on few columns: the sample's Hessian (K(K+1)/2 blocks) would cost more
+    # than 8 products over X (20 classes, 12,000 rows: every 11th row, 1,091 rows x 13^2
+    # x 210 blocks = 3.9e7 against 8 x 12,000 x 13 x 20 = 2.5e7)
+    rng = np.random.default_rng(0)
+    X_many = rng.normal(size=(12_000, N_FEATURES))
+    scores = X_many @ rng.normal(size=(N_FEATURES, 20)) + rng.gumbel(size=(12_000, 20))
+    SoftmaxClassifier(alpha=1e-3, max_iter=3).fit(X_many, np.argmax(scores, axis=1))
     assert spy == []
     SoftmaxClassifier(alpha=1e-3).fit(X[:1700], y[:1700])
     assert [step for step, _ in spy] == [1700 // (4 * (N_FEATURES + 1) * N_CLASSES)]
