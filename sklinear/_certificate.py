@@ -275,7 +275,8 @@ def l1_completed_gap(X, y, c, coef, intercept, l1, fit_intercept, loss, *, max_c
         columns |= broken
     if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * float(np.sum(np.abs(u))):
         return None
-    # rows of zero weight keep u_i = 0 (every step is along c): their terms are 0
+    # rows of zero weight keep u_i = 0 (every step is along the metric c L''): their terms
+    # are 0
     rows = c > 0
     y_rows, c_rows = np.asarray(y)[rows], c[rows]
 
@@ -290,15 +291,14 @@ def l1_completed_gap(X, y, c, coef, intercept, l1, fit_intercept, loss, *, max_c
     # A bounded conjugate domain (logistic, Huber) may not hold the whole correction (a
     # column wrongly in the support asks for a large move): the segment from the natural
     # point keeps sum u = 0, and its part within the (convex) domain is [0, largest].
-    largest, value = 1.0, dual(1.0)
+    value = dual(1.0)
     if not np.isfinite(value):
-        low, high = 0.0, 1.0
-        if not np.isfinite(dual(0.0)):
+        natural = dual(0.0)
+        if not np.isfinite(natural):
             return None
+        low, high = 0.0, 1.0
         for _ in range(_DOMAIN_BISECTIONS):
             middle = 0.5 * (low + high)
             low, high = (middle, high) if np.isfinite(dual(middle)) else (low, middle)
-        largest = low
-        value = max(dual(largest * 0.5**k) for k in range(_SEGMENT_POINTS))
-        value = max(value, dual(0.0))
+        value = max(natural, *(dual(low * 0.5**k) for k in range(_SEGMENT_POINTS)))
     return max(primal - value, 0.0)
