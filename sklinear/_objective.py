@@ -32,6 +32,7 @@ from ._certificate import (
 )
 from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
 from ._penalties import ElasticNetPenalty
+from ._program import absolute_l1_program
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
 # by this factor: float32 products of uncentred columns lose the gradient in rounding.
@@ -42,6 +43,11 @@ _KERNEL_BLOCK_BYTES = 1 << 24
 # The L1 certificate's correction (:meth:`LinearObjective.completed_l1_gap`) solves a dense
 # system over at most this many values of the columns it corrects (n x columns).
 _COMPLETION_MAX_VALUES = 1 << 23
+# The absolute loss with a pure L1 penalty is solved as a linear program
+# (:meth:`LinearObjective.absolute_l1_program`) when its constraint matrix has at most this
+# many entries (n (p + 1), or nnz + n on sparse data): 50,000 x 10 takes 1.2 s, 2,000 x 300
+# 1.8 s on two cores.
+_PROGRAM_MAX_ENTRIES = 2_000_000
 
 
 def column_statistics(X, sample_weight, center):
@@ -578,16 +584,21 @@ class LinearObjective:
         """``(X, y, c, coef, intercept)`` for the completed dual points below (user
         coordinates, one output, ``c`` the normalised weights), or None where the data are
         not a NumPy or SciPy matrix in memory or have several outputs."""
-        if type(self.data) is not InMemoryData or self.n_outputs != 1:
+        data = self._completion_data()
+        if data is None:
             return None
         coef, intercept = self.to_user(theta)
+        return (*data, coef[:, 0], intercept[0])
+
+    def _completion_data(self):
+        """``(X, y, c)`` of :meth:`_completion_inputs`, or None."""
+        if type(self.data) is not InMemoryData or self.n_outputs != 1:
+            return None
         weights = np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
         return (
             self.data.X,
             np.asarray(self.Y, dtype=float).reshape(-1),
             np.asarray(weights, dtype=float) / self.weight_sum,
-            coef[:, 0],
-            intercept[0],
         )
 
     def completed_absolute_gap(self, theta, interpolated):
@@ -601,6 +612,30 @@ class LinearObjective:
             return None
         l2, l1 = self._user_penalty()
         return absolute_completed_gap(*inputs, l2, l1, self.fit_intercept, interpolated)
+
+    def absolute_l1_program(self, max_iter):
+        """The absolute loss's exact minimiser under a pure L1 penalty, as ``(theta,
+        iterations)``: the linear program of :func:`~sklinear._program.absolute_l1_program`
+        (HiGHS); None elsewhere (an L2 part, an unpenalised coefficient, several outputs,
+        data not in memory, more than ``_PROGRAM_MAX_ENTRIES`` constraint entries) or where
+        HiGHS reports no optimum within ``max_iter`` iterations. Not certified here."""
+        l2, l1 = self._user_penalty()
+        if np.any(l2 > 0) or not np.all(l1 > 0):
+            return None
+        data = self._completion_data()
+        if data is None:
+            return None
+        X, y, c = data
+        entries = (X.nnz if sp.issparse(X) else X.size) + self.n_samples
+        if entries > _PROGRAM_MAX_ENTRIES:
+            return None
+        solution = absolute_l1_program(
+            X, y, c, l1[:, 0], self.fit_intercept, self.mean, self.scale, max_iter
+        )
+        if solution is None:
+            return None
+        coef, intercept, iterations = solution
+        return self.from_user(coef, intercept), iterations
 
     def completed_l1_gap(self, theta):
         """The duality gap at ``theta`` of a smooth loss with a conjugate (squared,

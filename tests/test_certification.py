@@ -298,6 +298,120 @@ def test_lad_lasso_on_a_real_table_is_certified(alpha, monkeypatch):
     assert smoothed_only.fit(X, y).dual_gap_ > 1e-5 * model.objective_
 
 
+def _lad_lasso_j(X, y, coef, intercept, alpha, s):
+    r = y - (X @ coef + intercept)
+    return float(np.sum(s * np.abs(r)) / s.sum() + alpha * np.abs(coef).sum())
+
+
+@pytest.mark.parametrize(
+    "layout, fit_intercept, weighted",
+    [("dense", True, True), ("dense", False, False), ("csr", True, True), ("csc", False, True)],
+)
+def test_lad_lasso_is_the_exact_linear_program(layout, fit_intercept, weighted, capsys):
+    """solver='auto', absolute loss, pure L1: the linear program's vertex (HiGHS on the
+    dual), certified by the completed dual point to rounding: the same minimiser as
+    QuantileRegressor's primal LP (unique on generic data), J equal to 1e-9, on columns of
+    scales 0.01 to 1e4 with means far from zero, weights with zeros, sparse data."""
+    rng = np.random.default_rng(3)
+    scales = np.array([0.01, 1.0, 30.0, 1e4, 2.0, 0.5])
+    X = rng.normal(size=(240, 6)) * scales + 5 * scales
+    X[rng.random(X.shape) < 0.3] = 0.0
+    y = X @ (rng.normal(size=6) / scales) + rng.standard_t(2, size=240)
+    s = rng.uniform(0.0, 3.0, 240) if weighted else np.ones(240)
+    if weighted:
+        s[:10] = 0.0
+    Xf = X if layout == "dense" else sp.csr_matrix(X).asformat(layout)
+    alpha = 0.02
+    ref = QuantileRegressor(alpha=alpha / 2, quantile=0.5, solver="highs")
+    ref.set_params(fit_intercept=fit_intercept).fit(Xf, y, sample_weight=s)
+    j_star = _lad_lasso_j(X, y, ref.coef_, ref.intercept_, alpha, s)
+    model = GDLinearRegressor(
+        loss="absolute_error", penalty="l1", alpha=alpha, fit_intercept=fit_intercept, verbose=1
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(Xf, y, sample_weight=s)
+    assert "linear program (HiGHS)" in capsys.readouterr().out
+    j = _lad_lasso_j(X, y, model.coef_, model.intercept_, alpha, s)
+    assert j == pytest.approx(model.objective_, rel=1e-12)
+    assert abs(j - j_star) <= 1e-9 * j_star
+    assert j - j_star <= model.dual_gap_ + 1e-12 * j_star
+    assert model.dual_gap_ <= 1e-8 * j
+    np.testing.assert_allclose(model.coef_ * scales, ref.coef_ * scales, rtol=1e-6, atol=1e-8)
+    assert model.intercept_ == pytest.approx(ref.intercept_, rel=1e-6, abs=1e-6)
+
+
+def test_lad_lasso_on_raw_degree_3_features_is_certified():
+    """The diabetes table's raw degree-3 features (442 x 285, scales to 4e6) with L1: the
+    smoothed continuation ended after 1,000 iterations (17 s) with a bound as large as J
+    and a ConvergenceWarning; the linear program is certified (0.7 s), J equal to
+    QuantileRegressor's to 1e-8."""
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    Z = PolynomialFeatures(degree=3, include_bias=False).fit_transform(X)
+    alpha = 0.01
+    s = np.ones(len(y))
+    ref = QuantileRegressor(alpha=alpha / 2, quantile=0.5, solver="highs").fit(Z, y)
+    j_star = _lad_lasso_j(Z, y, ref.coef_, ref.intercept_, alpha, s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=alpha).fit(Z, y)
+    j = _lad_lasso_j(Z, y, model.coef_, model.intercept_, alpha, s)
+    assert j == pytest.approx(model.objective_, rel=1e-10)
+    assert abs(j - j_star) <= 1e-8 * j_star
+    assert j - j_star <= model.dual_gap_ + 1e-12 * j <= 1e-4 * j
+
+
+def test_lad_lasso_program_only_where_it_applies_and_never_uncertified(monkeypatch, capsys):
+    """The linear program runs for solver='auto' with a pure L1 penalty on one output in
+    memory within ``_PROGRAM_MAX_ENTRIES`` and ``max_iter`` of HiGHS's iterations;
+    elsewhere the smoothed continuation does the fit. An answer its certificate rejects is not returned: the continuation goes on from
+    it (a program answer moved by 0.05 still ends at J*)."""
+    from sklinear import _objective
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(150, 4))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + rng.standard_t(2, size=150)
+    s = np.ones(150)
+    alpha = 0.03
+    ref = QuantileRegressor(alpha=alpha / 2, quantile=0.5, solver="highs").fit(X, y)
+    j_star = _lad_lasso_j(X, y, ref.coef_, ref.intercept_, alpha, s)
+
+    def fit(**options):
+        params = {"loss": "absolute_error", "penalty": "l1", "alpha": alpha, "verbose": 1}
+        model = GDLinearRegressor(**{**params, **options}).fit(X, y)
+        ran = "linear program (HiGHS)" in capsys.readouterr().out
+        return model, ran
+
+    model, ran = fit()
+    assert ran and 1 <= model.n_iter_ <= 1000 and len(model.loss_curve_) == 1
+    with pytest.warns(ConvergenceWarning):  # HiGHS needs more: the smoothed stages run
+        assert not fit(max_iter=1)[1]
+    assert not fit(solver="gd")[1]
+    assert not fit(penalty="elasticnet", l1_ratio=0.5)[1]
+    two_outputs = GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=alpha, verbose=1)
+    assert two_outputs.fit(X, np.column_stack([y, 2 * y])).coef_.shape == (2, 4)
+    assert "linear program" not in capsys.readouterr().out
+    monkeypatch.setattr(_objective, "_PROGRAM_MAX_ENTRIES", X.size + len(y) - 1)
+    model, ran = fit()
+    assert not ran and model.dual_gap_ <= 1e-4 * model.objective_
+    monkeypatch.setattr(_objective, "_PROGRAM_MAX_ENTRIES", X.size + len(y))
+    assert fit()[1]
+    exact = _objective.absolute_l1_program
+
+    def moved(*args):
+        coef, intercept, iterations = exact(*args)
+        return coef + 0.05, intercept, iterations
+
+    monkeypatch.setattr(_objective, "absolute_l1_program", moved)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model, ran = fit()
+    assert ran
+    j = _lad_lasso_j(X, y, model.coef_, model.intercept_, alpha, s)
+    assert j - j_star <= model.dual_gap_ <= 1e-4 * j
+    assert np.max(np.abs(model.coef_ - ref.coef_)) < 0.01
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_corrected_l1_gap_bounds_the_error_and_closes_at_the_minimiser(weighted, fit_intercept):
