@@ -169,9 +169,45 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
         return None
     residual = np.asarray(X @ coef).ravel() + float(intercept) - y
     primal = float(np.sum(c * np.abs(residual))) + penalty_value(coef, l2, l1)
-    support = np.flatnonzero(coef != 0)
     smooth = l2 > 0
     best = None
+    for u in _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, interpolated):
+        xi = np.asarray(X.T @ u).ravel()
+        kappa = domain_scale(xi, l1, free=~smooth)
+        u, xi = kappa * u, kappa * xi
+        beyond = np.maximum(np.abs(xi) - l1, 0.0)
+        conjugate = np.where(smooth, beyond**2 / (2 * np.where(smooth, l2, 1.0)), 0.0)
+        gap = max(primal - (-float(u @ y) - float(np.sum(conjugate))), 0.0)
+        best = gap if best is None else min(best, gap)
+    return best
+
+
+def absolute_stationarity(X, y, c, coef, intercept, fit_intercept, interpolated, scale):
+    """How far ``(w, b)`` is from a minimiser of the *unpenalised* absolute loss, or None.
+
+    With no penalty there is no duality gap (``G*`` is the indicator of 0); the optimality
+    condition is a subgradient ``u`` (``|u_i| <= c_i``, ``u_i = c_i sign(r_i)`` off the
+    interpolated rows) with ``X^T u = 0`` and ``sum u = 0``. The completed dual point of
+    :func:`absolute_completed_gap` is such a ``u`` up to the returned violation
+    ``max_j |x_j^T u| / scale_j`` (the standardised columns' subgradient, the smallest over
+    the thresholds ``interpolated``); None where no completion keeps ``sum u = 0``.
+    """
+    coef = np.asarray(coef, dtype=float).ravel()
+    zero = np.zeros_like(coef)
+    residual = np.asarray(X @ coef).ravel() + float(intercept) - y
+    best = None
+    for u in _completed_absolute_duals(
+        X, c, coef, residual, zero, zero, fit_intercept, interpolated
+    ):
+        violation = float(np.max(np.abs(np.asarray(X.T @ u).ravel()) / scale, initial=0.0))
+        best = violation if best is None else min(best, violation)
+    return best
+
+
+def _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, interpolated):
+    """The dual points of :func:`absolute_completed_gap`, one per threshold that gives
+    one (before the scaling into ``G*``'s domain)."""
+    support = np.flatnonzero(coef != 0)
     for threshold in np.atleast_1d(interpolated):
         inside = np.abs(residual) <= threshold
         rows = np.flatnonzero(inside)
@@ -196,14 +232,7 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
                 u[rows] = np.clip(solution, -c[rows], c[rows])
         if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * np.sum(c):
             continue
-        xi = np.asarray(X.T @ u).ravel()
-        kappa = domain_scale(xi, l1, free=~smooth)
-        u, xi = kappa * u, kappa * xi
-        beyond = np.maximum(np.abs(xi) - l1, 0.0)
-        conjugate = np.where(smooth, beyond**2 / (2 * np.where(smooth, l2, 1.0)), 0.0)
-        gap = max(primal - (-float(u @ y) - float(np.sum(conjugate))), 0.0)
-        best = gap if best is None else min(best, gap)
-    return best
+        yield u
 
 
 # The correction's segment within a bounded conjugate domain: bisections for its end, and

@@ -6,8 +6,8 @@ The estimators build a :class:`~sklinear._objective.LinearObjective` and call
 Stopping (full-batch solvers). A fit stops when the duality gap at the current iterate is
 at most ``tol * |J|`` (:meth:`LinearObjective.certificate`): ``tol`` is a certified bound on
 the relative objective error. The absolute loss is certified through its smoothed stages
-(:func:`_continuation`); with a pure L1 penalty and ``solver='auto'`` it is first solved
-exactly as a linear program (:mod:`sklinear._program`) and certified there. Where no gap
+(:func:`_continuation`); with a pure L1 penalty or none and ``solver='auto'`` it is first
+solved exactly as a linear program (:mod:`sklinear._program`) and certified there. Where no gap
 exists (``alpha = 0``) the test is on the gradient in the solver's (standardised)
 coordinates, relative to the first gradient, so it does not depend on the scale of ``y``,
 of the columns or of the weights.
@@ -851,18 +851,23 @@ def _l1_stage(smoothed, theta, max_iter, certifier, verbose):
 
 
 def _absolute_program(objective, spread, max_iter, tol, verbose):
-    """The absolute loss with a pure L1 penalty as HiGHS's linear program
+    """The absolute loss with a pure L1 penalty (or none) as HiGHS's linear program
     (:meth:`~sklinear._objective.LinearObjective.absolute_l1_program`), certified by the
     dual point completed on the rows it interpolates (residuals within 1e-12 to 1e-6 of
-    the typical one: a vertex interpolates them to rounding); None where it does not
-    apply or HiGHS needs more than ``max_iter`` iterations."""
+    the typical one: a vertex interpolates them to rounding); without a penalty, accepted
+    where that point satisfies ``X^T u = 0`` to ``tol`` of the first gradient. None where
+    it does not apply or HiGHS needs more than ``max_iter`` iterations."""
     program = objective.absolute_l1_program(max_iter)
     if program is None:
         return None
     theta, iterations = program
     value, _ = objective.certificate(theta)
-    gap = objective.completed_absolute_gap(theta, spread * np.logspace(-12, -6, 4))
+    interpolated = spread * np.logspace(-12, -6, 4)
+    gap = objective.completed_absolute_gap(theta, interpolated)
     converged = gap is not None and gap <= tol * abs(value)
+    if gap is None:  # no penalty: the subgradient condition, as the gradient test
+        stationarity = objective.absolute_stationarity(theta, interpolated)
+        converged = stationarity is not None and stationarity <= tol
     if verbose:
         print(f"linear program (HiGHS): J = {value:.10g}, certified gap {gap}")
     return _solvers.SolverResult(theta, iterations, [value], converged, state={"dual_gap": gap})

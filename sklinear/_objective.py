@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from ._certificate import (
     absolute_completed_gap,
+    absolute_stationarity,
     duality_gap,
     l1_completed_gap,
     penalty_value,
@@ -614,13 +615,14 @@ class LinearObjective:
         return absolute_completed_gap(*inputs, l2, l1, self.fit_intercept, interpolated)
 
     def absolute_l1_program(self, max_iter):
-        """The absolute loss's exact minimiser under a pure L1 penalty, as ``(theta,
-        iterations)``: the linear program of :func:`~sklinear._program.absolute_l1_program`
-        (HiGHS); None elsewhere (an L2 part, an unpenalised coefficient, several outputs,
-        data not in memory, more than ``_PROGRAM_MAX_ENTRIES`` constraint entries) or where
+        """The absolute loss's exact minimiser under a pure L1 penalty or none, as
+        ``(theta, iterations)``: the linear program of
+        :func:`~sklinear._program.absolute_l1_program` (HiGHS); None elsewhere (an L2 part,
+        several outputs, data not in memory, more than ``_PROGRAM_MAX_ENTRIES`` constraint
+        entries) or where
         HiGHS reports no optimum within ``max_iter`` iterations. Not certified here."""
         l2, l1 = self._user_penalty()
-        if np.any(l2 > 0) or not np.all(l1 > 0):
+        if np.any(l2 > 0) or np.any(l1 < 0):
             return None
         data = self._completion_data()
         if data is None:
@@ -636,6 +638,32 @@ class LinearObjective:
             return None
         coef, intercept, iterations = solution
         return self.from_user(coef, intercept), iterations
+
+    def absolute_stationarity(self, theta, interpolated):
+        """The unpenalised absolute loss's optimality condition at ``theta``, relative to
+        where the fit starts: ``max_j |x_j^T u| / s_j`` of the completed subgradient ``u``
+        (:func:`~sklinear._certificate.absolute_stationarity`) over the same at the zero
+        coefficients and the weighted median (the "first gradient" of the gradient test);
+        None where it does not apply (a penalty, several outputs, data not in memory, no
+        completion)."""
+        l2, l1 = self._user_penalty()
+        if np.any(l2 > 0) or np.any(l1 > 0):
+            return None
+        inputs = self._completion_inputs(theta)
+        if inputs is None:
+            return None
+        X, y, c, coef, intercept = inputs
+        violation = absolute_stationarity(
+            X, y, c, coef, intercept, self.fit_intercept, interpolated, self.scale
+        )
+        if violation is None:
+            return None
+        start = self.initial_theta().reshape(self.n_rows, 1)[self.n_features :, 0]
+        u = c * np.sign(y - (float(start[0]) if self.fit_intercept else 0.0))
+        if self.fit_intercept:
+            u = u - c * (u.sum() / c.sum())  # the centred columns' first gradient
+        reference = float(np.max(np.abs(np.asarray(X.T @ u).ravel()) / self.scale))
+        return violation / reference if reference > 0 else (0.0 if violation == 0 else None)
 
     def completed_l1_gap(self, theta):
         """The duality gap at ``theta`` of a smooth loss with a conjugate (squared,

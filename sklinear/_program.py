@@ -1,4 +1,4 @@
-"""The absolute loss with a pure L1 penalty solved exactly, as a linear program (HiGHS).
+"""The absolute loss with a pure L1 penalty (or none) solved exactly, as a linear program.
 
 ``J(w, b) = sum_i c_i |y_i - x_i w - b| + sum_j l1_j |w_j|`` (``c`` the normalised sample
 weights) is a linear program. scikit-learn's ``QuantileRegressor`` hands HiGHS its primal
@@ -31,7 +31,7 @@ def absolute_l1_program(X, y, c, l1, fit_intercept, mean, scale, max_iter):
     c : ndarray of shape (n_samples,)
         The rows' weights, normalised to sum to 1.
     l1 : ndarray of shape (n_features,)
-        Positive L1 strength of each coefficient (user coordinates).
+        Non-negative L1 strength of each coefficient (user coordinates; 0: unpenalised).
     fit_intercept : bool
     mean, scale : ndarray of shape (n_features,)
         Columns are solved for as ``(x - mean) / scale`` (the mean only with an intercept,

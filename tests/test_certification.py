@@ -32,6 +32,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
 from sklinear._certificate import (
     absolute_completed_gap,
+    absolute_stationarity,
     duality_gap,
     l1_completed_gap,
 )
@@ -364,8 +365,9 @@ def test_lad_lasso_on_raw_degree_3_features_is_certified():
 def test_lad_lasso_program_only_where_it_applies_and_never_uncertified(monkeypatch, capsys):
     """The linear program runs for solver='auto' with a pure L1 penalty on one output in
     memory within ``_PROGRAM_MAX_ENTRIES`` and ``max_iter`` of HiGHS's iterations;
-    elsewhere the smoothed continuation does the fit. An answer its certificate rejects is not returned: the continuation goes on from
-    it (a program answer moved by 0.05 still ends at J*)."""
+    elsewhere the smoothed continuation does the fit. An answer its certificate rejects is
+    not returned: the continuation goes on from it (a program answer moved by 0.05 still
+    ends at J*)."""
     from sklinear import _objective
 
     rng = np.random.default_rng(4)
@@ -410,6 +412,68 @@ def test_lad_lasso_program_only_where_it_applies_and_never_uncertified(monkeypat
     j = _lad_lasso_j(X, y, model.coef_, model.intercept_, alpha, s)
     assert j - j_star <= model.dual_gap_ <= 1e-4 * j
     assert np.max(np.abs(model.coef_ - ref.coef_)) < 0.01
+
+
+def test_unpenalised_lad_is_the_exact_linear_program(monkeypatch, capsys):
+    """penalty=None, absolute loss: no duality gap exists; the linear program's answer is
+    returned where its completed subgradient satisfies ``X^T u = 0`` to ``tol`` of the
+    first one (the gradient test's rule), and equals QuantileRegressor's optimum (weighted
+    rows, columns of scales 0.01 to 1e4). A moved answer fails that test: the smoothed
+    stages go on from it to the optimum."""
+    from sklinear import _objective
+
+    rng = np.random.default_rng(5)
+    scales = np.array([0.01, 1.0, 1e4, 3.0, 0.2])
+    X = rng.normal(size=(200, 5)) * scales + 3 * scales
+    y = X @ (rng.normal(size=5) / scales) + rng.standard_t(2, size=200)
+    s = rng.uniform(0.2, 3.0, 200)
+    ref = QuantileRegressor(alpha=0.0, quantile=0.5, solver="highs")
+    ref.fit(X, y, sample_weight=s)
+    j_star = _lad_lasso_j(X, y, ref.coef_, ref.intercept_, 0.0, s)
+    c = s / s.sum()
+    assert absolute_stationarity(X, y, c, ref.coef_, ref.intercept_, True, 1e-9, scales) <= 1e-10
+    moved = ref.coef_ + 0.05 / scales
+    away = absolute_stationarity(X, y, c, moved, ref.intercept_, True, [1e-9, 1e-2, 0.3], scales)
+    assert away is None or away > 1e-3  # None: no completion keeps sum(u) = 0
+
+    def fit():
+        model = GDLinearRegressor(loss="absolute_error", penalty=None, verbose=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model.fit(X, y, sample_weight=s)
+        assert "linear program (HiGHS)" in capsys.readouterr().out
+        return model, _lad_lasso_j(X, y, model.coef_, model.intercept_, 0.0, s)
+
+    model, j = fit()
+    assert model.dual_gap_ is None and len(model.loss_curve_) == 1
+    assert abs(j - j_star) <= 1e-10 * j_star
+    np.testing.assert_allclose(model.coef_ * scales, ref.coef_ * scales, rtol=1e-6, atol=1e-8)
+    exact = _objective.absolute_l1_program
+
+    def moved_program(*args):
+        coef, intercept, iterations = exact(*args)
+        return coef + 0.05 / scales, intercept, iterations
+
+    monkeypatch.setattr(_objective, "absolute_l1_program", moved_program)
+    model, j = fit()
+    assert len(model.loss_curve_) > 1 and j - j_star <= 1e-6 * j_star
+
+
+def test_unpenalised_lad_on_raw_degree_3_features_is_exact():
+    """The diabetes table's raw degree-3 features without a penalty: the smoothed stages
+    ended after 1,000 iterations 1% above the optimum, with a ConvergenceWarning; the
+    linear program's answer equals QuantileRegressor's to 1e-8, without one."""
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    Z = PolynomialFeatures(degree=3, include_bias=False).fit_transform(X)
+    ref = QuantileRegressor(alpha=0.0, quantile=0.5, solver="highs").fit(Z, y)
+    s = np.ones(len(y))
+    j_star = _lad_lasso_j(Z, y, ref.coef_, ref.intercept_, 0.0, s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(loss="absolute_error", penalty=None).fit(Z, y)
+    j = _lad_lasso_j(Z, y, model.coef_, model.intercept_, 0.0, s)
+    assert j == pytest.approx(model.objective_, rel=1e-10)
+    assert abs(j - j_star) <= 1e-8 * j_star
 
 
 @pytest.mark.parametrize("weighted", [False, True])
