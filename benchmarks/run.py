@@ -266,13 +266,17 @@ def transformer_rows(scale, only):
     """W4-W6 through benchmarks/bench_transformers.py (another engineer's harness)."""
     import bench_transformers
 
-    for name, ours, peer, goal in bench_transformers.workloads(scale):
+    for name, ours, peer, goal, floor in bench_transformers.workloads(scale):
         key = name.split()[0]
         if only and key not in only:
             continue
         ours_time = bench_transformers.best_time(ours)
         peer_time = bench_transformers.best_time(peer)
         ratio = ours_time / peer_time
+        note = name
+        if floor is not None:  # the output's allocation alone (see bench_transformers)
+            floor_time = floor()
+            note += f"; floor {floor_time:.3f} s = {floor_time / peer_time:.2f} of the peer"
         yield Row(
             workload=key,
             ours=ours_time,
@@ -280,7 +284,7 @@ def transformer_rows(scale, only):
             ratio=ratio,
             goal=f"<={goal:g}",
             status=status(ratio, goal),
-            note=name,
+            note=note,
         )
 
 
