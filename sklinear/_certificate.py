@@ -170,9 +170,12 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
     residual = np.asarray(X @ coef).ravel() + float(intercept) - y
     primal = float(np.sum(c * np.abs(residual))) + penalty_value(coef, l2, l1)
     smooth = l2 > 0
+    centre = _weighted_means(X, c, fit_intercept)
     best = None
-    for u in _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, interpolated):
-        xi = np.asarray(X.T @ u).ravel()
+    for u in _completed_absolute_duals(
+        X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre
+    ):
+        xi = np.asarray(X.T @ u).ravel() - centre * u.sum()
         kappa = domain_scale(xi, l1, free=~smooth)
         u, xi = kappa * u, kappa * xi
         beyond = np.maximum(np.abs(xi) - l1, 0.0)
@@ -195,18 +198,36 @@ def absolute_stationarity(X, y, c, coef, intercept, fit_intercept, interpolated,
     coef = np.asarray(coef, dtype=float).ravel()
     zero = np.zeros_like(coef)
     residual = np.asarray(X @ coef).ravel() + float(intercept) - y
+    centre = _weighted_means(X, c, fit_intercept)
     best = None
     for u in _completed_absolute_duals(
-        X, c, coef, residual, zero, zero, fit_intercept, interpolated
+        X, c, coef, residual, zero, zero, fit_intercept, interpolated, centre
     ):
-        violation = float(np.max(np.abs(np.asarray(X.T @ u).ravel()) / scale, initial=0.0))
+        xi = np.asarray(X.T @ u).ravel() - centre * u.sum()
+        violation = float(np.max(np.abs(xi) / scale, initial=0.0))
         best = violation if best is None else min(best, violation)
     return best
 
 
-def _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, interpolated):
+def _weighted_means(X, c, fit_intercept):
+    """The columns' means under the weights ``c`` (summing to 1), or zeros without an
+    intercept."""
+    if not fit_intercept:
+        return np.zeros(X.shape[1])
+    return np.asarray(X.T @ c).ravel()
+
+
+def _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre):
     """The dual points of :func:`absolute_completed_gap`, one per threshold that gives
-    one (before the scaling into ``G*``'s domain)."""
+    one (before the scaling into ``G*``'s domain).
+
+    With an intercept ``sum u = 0`` is one of the conditions, so the columns' conditions
+    are those of the columns centred at ``centre`` (the same conditions, given that one);
+    each is scaled to unit norm on the interpolated rows, and so is ``sum u = 0``. On raw
+    polynomial columns (means of 1e10, spreads of 1e7) the uncentred system is as singular
+    as its columns are collinear with the constant, and its clipped solution bounded
+    nothing.
+    """
     support = np.flatnonzero(coef != 0)
     for threshold in np.atleast_1d(interpolated):
         inside = np.abs(residual) <= threshold
@@ -216,15 +237,16 @@ def _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, inter
         u = np.where(inside, 0.0, c * np.sign(residual))
         if rows.size:
             target = -(l2[support] * coef[support] + l1[support] * np.sign(coef[support]))
-            target = target - np.asarray(X.T @ u).ravel()[support]
+            outside = np.asarray(X.T @ u).ravel() - centre * u.sum()
+            target = target - outside[support]
             block = X[rows]
             block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-            system = block[:, support].T
+            system = (block[:, support] - centre[support]).T
+            norms = np.linalg.norm(system, axis=1)
+            norms[norms == 0] = 1.0
+            system, target = system / norms[:, None], target / norms
             if fit_intercept:
-                # sum u = 0 weighted like the largest column's condition: raw columns of
-                # scale 1e7 would otherwise leave it satisfied only to 1e-10
-                weight = max(1.0, float(np.max(np.linalg.norm(system, axis=1), initial=0.0)))
-                weight /= np.sqrt(rows.size)
+                weight = 1.0 / np.sqrt(rows.size)
                 system = np.vstack([system, np.full(rows.size, weight)])
                 target = np.append(target, -u.sum() * weight)
             if system.shape[0]:

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import minimize
+from scipy.optimize import linprog, minimize
 from scipy.special import logsumexp
 from sklearn.datasets import (
     load_breast_cancer,
@@ -29,7 +29,14 @@ from sklearn.linear_model import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+from sklinear import (
+    DummyEncoder,
+    GDLinearRegressor,
+    GDLogisticClassifier,
+    MissingIndicatorImputer,
+    PolyFeatures,
+    SoftmaxClassifier,
+)
 from sklinear._certificate import (
     absolute_completed_gap,
     absolute_stationarity,
@@ -414,6 +421,28 @@ def test_lad_lasso_program_only_where_it_applies_and_never_uncertified(monkeypat
     assert np.max(np.abs(model.coef_ - ref.coef_)) < 0.01
 
 
+def test_uncertified_program_answer_is_kept_when_the_stages_end_worse(monkeypatch):
+    """Where the linear program's answer cannot be certified (raw polynomial columns make
+    the L1 constraints of the largest columns tighter than rounding) the smoothed stages
+    go on from it; when they end higher (here: cut short by max_iter), the program's
+    answer is returned, with the ConvergenceWarning, and J is QuantileRegressor's."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(120, 4)) * np.array([1.0, 5.0, 0.3, 2.0])
+    y = X @ np.array([1.0, -0.5, 2.0, 0.0]) + rng.standard_t(2, size=120)
+    alpha = 0.02
+    s = np.ones(120)
+    ref = QuantileRegressor(alpha=alpha / 2, quantile=0.5, solver="highs").fit(X, y)
+    j_star = _lad_lasso_j(X, y, ref.coef_, ref.intercept_, alpha, s)
+    monkeypatch.setattr(LinearObjective, "completed_absolute_gap", lambda *args: None)
+    model = GDLinearRegressor(loss="absolute_error", penalty="l1", alpha=alpha, max_iter=30)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    j = _lad_lasso_j(X, y, model.coef_, model.intercept_, alpha, s)
+    assert abs(j - j_star) <= 1e-9 * j_star
+    assert model.objective_ == pytest.approx(j, rel=1e-12)
+    assert model.loss_curve_[-1] == pytest.approx(j, rel=1e-12)
+
+
 def test_unpenalised_lad_is_the_exact_linear_program(monkeypatch, capsys):
     """penalty=None, absolute loss: no duality gap exists; the linear program's answer is
     returned where its completed subgradient satisfies ``X^T u = 0`` to ``tol`` of the
@@ -457,6 +486,51 @@ def test_unpenalised_lad_is_the_exact_linear_program(monkeypatch, capsys):
     monkeypatch.setattr(_objective, "absolute_l1_program", moved_program)
     model, j = fit()
     assert len(model.loss_curve_) > 1 and j - j_star <= 1e-6 * j_star
+
+
+def _primal_lad_program(X, y, alpha):
+    """J at the minimiser of ``mean |r| + alpha |w|_1`` from the *primal* linear program
+    (residuals split, ``2n + 2p + 1`` variables) on centred, scaled columns: a formulation
+    independent of sklinear's dual one, solved by HiGHS at its default tolerances."""
+    n, p = X.shape
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    A = sp.csr_matrix((X - mean) / scale)
+    eye = sp.eye(n, format="csr")
+    A_eq = sp.hstack([A, -A, np.ones((n, 1)), eye, -eye]).tocsc()
+    cost = np.concatenate([alpha / scale, alpha / scale, [0.0], np.full(2 * n, 1.0 / n)])
+    bounds = [(0, None)] * (2 * p) + [(None, None)] + [(0, None)] * (2 * n)
+    result = linprog(cost, A_eq=A_eq, b_eq=y, bounds=bounds, method="highs")
+    coef = (result.x[:p] - result.x[p : 2 * p]) / scale
+    intercept = result.x[2 * p] - mean @ coef
+    return _lad_lasso_j(X, y, coef, intercept, alpha, np.ones(n))
+
+
+def test_unpenalised_lad_on_raw_penguin_cubics_is_a_vertex(monkeypatch):
+    """The bundled penguins table through the CLI's pipeline (imputer, dummies, raw
+    degree-3 features: 342 x 285, column means to 8e9), absolute loss without a penalty:
+    QuantileRegressor fails (HiGHS returns no solution); at HiGHS's default tolerances the
+    dual program ended 1.8% above the optimum while its subgradient met ``X^T u = 0`` to
+    4e-9 of the first one. The program runs at tolerances 1e-10 and its answer is accepted
+    only at a vertex's rounding: no warning, J below the primal program's; at the default
+    tolerances the answer is not claimed (ConvergenceWarning)."""
+    from sklinear import _program
+    from sklinear.datasets import load_penguins
+
+    frame = load_penguins().dropna(subset=["body_mass_g"])
+    X, y = frame.drop(columns=["body_mass_g"]), frame["body_mass_g"].to_numpy()
+    Z = DummyEncoder(columns="auto").fit_transform(MissingIndicatorImputer().fit_transform(X))
+    Z = PolyFeatures(degree=3).fit_transform(np.asarray(Z, dtype=float))
+    j_primal = _primal_lad_program(Z, y, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(loss="absolute_error", penalty=None).fit(Z, y)
+    j = _lad_lasso_j(Z, y, model.coef_, model.intercept_, 0.0, np.ones(len(y)))
+    assert j == pytest.approx(model.objective_, rel=1e-10)
+    assert j <= j_primal * (1 + 1e-9)
+    monkeypatch.setattr(_program, "_FEASIBILITY", 1e-7)
+    with pytest.warns(ConvergenceWarning):
+        GDLinearRegressor(loss="absolute_error", penalty=None, max_iter=50).fit(Z, y)
 
 
 def test_unpenalised_lad_on_raw_degree_3_features_is_exact():
