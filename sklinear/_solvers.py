@@ -444,6 +444,15 @@ def proximal_newton(
         index = np.flatnonzero(free)
         direction, decrease = _l1_model_step(x, index, g_x, hessian, l1_weights, solve)
         value = f_x + float(l1_weights @ np.abs(x))
+        majorized = majorizer is None
+        if not decrease < 0 and not majorized:
+            # the loss's own model failed (Huber's Hessian sees only the rows inside its
+            # zone: singular on many columns, and the damped solve's step is garbage): the
+            # majorizer's model, whose curvature every row has
+            majorized = True
+            direction, decrease = _l1_model_step(
+                x, index, g_x, majorizer(x, free), l1_weights, solve
+            )
         if not decrease < 0:
             break  # the model sees no descent: a minimiser to rounding
         if decrease > -_FLAT_SLOPE * max(abs(value), 1.0) * 1e-3:
@@ -464,7 +473,6 @@ def proximal_newton(
                 return SolverResult(x, len(curve), curve, True)
             continue
         step = 1.0
-        majorized = majorizer is None
         while True:
             candidate = x + step * direction
             f_new, g_new = value_and_gradient(candidate)

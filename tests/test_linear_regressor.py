@@ -306,6 +306,35 @@ def test_huber_l1_on_raw_polynomial_features_certifies(penalty, alpha, monkeypat
         GDLinearRegressor(loss="huber", penalty=penalty, alpha=alpha, max_iter=300).fit(Z, y)
 
 
+def test_huber_l1_takes_the_majorizer_where_its_own_model_fails():
+    """The bundled penguins table through the command line's pipeline (imputer, dummies,
+    raw degree-3 features: 342 x 285) and its penalty on standardised coefficients, L1
+    Huber on body mass: Huber's Hessian sees only the rows inside its zone, singular on
+    most of the 214 free columns, and its proximal Newton model gave an ascent step; the
+    majorizer's model is taken at once and the fit certifies in about 75 iterations. With
+    the loss's model alone the proximal Newton stage made no step and the fit ended after
+    1,000 iterations, gap 14% of J."""
+    from sklinear.datasets import load_penguins
+    from sklinear.preprocessing import DummyEncoder, MissingIndicatorImputer
+
+    frame = load_penguins().dropna(subset=["body_mass_g"])
+    X, y = frame.drop(columns=["body_mass_g"]), frame["body_mass_g"].to_numpy()
+    Z = DummyEncoder(columns="auto").fit_transform(MissingIndicatorImputer().fit_transform(X))
+    Z = PolyFeatures(degree=3).fit_transform(np.asarray(Z, dtype=float))
+    alpha, epsilon = 0.01, 1.35
+    options = {"loss": "huber", "penalty": "l1", "alpha": alpha, "scale_predictors": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(**options).fit(Z, y)
+    factor = Z.std(axis=0)
+    factor[factor == 0] = 1.0
+    a = np.abs(Z @ model.coef_ + model.intercept_ - y)
+    J = np.mean(np.where(a <= epsilon, a * a / 2, epsilon * a - epsilon**2 / 2))
+    J += alpha * np.sum(factor * np.abs(model.coef_))
+    assert J == pytest.approx(model.objective_, rel=1e-10)
+    assert model.dual_gap_ <= 1e-4 * J and model.n_iter_ < 200
+
+
 @pytest.mark.parametrize(("penalty", "alpha"), [("l2", 0.05), ("l2", 1.0), ("l1", 0.01)])
 def test_absolute_loss_on_polynomial_features_certifies(penalty, alpha, monkeypatch):
     """The absolute loss on the linnerud table's degree-2 features (three targets): the
