@@ -760,7 +760,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
             result.theta,
             # Huber's majorizer steps converge linearly, not quadratically: all the budget
             max_iter - result.n_iter
-            if majorizing
+            if majorizing or not certified
             else min(_L1_POLISH_ITERATIONS, max_iter - result.n_iter),
             _polish_target(objective, certifier, certified),
             verbose,

@@ -289,7 +289,9 @@ def test_huber_l1_on_raw_polynomial_features_certifies(penalty, alpha, monkeypat
     """L1 Huber on the diabetes table's raw degree-2 features, unscaled target: the
     proximal Newton steps fall back on the majorizer's model and the fit certifies; a dual
     point built here from the answer bounds J - J* within tol |J|. Without the fallback
-    the fit ended after 1,000 iterations with the gap at J."""
+    the fit ended after 1,000 iterations with the gap at J while its proximal Newton stage
+    had 20 iterations; with the whole budget the exact Hessian's steps certify too, in
+    more iterations."""
     X, y = load_diabetes(return_X_y=True, scaled=False)
     Z = PolyFeatures(degree=2).fit_transform(X)
     with warnings.catch_warnings():
@@ -299,11 +301,11 @@ def test_huber_l1_on_raw_polynomial_features_certifies(penalty, alpha, monkeypat
     assert J == pytest.approx(model.objective_, rel=1e-10)
     assert 0 <= gap <= 1e-4 * J
     assert model.dual_gap_ <= 1e-4 * model.objective_
-    # 70-72 iterations; the exact Hessian's steps alone took 88-96 (degree 3: 5-7x longer)
+    # 70-72 iterations; the exact Hessian's steps alone take 88-96 (degree 3: 5-7x longer)
     assert model.n_iter_ <= 80
     monkeypatch.delattr(HuberLoss, "majorizer")
-    with pytest.warns(ConvergenceWarning):
-        GDLinearRegressor(loss="huber", penalty=penalty, alpha=alpha, max_iter=300).fit(Z, y)
+    alone = GDLinearRegressor(loss="huber", penalty=penalty, alpha=alpha, max_iter=300)
+    assert alone.fit(Z, y).n_iter_ > 80
 
 
 def test_huber_l1_takes_the_majorizer_where_its_own_model_fails():
