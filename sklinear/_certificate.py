@@ -171,9 +171,12 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
     primal = float(np.sum(c * np.abs(residual))) + penalty_value(coef, l2, l1)
     smooth = l2 > 0
     centre = _weighted_means(X, c, fit_intercept)
+    # the conditions weighted in the units the gap pays for their errors: |dxi_j| / l1_j
+    # (the scaling into an L1 part's domain), dxi_j^2 / (2 l2_j) (an L2 part's conjugate)
+    metric = 1.0 / np.maximum(l1, np.sqrt(l2))
     best = None
     for u in _completed_absolute_duals(
-        X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre
+        X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre, metric
     ):
         xi = np.asarray(X.T @ u).ravel() - centre * u.sum()
         kappa = domain_scale(xi, l1, free=~smooth)
@@ -201,7 +204,7 @@ def absolute_stationarity(X, y, c, coef, intercept, fit_intercept, interpolated,
     centre = _weighted_means(X, c, fit_intercept)
     best = None
     for u in _completed_absolute_duals(
-        X, c, coef, residual, zero, zero, fit_intercept, interpolated, centre
+        X, c, coef, residual, zero, zero, fit_intercept, interpolated, centre, 1.0 / scale
     ):
         xi = np.asarray(X.T @ u).ravel() - centre * u.sum()
         violation = float(np.max(np.abs(xi) / scale, initial=0.0))
@@ -217,16 +220,17 @@ def _weighted_means(X, c, fit_intercept):
     return np.asarray(X.T @ c).ravel()
 
 
-def _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre):
+def _completed_absolute_duals(
+    X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre, metric
+):
     """The dual points of :func:`absolute_completed_gap`, one per threshold that gives
     one (before the scaling into ``G*``'s domain).
 
     With an intercept ``sum u = 0`` is one of the conditions, so the columns' conditions
-    are those of the columns centred at ``centre`` (the same conditions, given that one);
-    each is scaled to unit norm on the interpolated rows, and so is ``sum u = 0``. On raw
-    polynomial columns (means of 1e10, spreads of 1e7) the uncentred system is as singular
-    as its columns are collinear with the constant, and its clipped solution bounded
-    nothing.
+    are those of the columns centred at ``centre`` (the same conditions, given that one:
+    on raw polynomial columns, means of 1e10 and spreads of 1e7, the uncentred ones are
+    as collinear with the constant as the columns). Column ``j``'s condition is weighted
+    by ``metric[j]`` (how its error costs), ``sum u = 0`` like the largest of them.
     """
     support = np.flatnonzero(coef != 0)
     for threshold in np.atleast_1d(interpolated):
@@ -241,12 +245,13 @@ def _completed_absolute_duals(X, c, coef, residual, l2, l1, fit_intercept, inter
             target = target - outside[support]
             block = X[rows]
             block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-            system = (block[:, support] - centre[support]).T
-            norms = np.linalg.norm(system, axis=1)
-            norms[norms == 0] = 1.0
-            system, target = system / norms[:, None], target / norms
+            weights = metric[support]
+            system = (block[:, support] - centre[support]).T * weights[:, None]
+            target = target * weights
             if fit_intercept:
-                weight = 1.0 / np.sqrt(rows.size)
+                # raw columns of scale 1e7 would otherwise leave it satisfied only to 1e-10
+                largest = float(np.max(np.linalg.norm(system, axis=1), initial=0.0))
+                weight = (largest if largest > 0 else 1.0) / np.sqrt(rows.size)
                 system = np.vstack([system, np.full(rows.size, weight)])
                 target = np.append(target, -u.sum() * weight)
             if system.shape[0]:

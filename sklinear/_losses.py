@@ -113,7 +113,8 @@ class SmoothedAbsoluteLoss:
         residual = raw - y
         absolute = np.abs(residual)
         mu = self.mu
-        value = np.where(absolute <= mu, residual * residual / (2 * mu), absolute - 0.5 * mu)
+        inside = np.minimum(absolute, mu)  # squared only within mu: no overflow at 1e200
+        value = np.where(absolute <= mu, inside * inside / (2 * mu), absolute - 0.5 * mu)
         return _sum_outputs(value), np.clip(residual / mu, -1.0, 1.0)
 
     def baseline(self, y, sample_weight):
@@ -164,8 +165,9 @@ class HuberLoss:
         residual = raw - y
         absolute = np.abs(residual)
         epsilon = self.epsilon
+        inside = np.minimum(absolute, epsilon)  # squared only within epsilon: no overflow
         value = np.where(
-            absolute <= epsilon, 0.5 * residual * residual, epsilon * absolute - 0.5 * epsilon**2
+            absolute <= epsilon, 0.5 * inside * inside, epsilon * absolute - 0.5 * epsilon**2
         )
         return _sum_outputs(value), np.clip(residual, -epsilon, epsilon)
 

@@ -341,6 +341,18 @@ def l1_quadratic(hessian, linear, l1_weights, start, *, solve, max_steps):
     active = (v != 0) | unpenalised
     sign = np.where(unpenalised, 0.0, np.sign(v))
     magnitude = np.abs(hessian)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # a damped solve on a singular Hessian can step far enough to overflow: that model
+        # step is then not a descent, and the caller takes the majorizer's or stops
+        return _l1_quadratic_steps(
+            hessian, linear, l1_weights, v, unpenalised, active, sign, magnitude, solve, max_steps
+        )
+
+
+def _l1_quadratic_steps(
+    hessian, linear, l1_weights, v, unpenalised, active, sign, magnitude, solve, max_steps
+):
+    """The active-set walk of :func:`l1_quadratic`."""
     for _ in range(max_steps):
         index = np.flatnonzero(active)
         direction = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)

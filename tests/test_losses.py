@@ -191,6 +191,25 @@ def test_regression_losses_are_finite_for_extreme_scores(loss):
     assert np.all(np.isfinite(value)) and np.all(np.isfinite(gradient))
 
 
+@pytest.mark.parametrize(
+    ("loss", "threshold"), [(HuberLoss(1.35), 1.35), (SmoothedAbsoluteLoss(0.1), 0.1)]
+)
+def test_linear_tails_do_not_square_huge_residuals(loss, threshold):
+    """Beyond its threshold Huber's loss (and the smoothed absolute loss, Huber's over its
+    threshold) is linear: residuals of 1e160 to 1e300 (a line search's trial point on raw
+    polynomial columns) give finite values, by hand, without an overflow warning."""
+    raw = np.array([-1e300, -1e160, 1e160, 1e300])
+    y = np.zeros_like(raw)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        value, gradient = loss.loss_gradient(y, raw)
+    expected = threshold * np.abs(raw) - threshold**2 / 2
+    if isinstance(loss, SmoothedAbsoluteLoss):
+        expected = expected / threshold
+    np.testing.assert_allclose(value, expected, rtol=1e-15)
+    np.testing.assert_array_equal(np.abs(gradient), 1.0 if threshold == 0.1 else threshold)
+
+
 def test_smoothed_absolute_tends_to_absolute():
     y, raw = _regression_data(kink_free=[0])
     exact = AbsoluteLoss().loss_gradient(y, raw)[0]
