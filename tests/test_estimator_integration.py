@@ -189,6 +189,20 @@ def test_non_finite_loss_raises_naming_eta0(name, learning_rate):
     assert not hasattr(model, "coef_") or np.all(np.isfinite(model.coef_))
 
 
+@pytest.mark.parametrize("name", ["regressor", "logistic", "softmax"])
+def test_columns_whose_squares_overflow_are_named_not_a_linalg_error(name):
+    """A finite column of about 1e154 has squares beyond float64: Newton's system (the
+    solver 'auto' picks on a small problem) cannot be solved. The error is a ValueError that
+    names the column and the remedy, not NumPy's LinAlgError."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=60)
+    X = X[:, :3] * np.array([1.0, 1.0, 1e154]) / SCALES[:3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"column\(s\) 2 of X overflow.*Rescale"):
+            cls(solver="newton").fit(X, y)
+
+
 @pytest.mark.parametrize(
     "cls, params, match",
     [

@@ -48,6 +48,23 @@ def _scaled_to_maximum_one(weights):
     return weights / largest
 
 
+def _overflow_problem(objective):
+    """Which columns' squares overflow float64 (their variance is infinite), as the start of
+    a sentence; empty where none does or the moments are not at hand."""
+    try:
+        variance = np.asarray(objective.statistics.variance, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - the message goes without the columns
+        return ""
+    columns = np.flatnonzero(~np.isfinite(variance))
+    if columns.size == 0:
+        return "the data's scale overflows float64 in its entries. "
+    shown = ", ".join(str(int(j)) for j in columns[:5])
+    return (
+        f"the squares of column(s) {shown}{' ...' if columns.size > 5 else ''} of X overflow "
+        "float64 (values above about 1e150). "
+    )
+
+
 def _has_stochastic_solver(estimator):
     if estimator.solver not in STOCHASTIC_SOLVERS:
         raise AttributeError(
@@ -507,6 +524,14 @@ class BaseGradientLinearModel(BaseEstimator):
             raise ValueError(
                 f"The objective {error.what} at iteration {error.iteration} "
                 f"of solver={self.solver!r}: {remedy}."
+            ) from None
+        except np.linalg.LinAlgError as error:
+            # A linear system of the solver (Newton's) that no factorisation solves: its
+            # entries overflowed, which only data of extreme scale does (X and y are finite).
+            raise ValueError(
+                f"solver={self.solver!r} could not solve its linear system ({error}): "
+                f"{_overflow_problem(objective)}Rescale the columns (e.g. StandardScaler in a "
+                "Pipeline) or use solver='lbfgs'."
             ) from None
 
     def _store(self, objective, result):
