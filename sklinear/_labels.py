@@ -94,6 +94,20 @@ def feature_problem(X):
     """
     import pandas as pd
 
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        return (
+            f"X has no columns (shape {tuple(shape)}): at least one feature is required. "
+            "Check the column selection"
+        )
+    if isinstance(X, (list, tuple)):
+        lengths = sorted({len(row) for row in X if hasattr(row, "__len__")})
+        if len(lengths) > 1:
+            return (
+                f"the rows of X have different lengths ({lengths[0]} to {lengths[-1]} "
+                "values): every row needs one value per feature"
+            )
+        return None
     if isinstance(X, pd.DataFrame):
         bad = [
             f"{column!r} ({dtype})"
@@ -109,6 +123,12 @@ def feature_problem(X):
             )
         return None
     dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.names:
+        return (
+            f"X is a structured array (fields {', '.join(dtype.names[:5])}); pass a 2-D "
+            "array of numbers (numpy.lib.recfunctions.structured_to_unstructured) or a "
+            "DataFrame"
+        )
     if dtype is None or dtype.kind not in "OUSMm":
         return None
     what = {"M": "dates", "m": "time spans"}.get(dtype.kind, "values that are not numbers")

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklinear._solvers
-from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+from sklinear import GDLinearRegressor, GDLogisticClassifier, PolyFeatures, SoftmaxClassifier
 from sklinear._compat import InvalidParameterError
 
 SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
@@ -853,6 +853,32 @@ def test_non_numeric_columns_name_the_columns_and_the_remedy(name, column, dtype
     model = ESTIMATORS[name][0]().fit(frame.assign(when=1.0), y)
     with pytest.raises((TypeError, ValueError), match=r"'when' .*DummyEncoder"):
         model.predict(bad)
+
+
+@pytest.mark.parametrize(
+    "make_X, message",
+    [
+        (lambda X: pd.DataFrame(index=range(len(X))), r"X has no columns \(shape \(100, 0\)\)"),
+        (
+            lambda X: [list(row) for row in X[:-1]] + [list(X[-1, :2])],
+            r"rows of X have different lengths \(2 to 6 values\)",
+        ),
+        (
+            lambda X: np.rec.fromarrays(X.T[:2], names="a,b").view(np.ndarray),
+            r"X is a structured array \(fields a, b\)",
+        ),
+    ],
+    ids=["no-columns", "ragged-rows", "structured"],
+)
+@pytest.mark.parametrize("name", [*ESTIMATORS, "PolyFeatures"])
+def test_unusable_X_says_what_is_wrong_before_numpys_message(name, make_X, message):
+    """A frame without columns, rows of different lengths and a structured array fail in
+    NumPy's conversion ('at least one array or dtype is required', 'setting an array element
+    with a sequence', 'Cannot cast'): the error says first what is wrong with X."""
+    X, y = make_data(ESTIMATORS.get(name, ESTIMATORS["regressor"])[1], n_samples=100)
+    model = PolyFeatures() if name == "PolyFeatures" else ESTIMATORS[name][0]()
+    with pytest.raises((TypeError, ValueError), match=message):
+        model.fit(make_X(X), y)
 
 
 @pytest.mark.parametrize(
