@@ -180,7 +180,7 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         """
         if is_dask_collection(X):
             return self._fit_dask(X)
-        table = validate_table(self, X, reset=True)
+        table = validate_table(self, X, reset=True, min_columns=1)
         self._input_names = input_feature_names(self)
         self.categorical_mask_ = table.categorical_mask()
         numeric = np.flatnonzero(~self.categorical_mask_)
@@ -279,9 +279,18 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         constant = self._numeric_constant()
         n_rows = X.shape[0]
         if self.strategy in ("mean", "constant"):
-            sums, counts = _nan_column_sums(X)
+            with np.errstate(over="ignore"):  # overflowed sums are averaged again below
+                sums, counts = _nan_column_sums(X)
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = sums / counts if self.strategy == "mean" else np.full(sums.size, constant)
+            if self.strategy == "mean":
+                # A sum beyond float64 (values near 1e308) is no mean: the mean of finite
+                # values is finite. Those columns are averaged again, scaled to at most 1.
+                for position in np.flatnonzero(~np.isfinite(values) & (counts > 0)):
+                    column = X[:, position]
+                    present = column[~np.isnan(column)]
+                    scale = np.max(np.abs(present))
+                    values[position] = np.mean(present / scale) * scale
         else:
             counts = np.empty(X.shape[1], dtype=np.intp)
             values = np.empty(X.shape[1], dtype=np.float64)
@@ -292,7 +301,11 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
                 if present.size == 0:
                     continue
                 if self.strategy == "median":
-                    values[position] = np.median(present)
+                    with np.errstate(over="ignore"):
+                        values[position] = np.median(present)
+                    if not np.isfinite(values[position]):
+                        # the two middle values' sum overflowed: halve them first (exact)
+                        values[position] = 2.0 * np.median(present / 2.0)
                 else:
                     uniques, value_counts = np.unique(present, return_counts=True)
                     values[position] = uniques[np.argmax(value_counts)]
@@ -337,7 +350,10 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
             if self.categorical_mask_[j]:
                 values = np.array(table.column(j), dtype=object)
                 is_missing[:, j] = pd.isna(values)
-                values[is_missing[:, j]] = self.statistics_[j]
+                # the fill value as one object (a tuple category would be read as a sequence)
+                fill = np.empty(1, dtype=object)
+                fill[0] = self.statistics_[j]
+                values[is_missing[:, j]] = fill
             else:
                 values = table.numeric_column(j)
                 is_missing[:, j] = np.isnan(values)
