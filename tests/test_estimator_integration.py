@@ -900,6 +900,24 @@ def test_labels_that_cannot_be_sorted_say_why(cls, labels, message):
         cls().fit(X, labels)
 
 
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([1, "a"] * 50, dtype=object), r"mixes labels of types \['int', 'str'\]"),
+        (np.array([None, "a"] * 50, dtype=object), r"missing labels .* in 50 row\(s\)"),
+    ],
+    ids=["mixed", "None"],
+)
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+def test_labels_whose_first_is_not_a_string_say_why(cls, labels, message):
+    """scikit-learn calls an object y whose first label is not a string 'Unknown label
+    type: unknown' and suggests a continuous target; the error says first which labels
+    are the problem (and keeps scikit-learn's message after it)."""
+    X, _ = make_data("binary", n_samples=100)
+    with pytest.raises(ValueError, match=message + r".*Unknown label type"):
+        cls().fit(X, labels)
+
+
 @pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
 @pytest.mark.parametrize("kind", ["int", "str", "bool"])
 def test_fit_sorts_the_labels_once_and_keeps_no_state(monkeypatch, cls, kind):
