@@ -203,6 +203,30 @@ def test_columns_whose_squares_overflow_are_named_not_a_linalg_error(name):
             cls(solver="newton").fit(X, y)
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("name", ["regressor", "softmax"])
+def test_non_finite_loss_from_huge_columns_blames_the_columns_not_eta0(name, method):
+    """Columns of 1e300 make SGD's objective (or, in partial_fit, its coefficients in the
+    user's space: intercept -inf) non-finite whatever the step size: the error names those
+    columns and the remedy instead of 'decrease eta0', and nothing non-finite is stored."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=60)
+    X = X[:, :3] / SCALES[:3] * np.array([1.0, 1e300, 1.0])
+    model = cls(solver="sgd", random_state=0)
+    kwargs = {"classes": np.unique(y)} if method == "partial_fit" and name != "regressor" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"column\(s\) 1 of X overflow") as raised:
+            getattr(model, method)(X, y, **kwargs)
+    assert "eta0" not in str(raised.value)
+    if method == "partial_fit":  # the failed chunk left no trace: a chunk after it as anew
+        X_fine = X / np.array([1.0, 1e300, 1.0])
+        after = model.partial_fit(X_fine, y, **kwargs)
+        fresh = cls(solver="sgd", random_state=0).partial_fit(X_fine, y, **kwargs)
+        np.testing.assert_allclose(after.coef_, fresh.coef_, rtol=1e-12)
+        np.testing.assert_allclose(after.intercept_, fresh.intercept_, rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     "cls, params, match",
     [
