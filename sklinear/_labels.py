@@ -108,12 +108,23 @@ def feature_problem(X):
                 "values): every row needs one value per feature"
             )
         return None
-    if isinstance(X, pd.DataFrame):
-        bad = [
-            f"{column!r} ({dtype})"
-            for column, dtype in X.dtypes.items()
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-        ]
+    polars = type(X).__module__.split(".")[0] == "polars" and type(X).__name__ == "DataFrame"
+    if isinstance(X, pd.DataFrame) or polars:
+        if polars:
+            import polars as pl
+
+            items = zip(X.columns, X.dtypes, strict=True)
+            bad = [
+                f"{column!r} ({dtype})"
+                for column, dtype in items
+                if not (dtype.is_numeric() or dtype == pl.Boolean)
+            ]
+        else:
+            bad = [
+                f"{column!r} ({dtype})"
+                for column, dtype in X.dtypes.items()
+                if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+            ]
         if bad:
             return (
                 f"X has {len(bad)} non-numeric column(s): {', '.join(bad[:5])}"

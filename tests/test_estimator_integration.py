@@ -879,6 +879,18 @@ def test_non_numeric_columns_name_the_columns_and_the_remedy(name, column, dtype
         model.predict(bad)
 
 
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_non_numeric_polars_columns_are_named(name):
+    """As for pandas: a polars DataFrame with a text column names it (polars' conversion
+    said only 'could not convert string to float')."""
+    pl = pytest.importorskip("polars")
+    X, y = make_data(ESTIMATORS[name][1], n_samples=100)
+    frame = pl.DataFrame({f"f{j}": X[:, j] for j in range(X.shape[1])})
+    bad = frame.with_columns(pl.Series("when", ["x", "y"] * 50))
+    with pytest.raises(ValueError, match=r"1 non-numeric column\(s\): 'when' \(String\)"):
+        ESTIMATORS[name][0]().fit(bad, y)
+
+
 @pytest.mark.parametrize(
     "make_X, message",
     [
