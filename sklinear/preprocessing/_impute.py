@@ -240,11 +240,22 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         statistics = np.empty(self.n_features_in_, dtype=object)
         constant = self._numeric_constant()
         sums, counts = np.asarray(sums, dtype=np.float64), np.asarray(counts, dtype=np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / np.maximum(counts, 1)
+        if self.strategy == "mean":
+            # sums beyond float64 (values near 1e308): those columns' means from a second
+            # compute, of the values scaled by their largest magnitude (as in memory)
+            overflowed = [p for p in range(len(numeric)) if counts[p] and not np.isfinite(sums[p])]
+            if overflowed:
+                names = [numeric_names[p] for p in overflowed]
+                scales = np.asarray(compute_once(numeric_frame[names].abs().max())[0])
+                scaled = np.asarray(compute_once((numeric_frame[names] / scales).mean())[0])
+                means[overflowed] = scaled * scales
         for position, j in enumerate(numeric):
             if counts[position] == 0 or self.strategy == "constant":
                 statistics[j] = constant
             elif self.strategy == "mean":
-                statistics[j] = sums[position] / counts[position]
+                statistics[j] = means[position]
             else:
                 values, weights = counts_as_values(value_counts[j])
                 values = values.to_numpy(dtype=np.float64)
