@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils._unique import attach_unique, cached_unique
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
 __all__ = [
     "Interval",
@@ -22,6 +22,7 @@ __all__ = [
     "Options",
     "RealNotInt",
     "StrOptions",
+    "_assert_all_finite",
     "_check_sample_weight",
     "_fit_context",
     "attach_unique",

@@ -228,7 +228,10 @@ def _class_labels(estimator, y, sample_weight):
             )
         return np.zeros((0, y.shape[1])), None, y
     balanced_counts = estimator.class_weight == "balanced"
-    classes, counts = _distinct_labels(y)
+    try:
+        classes, counts = _distinct_labels(y)
+    except TypeError as error:  # labels that cannot be sorted (None among strings, mixed)
+        estimator._raise_label_problem(y, error)
     if not (balanced_counts and sample_weight is None):
         counts = None
     check_classification_targets(classes)
@@ -995,10 +998,18 @@ class DaskData:
         """Weighted moments (float64) in one graph; checks X, y and the weights on the way."""
         moments = self._run(_chunk_moments, self.prepare)
         finite_x, finite_y, finite_weights = moments.finite
+        # The check reads the chunks' sums: values whose squares overflow float64 fail it too.
         if not finite_x:
-            raise ValueError("Input X contains NaN or infinity (found in a chunk of X).")
+            raise ValueError(
+                "Input X contains NaN or infinity, or values so large (above about 1e150) "
+                "that their squares overflow float64 (found in a chunk of X). Remove or "
+                "impute the missing values, or rescale the columns."
+            )
         if not finite_y:
-            raise ValueError("Input y contains NaN or infinity (found in a chunk of y).")
+            raise ValueError(
+                "Input y contains NaN or infinity, or values so large that their sum "
+                "overflows float64 (found in a chunk of y)."
+            )
         if not finite_weights or moments.min_weight < 0:
             raise ValueError("sample_weight must be finite and non-negative.")
         weight_sum = moments.weight_sum

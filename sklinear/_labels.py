@@ -94,12 +94,37 @@ def feature_problem(X):
     """
     import pandas as pd
 
-    if isinstance(X, pd.DataFrame):
-        bad = [
-            f"{column!r} ({dtype})"
-            for column, dtype in X.dtypes.items()
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-        ]
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        return (
+            f"X has no columns (shape {tuple(shape)}): at least one feature is required. "
+            "Check the column selection"
+        )
+    if isinstance(X, (list, tuple)):
+        lengths = sorted({len(row) for row in X if hasattr(row, "__len__")})
+        if len(lengths) > 1:
+            return (
+                f"the rows of X have different lengths ({lengths[0]} to {lengths[-1]} "
+                "values): every row needs one value per feature"
+            )
+        return None
+    polars = type(X).__module__.split(".")[0] == "polars" and type(X).__name__ == "DataFrame"
+    if isinstance(X, pd.DataFrame) or polars:
+        if polars:
+            import polars as pl
+
+            items = zip(X.columns, X.dtypes, strict=True)
+            bad = [
+                f"{column!r} ({dtype})"
+                for column, dtype in items
+                if not (dtype.is_numeric() or dtype == pl.Boolean)
+            ]
+        else:
+            bad = [
+                f"{column!r} ({dtype})"
+                for column, dtype in X.dtypes.items()
+                if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+            ]
         if bad:
             return (
                 f"X has {len(bad)} non-numeric column(s): {', '.join(bad[:5])}"
@@ -109,6 +134,12 @@ def feature_problem(X):
             )
         return None
     dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.names:
+        return (
+            f"X is a structured array (fields {', '.join(dtype.names[:5])}); pass a 2-D "
+            "array of numbers (numpy.lib.recfunctions.structured_to_unstructured) or a "
+            "DataFrame"
+        )
     if dtype is None or dtype.kind not in "OUSMm":
         return None
     what = {"M": "dates", "m": "time spans"}.get(dtype.kind, "values that are not numbers")

@@ -1079,4 +1079,8 @@ def damped_solve(matrix, rhs, diagonal=None):
             return solution
     full = np.array(matrix, copy=True)
     full[np.diag_indices(matrix.shape[0])] += diagonal
+    if not (np.all(np.isfinite(full)) and np.all(np.isfinite(rhs))):
+        # LAPACK's least squares on NaN or inf is undefined: an error in one build, an
+        # endless loop in another (a torch fit with a column of 1e154 never returned).
+        raise np.linalg.LinAlgError("the Newton system has non-finite entries")
     return np.linalg.lstsq(full, rhs, rcond=None)[0]

@@ -7,6 +7,7 @@ NumPy and any mix with arrays of another device: a fit that moved ``X`` to the h
 combined it with a host array, raises.
 """
 
+import warnings
 from collections import namedtuple
 
 import array_api_compat
@@ -700,6 +701,47 @@ def test_bad_input_raises_clearly(estimator, X, y, weights, message):
                 _strict64(y) if y.dtype.kind == "f" else _strict64(y.astype(np.int64)),
                 sample_weight=None if weights is None else _strict64(np.asarray(weights)),
             )
+
+
+@pytest.mark.parametrize("backend", ["strict", "torch"])
+def test_columns_whose_squares_overflow_raise_clearly(backend):
+    """A finite column of 1e154 overflows Newton's system (the solver 'auto' picks here):
+    a ValueError naming the column, as on NumPy. With torch loaded, LAPACK's least squares
+    on the non-finite system never returned; on array-api-strict it raised LinAlgError."""
+    make = _strict64 if backend == "strict" else _torch_on("cpu", "float64")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * np.array([1.0, 1.0, 1e154])
+    y = rng.normal(size=40)
+    with sklearn.config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"column\(s\) 2 of X overflow"):
+            GDLinearRegressor().fit(make(X), make(y))
+
+
+@pytest.mark.parametrize("what", ["X", "y", "sample_weight"])
+@pytest.mark.parametrize("backend", ["strict", "torch"])
+def test_complex_inputs_are_refused_not_cast_to_real(backend, what):
+    """NumPy input says 'Complex data not supported'; device input was cast to its real
+    part in silence (X, y, sample_weight), or failed in torch's unique (class labels)."""
+    if backend == "strict":
+        device = array_api_strict.Device("device1")
+
+        def to_device(array):
+            return array_api_strict.asarray(array, device=device)
+    else:
+        to_device = _torch().asarray
+    rng = np.random.default_rng(0)
+    data = {"X": rng.normal(size=(20, 3)), "y": rng.normal(size=20), "sample_weight": None}
+    data[what] = (np.ones((20, 3)) if what == "X" else np.ones(20)) * (1 + 1j)
+    arrays = {key: None if value is None else to_device(value) for key, value in data.items()}
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match=f"Complex data not supported: {what} has"):
+            GDLinearRegressor().fit(
+                arrays["X"], arrays["y"], sample_weight=arrays["sample_weight"]
+            )
+        if what == "y":  # class labels
+            with pytest.raises(ValueError, match="Complex data not supported: y has"):
+                GDLogisticClassifier().fit(arrays["X"], arrays["y"])
 
 
 def test_string_target_for_the_regressor_raises():

@@ -239,6 +239,12 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "t", "--alpha", "-1"], 2, "--alpha must be >= 0"),
         (["cv", good, "--target", "t", "--alpha", "nan"], 2, "--alpha must be finite"),
         (["cv", good, "--target", "t", "--folds", "1"], 2, "--folds must be >= 2"),
+        # NumPy's seeds are 32-bit: a larger one was blamed on --scoring by the first fit
+        (
+            ["cv", good, "--target", "t", "--seed", str(2**32)],
+            2,
+            "--seed must be between 0 and 4294967295",
+        ),
         (["cv", good, "--target", "t", "--folds", "two"], 2, "--folds must be an integer"),
         (["cv", good, "--target", "t", "--degree", "0"], 2, "--degree must be >= 1"),
         (["cv", good, "--target", "t", "--l1-ratio", "2"], 2, "between 0 and 1"),

@@ -96,6 +96,10 @@ def test_predict_bad_input_is_one_line(saved, tmp_path, capsys):
     cases = [
         (["predict", tmp_path / "none.joblib", tmp_path / "text.csv"], "no such file"),
         (["predict", tmp_path / "junk.joblib", tmp_path / "text.csv"], "cannot load model"),
+        # pickle's own message for these bytes is a bare number ('110')
+        (["predict", tmp_path / "junk.joblib", tmp_path / "text.csv"], "it is not a model "
+                                                                      "file that joblib can "
+                                                                      "read (KeyError: "),
         (["predict", model_path, tmp_path / "missing.csv"], "no such file"),
         (["predict", model_path, tmp_path / "lacking.csv"], "lacks 2 of the model's feature "
                                                            "columns: 'colour', 'weight'"),

@@ -929,6 +929,8 @@ def test_stochastic_solvers_point_to_partial_fit(dask_client):
     ("mutate", "message"),
     [
         ("nan_x", "Input X contains NaN or infinity"),
+        # finite, but the chunks' sums of squares overflow: said so, with the remedy
+        ("huge_x", "values so large .* that their squares overflow float64 .* rescale"),
         ("nan_y", "Input y contains NaN or infinity"),
         ("negative_weight", "sample_weight must be finite and non-negative"),
         ("zero_weights", "sample weights sum to zero"),
@@ -940,6 +942,8 @@ def test_bad_input_is_a_clear_error(dask_client, mutate, message):
     y = _labels("continuous", score, rng)
     if mutate == "nan_x":
         X[100, 2] = np.nan
+    elif mutate == "huge_x":
+        X[:, 1] *= 1e154
     elif mutate == "nan_y":
         y[5] = np.inf
     elif mutate == "negative_weight":
@@ -950,6 +954,15 @@ def test_bad_input_is_a_clear_error(dask_client, mutate, message):
         y = y[:-1]
     with pytest.raises(ValueError, match=message):
         GDLinearRegressor().fit(_dask(X), _dask(y), sample_weight=_dask(weights))
+
+
+def test_labels_that_cannot_be_sorted_say_why(dask_client):
+    """As in memory: None among string labels names the rows (NumPy's sort of the labels of
+    a chunk said only "'<' not supported between instances of 'NoneType' and 'str'")."""
+    X, _, _, _ = _data()
+    labels = np.array(["a", None] * (len(X) // 2), dtype=object)
+    with pytest.raises(TypeError, match=r"missing labels .* e\.g\. row\(s\) \[1, 3"):
+        GDLogisticClassifier().fit(_dask(X), _dask(labels))
 
 
 def test_one_class_and_unknown_chunk_sizes_are_clear_errors(dask_client):

@@ -1,5 +1,6 @@
 """DummyEncoder: equivalence with OneHotEncoder and pandas.get_dummies, options, errors."""
 
+import re
 import warnings
 
 import numpy as np
@@ -331,6 +332,21 @@ def test_passthrough_column_that_is_not_numeric(frame):
 def test_wrong_number_of_categories_lists(frame):
     with pytest.raises(ValueError, match="one list of categories per encoded column"):
         DummyEncoder(categories=[["a"]]).fit(frame[["colour", "grade"]])
+
+
+@pytest.mark.parametrize(
+    "categories, shown",
+    [(["a", "b", "a"], "['a']"), ([0.0, 1.0, 0.0, np.nan], "[np.float64(0.0)]")],
+    ids=["strings", "numbers"],
+)
+def test_duplicate_categories_are_refused_like_onehot(categories, shown):
+    """OneHotEncoder refuses predefined categories with duplicates; pandas' reindexing
+    failed deep inside ('Reindexing only valid with uniquely valued Index objects')."""
+    X = pd.DataFrame({"c": [categories[0], categories[2]] * 3})
+    with pytest.raises(ValueError, match="predefined categories contain duplicate"):
+        OneHotEncoder(categories=[categories]).fit(X)
+    with pytest.raises(ValueError, match=rf"column 'c' contain duplicates: {re.escape(shown)}"):
+        DummyEncoder(categories=[categories]).fit(X)
 
 
 def test_all_missing_column_then_unseen_value():

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklinear._solvers
-from sklinear import GDLinearRegressor, GDLogisticClassifier, SoftmaxClassifier
+from sklinear import GDLinearRegressor, GDLogisticClassifier, PolyFeatures, SoftmaxClassifier
 from sklinear._compat import InvalidParameterError
 
 SCALES = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
@@ -187,6 +187,44 @@ def test_non_finite_loss_raises_naming_eta0(name, learning_rate):
     with pytest.raises(ValueError, match="eta0"):
         model.fit(X, y)
     assert not hasattr(model, "coef_") or np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize("name", ["regressor", "logistic", "softmax"])
+def test_columns_whose_squares_overflow_are_named_not_a_linalg_error(name):
+    """A finite column of about 1e154 has squares beyond float64: Newton's system (the
+    solver 'auto' picks on a small problem) cannot be solved. The error is a ValueError that
+    names the column and the remedy, not NumPy's LinAlgError."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=60)
+    X = X[:, :3] * np.array([1.0, 1.0, 1e154]) / SCALES[:3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"column\(s\) 2 of X overflow.*Rescale"):
+            cls(solver="newton").fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("name", ["regressor", "softmax"])
+def test_non_finite_loss_from_huge_columns_blames_the_columns_not_eta0(name, method):
+    """Columns of 1e300 make SGD's objective (or, in partial_fit, its coefficients in the
+    user's space: intercept -inf) non-finite whatever the step size: the error names those
+    columns and the remedy instead of 'decrease eta0', and nothing non-finite is stored."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=60)
+    X = X[:, :3] / SCALES[:3] * np.array([1.0, 1e300, 1.0])
+    model = cls(solver="sgd", random_state=0)
+    kwargs = {"classes": np.unique(y)} if method == "partial_fit" and name != "regressor" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"column\(s\) 1 of X overflow") as raised:
+            getattr(model, method)(X, y, **kwargs)
+    assert "eta0" not in str(raised.value)
+    if method == "partial_fit":  # the failed chunk left no trace: a chunk after it as anew
+        X_fine = X / np.array([1.0, 1e300, 1.0])
+        after = model.partial_fit(X_fine, y, **kwargs)
+        fresh = cls(solver="sgd", random_state=0).partial_fit(X_fine, y, **kwargs)
+        np.testing.assert_allclose(after.coef_, fresh.coef_, rtol=1e-12)
+        np.testing.assert_allclose(after.intercept_, fresh.intercept_, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -841,6 +879,44 @@ def test_non_numeric_columns_name_the_columns_and_the_remedy(name, column, dtype
         model.predict(bad)
 
 
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_non_numeric_polars_columns_are_named(name):
+    """As for pandas: a polars DataFrame with a text column names it (polars' conversion
+    said only 'could not convert string to float')."""
+    pl = pytest.importorskip("polars")
+    X, y = make_data(ESTIMATORS[name][1], n_samples=100)
+    frame = pl.DataFrame({f"f{j}": X[:, j] for j in range(X.shape[1])})
+    bad = frame.with_columns(pl.Series("when", ["x", "y"] * 50))
+    with pytest.raises(ValueError, match=r"1 non-numeric column\(s\): 'when' \(String\)"):
+        ESTIMATORS[name][0]().fit(bad, y)
+
+
+@pytest.mark.parametrize(
+    "make_X, message",
+    [
+        (lambda X: pd.DataFrame(index=range(len(X))), r"X has no columns \(shape \(100, 0\)\)"),
+        (
+            lambda X: [list(row) for row in X[:-1]] + [list(X[-1, :2])],
+            r"rows of X have different lengths \(2 to 6 values\)",
+        ),
+        (
+            lambda X: np.rec.fromarrays(X.T[:2], names="a,b").view(np.ndarray),
+            r"X is a structured array \(fields a, b\)",
+        ),
+    ],
+    ids=["no-columns", "ragged-rows", "structured"],
+)
+@pytest.mark.parametrize("name", [*ESTIMATORS, "PolyFeatures"])
+def test_unusable_X_says_what_is_wrong_before_numpys_message(name, make_X, message):
+    """A frame without columns, rows of different lengths and a structured array fail in
+    NumPy's conversion ('at least one array or dtype is required', 'setting an array element
+    with a sequence', 'Cannot cast'): the error says first what is wrong with X."""
+    X, y = make_data(ESTIMATORS.get(name, ESTIMATORS["regressor"])[1], n_samples=100)
+    model = PolyFeatures() if name == "PolyFeatures" else ESTIMATORS[name][0]()
+    with pytest.raises((TypeError, ValueError), match=message):
+        model.fit(make_X(X), y)
+
+
 @pytest.mark.parametrize(
     "labels, message",
     [
@@ -857,6 +933,24 @@ def test_non_numeric_columns_name_the_columns_and_the_remedy(name, column, dtype
 def test_labels_that_cannot_be_sorted_say_why(cls, labels, message):
     X, _ = make_data("binary", n_samples=100)
     with pytest.raises(TypeError, match=message):
+        cls().fit(X, labels)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([1, "a"] * 50, dtype=object), r"mixes labels of types \['int', 'str'\]"),
+        (np.array([None, "a"] * 50, dtype=object), r"missing labels .* in 50 row\(s\)"),
+    ],
+    ids=["mixed", "None"],
+)
+@pytest.mark.parametrize("cls", [GDLogisticClassifier, SoftmaxClassifier])
+def test_labels_whose_first_is_not_a_string_say_why(cls, labels, message):
+    """scikit-learn calls an object y whose first label is not a string 'Unknown label
+    type: unknown' and suggests a continuous target; the error says first which labels
+    are the problem (and keeps scikit-learn's message after it)."""
+    X, _ = make_data("binary", n_samples=100)
+    with pytest.raises(ValueError, match=message + r".*Unknown label type"):
         cls().fit(X, labels)
 
 

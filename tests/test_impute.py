@@ -256,3 +256,33 @@ def test_numeric_mode_ties_are_broken_like_simple_imputer():
     theirs = SimpleImputer(strategy="most_frequent").fit(X)
     np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
     np.testing.assert_array_equal(ours.statistics_, [1.0, -2.0])
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median"])
+def test_mean_and_median_of_values_near_the_float64_limit_are_finite(strategy):
+    """The mean of 1e308 and 1.5e308 is 1.25e308, not the overflowed sum's inf (nor the
+    median of two values near 1.7e308); the other columns keep the plain computation."""
+    X = np.array([[1e308, 1.7e308, 1.0], [1.5e308, 1.7e308, 2.0], [np.nan, np.nan, np.nan]])
+    imputed = MissingIndicatorImputer(strategy=strategy).fit(X)
+    expected = {"mean": [1.25e308, 1.7e308, 1.5], "median": [1.25e308, 1.7e308, 1.5]}
+    np.testing.assert_allclose(imputed.statistics_, expected[strategy], rtol=1e-15)
+    assert np.all(np.isfinite(imputed.transform(X)))
+
+
+def test_empty_frame_is_refused_like_simple_imputer():
+    """A DataFrame without columns: scikit-learn's 'Found array with 0 feature(s)', not a
+    NumPy error deep in the column kinds."""
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(5, 0\)\)"):
+        MissingIndicatorImputer().fit(pd.DataFrame(index=range(5)))
+
+
+def test_tuple_categories_are_filled_as_one_value():
+    """A categorical column of tuples: the fill value (the most frequent tuple) is one
+    object, not a sequence to spread over the missing rows."""
+    frame = pd.DataFrame({"c": [(1, 2), (3,), None, (1, 2)], "n": [1.0, 2.0, 3.0, 4.0]})
+    out = MissingIndicatorImputer().fit_transform(frame)
+    assert list(out[:, 0]) == [(1, 2), (3,), (1, 2), (1, 2)]
+    np.testing.assert_array_equal(out[:, 2].astype(float), [0, 0, 1, 0])
+    # no missing value at all: nothing to fill (NumPy refused to assign a tuple to no rows)
+    out = MissingIndicatorImputer().fit_transform(frame.iloc[[0, 1, 3]])
+    assert list(out[:, 0]) == [(1, 2), (3,), (1, 2)]

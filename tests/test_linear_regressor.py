@@ -8,6 +8,7 @@ reference optimum within 1e-7 relative (and not be worse than it by more than th
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from _reference import assert_coef_close, assert_reaches_optimum, objective_J
@@ -429,6 +430,26 @@ def test_shapes_of_fitted_attributes():
     model = GDLinearRegressor().fit(X, y[:, None])
     assert model.coef_.shape == (1, X.shape[1]) and model.intercept_.shape == (1,)
     assert model.predict(X).shape == (len(y), 1)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        lambda y: np.array([None, *y[1:]], dtype=object),
+        lambda y: pd.array([pd.NA, *y[1:]], dtype="Float64"),
+        lambda y: pd.array([pd.NA, *np.round(y[1:]).astype(int)], dtype="Int64"),
+        lambda y: pd.DataFrame({"a": pd.array([pd.NA, *y[1:]], dtype="Float64"), "b": y}),
+    ],
+    ids=["object-None", "Float64-NA", "Int64-NA", "2-d-Float64-NA"],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_missing_targets_raise_scikit_learns_nan_error(missing, method):
+    """None / pd.NA in y become NaN only when y is converted to numbers: they are refused
+    with scikit-learn's own message (as SGDRegressor's), not by a non-finite objective."""
+    X, y = make_regression(n_samples=30)
+    model = GDLinearRegressor(solver="sgd" if method == "partial_fit" else "auto")
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        getattr(model, method)(X, missing(y))
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error"])

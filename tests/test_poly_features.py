@@ -132,6 +132,52 @@ def test_output_larger_than_memory_is_refused_before_allocating():
         poly.transform(X)
 
 
+@pytest.mark.parametrize("interaction_only", [False, True])
+@pytest.mark.parametrize("n_features", [1, 3, 30])
+def test_output_counts_equal_polynomial_features(n_features, interaction_only):
+    """The closed-form count of output columns, over every degree range up to 6 (and
+    degrees beyond the column count with interaction_only)."""
+    X = np.ones((2, n_features))
+    for max_degree in range(7):
+        for min_degree in range(max_degree + 1):
+            for bias in [False, True] if max_degree else [True]:
+                params = dict(
+                    degree=(min_degree, max_degree),
+                    interaction_only=interaction_only,
+                    include_bias=bias,
+                )
+                assert (
+                    PolyFeatures(**params).fit(X).n_output_features_
+                    == PolynomialFeatures(**params).fit(X).n_output_features_
+                ), params
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+def test_huge_degree_is_counted_at_once(interaction_only):
+    """degree=10**9 is refused (or, with interaction_only, capped at the column count) at
+    once: the count summed a billion binomials, one degree at a time."""
+    X = np.ones((2, 3))
+    if interaction_only:
+        assert PolyFeatures(degree=10**9, interaction_only=True).fit(X).n_output_features_ == 7
+    else:
+        with pytest.raises(ValueError, match="more than an array can index"):
+            PolyFeatures(degree=10**9).fit(X)
+
+
+@pytest.mark.parametrize("table", ["names", "powers_"])
+def test_term_tables_larger_than_memory_are_refused(monkeypatch, table):
+    """get_feature_names_out and powers_ build one entry per output column: degree 4 on
+    300 columns has 348,881,875 of them (tens of GiB of names); refused before building."""
+    import sklinear._resources as resources
+
+    poly = PolyFeatures(degree=4).fit(np.ones((2, 300)))
+    monkeypatch.setattr(resources, "available_memory", lambda: 2**30)
+    with pytest.raises(ValueError, match=r"GiB for .*348881875 output columns"):
+        poly.get_feature_names_out() if table == "names" else poly.powers_
+    small = PolyFeatures(degree=2).fit(np.ones((2, 300)))  # 45,450 terms: a few MiB
+    assert len(small.get_feature_names_out()) == small.powers_.shape[0] == 45450
+
+
 def test_memory_limit_dense_and_sparse(monkeypatch):
     import sklinear._resources as resources
 

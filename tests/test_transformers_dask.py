@@ -78,6 +78,20 @@ def test_imputer_median_of_an_even_count_and_inf_refused(dask_client):
         MissingIndicatorImputer().fit(infinite)
 
 
+@pytest.mark.parametrize("strategy", ["mean", "median"])
+def test_imputer_statistics_near_the_float64_limit_are_finite(dask_client, strategy):
+    """As in memory: the mean of 1e308 and 1.5e308 is 1.25e308 (the sum overflowed to inf,
+    which was imputed), the median of 1.7e308 twice is 1.7e308."""
+    frame = pd.DataFrame(
+        {"x": [1e308, 1.5e308, np.nan, 1e308, 1.5e308, np.nan], "y": [1.7e308] * 6, "z": 1.0}
+    )
+    fitted = MissingIndicatorImputer(strategy=strategy).fit(dd.from_pandas(frame, npartitions=2))
+    in_memory = MissingIndicatorImputer(strategy=strategy).fit(frame)
+    np.testing.assert_allclose(fitted.statistics_, in_memory.statistics_, rtol=1e-15)
+    expected = {"mean": 1.25e308, "median": 1.25e308}[strategy]
+    np.testing.assert_allclose(fitted.statistics_, [expected, 1.7e308, 1.0], rtol=1e-15)
+
+
 def test_imputer_refuses_datetime_columns_before_computing(dask_client):
     frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01", None]), "x": [1.0, 2.0]})
     with pytest.raises(ValueError, match="Column 'when' holds dates or durations"):

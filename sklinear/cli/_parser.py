@@ -158,9 +158,10 @@ def _number_type(kind, name, *, minimum, inclusive=True, maximum=None):
         low_ok = value >= minimum if inclusive else value > minimum
         high_ok = maximum is None or value <= maximum
         if not (low_ok and high_ok):
-            bound = f"{'>=' if inclusive else '>'} {minimum:g}"
+            shown = str if kind is int else "{:g}".format
+            bound = f"{'>=' if inclusive else '>'} {shown(minimum)}"
             if maximum is not None:
-                bound = f"between {minimum:g} and {maximum:g}"
+                bound = f"between {shown(minimum)} and {shown(maximum)}"
             raise argparse.ArgumentTypeError(f"{name} must be {bound}, got {text!r}")
         return value
 
@@ -347,10 +348,12 @@ def _add_cv(commands):
     )
     cv.add_argument(
         "--seed",
-        type=_number_type(int, "--seed", minimum=0),
+        # NumPy's seeds are 32-bit: a larger one failed later, in the first fit
+        type=_number_type(int, "--seed", minimum=0, maximum=2**32 - 1),
         default=0,
         metavar="N",
-        help="random seed of the fold shuffling and the stochastic solvers (default: 0)",
+        help="random seed of the fold shuffling and the stochastic solvers, 0 to 2**32 - 1 "
+        "(default: 0)",
     )
     _add_reading_options(cv)
     _add_cluster_options(cv)

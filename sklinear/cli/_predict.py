@@ -22,8 +22,9 @@ def load_model(path):
         raise CLIError(f"cannot read model {shown}: it is a directory") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input
         raise CLIError(
-            f"cannot load model {shown}: {one_line(exc) or type(exc).__name__}; expected the "
-            "model.joblib written by 'sklinear cv --output DIR'"
+            f"cannot load model {shown}: it is not a model file that joblib can read "
+            f"({type(exc).__name__}: {one_line(exc)}); expected the model.joblib written by "
+            "'sklinear cv --output DIR'"
         ) from None
     if not hasattr(model, "predict") or not hasattr(model, "feature_names_in_"):
         raise CLIError(

@@ -48,6 +48,23 @@ def _scaled_to_maximum_one(weights):
     return weights / largest
 
 
+def _overflow_problem(objective, otherwise=""):
+    """Which columns' squares overflow float64 (their variance is infinite), as the start of
+    a sentence; ``otherwise`` where none does or the moments are not at hand."""
+    try:
+        variance = np.asarray(objective.statistics.variance, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - the message goes without the columns
+        return otherwise
+    columns = np.flatnonzero(~np.isfinite(variance))
+    if columns.size == 0:
+        return otherwise
+    shown = ", ".join(str(int(j)) for j in columns[:5])
+    return (
+        f"the squares of column(s) {shown}{' ...' if columns.size > 5 else ''} of X overflow "
+        "float64 (values above about 1e150). "
+    )
+
+
 def _has_stochastic_solver(estimator):
     if estimator.solver not in STOCHASTIC_SOLVERS:
         raise AttributeError(
@@ -239,6 +256,27 @@ class BaseGradientLinearModel(BaseEstimator):
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight, partial_fit=True)
+        previous_moments = getattr(self, "_moments", None)
+        try:
+            result, n_iter, curve = self._partial_fit_chunk(
+                X, Y, sample_weight, first_call, restarted
+            )
+        except Exception:
+            # a chunk that failed (e.g. non-finite coefficients) leaves no trace in the moments
+            if previous_moments is None:
+                self.__dict__.pop("_moments", None)
+            else:
+                self._moments = previous_moments
+            raise
+        self.n_iter_ = n_iter + result.n_iter
+        self.loss_curve_ = [*curve, *result.loss_curve]
+        self.validation_scores_ = None
+        return self
+
+    def _partial_fit_chunk(self, X, Y, sample_weight, first_call, restarted):
+        """One epoch over a validated chunk: moments, preconditioner, solver, fitted
+        attributes; returns the solver's result and the iteration count and loss curve
+        before it."""
         with single_threaded_blas():  # as in fit
             # The preconditioner follows running weighted moments over every chunk seen, so a
             # feature that is constant (or absent) in the first chunks stays well scaled later.
@@ -268,10 +306,7 @@ class BaseGradientLinearModel(BaseEstimator):
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) + n_iter
             result = self._minimise(objective, theta0, None, seed, state=state, epochs=1)
             self._store(objective, result)
-        self.n_iter_ = n_iter + result.n_iter
-        self.loss_curve_ = [*curve, *result.loss_curve]
-        self.validation_scores_ = None
-        return self
+        return result, n_iter, curve
 
     # --- steps of fit ------------------------------------------------------------------
     def _validate_parameters(self):
@@ -497,7 +532,10 @@ class BaseGradientLinearModel(BaseEstimator):
                     curvature=curvature,
                 )
         except _solvers.NonFiniteObjectiveError as error:
-            if self.solver in STOCHASTIC_SOLVERS:
+            overflow = _overflow_problem(objective)
+            if overflow:  # the data, not the step size
+                remedy = f"{overflow}Rescale them (e.g. StandardScaler in a Pipeline)"
+            elif self.solver in STOCHASTIC_SOLVERS:
                 remedy = (
                     f"the step size is too large: decrease eta0 (currently {self.eta0}) "
                     "or use learning_rate='adaptive'"
@@ -508,10 +546,27 @@ class BaseGradientLinearModel(BaseEstimator):
                 f"The objective {error.what} at iteration {error.iteration} "
                 f"of solver={self.solver!r}: {remedy}."
             ) from None
+        except np.linalg.LinAlgError as error:
+            # A linear system of the solver (Newton's) that no factorisation solves: its
+            # entries overflowed, which only data of extreme scale does (X and y are finite).
+            overflow = _overflow_problem(objective, "the data's scale overflows float64. ")
+            raise ValueError(
+                f"solver={self.solver!r} could not solve its linear system ({error}): "
+                f"{overflow}Rescale the columns (e.g. StandardScaler in a Pipeline) or use "
+                "solver='lbfgs'."
+            ) from None
 
     def _store(self, objective, result):
         """Fitted attributes from a solver result, in the user's feature space."""
         coef, intercept = objective.to_user(result.theta)
+        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+            # A finite objective in the solver's scaled space, but coefficients beyond float64
+            # in the user's (a column of 1e200 in a partial_fit chunk): refused, not stored.
+            overflow = _overflow_problem(objective, "the data's scale overflows float64. ")
+            raise ValueError(
+                f"The fitted coefficients of solver={self.solver!r} are not finite: {overflow}"
+                "Rescale the columns (e.g. StandardScaler in a Pipeline)."
+            )
         dtype = objective.data.dtype
         self._set_coefficients(coef.T.astype(dtype), np.asarray(intercept, dtype=dtype))
         _device.store_fitted(self, objective.data)

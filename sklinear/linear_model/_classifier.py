@@ -41,7 +41,12 @@ class BaseGradientClassifier(ClassifierMixin, BaseGradientLinearModel):
                 if type_of_target(y) != "multilabel-indicator":
                     raise not_an_indicator(y, f"values {np.unique(y)[:5]}")
             elif y.dtype.kind == "O":  # scikit-learn's order of checks (mixed, missing labels)
-                check_classification_targets(y)
+                try:
+                    check_classification_targets(y)
+                except ValueError as error:
+                    # 'Unknown label type: unknown' (a first label that is not a string),
+                    # which suggests a continuous target: say which labels are the problem.
+                    raise_with(error, self, label_problem(y))
             else:
                 # Numbers and strings are sorted once: scikit-learn's check reads their
                 # unique values off the view (attach_unique), and a fit takes its classes

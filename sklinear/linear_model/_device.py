@@ -31,6 +31,20 @@ from .._array_api import (
 from .._labels import not_an_indicator, ravel_label_column
 
 
+def _refuse_complex(array, what, name):
+    """As on NumPy input: complex values are refused, not cast to their real part."""
+    if is_foreign_array(array):
+        xp = namespace(array)
+        real = xp.isdtype(array.dtype, ("real floating", "integral", "bool"))
+    else:
+        real = np.asarray(array).dtype.kind != "c"
+    if not real:
+        raise ValueError(
+            f"Complex data not supported: {what} has dtype {array.dtype}; {name} needs real "
+            "numbers."
+        )
+
+
 def _validate_X(estimator, X, reset):
     """Check ``X`` in its own namespace: 2-d, floating (else float64), finite, feature count."""
     xp = namespace(X)
@@ -41,6 +55,7 @@ def _validate_X(estimator, X, reset):
             f"({namespace_name(X)}): reshape it to (n_samples, n_features)."
         )
     if X.dtype not in (xp.float32, xp.float64):
+        _refuse_complex(X, "X", name)
         X = xp.astype(X, xp.float64)
     n_samples, n_features = X.shape
     if n_samples < 1 or n_features < 1:
@@ -100,6 +115,7 @@ def prepare_fit(estimator, X, y, sample_weight):
             "Found input variables with inconsistent numbers of samples: "
             f"[{n_samples}, {y.shape[0]}]."
         )
+    _refuse_complex(y, "y", type(estimator).__name__)
     if is_classifier(estimator):
         y, encoding = _encode_labels(estimator, y, xp, device_, n_samples)
         if encoding is None:
@@ -129,6 +145,11 @@ def prepare_fit(estimator, X, y, sample_weight):
 def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
     """Checked sample weights times class weights, float64 on the device (None: all 1)."""
     if sample_weight is not None:
+        _refuse_complex(
+            sample_weight if is_foreign_array(sample_weight) else np.asarray(sample_weight),
+            "sample_weight",
+            type(estimator).__name__,
+        )
         if np.isscalar(sample_weight):
             sample_weight = np.full(n_samples, float(sample_weight))
         elif not is_foreign_array(sample_weight):

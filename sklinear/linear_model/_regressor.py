@@ -6,11 +6,26 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from .._compat import Interval, StrOptions
+from .._compat import Interval, StrOptions, _assert_all_finite
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
 from ._base import BaseGradientLinearModel
 from ._device import follows_input
 from ._docstrings import fill_doc
+
+
+def _has_missing(values):
+    """Whether an array-like of objects holds missing values (None, NaN, pd.NA) and numbers
+    otherwise: what fails a conversion to float only because of its missing values."""
+    import pandas as pd
+
+    try:
+        values = np.asarray(values, dtype=object)
+        missing = pd.isna(values)
+        np.asarray(values[~missing], dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.any(missing))
+
 
 LOSSES = {"squared_error": SquaredLoss, "absolute_error": AbsoluteLoss, "huber": HuberLoss}
 
@@ -142,12 +157,20 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
             try:
                 np.asarray(target, dtype=np.float64)
             except (TypeError, ValueError):
+                if _has_missing(target):
+                    raise ValueError(
+                        "Input y contains NaN (None or pd.NA): drop those rows or fill them."
+                    ) from None
                 raise ValueError(
                     "GDLinearRegressor needs a numeric target; got values that are not "
                     "numbers. For class labels use GDLogisticClassifier or SoftmaxClassifier."
                 ) from None
         X, y = super()._validate_data(X, y, reset)
-        y = np.asarray(y, dtype=np.float64) if y.dtype.kind not in "f" else y
+        if y.dtype.kind not in "f":
+            y = np.asarray(y, dtype=np.float64)
+            # scikit-learn checks a multi-output y for NaN before this conversion, which is
+            # where None and pd.NA in an object or nullable y become NaN: check again.
+            _assert_all_finite(y, input_name="y", estimator_name=type(self).__name__)
         if y.ndim == 2 and y.shape[1] == 0:
             raise ValueError("y has no target columns.")
         return X, y

@@ -176,13 +176,15 @@ class _Table:
         return block
 
 
-def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
+def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan", min_columns=0):
     """Validate ``X`` for a transformer of mixed data and wrap it in a :class:`_Table`.
 
     DataFrames (pandas, polars) are kept as they are, with their column dtypes; their
     column names and count are checked against the fit. Any other input goes through
     scikit-learn's ``validate_data`` without a dtype conversion: numeric arrays stay
-    numeric, mixed data becomes an object array. Sparse input is refused.
+    numeric, mixed data becomes an object array. Sparse input is refused. A DataFrame of
+    fewer than ``min_columns`` columns is refused with scikit-learn's message for arrays
+    (arrays always need one: scikit-learn's check).
     """
     from ._array_api import foreign_namespace
 
@@ -201,6 +203,11 @@ def validate_table(estimator, X, *, reset, ensure_all_finite="allow-nan"):
             raise ValueError(
                 f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
                 f"minimum of 1 is required by {type(estimator).__name__}."
+            )
+        if X.shape[1] < min_columns:  # as scikit-learn's check of arrays says it
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                f"required by {type(estimator).__name__}."
             )
         return _Table(X, type(estimator).__name__)
     X = validate_data(

@@ -118,7 +118,10 @@ def weighted_median(values, counts):
     total = cumulative[-1]
     lower = values[np.searchsorted(cumulative, (total - 1) // 2, side="right")]
     upper = values[np.searchsorted(cumulative, total // 2, side="right")]
-    return (lower + upper) / 2.0
+    with np.errstate(over="ignore"):
+        median = (lower + upper) / 2.0
+    # two middle values near the float64 limit: their sum overflowed; halved first (exact)
+    return median if np.isfinite(median) else lower / 2.0 + upper / 2.0
 
 
 def map_partitions_to_frame(X, function, transformer, meta):

@@ -281,6 +281,12 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
                 categories = np.asarray(self.categories[k])
                 if categories.dtype.kind in "US":
                     categories = categories.astype(object)
+                duplicated = pd.Index(categories).duplicated()
+                if duplicated.any():  # OneHotEncoder refuses them too
+                    raise ValueError(
+                        f"The categories given for column {column_name!r} contain duplicates: "
+                        f"{list(categories[duplicated][:10])}. List each category once."
+                    )
                 coder = CategoryCodes(categories)
                 column_codes, unknown = coder.encode(values, column_name)
                 if unknown and self.handle_unknown == "error":

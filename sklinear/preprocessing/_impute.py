@@ -180,7 +180,7 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         """
         if is_dask_collection(X):
             return self._fit_dask(X)
-        table = validate_table(self, X, reset=True)
+        table = validate_table(self, X, reset=True, min_columns=1)
         self._input_names = input_feature_names(self)
         self.categorical_mask_ = table.categorical_mask()
         numeric = np.flatnonzero(~self.categorical_mask_)
@@ -240,11 +240,22 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         statistics = np.empty(self.n_features_in_, dtype=object)
         constant = self._numeric_constant()
         sums, counts = np.asarray(sums, dtype=np.float64), np.asarray(counts, dtype=np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / np.maximum(counts, 1)
+        if self.strategy == "mean":
+            # sums beyond float64 (values near 1e308): those columns' means from a second
+            # compute, of the values scaled by their largest magnitude (as in memory)
+            overflowed = [p for p in range(len(numeric)) if counts[p] and not np.isfinite(sums[p])]
+            if overflowed:
+                names = [numeric_names[p] for p in overflowed]
+                scales = np.asarray(compute_once(numeric_frame[names].abs().max())[0])
+                scaled = np.asarray(compute_once((numeric_frame[names] / scales).mean())[0])
+                means[overflowed] = scaled * scales
         for position, j in enumerate(numeric):
             if counts[position] == 0 or self.strategy == "constant":
                 statistics[j] = constant
             elif self.strategy == "mean":
-                statistics[j] = sums[position] / counts[position]
+                statistics[j] = means[position]
             else:
                 values, weights = counts_as_values(value_counts[j])
                 values = values.to_numpy(dtype=np.float64)
@@ -279,9 +290,18 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         constant = self._numeric_constant()
         n_rows = X.shape[0]
         if self.strategy in ("mean", "constant"):
-            sums, counts = _nan_column_sums(X)
+            with np.errstate(over="ignore"):  # overflowed sums are averaged again below
+                sums, counts = _nan_column_sums(X)
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = sums / counts if self.strategy == "mean" else np.full(sums.size, constant)
+            if self.strategy == "mean":
+                # A sum beyond float64 (values near 1e308) is no mean: the mean of finite
+                # values is finite. Those columns are averaged again, scaled to at most 1.
+                for position in np.flatnonzero(~np.isfinite(values) & (counts > 0)):
+                    column = X[:, position]
+                    present = column[~np.isnan(column)]
+                    scale = np.max(np.abs(present))
+                    values[position] = np.mean(present / scale) * scale
         else:
             counts = np.empty(X.shape[1], dtype=np.intp)
             values = np.empty(X.shape[1], dtype=np.float64)
@@ -292,7 +312,11 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
                 if present.size == 0:
                     continue
                 if self.strategy == "median":
-                    values[position] = np.median(present)
+                    with np.errstate(over="ignore"):
+                        values[position] = np.median(present)
+                    if not np.isfinite(values[position]):
+                        # the two middle values' sum overflowed: halve them first (exact)
+                        values[position] = 2.0 * np.median(present / 2.0)
                 else:
                     uniques, value_counts = np.unique(present, return_counts=True)
                     values[position] = uniques[np.argmax(value_counts)]
@@ -337,7 +361,10 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
             if self.categorical_mask_[j]:
                 values = np.array(table.column(j), dtype=object)
                 is_missing[:, j] = pd.isna(values)
-                values[is_missing[:, j]] = self.statistics_[j]
+                # the fill value as one object (a tuple category would be read as a sequence)
+                fill = np.empty(1, dtype=object)
+                fill[0] = self.statistics_[j]
+                values[is_missing[:, j]] = fill
             else:
                 values = table.numeric_column(j)
                 is_missing[:, j] = np.isnan(values)

@@ -1,7 +1,7 @@
 """PolyFeatures: polynomial and interaction features, each degree built from the last."""
 
 from itertools import chain, combinations, combinations_with_replacement, groupby
-from math import comb
+from math import comb, lgamma, log
 from numbers import Integral
 
 import numpy as np
@@ -29,6 +29,11 @@ from ._dask import (
     require_no_output_container,
     validate_dask_frame,
 )
+
+_INDEX_LIMIT = int(np.iinfo(np.intp).max)
+# Bytes per output column of the names of get_feature_names_out (a Python string and its
+# pointer in the object array) and of the terms that powers_ builds.
+_NAME_BYTES = 120
 
 
 def _degree_blocks(n_features, max_degree, interaction_only):
@@ -66,6 +71,35 @@ def _n_terms(n_features, degree, interaction_only):
     if interaction_only:
         return comb(n_features, degree)
     return comb(n_features + degree - 1, degree)
+
+
+def _n_terms_between(n_features, min_degree, max_degree, interaction_only):
+    """Number of products of ``min_degree`` to ``max_degree`` factors, in closed form.
+
+    Exact where it is at most ``_INDEX_LIMIT``; otherwise a number above it (the count of
+    a huge degree would take a long time to compute exactly: ``degree=10**9``). The
+    products of degree up to ``D`` are ``comb(n + D, D)`` (with the empty one), those with
+    distinct factors ``sum_d comb(n, d)``, at most ``2**n``.
+    """
+    if min_degree > max_degree:
+        return 0
+    if interaction_only:
+        max_degree = min(max_degree, n_features)
+        total = 0
+        for degree in range(min_degree, max_degree + 1):
+            total += comb(n_features, degree)
+            if total > _INDEX_LIMIT:
+                return _INDEX_LIMIT + 1
+        return total
+    # log comb(n + D, D): beyond the limit by a margin, the exact count is not needed
+    log_count = (
+        lgamma(n_features + max_degree + 1) - lgamma(n_features + 1) - lgamma(max_degree + 1)
+    )
+    if log_count > log(_INDEX_LIMIT) + 1.0:
+        return _INDEX_LIMIT + 1
+    return comb(n_features + max_degree, max_degree) - comb(
+        n_features + min_degree - 1, min_degree - 1
+    )
 
 
 def _check_fits_in_memory(n_bytes, shape, dtype, what):
@@ -224,14 +258,14 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
 
     def _n_output_features(self, n_features):
         min_degree, max_degree = self._degree_range()
-        n_output = int(self.include_bias) + sum(
-            _n_terms(n_features, d, self.interaction_only)
-            for d in range(max(1, min_degree), max_degree + 1)
+        n_output = int(self.include_bias) + _n_terms_between(
+            n_features, max(1, min_degree), max_degree, self.interaction_only
         )
         if n_output > np.iinfo(np.intp).max:
             raise ValueError(
                 f"PolyFeatures(degree={self.degree!r}) on {n_features} columns would give "
-                f"{n_output} output columns, more than an array can index. Lower the "
+                f"more than {_INDEX_LIMIT} output columns, more than an array can index. "
+                "Lower the "
                 "degree, use interaction_only=True, or select fewer columns."
             )
         return n_output
@@ -249,6 +283,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         n_features = self.n_features_in_
+        # one bincount array per term, then the table
+        self._check_table_fits("powers_", _NAME_BYTES + 16 * n_features)
         terms = self._combinations(n_features)
         rows = [np.bincount(term, minlength=n_features) for term in terms]
         if not rows:
@@ -427,19 +463,28 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         n_stored = int(self.include_bias) * X.shape[0]
         for k, rows in zip(counts.tolist(), n_rows.tolist(), strict=True):
             # all degrees up to max_degree are built; the lower ones are intermediates
-            per_row = sum(_n_terms(k, d, self.interaction_only) for d in range(1, max_degree + 1))
+            per_row = _n_terms_between(k, 1, max_degree, self.interaction_only)
             n_stored += rows * per_row
         # values and int64 indices; hstack copies each block once more
         n_bytes = 2 * n_stored * (X.dtype.itemsize + np.dtype(np.int64).itemsize)
         # the column pointers of the column-major blocks (one int64 per column of every
         # degree built), held by the blocks, the running hstack and the output: with many
         # columns and a high degree they outgrow the stored values by far
-        n_columns = sum(
-            _n_terms(X.shape[1], d, self.interaction_only) for d in range(1, max_degree + 1)
-        )
+        n_columns = _n_terms_between(X.shape[1], 1, max_degree, self.interaction_only)
         n_bytes += 3 * (n_columns + 1) * np.dtype(np.int64).itemsize
         _check_fits_in_memory(
             n_bytes, (X.shape[0], self.n_output_features_), X.dtype, "the sparse output"
+        )
+
+    def _check_table_fits(self, what, bytes_per_term):
+        """Refuse, before building it, a table of one entry per output column (the names,
+        ``powers_``) that the available memory cannot hold: ``degree=4`` on 300 columns
+        has 354 million terms."""
+        check_memory(
+            self.n_output_features_ * bytes_per_term,
+            "PolyFeatures",
+            f"for {what} of its {self.n_output_features_} output columns",
+            "Lower the degree, use interaction_only=True, or select fewer columns.",
         )
 
     def get_feature_names_out(self, input_features=None):
@@ -457,6 +502,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         names = [str(name) for name in input_feature_names(self, input_features)]
+        self._check_table_fits("the output names", _NAME_BYTES + 8 * self._degree_range()[1])
         output = []
         for term in self._combinations(self.n_features_in_):
             if not term:
