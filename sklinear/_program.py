@@ -64,8 +64,12 @@ def absolute_l1_program(X, y, c, l1, fit_intercept, mean, scale, max_iter):
     constraints = {}
     if fit_intercept:
         constraints = {"A_eq": np.ones((1, n)), "b_eq": np.zeros(1)}
+    # J is homogeneous in (y, w, b): the program runs on y of unit size (HiGHS's tolerances
+    # are absolute; targets of 1e-60 otherwise met them at any point)
+    y = np.asarray(y, dtype=float)
+    size = float(np.max(np.abs(y), initial=0.0)) or 1.0
     result = linprog(
-        -np.asarray(y, dtype=float),
+        -(y / size),
         A_ub=A_ub,
         b_ub=np.concatenate([bound, bound]),
         bounds=np.column_stack([-c, c]),
@@ -82,8 +86,8 @@ def absolute_l1_program(X, y, c, l1, fit_intercept, mean, scale, max_iter):
     multipliers = result.ineqlin.marginals
     # max y^T u is solved as min -y^T u: the multipliers of the two sides of |X^T u| <= l1
     # are <= 0 and give the coefficients of the scaled columns.
-    coef = (multipliers[p:] - multipliers[:p]) / scale
-    intercept = -float(result.eqlin.marginals[0]) if fit_intercept else 0.0
+    coef = (multipliers[p:] - multipliers[:p]) * (size / scale)
+    intercept = -float(result.eqlin.marginals[0]) * size if fit_intercept else 0.0
     intercept -= float(shift @ coef)
     if not (np.all(np.isfinite(coef)) and np.isfinite(intercept)):
         return None

@@ -443,6 +443,24 @@ def test_uncertified_program_answer_is_kept_when_the_stages_end_worse(monkeypatc
     assert model.loss_curve_[-1] == pytest.approx(j, rel=1e-12)
 
 
+@pytest.mark.parametrize("penalty", ["l1", None])
+def test_lad_program_is_scale_equivariant(penalty):
+    """The absolute loss with L1 (or none) is homogeneous in (y, w, b): targets scaled by
+    1e-60 or 1e60 give the coefficients scaled alike, certified, without a warning (HiGHS's
+    absolute tolerances met any point at 1e-60 before the program ran on y of unit size)."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(100, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + rng.standard_t(2, size=100)
+    options = {"loss": "absolute_error", "penalty": penalty, "alpha": 0.01}
+    reference = GDLinearRegressor(**options).fit(X, y)
+    for factor in (1e-60, 1e60):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model = GDLinearRegressor(**options).fit(X, y * factor)
+        np.testing.assert_allclose(model.coef_ / factor, reference.coef_, rtol=1e-9)
+        assert model.intercept_ / factor == pytest.approx(reference.intercept_, rel=1e-9)
+
+
 def test_unpenalised_lad_is_the_exact_linear_program(monkeypatch, capsys):
     """penalty=None, absolute loss: no duality gap exists; the linear program's answer is
     returned where its completed subgradient satisfies ``X^T u = 0`` to ``tol`` of the

@@ -309,6 +309,27 @@ def test_huber_l1_on_raw_polynomial_features_certifies(penalty, alpha, monkeypat
     assert alone.fit(Z, y).n_iter_ > 80
 
 
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error"])
+def test_targets_beyond_float64s_squares_are_refused(loss):
+    """y of magnitude 1e-170 gave zero coefficients "certified" at J = 0 (the squared loss
+    underflows) or a non-finite objective blamed on "extremely large values"; 1e200 an
+    infinite objective. Outside [1e-150, 1e150] the fit refuses, saying how to rescale;
+    inside, the squared loss's fit scales with y; a zero target still fits."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 0.1 * rng.normal(size=60)
+    for factor in (1e-170, 1e200):
+        with pytest.raises(ValueError, match=r"y's largest magnitude .* Rescale y"):
+            GDLinearRegressor(loss=loss).fit(X, y * factor)
+    model = GDLinearRegressor(loss=loss).fit(X, np.zeros(60))
+    np.testing.assert_array_equal(model.coef_, 0.0)
+    if loss == "squared_error":
+        reference = GDLinearRegressor(tol=1e-10).fit(X, y).coef_
+        for factor in (1e-140, 1e140):
+            scaled = GDLinearRegressor(tol=1e-10).fit(X, y * factor).coef_
+            np.testing.assert_allclose(scaled / factor, reference, rtol=1e-8)
+
+
 def test_huber_l1_takes_the_majorizer_where_its_own_model_fails():
     """The bundled penguins table through the command line's pipeline (imputer, dummies,
     raw degree-3 features: 342 x 285) and its penalty on standardised coefficients, L1

@@ -176,6 +176,7 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         return X, y
 
     def _encode_target(self, y, fitting):
+        _check_target_range(y)
         if fitting or not hasattr(self, "_target_ndim"):
             self._target_ndim = y.ndim
         elif y.ndim != self._target_ndim:
@@ -212,3 +213,26 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
 
     def _score_raw(self, raw, y, sample_weight):
         return r2_score(y, raw[:, 0] if y.ndim == 1 else raw, sample_weight=sample_weight)
+
+
+# Targets whose magnitude leaves this range are refused: the squared loss (and Huber's
+# and the smoothed absolute loss's quadratic zones) square them out of float64's range
+# (y of 1e-170 gave zero coefficients, "certified" at J = 0; 1e200 an infinite objective).
+_TARGET_RANGE = (1e-150, 1e150)
+
+
+def _check_target_range(y):
+    """A ValueError for a NumPy target whose largest magnitude is non-zero and outside
+    ``_TARGET_RANGE`` (other arrays are left to their own checks)."""
+    if not isinstance(y, np.ndarray) or y.size == 0 or y.dtype.kind not in "fiu":
+        return
+    with np.errstate(invalid="ignore"):
+        largest = float(np.max(np.abs(y)))
+    low, high = _TARGET_RANGE
+    if not np.isfinite(largest) or largest == 0 or low <= largest <= high:
+        return
+    raise ValueError(
+        f"y's largest magnitude is {largest:.3g}, outside [{low:g}, {high:g}]: the losses "
+        "square residuals of that size out of float64's range. Rescale y (multiply it by a "
+        "power of ten), fit, and scale the predictions back."
+    )
