@@ -356,6 +356,8 @@ def _l1_quadratic_steps(
     for _ in range(max_steps):
         index = np.flatnonzero(active)
         direction = _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve)
+        if not np.all(np.isfinite(direction)):
+            return v, False  # an overflowed walk: no model step (never LAPACK on inf)
         crossing = active & ~unpenalised & (np.sign(v + direction) != sign)
         if np.any(crossing):
             # the first active component to reach zero on the way stops the walk there
@@ -402,6 +404,8 @@ def _orthant_direction(hessian, linear, l1_weights, sign, v, index, solve):
     if index.size:
         block = hessian[np.ix_(index, index)]
         gradient = linear[index] + l1_weights[index] * sign[index] + block @ v[index]
+        if not np.all(np.isfinite(gradient)):  # the walk overflowed: no direction
+            return np.full_like(v, np.nan)
         direction[index] = solve(block, -gradient)
     return direction
 
@@ -487,8 +491,11 @@ def proximal_newton(
         step = 1.0
         while True:
             candidate = x + step * direction
-            f_new, g_new = value_and_gradient(candidate)
-            new = f_new + float(l1_weights @ np.abs(candidate))
+            with np.errstate(over="ignore", invalid="ignore"):
+                # a long trial step (a damped solve on a singular model) may overflow: its
+                # value is then not finite, and the step is halved
+                f_new, g_new = value_and_gradient(candidate)
+                new = f_new + float(l1_weights @ np.abs(candidate))
             if np.isfinite(new) and new <= value + 1e-4 * step * decrease:
                 break
             # Near the minimiser f changes below its rounding: a full step that keeps the

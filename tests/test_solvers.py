@@ -693,3 +693,31 @@ def test_the_active_set_solver_s_steps_are_bounded_by_their_factorisations():
     assert _quadratic_steps(285) == 875
     assert _quadratic_steps(500) == int(2e10 / (500**3 / 3))  # 480
     assert _quadratic_steps(1500) == 20
+
+
+def test_l1_quadratic_stops_an_overflowing_walk_without_solving_on_inf():
+    """A damped solve on a singular model can return an enormous step, and the next
+    orthant's gradient then overflows. No direction is solved for there (LAPACK on inf
+    hangs in some builds; sklinear's damped solve refuses it with a LinAlgError, which
+    ended a penguins absolute-loss elastic-net fit with an error), and the walk stops,
+    not done."""
+    from sklinear._solvers import _orthant_direction, l1_quadratic
+
+    calls = []
+
+    def recorded(matrix, rhs):
+        calls.append(rhs)
+        return np.full(rhs.shape, np.nan)  # what a failed solve gives
+
+    hessian = np.full((3, 3), 10.0)
+    v = np.array([1e307, 1e307, 0.0])
+    sign = np.array([1.0, 1.0, 0.0])
+    with np.errstate(over="ignore"):  # as inside l1_quadratic's walk
+        direction = _orthant_direction(
+            hessian, np.zeros(3), np.full(3, 0.1), sign, v, np.arange(3), recorded
+        )
+    assert np.all(np.isnan(direction)) and not calls
+    v, done = l1_quadratic(
+        np.eye(2), np.array([-1.0, 1.0]), np.full(2, 0.1), np.zeros(2), solve=recorded, max_steps=5
+    )
+    assert not done and len(calls) == 1 and np.all(np.isfinite(v))
