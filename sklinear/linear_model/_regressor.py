@@ -173,10 +173,10 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
             _assert_all_finite(y, input_name="y", estimator_name=type(self).__name__)
         if y.ndim == 2 and y.shape[1] == 0:
             raise ValueError("y has no target columns.")
+        _check_target_range(y)  # once per fit, on the whole target
         return X, y
 
     def _encode_target(self, y, fitting):
-        _check_target_range(y)
         if fitting or not hasattr(self, "_target_ndim"):
             self._target_ndim = y.ndim
         elif y.ndim != self._target_ndim:
