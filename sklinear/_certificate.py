@@ -175,10 +175,9 @@ def absolute_completed_gap(X, y, c, coef, intercept, l2, l1, fit_intercept, inte
     # (the scaling into an L1 part's domain), dxi_j^2 / (2 l2_j) (an L2 part's conjugate)
     metric = 1.0 / np.maximum(l1, np.sqrt(l2))
     best = None
-    for u in _completed_absolute_duals(
+    for u, xi in _completed_absolute_duals(
         X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre, metric
     ):
-        xi = np.asarray(X.T @ u).ravel() - centre * u.sum()
         kappa = domain_scale(xi, l1, free=~smooth)
         u, xi = kappa * u, kappa * xi
         beyond = np.maximum(np.abs(xi) - l1, 0.0)
@@ -203,10 +202,9 @@ def absolute_stationarity(X, y, c, coef, intercept, fit_intercept, interpolated,
     residual = np.asarray(X @ coef).ravel() + float(intercept) - y
     centre = _weighted_means(X, c, fit_intercept)
     best = None
-    for u in _completed_absolute_duals(
+    for _, xi in _completed_absolute_duals(
         X, c, coef, residual, zero, zero, fit_intercept, interpolated, centre, 1.0 / scale
     ):
-        xi = np.asarray(X.T @ u).ravel() - centre * u.sum()
         violation = float(np.max(np.abs(xi) / scale, initial=0.0))
         best = violation if best is None else min(best, violation)
     return best
@@ -223,8 +221,9 @@ def _weighted_means(X, c, fit_intercept):
 def _completed_absolute_duals(
     X, c, coef, residual, l2, l1, fit_intercept, interpolated, centre, metric
 ):
-    """The dual points of :func:`absolute_completed_gap`, one per threshold that gives
-    one (before the scaling into ``G*``'s domain).
+    """The dual points ``u`` of :func:`absolute_completed_gap`, one per threshold that
+    gives one (before the scaling into ``G*``'s domain), each with ``X^T u`` of the centred
+    columns.
 
     With an intercept ``sum u = 0`` is one of the conditions, so the columns' conditions
     are those of the columns centred at ``centre`` (the same conditions, given that one:
@@ -259,7 +258,7 @@ def _completed_absolute_duals(
                 u[rows] = np.clip(solution, -c[rows], c[rows])
         if fit_intercept and abs(u.sum()) > 1e3 * np.finfo(float).eps * np.sum(c):
             continue
-        yield u
+        yield u, np.asarray(X.T @ u).ravel() - centre * u.sum()
 
 
 # The correction's segment within a bounded conjugate domain: bisections for its end, and
