@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from _reference import model_objective, objective_J
 from sklearn.exceptions import ConvergenceWarning
 
-from sklinear import GDLinearRegressor, GDLogisticClassifier, _fit, _lazy
+from sklinear import GDLinearRegressor, GDLogisticClassifier, _fit, _lazy, _solvers
 from sklinear._data import InMemoryData
 from sklinear._fit import auto_batch_size, stopping_sample_size
 from sklinear._losses import BinomialLoss, SquaredLoss
@@ -437,6 +437,40 @@ def test_sparse_steps_follow_the_dense_steps(sparse_steps_always, options):
     np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, atol=1e-12 * size)
     np.testing.assert_allclose(fits[0].loss_curve_, fits[1].loss_curve_, rtol=1e-10)
     assert fits[0].n_iter_ == fits[1].n_iter_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("options", [{}, {"momentum": 0.5, "nesterov": False}], ids=repr)
+def test_sparse_steps_rescale_velocity_and_mean(sparse_steps_always, monkeypatch, options):
+    """:class:`SparseSteps` keep the velocity and the running mean as a factor times an
+    array and rescale the array once the factor is small: rescaled every step (threshold
+    2), the iterates, the loss curve and the carried state are those of the dense steps."""
+    monkeypatch.setattr(_lazy, "_SMALL_FACTOR", 2.0)
+    nesterov = options.pop("nesterov", True)
+    if not nesterov:
+        monkeypatch.setattr(
+            _solvers.MomentumRule, "__init__", _classic_momentum(_solvers.MomentumRule.__init__)
+        )
+    X, score = _sparse_data()
+    y = (score[:, 0] > np.median(score[:, 0])).astype(int)
+    fits = []
+    for data in (X, X.toarray()):
+        model = GDLogisticClassifier(solver="sgd", batch_size=16, random_state=0, **options)
+        for _ in range(3):
+            model.partial_fit(data, y, classes=[0, 1])
+        fits.append(model)
+    assert len(sparse_steps_always) == 3 * 15
+    size = np.max(np.abs(fits[1].coef_))
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-9, atol=1e-12 * size)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, atol=1e-12 * size)
+    np.testing.assert_allclose(fits[0].loss_curve_, fits[1].loss_curve_, rtol=1e-10)
+
+
+def _classic_momentum(init):
+    def classic(self, momentum=0.9, nesterov=True):
+        init(self, momentum=momentum, nesterov=False)
+
+    return classic
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
