@@ -465,12 +465,15 @@ def test_dense_output_larger_than_memory_is_refused_before_allocating(monkeypatc
 
 @pytest.mark.parametrize("threads", [2, 3, 7])
 def test_dense_output_written_by_several_threads_equals_pandas(threads, monkeypatch):
-    """A large dense output is written by every thread, one row range each: the same
-    numbers as pandas.get_dummies, pass-through columns in place, for any thread count
-    (ranges of unequal length, more threads than a range needs)."""
+    """A large dense output is written by every thread, one row range each, in chunks of
+    rows; large columns are encoded on threads: the same numbers as pandas.get_dummies,
+    pass-through columns in place, for any thread count (ranges of unequal length, more
+    threads than a range needs, a last chunk shorter than the others)."""
     import sklinear.preprocessing._dummy as dummy_module
 
     monkeypatch.setattr(dummy_module, "_PARALLEL_OUTPUT_BYTES", 0)
+    monkeypatch.setattr(dummy_module, "_PARALLEL_COLUMN_ROWS", 0)
+    monkeypatch.setattr(dummy_module, "_CHUNK_ROWS", 64)
     monkeypatch.setattr(dummy_module, "available_threads", lambda: threads)
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
@@ -484,4 +487,8 @@ def test_dense_output_written_by_several_threads_equals_pandas(threads, monkeypa
     expected = expected[["a_y", "a_z", "value", "b_q", "b_r", "b_s", "b_t"]].to_numpy()
     encoder = DummyEncoder(columns=["a", "b"])
     np.testing.assert_array_equal(encoder.fit_transform(frame), expected)
+    np.testing.assert_array_equal(encoder.transform(frame), expected)
     np.testing.assert_array_equal(encoder.transform(frame.iloc[:5]), expected[:5])
+    unseen = frame.assign(a="w", b="u")  # unseen in both columns: the first is named
+    with pytest.raises(ValueError, match=r"unknown categories \['w'\] in column 'a'"):
+        encoder.transform(unseen)
