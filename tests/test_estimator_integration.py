@@ -403,6 +403,37 @@ def test_float32_gives_float32_and_close_results(name, offset, float32_arithmeti
     assert model_objective(model32, X, y) <= J64 * (1 + 1e-4)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("fit_dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_scores_of_the_other_float_dtype_follow_numpy_promotion(name, fit_dtype, fmt):
+    """float32 X against a float64 fit (or the reverse): the scores are those of
+    scikit-learn's ``X @ coef_.T + intercept_`` -- float64 and exact in float64 (the float64
+    coefficients were cast down to float32, which rounded the scores to float32: relative
+    errors of 4e-7 in a float64 result), float32 only when both are float32. X is not
+    modified."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=100)
+    model = cls(alpha=0.01).fit(X.astype(fit_dtype), y)
+    X_other = X.astype(np.float32 if fit_dtype == np.float64 else np.float64)
+    X_before = X_other.copy()
+    expected = X_other.astype(np.float64) @ np.atleast_2d(model.coef_).astype(
+        np.float64
+    ).T + np.asarray(model.intercept_, dtype=np.float64)
+    X_in = sp.csr_matrix(X_other) if fmt == "csr" else X_other
+    method = "predict" if kind == "regression" else "decision_function"
+    scores = getattr(model, method)(X_in)
+    assert scores.dtype == np.float64  # as LogisticRegression's decision_function
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(scores, expected.reshape(scores.shape), rtol=0, atol=1e-13 * scale)
+    np.testing.assert_array_equal(X_other, X_before)
+    if kind == "regression":
+        return
+    reference = LogisticRegression().fit(X.astype(fit_dtype), y)
+    for method in ("decision_function", "predict_proba"):
+        assert getattr(model, method)(X_in).dtype == getattr(reference, method)(X_in).dtype
+
+
 # --- warm start, partial_fit, early stopping, verbose -------------------------------------
 
 

@@ -599,7 +599,10 @@ class BaseGradientLinearModel(BaseEstimator):
             self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
         coef, intercept = self._user_coefficients()
-        raw = X @ coef.astype(X.dtype, copy=False)
+        # In the wider of the two dtypes, as scikit-learn's ``X @ coef_.T``: float32 ``X``
+        # against a float64 fit is scored exactly in float64 (casting ``coef_`` down to
+        # float32 rounded the scores to float32 in a float64 result).
+        raw = X @ coef.astype(np.result_type(X.dtype, coef.dtype), copy=False)
         if sp.issparse(raw):
             raw = raw.toarray()
         return np.asarray(raw) + intercept
