@@ -486,6 +486,70 @@ def test_partial_fit_needs_classes_on_first_call(cls):
         model.partial_fit(X[:10], np.full(10, 7))
 
 
+def _bad_chunk(problem, X, y):
+    X = X.copy()
+    if problem == "nan":
+        X[3, 1] = np.nan
+    elif problem == "n_features":
+        X = X[:, :-1]
+    elif problem == "unseen_class":
+        y = np.where(np.arange(len(y)) == 3, 7, y)
+    elif problem == "overflow":  # validation passes, the epoch's coefficients overflow
+        X[:, 1] = X[:, 1] / SCALES[1] * 1e300
+    return X, y
+
+
+_FAILED_CHUNKS = [
+    (name, problem, first, solver)
+    for name, problem in [
+        ("regressor", "nan"),
+        ("regressor", "n_features"),
+        ("regressor", "overflow"),
+        ("logistic", "unseen_class"),
+        ("softmax", "unseen_class"),
+        ("softmax", "overflow"),
+    ]
+    for first in ([False] if problem == "n_features" else [True, False])  # any count first
+    for solver in (["sgd"] if problem == "overflow" else ["sgd", "adam"])  # Adam's steps: no
+]
+
+
+@pytest.mark.parametrize("name, problem, first, solver", _FAILED_CHUNKS)
+def test_failed_partial_fit_chunk_leaves_no_trace(name, problem, first, solver):
+    """A chunk that raises leaves the estimator as it was, as SGDClassifier's validation
+    does: a first call that failed left classes_ and n_features_in_ behind (an estimator
+    that check_is_fitted took for fitted, whose predict failed on the missing coef_), and
+    a chunk whose coefficients overflowed left the solver's state rescaled to its columns
+    (the next good chunk failed: 'decrease eta0'). The good chunks after it give exactly
+    what they give without it."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=90)
+    chunks = [(X[:30], y[:30]), (X[30:60], y[30:60]), (X[60:], y[60:])]
+    kwargs = {} if kind == "regression" else {"classes": np.unique(y)}
+    model = cls(solver=solver, random_state=0)
+    reference = cls(solver=solver, random_state=0)
+    good = chunks if first else chunks[1:]
+    if not first:
+        model.partial_fit(*chunks[0], **kwargs)
+        reference.partial_fit(*chunks[0], **kwargs)
+    attributes = set(vars(model))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError):
+            model.partial_fit(*_bad_chunk(problem, *chunks[1]), **kwargs)
+    assert set(vars(model)) == attributes
+    if first:
+        with pytest.raises(sklearn.exceptions.NotFittedError):
+            model.predict(X)
+    for chunk in good:
+        model.partial_fit(*chunk, **kwargs)
+        reference.partial_fit(*chunk, **kwargs)
+    np.testing.assert_array_equal(model.coef_, reference.coef_)
+    np.testing.assert_array_equal(model.intercept_, reference.intercept_)
+    assert model.n_iter_ == reference.n_iter_ == len(model.loss_curve_)
+    np.testing.assert_array_equal(model.loss_curve_, reference.loss_curve_)
+
+
 # partial_fit over chunks: after 30 passes the objective is within 2e-2 relative of the
 # full-batch optimum (each call is one epoch of the chunk, with the default schedules:
 # looser than fit's 1e-3 because the steps are those of invscaling / Adam defaults).
