@@ -269,6 +269,7 @@ BAD_PARAMETERS = [
     ("max_iter", 2.5),
     ("batch_size", "large"),
     ("n_jobs", 1.5),
+    ("n_jobs", 0),  # joblib: "n_jobs == 0 has no meaning"; it was taken as None
     ("verbose", "loud"),
     ("random_state", "seed"),
 ]

@@ -100,7 +100,12 @@ class BaseGradientLinearModel(BaseEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "scale_predictors": ["boolean"],
-        "n_jobs": [Integral, None],
+        # joblib's convention: 0 has no meaning (joblib raises), -2 is all cores but one
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
