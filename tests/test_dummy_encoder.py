@@ -463,6 +463,28 @@ def test_dense_output_larger_than_memory_is_refused_before_allocating(monkeypatc
     assert encoder.transform(ids).shape == (2000, 2000)
 
 
+def test_dense_output_that_would_leave_almost_no_memory_free_is_refused(monkeypatch):
+    """The check compares the output with a share (three quarters) of the memory available,
+    not with all of it: a 20 GiB output was allowed with 23 GiB available, leaving nothing
+    for the step that uses it. Scaled down here: 20 MiB with 23 MiB available."""
+    import sklinear._resources as resources
+
+    X = pd.DataFrame({"c": [f"v{i % 1312}" for i in range(2000)]})
+    encoder = DummyEncoder().fit(X)  # 2000 rows x 1311 dummies of float64: 20.0 MiB
+    assert 2000 * 1311 * 8 == pytest.approx(20.0 * 2**20, rel=1e-3)
+    monkeypatch.setattr(resources, "available_memory", lambda: 23 * 2**20)
+    with pytest.raises(
+        ValueError,
+        match=r"about 20\.0 MiB .*more than the 17\.2 MiB it may take \(75% of the 23\.0 MiB "
+        r"of memory available.*sparse_output=True.*smaller batches",
+    ):
+        encoder.transform(X)
+    sparse_output = DummyEncoder(sparse_output=True).fit(X).transform(X)
+    assert sparse_output.shape == (2000, 1311) and sparse_output.nnz == 2000 - 2
+    monkeypatch.setattr(resources, "available_memory", lambda: 27 * 2**20)  # 20 <= 20.25
+    assert encoder.transform(X).shape == (2000, 1311)
+
+
 @pytest.mark.parametrize("threads", [2, 3, 7])
 def test_dense_output_written_by_several_threads_equals_pandas(threads, monkeypatch):
     """A large dense output is written by every thread, one row range each: the same

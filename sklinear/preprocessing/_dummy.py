@@ -551,7 +551,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         return output
 
     def _check_dense_fits(self, n_rows, n_out):
-        """Refuse, before allocating, a dense output the available memory cannot hold (an
+        """Refuse, before allocating, a dense output larger than the share of the available
+        memory one request may take (:data:`sklinear._resources.USABLE_SHARE`; an
         identifier column of 200,000 values asked for 596 GiB), naming the widest columns."""
         names = getattr(self, "feature_names_in_", None)
         widths = sorted(
@@ -565,7 +566,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             "DummyEncoder",
             f"for the dense output ({n_rows} rows x {n_out} columns of {np.dtype(self.dtype)})",
             f"The widest encoded columns: {widest}. Use sparse_output=True, group rare "
-            "categories (max_categories, min_frequency), or leave identifier-like columns out.",
+            "categories (max_categories, min_frequency), leave identifier-like columns out, "
+            "or transform the rows in smaller batches.",
         )
 
     def _passthrough(self, table, j):
