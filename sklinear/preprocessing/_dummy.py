@@ -78,7 +78,10 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     categories : "auto" or list of array-like, default="auto"
         The categories of each encoded column. "auto": the values seen in fit, sorted,
         missing last. A list: one list of categories per encoded column, in the order
-        given; values outside it are unknown.
+        given, numbers included (scikit-learn's OneHotEncoder refuses unsorted numeric
+        categories; here, as for strings in both, the order given is the order of the
+        dummies, and ``drop="first"`` drops the first category given); values outside
+        it are unknown.
     handle_unknown : {"error", "ignore", "infrequent_if_exist"}, default="error"
         What to do with a category not seen in fit. "error" raises a ValueError that
         names the column and the values. "ignore" encodes it as all zeros, which is
@@ -102,7 +105,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     categories_ : list of ndarray
-        The categories of each encoded column, in output order (missing last).
+        The categories of each encoded column, in output order: sorted and missing last
+        with ``categories="auto"``, in the order given otherwise.
     encoded_columns_ : ndarray of int
         Positions of the encoded columns in the input.
     drop_idx_ : ndarray of object or None
