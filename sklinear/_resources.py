@@ -4,9 +4,20 @@ NumPy, or swapping)."""
 
 import os
 
+#: The share of the available memory that one request (an output, a Hessian) may take. The
+#: rest is left free for what comes with it and after it: the step that uses the result (a
+#: check, a product or a copy of it in the next step of a pipeline), the temporaries of
+#: building it, and the other processes of the machine. A request that takes nearly all the
+#: available memory is not refused by the system: it is granted, and the machine then swaps
+#: or the kernel's out-of-memory killer ends the process (a 20 GiB dense output was allowed
+#: with 23 GiB available).
+USABLE_SHARE = 0.75
+
 
 def available_memory():
-    """Bytes of memory available to allocate now, or None where it cannot be read."""
+    """Bytes of memory available to allocate now (Linux's ``MemAvailable``: free memory plus
+    the caches that can be reclaimed, not the machine's total), or None where it cannot be
+    read."""
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:
@@ -21,14 +32,23 @@ def available_memory():
 
 
 def check_memory(n_bytes, subject, detail, remedy):
-    """Refuse, before allocating them, ``n_bytes`` the available memory cannot hold: a
-    ValueError "<subject> would need about X GiB <detail>, more than the Y GiB of memory
-    available. <remedy>". Nothing where they fit or the memory cannot be read."""
+    """Refuse, before allocating them, ``n_bytes`` more than :data:`USABLE_SHARE` of the
+    available memory: a ValueError "<subject> would need about X GiB <detail>, more than the
+    Y GiB it may take (75% of the Z GiB of memory available ...). <remedy>". Nothing where
+    they fit or the memory cannot be read."""
     available = available_memory()
-    if available is None or n_bytes <= available:
+    if available is None or n_bytes <= USABLE_SHARE * available:
         return
-    gib = 2.0**30
     raise ValueError(
-        f"{subject} would need about {n_bytes / gib:.1f} GiB {detail}, more than the "
-        f"{available / gib:.1f} GiB of memory available. {remedy}"
+        f"{subject} would need about {_size(n_bytes)} {detail}, more than the "
+        f"{_size(USABLE_SHARE * available)} it may take ({USABLE_SHARE:.0%} of the "
+        f"{_size(available)} of memory available: the rest is left to the steps that use "
+        f"the result and to the machine). {remedy}"
     )
+
+
+def _size(n_bytes):
+    """``n_bytes`` in GiB, or in MiB below one GiB."""
+    if n_bytes >= 2**30:
+        return f"{n_bytes / 2**30:.1f} GiB"
+    return f"{n_bytes / 2**20:.1f} MiB"

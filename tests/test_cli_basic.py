@@ -200,6 +200,9 @@ def _bad_inputs(tmp):
     )
     text = _write(tmp / "text.csv", "a,t\n" + "".join(f"{i},{'xy'[i % 2]}\n" for i in range(12)))
     one_class = _write(tmp / "one.csv", "a,t\n" + "".join(f"{i},same\n" for i in range(12)))
+    # a constant number: auto blamed a classifier (integers) or ran, every score 1 (floats)
+    constant = _write(tmp / "constant.csv", "a,t\n" + "".join(f"{i},5.5\n" for i in range(12)))
+    constant_int = _write(tmp / "constint.csv", "a,t\n" + "".join(f"{i},5\n" for i in range(12)))
     float_target = _write(
         tmp / "float.csv", "a,t\n" + "".join(f"{i},{i / 7}\n" for i in range(12))
     )
@@ -231,6 +234,15 @@ def _bad_inputs(tmp):
         (["cv", text, "--target", "t", "--model", "linear"], 1, "numeric target"),
         (["cv", one_class, "--target", "t", "--model", "softmax"], 1, "two classes"),
         (["cv", one_class, "--target", "t"], 1, "single value"),
+        (
+            ["cv", constant, "--target", "t"],
+            1,
+            "single value (5.5) in all 12 rows where it is given: a constant target cannot be "
+            "modelled or cross-validated",
+        ),
+        (["cv", constant, "--target", "t", "--model", "linear"], 1, "constant target cannot"),
+        (["cv", constant_int, "--target", "t"], 1, "single value (5) in all 12 rows"),
+        (["cv", constant_int, "--target", "t"], 1, "Check that --target names the column"),
         (["cv", float_target, "--target", "t", "--model", "logistic"], 1, "continuous"),
         (["cv", few, "--target", "t"], 1, "fewer than --folds 5"),
         (["cv", rare, "--target", "t", "--folds", "3"], 1, "class 'y'"),

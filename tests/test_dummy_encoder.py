@@ -444,6 +444,27 @@ def test_if_binary_keeps_the_single_category_of_a_one_value_column_like_onehot()
     assert list(encoder.drop_idx_) == list(onehot.drop_idx_) == [None, 0, None]
 
 
+@pytest.mark.parametrize("drop", ["first", None])
+def test_unsorted_numeric_categories_keep_the_order_given(drop):
+    """OneHotEncoder refuses unsorted numeric categories ("Unsorted categories are not
+    supported for numerical categories", a limit of its searchsorted lookup); DummyEncoder
+    looks categories up by value and keeps the order given, numbers as OneHotEncoder keeps
+    strings: the same columns as OneHotEncoder on the categories written as text, the
+    reference (drop='first') being the first category given."""
+    X = np.array([[1.0], [2.0], [3.0], [2.0], [3.0]])
+    categories = [[3, 1, 2]]
+    with pytest.raises(ValueError, match="Unsorted categories are not supported"):
+        OneHotEncoder(categories=categories).fit(X)
+    encoder = DummyEncoder(categories=categories, drop=drop).fit(X)
+    as_text = OneHotEncoder(categories=[["3", "1", "2"]], drop=drop, sparse_output=False)
+    expected = as_text.fit_transform(X.astype(int).astype(str).astype(object))
+    np.testing.assert_array_equal(encoder.transform(X), expected)
+    np.testing.assert_array_equal(encoder.categories_[0], [3, 1, 2])
+    assert list(encoder.get_feature_names_out()) == list(as_text.get_feature_names_out())
+    sparse_encoder = DummyEncoder(categories=categories, drop=drop, sparse_output=True)
+    np.testing.assert_array_equal(sparse_encoder.fit_transform(X).toarray(), expected)
+
+
 def test_dense_output_larger_than_memory_is_refused_before_allocating(monkeypatch):
     """An identifier-like column: the dense output is refused with the widest columns and
     the remedies named (it was a MemoryError deep in NumPy: 596 GiB for 200,000 ids); the
@@ -461,6 +482,28 @@ def test_dense_output_larger_than_memory_is_refused_before_allocating(monkeypatc
     assert sparse_output.shape == (2000, 2000) and sparse_output.nnz == 1999 + 1999
     monkeypatch.setattr(resources, "available_memory", lambda: 64 * 2**20)
     assert encoder.transform(ids).shape == (2000, 2000)
+
+
+def test_dense_output_that_would_leave_almost_no_memory_free_is_refused(monkeypatch):
+    """The check compares the output with a share (three quarters) of the memory available,
+    not with all of it: a 20 GiB output was allowed with 23 GiB available, leaving nothing
+    for the step that uses it. Scaled down here: 20 MiB with 23 MiB available."""
+    import sklinear._resources as resources
+
+    X = pd.DataFrame({"c": [f"v{i % 1312}" for i in range(2000)]})
+    encoder = DummyEncoder().fit(X)  # 2000 rows x 1311 dummies of float64: 20.0 MiB
+    assert 2000 * 1311 * 8 == pytest.approx(20.0 * 2**20, rel=1e-3)
+    monkeypatch.setattr(resources, "available_memory", lambda: 23 * 2**20)
+    with pytest.raises(
+        ValueError,
+        match=r"about 20\.0 MiB .*more than the 17\.2 MiB it may take \(75% of the 23\.0 MiB "
+        r"of memory available.*sparse_output=True.*smaller batches",
+    ):
+        encoder.transform(X)
+    sparse_output = DummyEncoder(sparse_output=True).fit(X).transform(X)
+    assert sparse_output.shape == (2000, 1311) and sparse_output.nnz == 2000 - 2
+    monkeypatch.setattr(resources, "available_memory", lambda: 27 * 2**20)  # 20 <= 20.25
+    assert encoder.transform(X).shape == (2000, 1311)
 
 
 @pytest.mark.parametrize("threads", [2, 3, 7])

@@ -269,6 +269,7 @@ BAD_PARAMETERS = [
     ("max_iter", 2.5),
     ("batch_size", "large"),
     ("n_jobs", 1.5),
+    ("n_jobs", 0),  # joblib: "n_jobs == 0 has no meaning"; it was taken as None
     ("verbose", "loud"),
     ("random_state", "seed"),
 ]
@@ -403,6 +404,37 @@ def test_float32_gives_float32_and_close_results(name, offset, float32_arithmeti
     assert model_objective(model32, X, y) <= J64 * (1 + 1e-4)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("fit_dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_scores_of_the_other_float_dtype_follow_numpy_promotion(name, fit_dtype, fmt):
+    """float32 X against a float64 fit (or the reverse): the scores are those of
+    scikit-learn's ``X @ coef_.T + intercept_`` -- float64 and exact in float64 (the float64
+    coefficients were cast down to float32, which rounded the scores to float32: relative
+    errors of 4e-7 in a float64 result), float32 only when both are float32. X is not
+    modified."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=100)
+    model = cls(alpha=0.01).fit(X.astype(fit_dtype), y)
+    X_other = X.astype(np.float32 if fit_dtype == np.float64 else np.float64)
+    X_before = X_other.copy()
+    expected = X_other.astype(np.float64) @ np.atleast_2d(model.coef_).astype(
+        np.float64
+    ).T + np.asarray(model.intercept_, dtype=np.float64)
+    X_in = sp.csr_matrix(X_other) if fmt == "csr" else X_other
+    method = "predict" if kind == "regression" else "decision_function"
+    scores = getattr(model, method)(X_in)
+    assert scores.dtype == np.float64  # as LogisticRegression's decision_function
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(scores, expected.reshape(scores.shape), rtol=0, atol=1e-13 * scale)
+    np.testing.assert_array_equal(X_other, X_before)
+    if kind == "regression":
+        return
+    reference = LogisticRegression().fit(X.astype(fit_dtype), y)
+    for method in ("decision_function", "predict_proba"):
+        assert getattr(model, method)(X_in).dtype == getattr(reference, method)(X_in).dtype
+
+
 # --- warm start, partial_fit, early stopping, verbose -------------------------------------
 
 
@@ -453,6 +485,70 @@ def test_partial_fit_needs_classes_on_first_call(cls):
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
     with pytest.raises(ValueError, match=r"y contains labels \[.*7.*\] not in classes"):
         model.partial_fit(X[:10], np.full(10, 7))
+
+
+def _bad_chunk(problem, X, y):
+    X = X.copy()
+    if problem == "nan":
+        X[3, 1] = np.nan
+    elif problem == "n_features":
+        X = X[:, :-1]
+    elif problem == "unseen_class":
+        y = np.where(np.arange(len(y)) == 3, 7, y)
+    elif problem == "overflow":  # validation passes, the epoch's coefficients overflow
+        X[:, 1] = X[:, 1] / SCALES[1] * 1e300
+    return X, y
+
+
+_FAILED_CHUNKS = [
+    (name, problem, first, solver)
+    for name, problem in [
+        ("regressor", "nan"),
+        ("regressor", "n_features"),
+        ("regressor", "overflow"),
+        ("logistic", "unseen_class"),
+        ("softmax", "unseen_class"),
+        ("softmax", "overflow"),
+    ]
+    for first in ([False] if problem == "n_features" else [True, False])  # any count first
+    for solver in (["sgd"] if problem == "overflow" else ["sgd", "adam"])  # Adam's steps: no
+]
+
+
+@pytest.mark.parametrize("name, problem, first, solver", _FAILED_CHUNKS)
+def test_failed_partial_fit_chunk_leaves_no_trace(name, problem, first, solver):
+    """A chunk that raises leaves the estimator as it was, as SGDClassifier's validation
+    does: a first call that failed left classes_ and n_features_in_ behind (an estimator
+    that check_is_fitted took for fitted, whose predict failed on the missing coef_), and
+    a chunk whose coefficients overflowed left the solver's state rescaled to its columns
+    (the next good chunk failed: 'decrease eta0'). The good chunks after it give exactly
+    what they give without it."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=90)
+    chunks = [(X[:30], y[:30]), (X[30:60], y[30:60]), (X[60:], y[60:])]
+    kwargs = {} if kind == "regression" else {"classes": np.unique(y)}
+    model = cls(solver=solver, random_state=0)
+    reference = cls(solver=solver, random_state=0)
+    good = chunks if first else chunks[1:]
+    if not first:
+        model.partial_fit(*chunks[0], **kwargs)
+        reference.partial_fit(*chunks[0], **kwargs)
+    attributes = set(vars(model))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError):
+            model.partial_fit(*_bad_chunk(problem, *chunks[1]), **kwargs)
+    assert set(vars(model)) == attributes
+    if first:
+        with pytest.raises(sklearn.exceptions.NotFittedError):
+            model.predict(X)
+    for chunk in good:
+        model.partial_fit(*chunk, **kwargs)
+        reference.partial_fit(*chunk, **kwargs)
+    np.testing.assert_array_equal(model.coef_, reference.coef_)
+    np.testing.assert_array_equal(model.intercept_, reference.intercept_)
+    assert model.n_iter_ == reference.n_iter_ == len(model.loss_curve_)
+    np.testing.assert_array_equal(model.loss_curve_, reference.loss_curve_)
 
 
 # partial_fit over chunks: after 30 passes the objective is within 2e-2 relative of the

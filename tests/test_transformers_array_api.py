@@ -117,7 +117,7 @@ def poly_strict_errors():
         try:
             poly.transform(xps.asarray(X))
         except ValueError as error:
-            assert "more than the 0.0 GiB of memory available" in str(error), str(error)
+            assert "of the 0.0 MiB of memory available" in str(error), str(error)
         else:
             raise AssertionError("the memory check did not apply")
         finally:

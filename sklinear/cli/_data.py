@@ -234,6 +234,14 @@ def choose_model(y, requested, target):
     numeric = summary.numeric
     if numeric and not summary.finite:
         raise CLIError(f"target column {target!r} holds infinite values")
+    if n_distinct == 1:  # whatever the model: nothing to learn, every score a tie
+        raise CLIError(
+            f"target column {target!r} has a single value ({_show(summary.first)}) in all "
+            f"{summary.n_rows} rows where it is given: a constant target cannot be modelled or "
+            "cross-validated (a classifier needs at least two classes; a regression would "
+            "predict it exactly in every fold). Check that --target names the column to "
+            "predict and that the file holds all the rows"
+        )
     labels_like = not numeric or (summary.integer_valued and n_distinct <= MAX_INTEGER_CLASSES)
 
     if requested == "auto":
@@ -241,11 +249,6 @@ def choose_model(y, requested, target):
             return "linear", f"auto: target {target!r} is numeric with {shown} values"
         kind = "logistic" if n_distinct == 2 else "softmax"
         what = "non-numeric" if not numeric else "integer-valued"
-        if n_distinct < 2:
-            raise CLIError(
-                f"target column {target!r} has a single value ({_show(summary.first)}); "
-                "a classifier needs at least two classes"
-            )
         _check_counted(summary, target)
         return kind, f"auto: target {target!r} is {what} with {n_distinct} classes"
 
@@ -263,11 +266,6 @@ def choose_model(y, requested, target):
         raise CLIError(
             f"--model {requested} needs class labels, but target column {target!r} holds "
             f"continuous values ({shown} distinct); use --model linear"
-        )
-    if n_distinct < 2:
-        raise CLIError(
-            f"--model {requested} needs at least two classes, but target column {target!r} "
-            f"has a single value ({_show(summary.first)})"
         )
     _check_counted(summary, target)
     return requested, f"--model {requested} on target {target!r} with {n_distinct} classes"

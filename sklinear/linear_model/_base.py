@@ -7,6 +7,7 @@ API data) and hands it to :func:`sklinear._fit.minimise`, which chooses and runs
 the solver's coefficients come back in the user's feature space.
 """
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -99,7 +100,12 @@ class BaseGradientLinearModel(BaseEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "scale_predictors": ["boolean"],
-        "n_jobs": [Integral, None],
+        # joblib's convention: 0 has no meaning (joblib raises), -2 is all cores but one
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
@@ -245,6 +251,20 @@ class BaseGradientLinearModel(BaseEstimator):
                 "partial_fit does not support Array API inputs under array_api_dispatch; "
                 "use fit(), or pass NumPy chunks."
             )
+        # A chunk that fails (NaN, an unseen class, another feature count, non-finite
+        # coefficients) leaves no trace: the next chunk goes on as if it had not been given.
+        # The attributes are rebound, never changed in place (the solver's state is copied
+        # before it is rescaled), so a shallow copy of them restores the estimator.
+        before = dict(self.__dict__)
+        try:
+            self._partial_fit(X, y, classes, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _partial_fit(self, X, y, classes, sample_weight):
         first_call = not hasattr(self, "_precondition")
         # After a fit that left out classes of zero total weight (intercepts -inf, see
         # SoftmaxClassifier): every class is fitted again, from the start.
@@ -256,22 +276,10 @@ class BaseGradientLinearModel(BaseEstimator):
         self._set_classes_for_partial_fit(y, classes, first_call)
         Y = self._encode_target(y, fitting=False).astype(X.dtype, copy=False)
         sample_weight = self._sample_weight(X, y, sample_weight, partial_fit=True)
-        previous_moments = getattr(self, "_moments", None)
-        try:
-            result, n_iter, curve = self._partial_fit_chunk(
-                X, Y, sample_weight, first_call, restarted
-            )
-        except Exception:
-            # a chunk that failed (e.g. non-finite coefficients) leaves no trace in the moments
-            if previous_moments is None:
-                self.__dict__.pop("_moments", None)
-            else:
-                self._moments = previous_moments
-            raise
+        result, n_iter, curve = self._partial_fit_chunk(X, Y, sample_weight, first_call, restarted)
         self.n_iter_ = n_iter + result.n_iter
         self.loss_curve_ = [*curve, *result.loss_curve]
         self.validation_scores_ = None
-        return self
 
     def _partial_fit_chunk(self, X, Y, sample_weight, first_call, restarted):
         """One epoch over a validated chunk: moments, preconditioner, solver, fitted
@@ -295,7 +303,8 @@ class BaseGradientLinearModel(BaseEstimator):
                 n_iter, curve, state = 0, [], {}
             else:
                 theta0 = objective.from_user(*self._user_coefficients())
-                n_iter, curve, state = self.n_iter_, self.loss_curve_, self._solver_state
+                n_iter, curve = self.n_iter_, self.loss_curve_
+                state = copy.deepcopy(self._solver_state)  # the stored one stays as it was
                 rescale_solver_state(
                     state,
                     self._precondition[1],
@@ -599,7 +608,10 @@ class BaseGradientLinearModel(BaseEstimator):
             self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
         coef, intercept = self._user_coefficients()
-        raw = X @ coef.astype(X.dtype, copy=False)
+        # In the wider of the two dtypes, as scikit-learn's ``X @ coef_.T``: float32 ``X``
+        # against a float64 fit is scored exactly in float64 (casting ``coef_`` down to
+        # float32 rounded the scores to float32 in a float64 result).
+        raw = X @ coef.astype(np.result_type(X.dtype, coef.dtype), copy=False)
         if sp.issparse(raw):
             raw = raw.toarray()
         return np.asarray(raw) + intercept

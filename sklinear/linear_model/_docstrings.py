@@ -93,7 +93,8 @@ _SHARED_PARAMETERS_DOC = """
         scikit-learn's estimators hold exactly.
     n_jobs : int or None, default=None
         Threads for the passes over ``X`` of the full-batch solvers: None uses every core
-        (as limited by threadpoolctl), -1 too, a positive int that many.
+        (as limited by threadpoolctl), -1 too, a positive int that many, -2 every core but
+        one and so on (joblib's convention). 0 has no meaning and is refused.
         Results do not depend on it beyond the order of floating-point summation."""
 
 _SHARED_ATTRIBUTES_DOC = """

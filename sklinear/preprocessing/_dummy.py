@@ -93,7 +93,10 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     categories : "auto" or list of array-like, default="auto"
         The categories of each encoded column. "auto": the values seen in fit, sorted,
         missing last. A list: one list of categories per encoded column, in the order
-        given; values outside it are unknown.
+        given, numbers included (scikit-learn's OneHotEncoder refuses unsorted numeric
+        categories; here, as for strings in both, the order given is the order of the
+        dummies, and ``drop="first"`` drops the first category given); values outside
+        it are unknown.
     handle_unknown : {"error", "ignore", "infrequent_if_exist"}, default="error"
         What to do with a category not seen in fit. "error" raises a ValueError that
         names the column and the values. "ignore" encodes it as all zeros, which is
@@ -117,7 +120,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     categories_ : list of ndarray
-        The categories of each encoded column, in output order (missing last).
+        The categories of each encoded column, in output order: sorted and missing last
+        with ``categories="auto"``, in the order given otherwise.
     encoded_columns_ : ndarray of int
         Positions of the encoded columns in the input.
     drop_idx_ : ndarray of object or None
@@ -589,7 +593,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         return column_of_row
 
     def _check_dense_fits(self, n_rows, n_out):
-        """Refuse, before allocating, a dense output the available memory cannot hold (an
+        """Refuse, before allocating, a dense output larger than the share of the available
+        memory one request may take (:data:`sklinear._resources.USABLE_SHARE`; an
         identifier column of 200,000 values asked for 596 GiB), naming the widest columns."""
         names = getattr(self, "feature_names_in_", None)
         widths = sorted(
@@ -603,7 +608,8 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             "DummyEncoder",
             f"for the dense output ({n_rows} rows x {n_out} columns of {np.dtype(self.dtype)})",
             f"The widest encoded columns: {widest}. Use sparse_output=True, group rare "
-            "categories (max_categories, min_frequency), or leave identifier-like columns out.",
+            "categories (max_categories, min_frequency), leave identifier-like columns out, "
+            "or transform the rows in smaller batches.",
         )
 
     def _passthrough(self, table, j):
