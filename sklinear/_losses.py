@@ -401,16 +401,29 @@ def _bounded_quadratic(y, v, bound, curvature):
 def _mix_bounded(gradient_mean, target_mean, bound, curvature):
     """Dual repair for ``L*(v) = v y + curvature v^2 / 2`` on ``|v| <= bound``.
 
-    ``u' = (1 - lambda) u + lambda c pi`` with ``pi = -(1 - lambda) g / lambda`` (so that
-    ``sum u' = 0``) and the smallest ``lambda`` keeping ``|pi| <= bound``; by convexity
-    ``F*(u') <= (1 - lambda) F*(u) + lambda (pi . ybar + curvature |pi|^2 / 2)``.
+    ``v' = (1 - lambda) v + lambda pi`` with ``pi = -(1 - lambda) g / lambda`` (so that
+    ``sum u' = 0``), that is ``v' = (1 - lambda) (v - g)``: the shifted point scaled into
+    the domain, with the smallest ``lambda`` that keeps ``|v'| <= (1 - lambda) (bound +
+    |g|) <= bound``. Its conjugate, with ``g = sum c v`` and ``U = sum c v^2 >= 0``, is
+
+        F*(u') = (1 - lambda) (F*(u) - g . ybar) - curvature (1 - lambda)^2 |g|^2 / 2
+                 - curvature lambda (1 - lambda) U / 2,
+
+    at most the first two terms (``delta`` below, with ``(1 - lambda) F*(u)`` taken by the
+    caller). The convexity bound ``(1 - lambda) F*(u) + lambda L*(pi)`` adds
+    ``curvature (1 - lambda)^2 |g|^2 / (2 lambda)`` instead, about ``|g| bound / 2``: linear
+    in the intercept's gradient, which on targets of size ``s`` is ``s`` times rounding
+    while ``J`` is ``s^2`` (Huber on ``y`` of size 1e-9: a bound 24 times ``J``).
     """
     g = np.asarray(gradient_mean, dtype=float)
     lam = float(np.max(np.abs(g) / (bound + np.abs(g)), initial=0.0))
     if lam == 0.0:
         return 0.0, np.zeros_like(g), 0.0, 0.0
-    pi = np.clip(-(1.0 - lam) * g / lam, -bound, bound)
-    return lam, lam * pi, 0.0, lam * float(pi @ target_mean + 0.5 * curvature * pi @ pi)
+    beta = -(1.0 - lam) * g  # lambda pi
+    delta = -(1.0 - lam) * float(g @ target_mean) - 0.5 * curvature * (1.0 - lam) ** 2 * float(
+        g @ g
+    )
+    return lam, beta, 0.0, delta
 
 
 def _mix_towards_constant(gradient_mean, target_mean, multinomial, per_output=False):

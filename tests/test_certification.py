@@ -44,7 +44,13 @@ from sklinear._certificate import (
     l1_completed_gap,
 )
 from sklinear._data import InMemoryData, available_threads, single_threaded_blas
-from sklinear._losses import BinomialLoss, HuberLoss, MultinomialLoss, SquaredLoss
+from sklinear._losses import (
+    BinomialLoss,
+    HuberLoss,
+    MultinomialLoss,
+    SmoothedAbsoluteLoss,
+    SquaredLoss,
+)
 from sklinear._objective import LinearObjective
 
 
@@ -1619,3 +1625,77 @@ def test_per_output_repair_is_a_feasible_dual_point_and_its_bound_holds():
         entropy = xlogy(q_repaired, q_repaired) + xlogy(1 - q_repaired, 1 - q_repaired)
         dual = -entropy.sum() / n - np.sum((X.T @ u) ** 2) / (2 * alpha)
         assert value - gap <= dual + 1e-10
+
+
+def _small_residual_regression(scale):
+    """y of size ``scale`` whose residuals at the ridge optimum all lie within Huber's
+    threshold 1.35 (noise 0.1 at scale 1): there Huber's loss is the squared loss."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X @ np.array([1.0, 2.0, -1.0]) + 0.1 * rng.normal(size=200)) * scale
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["auto", "lbfgs"])
+@pytest.mark.parametrize("scale", [1e-12, 1e-6, 1.0])
+def test_huber_certificate_does_not_depend_on_the_scale_of_y(scale, solver):
+    """Huber's dual point is repaired (``sum u = 0``) by mixing it with a constant; the
+    least mix puts the constant on the bound ``epsilon`` and costs about ``|g| epsilon``,
+    linear in the intercept's gradient ``g`` while ``J`` is quadratic in the scale of
+    ``y``: on y of size 1e-9 the bound was 24 times ``J`` and the exact answer warned.
+    J* from Ridge (every residual within the threshold: the squared loss)."""
+    X, y = _small_residual_regression(scale)
+    alpha = 1e-3
+    ref = Ridge(alpha=alpha * len(y), solver="svd").fit(X, y)
+    assert np.max(np.abs(y - ref.predict(X))) < 1.35
+    j_star = objective_j("squared", X, y, ref.coef_, ref.intercept_, alpha, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLinearRegressor(loss="huber", alpha=alpha, solver=solver).fit(X, y)
+    j = objective_j("squared", X, y, model.coef_, model.intercept_, alpha, 0.0)
+    assert model.objective_ == pytest.approx(j, rel=1e-12)
+    assert j - j_star <= model.dual_gap_ * (1 + 1e-9) + 1e-15 * j_star
+    assert model.dual_gap_ <= 1e-4 * j
+
+
+@pytest.mark.parametrize(
+    "loss", [HuberLoss(1.0), SmoothedAbsoluteLoss(0.5)], ids=["huber", "smoothed_absolute"]
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bounded_quadratic_repair_is_a_feasible_dual_point_and_its_bound_holds(loss, weighted):
+    """The repaired dual point of Huber's loss (and the smoothed absolute loss), rebuilt by
+    hand from the residuals: ``v' = (1 - lambda) (v - g)`` lies in the conjugate's domain,
+    its weighted sum is zero, and its exact dual value ``-sum c L*(v') - |X^T u'|^2 / (2
+    alpha)`` is at least J - gap (the gap the certificate reports, from its bound on the
+    conjugate), at points short of the optimum where many residuals are beyond the
+    threshold (heavy-tailed noise)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 4)) * np.array([1.0, 5.0, 0.2, 1.0])
+    y = X @ np.array([0.5, 0.3, -4.0, 0.0]) + 3.0 + rng.standard_t(1.5, size=150)
+    s = rng.uniform(0.2, 3.0, 150) if weighted else np.ones(150)
+    c = s / s.sum()
+    alpha = 1e-2
+    objective = LinearObjective(X, y, loss, alpha, 0.0, sample_weight=s)
+    bound = loss.epsilon if isinstance(loss, HuberLoss) else 1.0
+    curvature = 1.0 if isinstance(loss, HuberLoss) else loss.mu
+    theta = objective.initial_theta()
+    for _ in range(5):  # points short of the optimum
+        theta = theta - 0.3 * objective.value_and_gradient(theta)[1]
+        value, gap = objective.certificate(theta)
+        coef, intercept = objective.to_user(theta)
+        residual = X @ coef[:, 0] + intercept[0] - y
+        v = loss.loss_gradient(y, residual + y)[1]  # L'(r), r = z - y
+        g = float(c @ v)
+        lam = abs(g) / (bound + abs(g))
+        repaired = (1.0 - lam) * (v - g)
+        assert np.max(np.abs(repaired)) <= bound * (1 + 1e-12)
+        assert abs(c @ repaired) <= 1e-12 * bound
+        u = c * repaired
+        conjugate = repaired * y + 0.5 * curvature * repaired**2
+        dual = -c @ conjugate - np.sum((X.T @ u) ** 2) / (2 * alpha)
+        assert value - gap <= dual + 1e-10 * abs(value)
+        # the bound drops only the conjugate's term -curvature lambda (1 - lambda) U / 2,
+        # U = sum c v^2 (the caller's penalty part is exact for a pure L2 penalty)
+        dropped = 0.5 * curvature * lam * (1.0 - lam) * float(c @ v**2)
+        assert value - gap == pytest.approx(dual - dropped, rel=1e-9, abs=1e-12)
+        assert 0 < gap
