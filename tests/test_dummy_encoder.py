@@ -535,3 +535,41 @@ def test_dense_output_written_by_several_threads_equals_pandas(threads, monkeypa
     unseen = frame.assign(a="w", b="u")  # unseen in both columns: the first is named
     with pytest.raises(ValueError, match=r"unknown categories \['w'\] in column 'a'"):
         encoder.transform(unseen)
+
+
+@pytest.mark.parametrize("rows_needed, expected_maps", [(10, 1), (10**9, 0)])
+def test_columns_are_encoded_on_the_pass_threads_from_enough_rows(
+    rows_needed, expected_maps, monkeypatch
+):
+    """From ``_PARALLEL_COLUMN_ROWS`` rows the encoded columns are mapped over the pass
+    threads, one task a column (fit and transform); below it they are encoded in the
+    calling thread. The output is pandas' either way."""
+    import sklinear.preprocessing._dummy as dummy_module
+
+    maps = []
+    real_pass_threads = dummy_module.pass_threads
+
+    class CountingPool:
+        def __init__(self, pool):
+            self.pool = pool
+
+        def map(self, function, items):
+            items = list(items)
+            maps.append(len(items))
+            return self.pool.map(function, items)
+
+    monkeypatch.setattr(dummy_module, "_PARALLEL_COLUMN_ROWS", rows_needed)
+    monkeypatch.setattr(dummy_module, "available_threads", lambda: 2)
+    monkeypatch.setattr(
+        dummy_module, "pass_threads", lambda threads: CountingPool(real_pass_threads(threads))
+    )
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {"a": rng.choice(["x", "y", "z"], 40), "b": rng.choice(["p", "q"], 40), "c": 1.5}
+    )
+    expected = pd.get_dummies(frame, drop_first=True, dtype=float)
+    encoder = DummyEncoder(columns=["a", "b"])
+    output = encoder.fit_transform(frame)
+    np.testing.assert_array_equal(output, expected[["a_y", "a_z", "b_q", "c"]].to_numpy())
+    np.testing.assert_array_equal(encoder.transform(frame), output)
+    assert maps == [2, 2] * expected_maps  # fit's columns, then transform's
