@@ -264,3 +264,142 @@ def test_infinite_values_fail_every_fit_with_the_imputer_s_message(tmp_path, cap
     assert err.startswith("sklinear: error: every fit failed; the first error was: ValueError:")
     assert "Column 'a' contains infinity (1 value(s))" in err
     assert "UnboundLocalError" not in err and err.count("\n") == 1
+
+
+def _scores(out):
+    return [(r["mean"], r["std"], r["train"]) for r in parse_table(out)]
+
+
+def _plain_scores(tmp_path, capsys, frame, target="label"):
+    """The scores of ``frame`` written the usual way (comma-separated, plain numbers)."""
+    plain = tmp_path / "plain.csv"
+    frame.to_csv(plain, index=False)
+    code, out, err = run(capsys, "cv", plain, "--target", target, *TINY, "-q")
+    assert code == 0, err
+    return _scores(out)
+
+
+def _amounts_frame(n=30):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=n)
+    price = (1000 + 4000 * rng.uniform(size=n)).round(1)
+    label = np.where(x + 0.001 * (price - 3000) + 0.5 * rng.normal(size=n) > 0, "yes", "no")
+    return pd.DataFrame({"x": x.round(3), "price": price, "label": label})
+
+
+def test_tab_separated_file_is_read_with_sep_backslash_t(tmp_path, capsys):
+    frame = _amounts_frame()
+    path = tmp_path / "tabs.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 2 and err.count("\n") == 1
+    assert "separated by tabs: use --sep '\\t'" in err
+    # '\t' as typed in a shell: a tab, read without pandas' warning about regex separators
+    for sep in ["\\t", "tab", "\t"]:
+        code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q", "--sep", sep)
+        assert code == 0, err
+        assert err == ""
+        assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+
+def test_thousands_separators_are_reported_then_read_with_thousands(tmp_path, capsys):
+    frame = _amounts_frame()
+    # A spreadsheet's comma-separated export: 1234.5 written as "1,234.5", quoted.
+    path = tmp_path / "amounts.csv"
+    path.write_text(
+        "x,price,label\n"
+        + "".join(f'{r.x},"{r.price:,.1f}",{r.label}\n' for r in frame.itertuples())
+    )
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert "column 'price' holds numbers with ',' as thousands separator" in err
+    assert "use --thousands ','" in err
+    assert "--decimal" not in err  # --decimal ',' in a comma-separated file would be refused
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q",
+                         "--thousands", ",")  # fmt: skip
+    assert code == 0, err
+    assert err == ""
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+    # A European export: 1234.5 written as 1.234,5 in a semicolon-separated file.
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "x;price;label\n"
+        + "".join(
+            f"{str(r.x).replace('.', ',')};"
+            + f"{r.price:,.1f};".replace(",", "_").replace(".", ",").replace("_", ".")
+            + f"{r.label}\n"
+            for r in frame.itertuples()
+        )
+    )
+    code, out, err = run(capsys, "cv", path, "--target", "label", "--sep", ";",
+                         "--decimal", ",", *TINY, "-q")  # fmt: skip
+    assert code == 0, err
+    assert "column 'price' holds numbers with '.' as thousands separator" in err
+    assert "use --thousands '.'" in err and "ID-like" not in err
+    code, out, err = run(capsys, "cv", path, "--target", "label", "--sep", ";",
+                         "--decimal", ",", "--thousands", ".", *TINY, "-q")  # fmt: skip
+    assert code == 0, err
+    assert err == ""
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+    code, out, err = run(capsys, "cv", path, "--target", "label", "--sep", ";",
+                         "--decimal", ",", "--thousands", ",")  # fmt: skip
+    assert code == 2 and err.count("\n") == 1
+    assert "--thousands and --decimal are both ','" in err
+
+
+@pytest.mark.parametrize("written", ["{:.1f}%", "${:.2f}", "{:.2f} €"])
+def test_numbers_with_percent_or_currency_signs_are_reported(tmp_path, capsys, written):
+    frame = _amounts_frame()
+    path = tmp_path / "signs.csv"
+    path.write_text(
+        "x,rate,label\n"
+        + "".join(
+            f"{r.x},{written.format(r.price / 100)},{r.label}\n" for r in frame.itertuples()
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert err.count("\n") == 1, err  # one note, not 'ID-like text column'
+    assert "column 'rate' holds numbers with percent or currency signs" in err
+    assert "remove the signs from the file" in err
+
+
+def test_date_columns_are_reported_as_dates(tmp_path, capsys):
+    frame = _amounts_frame()
+    days = pd.date_range("2023-01-01", periods=len(frame), freq="D")
+    frame["day"] = days.strftime("%Y-%m-%d")
+    frame["stamp"] = days.strftime("%d/%m/%Y 12:30")
+    frame["month"] = days.strftime("%Y-%m-01")  # two distinct values: categories
+    path = tmp_path / "dates.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    lines = err.splitlines()
+    assert len(lines) == 3 and "ID-like text column" not in err
+    assert lines[0].startswith("sklinear: note: column 'day' holds dates or times (such as "
+                               "'2023-01-01'), which are not converted to numbers: it is "
+                               "left out")  # fmt: skip
+    assert "column 'stamp' holds dates or times (such as '01/01/2023 12:30')" in lines[1]
+    assert "column 'month' holds dates or times" in lines[2]
+    assert "it is used as text categories (one per distinct value)" in lines[2]
+    assert "add columns computed from them to the file" in lines[2]
+    assert _feature_count(out) == 3  # x, price, month
+
+
+def test_text_target_of_written_numbers_is_refused(tmp_path, capsys):
+    frame = _amounts_frame()
+    path = tmp_path / "price.csv"
+    path.write_text("x,price\n" + "".join(f'{r.x},"{r.price:,.1f}"\n' for r in frame.itertuples()))
+    for model in ["auto", "linear"]:
+        code, out, err = run(capsys, "cv", path, "--target", "price", *TINY, "--model", model)
+        assert code == 1 and err.count("\n") == 1 and out == ""
+        assert "target column 'price' holds numbers with ',' as thousands separator" in err
+        assert "use --thousands ','" in err
+    code, out, err = run(capsys, "cv", path, "--target", "price", *TINY, "-q",
+                         "--thousands", ",")  # fmt: skip
+    assert code == 0, err
+    assert "GDLinearRegressor" in out
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame[["x", "price"]], "price")

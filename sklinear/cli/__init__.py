@@ -101,7 +101,7 @@ def _load(args):
         source = "bundled penguins table (sklinear.datasets.load_penguins)"
         return frame, source, args.target if args.target is not None else default_target
     frame = data.read_table(args.data, sep=args.sep, decimal=args.decimal,
-                            na_values=args.na_values)  # fmt: skip
+                            thousands=args.thousands, na_values=args.na_values)  # fmt: skip
     if args.target is None:
         raise UsageError(
             "--target COLUMN is required with a CSV file; the columns are: "
@@ -111,27 +111,46 @@ def _load(args):
 
 
 def _select_features(X, args, summaries=None):
-    """Leave out ID-like text columns (unless kept); report nearly-numeric columns.
+    """Leave out ID-like text columns (unless kept); report dates and numbers read as text.
 
     ``X`` is a pandas DataFrame, or a dask one with the ``summaries`` of its text columns.
     """
     from . import _data as data
 
+    summaries = data.text_summaries(X, summaries)
     id_like = data.id_like_columns(X, summaries)
+    dates = data.date_columns(X, summaries)
     dropped = []
     if id_like and not args.keep_id_columns:
         dropped = list(id_like)
         described = ", ".join(
             f"{str(name)!r} ({n_distinct} distinct values in {n_rows} rows)"
             for name, (n_distinct, n_rows) in id_like.items()
+            if name not in dates
         )
-        _notice(
-            f"left out {plural(len(dropped), 'ID-like text column')} (nearly one distinct "
-            f"value per row: names, identifiers or free text, whose dummies would be about "
-            f"one column per row): {described}; --keep-id-columns keeps them"
-        )
+        if described:
+            n_other = len([name for name in dropped if name not in dates])
+            _notice(
+                f"left out {plural(n_other, 'ID-like text column')} (nearly one distinct "
+                f"value per row: names, identifiers or free text, whose dummies would be "
+                f"about one column per row): {described}; --keep-id-columns keeps them"
+            )
         X = X.drop(columns=dropped)
-    for line in data.nearly_numeric_columns(X, decimal=args.decimal, summaries=summaries):
+    for name, example in dates.items():
+        if name in dropped:
+            n_distinct, n_rows = id_like[name]
+            how = (f"is left out (nearly one distinct value per row: {n_distinct} in {n_rows} "
+                   "rows; --keep-id-columns keeps it as text categories)")  # fmt: skip
+        else:
+            how = "is used as text categories (one per distinct value)"
+        _notice(
+            f"column {str(name)!r} holds dates or times (such as {example!r}), which are not "
+            f"converted to numbers: it {how}; to use them as numbers, add columns computed "
+            "from them to the file (e.g. year, month, day of week, days since a start)"
+        )
+    notes = data.nearly_numeric_columns(X, decimal=args.decimal, thousands=args.thousands,
+                                        sep=args.sep, summaries=summaries)  # fmt: skip
+    for line in notes:
         _notice(line)
     reasons = data.zero_feature_reasons(X, dropped, summaries)
     if reasons is not None:
@@ -272,6 +291,8 @@ def _run_cv_in_memory(args, started):
     X, y, n_dropped = data.split_target(frame, target)
     if len(y) == 0:
         raise CLIError(f"every row lacks a value for target {target!r}")
+    data.check_target_numbers(y, target, args.model, decimal=args.decimal,
+                              thousands=args.thousands, sep=args.sep)  # fmt: skip
     X, keep_id_columns = _select_features(X, args)
     kind, reason = data.choose_model(y, args.model, target)
     data.check_folds(y, kind, args.folds, target)
@@ -332,7 +353,7 @@ def _run_cv_on_cluster(args, started, cluster):
 
     frame, source, blocksize = _cluster.read_table_lazily(
         args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values,
-        blocksize=args.blocksize, n_threads=cluster.n_threads,
+        thousands=args.thousands, blocksize=args.blocksize, n_threads=cluster.n_threads,
     )  # fmt: skip
     target = args.target
     if args.data is None and target is None:

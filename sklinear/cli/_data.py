@@ -78,11 +78,39 @@ def csv_read_errors(shown):
         raise CLIError(f"cannot read {shown}: {one_line(exc.strerror or exc)}") from None
 
 
-def read_table(path, *, sep=",", decimal=".", na_values=None):
+def check_marks(sep, decimal, thousands):
+    """Refuse a decimal mark equal to the field separator or to the thousands separator.
+
+    The thousands separator may be the field separator: spreadsheets export 1234 as
+    ``"1,234"`` in a comma-separated file, quoted.
+    """
+    if sep == decimal:
+        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+    if thousands == decimal:
+        raise UsageError(f"--thousands and --decimal are both {decimal!r}; they must differ")
+
+
+def read_options(sep, decimal, thousands, na_values):
+    """The keyword arguments of ``pandas.read_csv`` (and dask's) for the reading options."""
+    check_marks(sep, decimal, thousands)
+    options = {
+        "sep": sep,
+        "decimal": decimal,
+        "thousands": thousands,
+        "na_values": na_markers(na_values),
+        "keep_default_na": False,
+    }
+    if len(sep) > 1:  # a regular expression, which only the python engine reads
+        options["engine"] = "python"
+    return options
+
+
+def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None):
     """Read a CSV file (``'-'`` for standard input) into a DataFrame.
 
     Fields equal to one of the ``na_values`` markers (default :data:`DEFAULT_NA_VALUES`)
-    and empty fields are missing values; ``decimal`` is the decimal mark of numbers.
+    and empty fields are missing values; ``decimal`` is the decimal mark of numbers and
+    ``thousands`` their thousands separator (None: no separator).
 
     Raises
     ------
@@ -91,16 +119,9 @@ def read_table(path, *, sep=",", decimal=".", na_values=None):
     """
     source = sys.stdin if path == "-" else path
     shown = "standard input" if path == "-" else repr(str(path))
-    if sep == decimal:
-        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+    options = read_options(sep, decimal, thousands, na_values)
     with csv_read_errors(shown):
-        frame = pd.read_csv(
-            source,
-            sep=sep,
-            decimal=decimal,
-            na_values=na_markers(na_values),
-            keep_default_na=False,
-        )
+        frame = pd.read_csv(source, **options)
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")
     return frame
@@ -115,6 +136,11 @@ def check_target_column(frame, target):
             hint += (
                 "; the header contains ';', so the file seems to be separated by semicolons: "
                 "use --sep ';' (and --decimal ',' if its numbers use decimal commas)"
+            )
+        elif any("\t" in str(column) for column in frame.columns):
+            hint += (
+                "; the header contains tabs, so the file seems to be separated by tabs: "
+                "use --sep '\\t'"
             )
         raise UsageError(
             f"unknown target column {target!r}{hint}; the columns are: "
@@ -318,8 +344,32 @@ def text_columns(X):
 
 
 _DECIMAL_COMMA = r"[-+]?\d*,\d+"
+#: Numbers with a thousands separator: ``1,234`` or ``12,345.6`` (comma), ``1.234.567`` or
+#: ``1.234,5`` (dot), ``1 234,5`` (spaces, also no-break spaces).
+_THOUSANDS = {
+    ",": r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?",
+    ".": r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?",
+    " ": "[-+]?[1-9]\\d{0,2}(?:[ \u00a0\u202f]\\d{3})+(?:[.,]\\d+)?",
+}
+#: Signs written with numbers: percent and currencies.
+_SIGNS = "[%$\u20ac\u00a3\u00a5]"
+#: Dates and times as exports write them: 2023-01-31, 2023/01/31, 31/01/2023, 31.01.2023,
+#: each optionally followed by a time (and ISO 8601's 'T', fractions and time zone).
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:[AaPp][Mm]|Z|[-+]\d{2}:?\d{2}))?)?"
+)
 #: Examples of non-numeric values kept per text column.
 _N_EXAMPLES = 3
+
+
+def _first(values):
+    return values.iloc[0] if len(values) else None
+
+
+def _parses(text):
+    """Which of the strings ``text`` (a Series) are numbers."""
+    return pd.to_numeric(text, errors="coerce").notna()
 
 
 @dataclass
@@ -329,17 +379,28 @@ class TextColumnSummary:
     Computed per part of a column by :func:`summarize_text_part` and combined in the
     order of the parts with :meth:`combine`, so a column split into partitions gives the
     summary of the whole column (``n_distinct`` excepted: it is set afterwards).
+    The counts of written forms (``n_bad_comma`` to ``n_dates``) are of the present values
+    that are not numbers as written, and ``firsts`` holds the first such value of each form.
     """
 
     n_rows: int
     n_present: int
     n_distinct: int  # of the present values
-    n_numberlike: int  # present values that are numbers with either decimal mark
+    n_numberlike: int  # present values that are numbers written in one of the forms below
     n_bad: int  # present values that are not numbers
     n_bad_comma: int  # of those, numbers with a decimal comma
     first_comma: object  # the first of those, or None
     bad_examples: list  # the first distinct values that are not numbers
     first_value: object  # the column's first value (None for no rows)
+    n_comma_only: int = 0  # decimal commas that cannot be thousands separators ('0,5')
+    n_thousands: dict = None  # {separator: values with that thousands separator}
+    n_signs: int = 0  # numbers with a percent or currency sign
+    n_dates: int = 0  # dates and times
+    firsts: dict = None  # {'thousands ,' | 'thousands .' | 'thousands  ' | 'signs' | 'dates'}
+
+    def __post_init__(self):
+        self.n_thousands = dict.fromkeys(_THOUSANDS, 0) | (self.n_thousands or {})
+        self.firsts = dict(self.firsts or {})
 
     def combine(self, later):
         """The summary of this part followed by ``later``."""
@@ -354,6 +415,11 @@ class TextColumnSummary:
             first_comma=self.first_comma if self.first_comma is not None else later.first_comma,
             bad_examples=examples[:_N_EXAMPLES],
             first_value=self.first_value if self.n_rows else later.first_value,
+            n_comma_only=self.n_comma_only + later.n_comma_only,
+            n_thousands={k: v + later.n_thousands[k] for k, v in self.n_thousands.items()},
+            n_signs=self.n_signs + later.n_signs,
+            n_dates=self.n_dates + later.n_dates,
+            firsts=later.firsts | self.firsts,
         )
 
 
@@ -361,25 +427,46 @@ def summarize_text_part(column):
     """The :class:`TextColumnSummary` of a text column (or of one partition of it)."""
     present = column.dropna()
     text = present.astype(str).str.strip()
-    # Numbers with either decimal mark (not ID-like) ...
-    numberlike = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    # ... and values that are not numbers as written.
-    bad = text[pd.to_numeric(text, errors="coerce").isna()]
-    commas = bad[bad.str.fullmatch(_DECIMAL_COMMA).astype(bool)]
+    written = _parses(text)
+    bad = text[~written]
+    # Numbers with a decimal comma, a thousands separator or a sign (not ID-like) ...
+    commas = bad.str.fullmatch(_DECIMAL_COMMA).astype(bool)
+    thousands = {
+        sep: bad.str.fullmatch(pattern).astype(bool) for sep, pattern in _THOUSANDS.items()
+    }
+    unsigned = bad.str.replace(_SIGNS, "", regex=True).str.strip()
+    signed = bad.str.contains(_SIGNS, regex=True).astype(bool) & (
+        _parses(unsigned)
+        | _parses(unsigned.str.replace(",", ".", regex=False))
+        | unsigned.str.fullmatch("|".join(_THOUSANDS.values())).astype(bool)
+    )
+    dates = bad.str.fullmatch(_DATE).astype(bool)
+    numberlike = commas | signed
+    for found in thousands.values():
+        numberlike |= found
+    comma_only = commas & ~thousands[","]
+    firsts = {f"thousands {sep}": _first(bad[found]) for sep, found in thousands.items()}
+    firsts |= {"signs": _first(bad[signed]), "dates": _first(bad[dates])}
     return TextColumnSummary(
         n_rows=len(column),
         n_present=len(present),
         n_distinct=int(present.nunique()),
-        n_numberlike=int(numberlike.notna().sum()),
+        n_numberlike=int(written.sum() + numberlike.sum()),
         n_bad=len(bad),
-        n_bad_comma=len(commas),
-        first_comma=commas.iloc[0] if len(commas) else None,
+        n_bad_comma=int(commas.sum()),
+        first_comma=_first(bad[commas]),
         bad_examples=list(dict.fromkeys(bad.tolist()))[:_N_EXAMPLES],
         first_value=column.iloc[0] if len(column) else None,
+        n_comma_only=int(comma_only.sum()),
+        n_thousands={sep: int(found.sum()) for sep, found in thousands.items()},
+        n_signs=int(signed.sum()),
+        n_dates=int(dates.sum()),
+        firsts={k: v for k, v in firsts.items() if v is not None},
     )
 
 
-def _summaries(X, summaries):
+def text_summaries(X, summaries=None):
+    """``{column: TextColumnSummary}`` of the text columns of ``X`` (pandas), unless given."""
     if summaries is None:
         summaries = {name: summarize_text_part(X[name]) for name in text_columns(X)}
     return summaries
@@ -399,7 +486,7 @@ def id_like_columns(X, summaries=None):
         ``{column: (n_distinct, n_non_missing)}`` for every ID-like column.
     """
     found = {}
-    for name, summary in _summaries(X, summaries).items():
+    for name, summary in text_summaries(X, summaries).items():
         n_distinct, n_present = summary.n_distinct, summary.n_present
         mostly_numbers = n_present > 0 and summary.n_numberlike / n_present > 0.5
         if (
@@ -411,12 +498,69 @@ def id_like_columns(X, summaries=None):
     return found
 
 
-def nearly_numeric_columns(X, *, decimal=".", summaries=None):
-    """Describe the text columns that are numbers except for a few values.
+def _written_numbers_note(summary, *, decimal, thousands, sep):
+    """What the text values of a column that are numbers written in another form are, and
+    the option that reads them ('holds numbers ...; use ...'), or None."""
+    n_bad = summary.n_bad
+    if n_bad == 0:
+        return None
+
+    def most(count):
+        return count / n_bad > 0.5
+
+    def first(form):
+        return repr(summary.firsts[form])
+
+    if most(summary.n_thousands[","]) and summary.n_comma_only == 0 and thousands != ",":
+        also = ""
+        if decimal == "." and sep != ",":  # '1,234' may also be a decimal comma
+            also = " (or --decimal ',' if ',' is their decimal mark)"
+        return (f"holds numbers with ',' as thousands separator (such as "
+                f"{first('thousands ,')}); use --thousands ','{also}")  # fmt: skip
+    if decimal == "." and most(summary.n_bad_comma):
+        return (f"holds numbers with decimal commas (such as {summary.first_comma!r}); "
+                "use --decimal ','")  # fmt: skip
+    if most(summary.n_thousands["."]) and thousands != ".":
+        mark = " --decimal ','" if decimal != "," else ""
+        return (f"holds numbers with '.' as thousands separator (such as "
+                f"{first('thousands .')}); use --thousands '.'{mark}")  # fmt: skip
+    if most(summary.n_thousands[" "]) and thousands != " ":
+        return (f"holds numbers with spaces as thousands separator (such as "
+                f"{first('thousands  ')}); use --thousands ' ' if the spaces are plain ones, "
+                "or remove the separators from the file")  # fmt: skip
+    if most(summary.n_signs):
+        return (
+            f"holds numbers with percent or currency signs (such as {first('signs')}); "
+            "remove the signs from the file (e.g. export the column as plain numbers)"
+        )
+    return None
+
+
+def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, sep=","):
+    """Refuse a text target whose values are mostly numbers written in a form the reading
+    options do not convert (thousands separators, decimal commas, percent or currency
+    signs), unless a classifier was asked for: ``--model auto`` would take every number
+    for a class."""
+    if requested not in ("auto", "linear") or not _is_text(y.dtype):
+        return
+    note = _written_numbers_note(
+        summarize_text_part(y), decimal=decimal, thousands=thousands, sep=sep
+    )
+    if note is not None:
+        what, todo = note.split("; ", 1)
+        raise CLIError(
+            f"target column {target!r} {what}, so it is read as text, not numbers; {todo} to "
+            "read them as numbers (or use --model logistic or softmax if they are class labels)"
+        )
+
+
+def nearly_numeric_columns(X, *, decimal=".", thousands=None, sep=",", summaries=None):
+    """Describe the text columns that are numbers except for a few values, or numbers
+    written in a form that the reading options do not convert.
 
     Such a column is encoded as categories (one dummy per distinct number): usually a
-    missing-value marker or a decimal mark the reader did not know. ``summaries`` as for
-    :func:`id_like_columns`.
+    missing-value marker, a decimal mark or thousands separator the reader did not know,
+    or percent and currency signs. ``summaries`` as for :func:`id_like_columns`.
 
     Returns
     -------
@@ -424,17 +568,18 @@ def nearly_numeric_columns(X, *, decimal=".", summaries=None):
         One line per such column, saying which values are not numbers and what to do.
     """
     notes = []
-    summaries = _summaries(X, summaries)
+    summaries = text_summaries(X, summaries)
     for name in text_columns(X):
         summary = summaries[name]
         n_text, n_bad = summary.n_present, summary.n_bad
         if n_text == 0:
             continue
-        if decimal == "." and n_bad > 0 and summary.n_bad_comma / n_bad > 0.5:
+        note = _written_numbers_note(summary, decimal=decimal, thousands=thousands, sep=sep)
+        if note is not None:
+            what, todo = note.split("; ", 1)
             notes.append(
-                f"column {str(name)!r} holds numbers with decimal commas (such as "
-                f"{summary.first_comma!r}) and is used as text categories; "
-                "use --decimal ',' to read them as numbers"
+                f"column {str(name)!r} {what} and is used as text categories; {todo} to "
+                "read them as numbers"
             )
             continue
         if 0 < n_bad <= min(NEARLY_NUMERIC_MAX_BAD, NEARLY_NUMERIC_SHARE * n_text):
@@ -447,6 +592,21 @@ def nearly_numeric_columns(X, *, decimal=".", summaries=None):
     return notes
 
 
+def date_columns(X, summaries=None):
+    """The text columns whose values are mostly dates or times, and an example of each.
+
+    Returns
+    -------
+    found : dict
+        ``{column: first date}``.
+    """
+    found = {}
+    for name, summary in text_summaries(X, summaries).items():
+        if summary.n_present and summary.n_dates / summary.n_present > 0.5:
+            found[name] = summary.firsts["dates"]
+    return found
+
+
 def zero_feature_reasons(X, dropped, summaries=None):
     """Why the features encode to no column at all, or None when some column remains.
 
@@ -456,7 +616,7 @@ def zero_feature_reasons(X, dropped, summaries=None):
     and no missing values. ``summaries`` as for :func:`id_like_columns`.
     """
     reasons = [f"{str(name)!r} left out as ID-like" for name in dropped]
-    summaries = _summaries(X, summaries)
+    summaries = text_summaries(X, summaries)
     for name, dtype in X.dtypes.items():
         if not _is_text(dtype):
             return None

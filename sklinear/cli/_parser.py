@@ -67,7 +67,10 @@ reading the file:
   Text columns with nearly one distinct value per row (names, identifiers, free
   text) are left out with a notice; --keep-id-columns keeps them, with categories
   seen in fewer than 5 rows merged into one. A text column that is numeric except
-  for a few values is reported on standard error.
+  for a few values, or holds numbers with decimal commas, thousands separators
+  (--decimal, --thousands) or percent and currency signs, is reported on standard
+  error; so is a column of dates or times, which are not converted to numbers (it
+  is left out when ID-like, used as categories otherwise).
 
 on a Dask cluster (--scheduler ADDRESS or --dask-local N):
   The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
@@ -112,7 +115,7 @@ examples:
   sklinear cv --target sex --degree 1 --alpha 1e-3 1e-1 --output results
   sklinear cv houses.csv --target price --degree 1 2 3 --penalty l2 l1 --jobs 4
   sklinear cv data.csv --target label --scoring balanced_accuracy --folds 10
-  sklinear cv export.csv --target vote --sep ';' --decimal ','
+  sklinear cv export.csv --target vote --sep ';' --decimal ',' --thousands '.'
   sklinear cv big.csv --target label --dask-local 4
   sklinear cv s3://bucket/big.csv --target label --scheduler tcp://10.0.0.5:8786
 
@@ -191,9 +194,18 @@ def _single_character(name):
     return parse
 
 
+def _separator(text):
+    """``--sep``: ``'\\t'`` (as typed in a shell) or ``tab`` mean a tab character."""
+    return "\t" if text in ("\\t", "tab", "TAB") else text
+
+
 def _add_reading_options(command):
     command.add_argument(
-        "--sep", default=",", metavar="CHAR", help="field separator of the CSV file (default: ,)"
+        "--sep",
+        type=_separator,
+        default=",",
+        metavar="CHAR",
+        help="field separator of the CSV file, e.g. ';', or '\\t' (or tab) for a tab (default: ,)",
     )
     command.add_argument(
         "--decimal",
@@ -202,6 +214,14 @@ def _add_reading_options(command):
         metavar="CHAR",
         help="decimal mark of the numbers in the file, e.g. ',' for many European exports "
         "(default: .)",
+    )
+    command.add_argument(
+        "--thousands",
+        type=_single_character("--thousands"),
+        default=None,
+        metavar="CHAR",
+        help="thousands separator of the numbers in the file, e.g. ',' for 1,234.5 or '.' "
+        "for 1.234,5 (with --decimal ','); default: none",
     )
     command.add_argument(
         "--na-values",

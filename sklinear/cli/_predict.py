@@ -110,7 +110,13 @@ def predict_table(model, X, *, proba):
 def run_predict(args):
     """The ``predict`` command: load, check, predict, write; return the exit status."""
     model = load_model(args.model)
-    frame = read_table(args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values)
+    frame = read_table(
+        args.data,
+        sep=args.sep,
+        decimal=args.decimal,
+        thousands=args.thousands,
+        na_values=args.na_values,
+    )
     X = align_columns(model, frame)
     table = predict_table(model, X, proba=args.proba)
     if args.output is None:
