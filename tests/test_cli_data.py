@@ -403,3 +403,29 @@ def test_text_target_of_written_numbers_is_refused(tmp_path, capsys):
     assert code == 0, err
     assert "GDLinearRegressor" in out
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame[["x", "price"]], "price")
+
+
+def test_repeated_column_names_are_reported_and_a_repeated_target_refused(tmp_path, capsys):
+    frame = _amounts_frame()
+    rows = "".join(f"{r.x},{r.price},{r.label},{r.label}\n" for r in frame.itertuples())
+    path = _write(tmp_path / "twice.csv", "x,price,label,label\n" + rows)
+    # pandas reads the second 'label' as 'label.1': a feature equal to the target, which
+    # gave a perfect score
+    for target in ["label", "label.1"]:
+        code, out, err = run(capsys, "cv", path, "--target", target, *TINY)
+        assert code == 1 and out == "" and err.count("\n") == 1
+        assert "the header names column 'label' 2 times (read as 'label', 'label.1')" in err
+        assert "remove or rename the repeated columns" in err
+
+    rows = "".join(f"{r.x},{r.price},{r.x},{r.label}\n" for r in frame.itertuples())
+    path = _write(tmp_path / "features.csv", "x,price,x,label\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert err == (
+        "sklinear: note: the header names column 'x' 2 times; they are read as 'x', 'x.1', "
+        "each a feature: rename or remove the repeated columns if they are copies\n"
+    )
+    # A name with a number after a dot that pandas does not make ('v.0') is no repeat.
+    frame.rename(columns={"x": "v", "price": "v.0"}).to_csv(tmp_path / "v.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "v.csv", "--target", "label", *TINY, "-q")
+    assert code == 0 and err == ""

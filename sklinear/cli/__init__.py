@@ -288,6 +288,9 @@ def _run_cv_in_memory(args, started):
     from . import _search as search_tools
 
     frame, source, target = _load(args)
+    data.check_target_column(frame, target)
+    for line in data.check_repeated_columns(frame.columns, target):
+        _notice(line)
     X, y, n_dropped = data.split_target(frame, target)
     if len(y) == 0:
         raise CLIError(f"every row lacks a value for target {target!r}")
@@ -366,6 +369,8 @@ def _run_cv_on_cluster(args, started, cluster):
             + ", ".join(map(str, frame.columns[:20]))
         )
     data.check_target_column(frame, target)
+    for line in data.check_repeated_columns(frame.columns, target):
+        _notice(line)
     features = [name for name in frame.columns if name != target]
     survey = _cluster.survey(frame, target, features)
     if survey.n_rows == 0:

@@ -150,6 +150,53 @@ def check_target_column(frame, target):
         raise CLIError(f"the table has no feature columns besides the target {target!r}")
 
 
+def repeated_columns(columns):
+    """The names that the header seems to repeat: pandas reads the later copies of ``x``
+    as ``x.1``, ``x.2``, ... (a column really named ``x.1`` next to ``x`` looks the same).
+
+    Returns
+    -------
+    found : dict
+        ``{name: [name, copy, ...]}`` in the order of the columns.
+    """
+    names = [str(c) for c in columns]
+    present = set(names)
+    found = {}
+    for name in names:
+        base, dot, number = name.rpartition(".")
+        if dot and number.isdigit() and number[0] != "0" and base in present:
+            found.setdefault(base, [base]).append(name)
+    return found
+
+
+def check_repeated_columns(columns, target):
+    """Refuse a header that repeats the target's name; describe other repeated names.
+
+    A copy of the target read as a feature (``label.1`` beside ``label``) would predict it
+    perfectly, or the target would be one of two unrelated columns of the same name.
+
+    Returns
+    -------
+    notes : list of str
+        One line per repeated feature name.
+    """
+    notes = []
+    for base, copies in repeated_columns(columns).items():
+        shown = ", ".join(repr(c) for c in copies)
+        if str(target) in copies:
+            raise CLIError(
+                f"the header names column {base!r} {len(copies)} times (read as {shown}), "
+                f"and --target {str(target)!r} is one of them: the others would be features "
+                "that repeat or contradict the target; remove or rename the repeated columns"
+            )
+        notes.append(
+            f"the header names column {base!r} {len(copies)} times; they are read as "
+            f"{shown}, each a feature: rename or remove the repeated columns if they are "
+            "copies"
+        )
+    return notes
+
+
 def split_target(frame, target):
     """Split ``frame`` into features and target, dropping rows whose target is missing.
 

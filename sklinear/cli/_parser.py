@@ -71,6 +71,8 @@ reading the file:
   (--decimal, --thousands) or percent and currency signs, is reported on standard
   error; so is a column of dates or times, which are not converted to numbers (it
   is left out when ID-like, used as categories otherwise).
+  A header that repeats a name is reported (pandas reads the copies as NAME.1,
+  ...), and refused when the name is the target's.
 
 on a Dask cluster (--scheduler ADDRESS or --dask-local N):
   The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
