@@ -429,3 +429,32 @@ def test_repeated_column_names_are_reported_and_a_repeated_target_refused(tmp_pa
     frame.rename(columns={"x": "v", "price": "v.0"}).to_csv(tmp_path / "v.csv", index=False)
     code, out, err = run(capsys, "cv", tmp_path / "v.csv", "--target", "label", *TINY, "-q")
     assert code == 0 and err == ""
+
+
+def test_target_classes_differing_in_case_or_spaces_are_reported(tmp_path, capsys):
+    frame = _amounts_frame(n=40)
+    label = frame["label"].astype(object)
+    label[frame["x"] > 0.8] = "Yes"
+    label[frame["x"] < -0.5] = "no "
+    frame["label"] = label
+    path = tmp_path / "variants.csv"
+    frame.to_csv(path, index=False)
+    assert pd.read_csv(path)["label"].nunique() == 4
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert "SoftmaxClassifier" in out  # four classes, as the file says; but the user is told
+    assert err.splitlines() == [
+        f"sklinear: note: classes {pair} of target 'label' differ only in case or surrounding "
+        "spaces and are different classes; write each class one way in the file if they are "
+        "the same"
+        for pair in ["'Yes', 'yes'", "'no', 'no '"]
+    ]
+
+    # A variant too rare for the folds: the error says so instead of only 'remove its rows'.
+    label[3] = " yes"
+    frame["label"] = label
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 1 and err.count("\n") == 1
+    assert "class ' yes' of target 'label' has only 1 rows" in err
+    assert "it differs from 'Yes', 'yes' only in case or surrounding spaces" in err

@@ -299,6 +299,8 @@ def _run_cv_in_memory(args, started):
     X, keep_id_columns = _select_features(X, args)
     kind, reason = data.choose_model(y, args.model, target)
     data.check_folds(y, kind, args.folds, target)
+    for line in data.label_variant_notes(y, target) if kind != "linear" else []:
+        _notice(line)
     classes = sorted(y.unique().tolist()) if kind != "linear" else []
     scoring = args.scoring or scoring_tools.default_scoring(kind)
     scorer, scoring_note = scoring_tools.make_scorer_for(scoring, kind, classes, target)
@@ -381,6 +383,8 @@ def _run_cv_on_cluster(args, started, cluster):
     features = list(X.columns)
     kind, reason = data.choose_model(survey.target, args.model, target)
     data.check_folds(survey.target, kind, args.folds, target)
+    for line in data.label_variant_notes(survey.target, target) if kind != "linear" else []:
+        _notice(line)
     integer_target = kind != "linear" and survey.target.numeric
     classes = sorted(survey.target.counts.index.tolist()) if kind != "linear" else []
     if integer_target:

@@ -352,6 +352,39 @@ def _check_counted(summary, target):
         )
 
 
+def label_variants(labels):
+    """Groups of text labels that differ only in case or surrounding spaces.
+
+    Returns
+    -------
+    groups : list of list
+        Each group's labels sorted, the groups sorted by their first label.
+    """
+    groups = {}
+    for label in labels:
+        if isinstance(label, str):
+            groups.setdefault(label.strip().casefold(), []).append(label)
+    return sorted(sorted(group) for group in groups.values() if len(group) > 1)
+
+
+def _list_labels(labels):
+    return ", ".join(repr(label) for label in labels)
+
+
+def label_variant_notes(y, target):
+    """Lines describing the classes of target ``y`` (a Series or its :class:`TargetSummary`)
+    that differ only in case or surrounding spaces: they are different classes."""
+    summary = y if isinstance(y, TargetSummary) else summarize_target(y)
+    if summary.counts is None:
+        return []
+    return [
+        f"classes {_list_labels(group)} of target {target!r} differ only in case or "
+        "surrounding spaces and are different classes; write each class one way in the "
+        "file if they are the same"
+        for group in label_variants(summary.counts.index)
+    ]
+
+
 def check_folds(y, kind, n_folds, target):
     """Check there are enough rows (and members of each class) for ``n_folds`` folds.
 
@@ -369,6 +402,13 @@ def check_folds(y, kind, n_folds, target):
     smallest = counts.idxmin()
     if counts.min() < n_folds:
         advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its rows"
+        variants = next((g for g in label_variants(counts.index) if smallest in g), None)
+        if variants is not None:
+            advice = (
+                f"it differs from {_list_labels(v for v in variants if v != smallest)} only "
+                "in case or surrounding spaces: write each class one way in the file if they "
+                f"are the same, or {advice}"
+            )
         raise CLIError(
             f"class {_show(smallest)} of target {target!r} has only {counts.min()} rows, fewer "
             f"than --folds {n_folds} (stratified folds need one per fold); {advice}"

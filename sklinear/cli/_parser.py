@@ -73,6 +73,8 @@ reading the file:
   is left out when ID-like, used as categories otherwise).
   A header that repeats a name is reported (pandas reads the copies as NAME.1,
   ...), and refused when the name is the target's.
+  Target classes that differ only in case or surrounding spaces ('yes', 'Yes ')
+  are different classes, and reported.
 
 on a Dask cluster (--scheduler ADDRESS or --dask-local N):
   The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
