@@ -458,3 +458,27 @@ def test_target_classes_differing_in_case_or_spaces_are_reported(tmp_path, capsy
     assert code == 1 and err.count("\n") == 1
     assert "class ' yes' of target 'label' has only 1 rows" in err
     assert "it differs from 'Yes', 'yes' only in case or surrounding spaces" in err
+
+
+def test_unnamed_row_index_column_is_left_out(tmp_path, capsys):
+    # DataFrame.to_csv without index=False, of a table sorted by the target: the index was
+    # read as a feature 'Unnamed: 0' that predicts the class from the order of the rows.
+    frame = _amounts_frame().sort_values("label", ignore_index=True)
+    path = tmp_path / "indexed.csv"
+    frame.to_csv(path)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert err == (
+        "sklinear: note: left out column 'Unnamed: 0': it has no name in the header and holds "
+        "the row numbers 0 to 29, a row index written with the table (e.g. by DataFrame.to_csv "
+        "without index=False), which would tie the predictions to the order of the rows; name "
+        "it in the header to use it as a feature\n"
+    )
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+    # Named, the column is the user's feature; unnamed but not the row numbers, too.
+    frame.to_csv(tmp_path / "named.csv", index_label="row")
+    code, out, err = run(capsys, "cv", tmp_path / "named.csv", "--target", "label", *TINY, "-q")
+    assert code == 0 and err == "" and _feature_count(out) == 3
+    frame.set_axis(np.arange(30) * 2).to_csv(tmp_path / "even.csv")
+    code, out, err = run(capsys, "cv", tmp_path / "even.csv", "--target", "label", *TINY, "-q")
+    assert code == 0 and err == "" and _feature_count(out) == 3

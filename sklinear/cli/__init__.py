@@ -163,6 +163,23 @@ def _select_features(X, args, summaries=None):
     return X, bool(id_like) and args.keep_id_columns
 
 
+def _drop_row_numbers(frame, target):
+    """Leave out the feature columns with no name in the header that hold the row numbers
+    (an index written with the table, e.g. by ``DataFrame.to_csv``)."""
+    from . import _data as data
+
+    for name, start in data.row_index_columns(frame.drop(columns=[target])).items():
+        _notice(
+            f"left out column {str(name)!r}: it has no name in the header and holds the row "
+            f"numbers {start} to {start + frame.shape[0] - 1}, a row index written with the "
+            "table (e.g. by DataFrame.to_csv without index=False), which would tie the "
+            "predictions to the order of the rows; name it in the header to use it as a "
+            "feature"
+        )
+        frame = frame.drop(columns=[name])
+    return frame
+
+
 def _on_cluster(args):
     return args.scheduler is not None or args.dask_local is not None
 
@@ -291,6 +308,7 @@ def _run_cv_in_memory(args, started):
     data.check_target_column(frame, target)
     for line in data.check_repeated_columns(frame.columns, target):
         _notice(line)
+    frame = _drop_row_numbers(frame, target)
     X, y, n_dropped = data.split_target(frame, target)
     if len(y) == 0:
         raise CLIError(f"every row lacks a value for target {target!r}")

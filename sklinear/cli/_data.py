@@ -197,6 +197,34 @@ def check_repeated_columns(columns, target):
     return notes
 
 
+def row_index_columns(frame):
+    """The columns of ``frame`` (pandas) with no name in the header that hold the row
+    numbers 0, 1, 2, ... or 1, 2, 3, ...: an index written with the table.
+
+    Returns
+    -------
+    found : dict
+        ``{column: first number}``.
+    """
+    found = {}
+    n_rows = frame.shape[0]
+    if n_rows < 3:
+        return found
+    for name, dtype in frame.dtypes.items():
+        if not (is_unnamed(name) and _is_numeric(dtype)):
+            continue
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        start = values[0]
+        if start in (0, 1) and np.array_equal(values, start + np.arange(n_rows)):
+            found[name] = int(start)
+    return found
+
+
+def is_unnamed(name):
+    """Whether pandas made up ``name`` for an empty header cell."""
+    return isinstance(name, str) and name.startswith("Unnamed: ")
+
+
 def split_target(frame, target):
     """Split ``frame`` into features and target, dropping rows whose target is missing.
 

@@ -75,6 +75,8 @@ reading the file:
   ...), and refused when the name is the target's.
   Target classes that differ only in case or surrounding spaces ('yes', 'Yes ')
   are different classes, and reported.
+  A column with no name in the header that holds the row numbers (an index saved
+  with the table) is left out with a notice.
 
 on a Dask cluster (--scheduler ADDRESS or --dask-local N):
   The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
