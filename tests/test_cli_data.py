@@ -482,3 +482,31 @@ def test_unnamed_row_index_column_is_left_out(tmp_path, capsys):
     frame.set_axis(np.arange(30) * 2).to_csv(tmp_path / "even.csv")
     code, out, err = run(capsys, "cv", tmp_path / "even.csv", "--target", "label", *TINY, "-q")
     assert code == 0 and err == "" and _feature_count(out) == 3
+
+
+def test_test_folds_of_one_row_are_refused_for_r2(tmp_path, capsys):
+    # KFold(3) on 5 rows gives a test fold of one row, where R^2 is undefined: the table
+    # said 'failed' for every candidate and the baseline, with exit status 0.
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import KFold
+
+    path = _write(tmp_path / "five.csv", "x,y\n1,2.5\n3,4.1\n5,6.2\n2,3.3\n4,5.0\n")
+    sizes = [len(test) for _, test in KFold(3).split(np.zeros(5))]
+    assert min(sizes) == 1
+    with pytest.warns(UserWarning, match="not well-defined"):
+        assert np.isnan(r2_score([2.5], [2.4]))
+    code, out, err = run(capsys, "cv", path, "--target", "y", *TINY)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "5 rows with a value for target 'y' in --folds 3 leave test folds of a single" in err
+    assert "use --folds 2, or a score defined on one row" in err
+    code, out, err = run(capsys, "cv", path, "--target", "y", *TINY, "--folds", "2")
+    assert code == 0, err
+    assert all(np.isfinite(row["mean"]) for row in parse_table(out))
+    code, out, err = run(capsys, "cv", path, "--target", "y", *TINY,
+                         "--scoring", "neg_mean_absolute_error")  # fmt: skip
+    assert code == 0, err
+    assert "warning" not in err
+
+    path = _write(tmp_path / "three.csv", "x,y\n1,2.5\n3,4.1\n5,6.2\n")
+    code, out, err = run(capsys, "cv", path, "--target", "y", "--folds", "2")
+    assert code == 1 and "use a score defined on one row" in err

@@ -321,6 +321,7 @@ def _run_cv_in_memory(args, started):
         _notice(line)
     classes = sorted(y.unique().tolist()) if kind != "linear" else []
     scoring = args.scoring or scoring_tools.default_scoring(kind)
+    data.check_test_fold_size(len(y), kind, args.folds, scoring, target)
     scorer, scoring_note = scoring_tools.make_scorer_for(scoring, kind, classes, target)
 
     if args.output is not None:  # before the search, so a bad path fails at once
@@ -412,6 +413,7 @@ def _run_cv_on_cluster(args, started, cluster):
             for c in survey.partition_counts
         ]
     scoring = args.scoring or scoring_tools.default_scoring(kind)
+    data.check_test_fold_size(survey.n_kept, kind, args.folds, scoring, target)
     scorer, scoring_note = scoring_tools.make_scorer_for(scoring, kind, classes, target)
     scorer = ClusterScorer(scoring, scorer, classes)
 

@@ -380,6 +380,28 @@ def _check_counted(summary, target):
         )
 
 
+#: Scores that are not defined on a test fold of a single row (they divide by the spread
+#: of the target in the fold).
+SPREAD_SCORES = ("r2", "explained_variance")
+
+
+def check_test_fold_size(n_rows, kind, n_folds, scoring, target):
+    """Refuse folds whose smallest test fold holds one row when ``scoring`` needs two.
+
+    The smallest of ``n_folds`` folds of ``n_rows`` rows holds ``n_rows // n_folds``.
+    """
+    if kind != "linear" or scoring not in SPREAD_SCORES or n_rows // n_folds >= 2:
+        return
+    most = n_rows // 2  # folds that leave two rows in each
+    advice = "use" if most < 2 else f"use --folds {most}{'' if most == 2 else ' or fewer'}, or"
+    raise CLIError(
+        f"{n_rows} rows with a value for target {target!r} in --folds {n_folds} leave test "
+        f"folds of a single row, where --scoring {scoring} is not defined (it needs the "
+        f"spread of the target in the fold); {advice} a score defined on one row, such as "
+        "--scoring neg_mean_absolute_error"
+    )
+
+
 def label_variants(labels):
     """Groups of text labels that differ only in case or surrounding spaces.
 
