@@ -381,3 +381,14 @@ def test_build_parser_has_both_subcommands():
     assert set(commands.choices) == {"cv", "predict"}
     args = parser.parse_args(["cv", "data.csv", "--target", "y", "--jobs", "-1"])
     assert (args.command, args.data, args.target, args.jobs) == ("cv", "data.csv", "y", -1)
+
+
+def test_equal_fold_scores_show_no_rounding_spread():
+    from sklinear.cli._report import _score_cell
+
+    scores = [0.8, 0.8, 0.8]  # e.g. accuracy 4/5 in every fold
+    assert 0 < np.std(scores) < 1e-15  # rounding error, printed as '± 1.110e-16'
+    assert _score_cell(np.mean(scores), np.std(scores), "±") == "0.8000 ± 0.0000"
+    # A small spread of small scores is a real one.
+    assert _score_cell(-1e-5, 2e-7, "±") == "-1.000e-05 ± 2.000e-07"
+    assert _score_cell(0.5, 1e-4, "±") == "0.5000 ± 1.000e-04"
