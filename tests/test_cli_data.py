@@ -510,3 +510,35 @@ def test_test_folds_of_one_row_are_refused_for_r2(tmp_path, capsys):
     path = _write(tmp_path / "three.csv", "x,y\n1,2.5\n3,4.1\n5,6.2\n")
     code, out, err = run(capsys, "cv", path, "--target", "y", "--folds", "2")
     assert code == 1 and "use a score defined on one row" in err
+
+
+def test_numbers_typed_as_text_by_a_dropped_row_are_read_as_numbers(tmp_path, capsys):
+    # A footer row ('Total ...', no target) made pandas type 'price' as text; once the row
+    # was dropped for its missing target, every price was a category of its own.
+    frame = _amounts_frame()
+    path = tmp_path / "footer.csv"
+    frame.to_csv(path, index=False)
+    with path.open("a") as file:
+        file.write("Total,123456.7,\n")
+    assert not pd.api.types.is_numeric_dtype(pd.read_csv(path)["x"])
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert "dropped 1 rows whose target is missing" in out
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+    # The same with decimal commas and thousands separators, read with their options.
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "x;price;label\nnote: prices in EUR;;\n"
+        + "".join(
+            f"{str(r.x).replace('.', ',')};"
+            + f"{r.price:,.1f};".replace(",", "_").replace(".", ",").replace("_", ".")
+            + f"{r.label}\n"
+            for r in frame.itertuples()
+        )
+    )
+    code, out, err = run(capsys, "cv", path, "--target", "label", "--sep", ";",
+                         "--decimal", ",", "--thousands", ".", *TINY, "-q")  # fmt: skip
+    assert code == 0, err
+    assert err == ""
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)

@@ -312,6 +312,8 @@ def _run_cv_in_memory(args, started):
     X, y, n_dropped = data.split_target(frame, target)
     if len(y) == 0:
         raise CLIError(f"every row lacks a value for target {target!r}")
+    if n_dropped:
+        X = data.reparse_numbers(X, decimal=args.decimal, thousands=args.thousands)
     data.check_target_numbers(y, target, args.model, decimal=args.decimal,
                               thousands=args.thousands, sep=args.sep)  # fmt: skip
     X, keep_id_columns = _select_features(X, args)

@@ -245,6 +245,32 @@ def split_target(frame, target):
     return X, y, int(missing.sum())
 
 
+def reparse_numbers(X, *, decimal=".", thousands=None):
+    """Read as numbers the text columns of ``X`` (pandas) whose values are all numbers.
+
+    The reader types a column from all rows of the file: one text field in a row that is
+    then dropped (its target is missing: a footer such as ``Total``, a comment row) leaves
+    a column of numbers typed as text, which would become one category per number.
+    ``decimal`` and ``thousands`` are those of the reading. Returns a new DataFrame (or
+    ``X`` itself when no column changes).
+    """
+    changed = {}
+    for name in text_columns(X):
+        column = X[name]
+        present = column.dropna()
+        if len(present) == 0 or not all(isinstance(v, str) for v in present):
+            continue
+        text = column.str.strip()
+        if thousands is not None:
+            text = text.str.replace(thousands, "", regex=False)
+        if decimal != ".":
+            text = text.str.replace(decimal, ".", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce")
+        if numbers.notna().sum() == len(present):
+            changed[name] = numbers
+    return X.assign(**changed) if changed else X
+
+
 def _show(value):
     """``repr`` of a value, with NumPy scalars shown as the Python numbers they hold."""
     return repr(value.item() if hasattr(value, "item") else value)
