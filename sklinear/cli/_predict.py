@@ -79,7 +79,8 @@ def align_columns(model, frame, stream=None):
                 raise CLIError(
                     f"column {name!r} was numeric when the model was fitted, but holds "
                     f"{bad.iloc[0]!r} in data row {bad.index[0] + 1}; give the missing-value "
-                    "markers with --na-values, or the decimal mark with --decimal"
+                    "markers with --na-values, the decimal mark with --decimal, or the "
+                    "thousands separator with --thousands"
                 )
             X[name] = parsed
         elif not numeric and pd.api.types.is_numeric_dtype(column):
