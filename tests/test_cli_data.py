@@ -542,3 +542,25 @@ def test_numbers_typed_as_text_by_a_dropped_row_are_read_as_numbers(tmp_path, ca
     assert code == 0, err
     assert err == ""
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+
+def test_separator_after_the_last_field_of_each_row_is_ignored(tmp_path, capsys):
+    # 'x,price,label' over rows '0.1,1234.5,yes,': pandas took the first field as the row
+    # index and shifted the names, leaving 'label' empty ('every row lacks a value').
+    frame = _amounts_frame()
+    rows = "".join(f"{r.x},{r.price},{r.label},\n" for r in frame.itertuples())
+    path = _write(tmp_path / "trailing.csv", "x,price,label\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert err == ""
+    assert _feature_count(out) == 2
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+    # Row names with no header name, as R's write.table writes them: pandas' index, kept
+    # out of the features, with a notice.
+    rows = "".join(f"r{i},{r.x},{r.price},{r.label}\n" for i, r in enumerate(frame.itertuples()))
+    path = _write(tmp_path / "rownames.csv", "x,price,label\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert err.startswith("sklinear: note: the rows have 1 more field than the header")
+    assert _scores(out) == _plain_scores(tmp_path, capsys, frame)

@@ -306,6 +306,13 @@ def _run_cv_in_memory(args, started):
 
     frame, source, target = _load(args)
     data.check_target_column(frame, target)
+    if frame.attrs.get("row_names"):
+        _notice(
+            f"the rows have {plural(frame.attrs['row_names'], 'more field')} than the "
+            "header: as pandas does, the extra fields at the start of each row are taken as "
+            "row names (as R's write.table writes them) and not used; name every field in "
+            "the header to use them as columns"
+        )
     for line in data.check_repeated_columns(frame.columns, target):
         _notice(line)
     frame = _drop_row_numbers(frame, target)

@@ -124,6 +124,29 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None):
         frame = pd.read_csv(source, **options)
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = _undo_row_names(frame)
+    return frame
+
+
+def _undo_row_names(frame):
+    """Undo pandas' reading of a file whose rows have more fields than its header.
+
+    pandas then takes the first fields of each row as row names (the index), as R's
+    ``write.table`` writes them. But when the extra fields are empty at the end of every
+    row (a separator after the last field, as some exports write), the columns are
+    shifted by one: each header name gets the values of the next column. Such a frame is
+    put back in place, without the empty fields. Otherwise the row names are dropped, and
+    ``frame.attrs['row_names']`` says how many fields of each row they took.
+    """
+    n_extra = frame.index.nlevels
+    flat = frame.reset_index()
+    if flat.iloc[:, -n_extra:].isna().all(axis=None):
+        flat = flat.iloc[:, :-n_extra]
+        flat.columns = frame.columns
+        return flat
+    frame = frame.reset_index(drop=True)
+    frame.attrs["row_names"] = n_extra
     return frame
 
 
