@@ -270,6 +270,8 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "t", "--output", good], 1, "cannot create --output"),
         (["cv", good, "--target", "t", "--decimal", ","], 2, "--sep and --decimal are both"),
         (["cv", good, "--target", "t", "--decimal", "ab"], 2, "--decimal must be one character"),
+        (["cv", good, "--target", "t", "--sep", ""], 2, "--sep must be a character, got an empty"),
+        (["cv", good, "--target", "t", "--thousands", ".."], 2, "--thousands must be one char"),
         (["cv", good, "--target", "t", "--jobs", "0"], 2, "--jobs must be a positive number"),
         (["cv", good, "--target", "t", "--tol", "0"], 2, "--tol must be > 0"),
         (["predict"], 2, "the following arguments are required"),

@@ -202,6 +202,10 @@ def _single_character(name):
 
 def _separator(text):
     """``--sep``: ``'\\t'`` (as typed in a shell) or ``tab`` mean a tab character."""
+    if text == "":
+        raise argparse.ArgumentTypeError(
+            "--sep must be a character, got an empty string (for a tab use --sep '\\t')"
+        )
     return "\t" if text in ("\\t", "tab", "TAB") else text
 
 
