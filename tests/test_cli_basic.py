@@ -222,7 +222,7 @@ def _bad_inputs(tmp):
         (["cv", str(tmp), "--target", "t"], 1, "directory"),
         (["cv", ragged, "--target", "b"], 1, "cannot parse"),
         (["cv", binary, "--target", "t"], 1, "cannot parse"),
-        (["cv", latin1, "--target", "t"], 1, "not UTF-8 text. Convert a text file"),
+        (["cv", latin1, "--target", "t"], 1, "not UTF-8 text. Give the encoding"),
         (["cv", empty, "--target", "t"], 1, "empty"),
         (["cv", header, "--target", "t"], 1, "no data rows"),
         (

@@ -1,6 +1,8 @@
 """``sklinear cv`` on real exports: odd separators and decimals, missing markers, ID-like
 columns, columns that encode to nothing, every scorer."""
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -564,3 +566,33 @@ def test_separator_after_the_last_field_of_each_row_is_ignored(tmp_path, capsys)
     assert code == 0, err
     assert err.startswith("sklinear: note: the rows have 1 more field than the header")
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "utf-16"])
+def test_encoding_option_reads_files_of_other_encodings(tmp_path, capsys, monkeypatch, encoding):
+    frame = _amounts_frame()
+    frame["town"] = np.array(["Zürich", "Genève", "Bâle"])[np.arange(len(frame)) % 3]
+    path = tmp_path / "towns.csv"
+    frame.to_csv(path, index=False, encoding=encoding)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 1 and err.count("\n") == 1
+    assert "it is not UTF-8 text. Give the encoding of a text file with --encoding" in err
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q",
+                         "--encoding", encoding)  # fmt: skip
+    assert code == 0, err
+    expected = _plain_scores(tmp_path, capsys, frame)  # written as UTF-8
+    assert _scores(out) == expected
+    # Standard input too.
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    code, out, err = run(capsys, "cv", "-", "--target", "label", *TINY, "-q",
+                         "--encoding", encoding)  # fmt: skip
+    assert code == 0, err
+    assert _scores(out) == expected
+
+
+def test_unknown_encoding_is_an_invalid_option(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    _amounts_frame().to_csv(path, index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", "--encoding", "latin-9x")
+    assert code == 2 and err.count("\n") == 1
+    assert "--encoding 'latin-9x' is not a text encoding Python knows" in err

@@ -101,7 +101,8 @@ def _load(args):
         source = "bundled penguins table (sklinear.datasets.load_penguins)"
         return frame, source, args.target if args.target is not None else default_target
     frame = data.read_table(args.data, sep=args.sep, decimal=args.decimal,
-                            thousands=args.thousands, na_values=args.na_values)  # fmt: skip
+                            thousands=args.thousands, na_values=args.na_values,
+                            encoding=args.encoding)  # fmt: skip
     if args.target is None:
         raise UsageError(
             "--target COLUMN is required with a CSV file; the columns are: "
@@ -386,7 +387,8 @@ def _run_cv_on_cluster(args, started, cluster):
 
     frame, source, blocksize = _cluster.read_table_lazily(
         args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values,
-        thousands=args.thousands, blocksize=args.blocksize, n_threads=cluster.n_threads,
+        thousands=args.thousands, encoding=args.encoding, blocksize=args.blocksize,
+        n_threads=cluster.n_threads,
     )  # fmt: skip
     target = args.target
     if args.data is None and target is None:

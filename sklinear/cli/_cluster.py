@@ -173,7 +173,7 @@ def check_path(path):
 
 
 def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads,
-                      thousands=None):  # fmt: skip
+                      thousands=None, encoding="utf-8"):  # fmt: skip
     """The CSV file as a dask DataFrame read by the workers, and its name for messages.
 
     The file is read in blocks of ``blocksize`` bytes, each parsed by ``pandas.read_csv``
@@ -195,7 +195,7 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads,
                 "standard input cannot be read on a Dask cluster: give the path of a file "
                 "that the workers can read (or run without --scheduler / --dask-local)"
             )
-        options = read_options(sep, decimal, thousands, na_values)
+        options = read_options(sep, decimal, thousands, na_values, encoding)
         shown = repr(str(path))
         check_path(path)
         if "://" not in str(path):
@@ -203,7 +203,7 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads,
     size = choose_blocksize(path, n_threads, blocksize)
     # The partitions hold what pandas.read_csv gives in memory (no conversion of text
     # columns to Dask's own string type), so the transformers see the same types.
-    with csv_read_errors(shown), dask.config.set({"dataframe.convert-string": False}):
+    with csv_read_errors(shown, encoding), dask.config.set({"dataframe.convert-string": False}):
         frame = dd.read_csv(path, blocksize=size, assume_missing=True, **options)
     return frame, shown, size
 

@@ -1,7 +1,9 @@
 """Reading the table for the command line, checking its columns, choosing a model."""
 
+import codecs
 import contextlib
 import difflib
+import io
 import sys
 from dataclasses import dataclass
 
@@ -52,8 +54,12 @@ def na_markers(na_values):
     return ["", *[m for m in markers if m != ""]]
 
 
+def _shown_encoding(encoding):
+    return "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
 @contextlib.contextmanager
-def csv_read_errors(shown):
+def csv_read_errors(shown, encoding="utf-8"):
     """Turn the errors of reading the CSV file ``shown`` (its name as printed) into one-line
     :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike)."""
     try:
@@ -66,11 +72,13 @@ def csv_read_errors(shown):
         raise CLIError(f"cannot read {shown}: permission denied") from None
     except pd.errors.EmptyDataError:
         raise CLIError(f"cannot read {shown}: the file is empty") from None
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise CLIError(
-            f"cannot parse {shown} as CSV: it is not UTF-8 text. Convert a text file in "
-            "another encoding first (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv); a "
-            "binary file (a spreadsheet) must be exported as CSV"
+            f"cannot parse {shown} as CSV: it is not {_shown_encoding(encoding)} text. Give "
+            "the encoding of "
+            "a text file with --encoding (e.g. cp1252 or latin-1 for many Windows and older "
+            "exports, utf-16 for Excel's 'Unicode text'); a binary file (a spreadsheet) must "
+            "be exported as CSV"
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
@@ -90,10 +98,11 @@ def check_marks(sep, decimal, thousands):
         raise UsageError(f"--thousands and --decimal are both {decimal!r}; they must differ")
 
 
-def read_options(sep, decimal, thousands, na_values):
+def read_options(sep, decimal, thousands, na_values, encoding="utf-8"):
     """The keyword arguments of ``pandas.read_csv`` (and dask's) for the reading options."""
     check_marks(sep, decimal, thousands)
     options = {
+        "encoding": encoding,
         "sep": sep,
         "decimal": decimal,
         "thousands": thousands,
@@ -105,12 +114,14 @@ def read_options(sep, decimal, thousands, na_values):
     return options
 
 
-def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None):
+def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
+               encoding="utf-8"):  # fmt: skip
     """Read a CSV file (``'-'`` for standard input) into a DataFrame.
 
     Fields equal to one of the ``na_values`` markers (default :data:`DEFAULT_NA_VALUES`)
     and empty fields are missing values; ``decimal`` is the decimal mark of numbers and
-    ``thousands`` their thousands separator (None: no separator).
+    ``thousands`` their thousands separator (None: no separator); ``encoding`` that of the
+    file's text.
 
     Raises
     ------
@@ -119,8 +130,11 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None):
     """
     source = sys.stdin if path == "-" else path
     shown = "standard input" if path == "-" else repr(str(path))
-    options = read_options(sep, decimal, thousands, na_values)
-    with csv_read_errors(shown):
+    options = read_options(sep, decimal, thousands, na_values, encoding)
+    if path == "-" and encoding != "utf-8" and hasattr(sys.stdin, "buffer"):
+        # standard input is decoded as UTF-8 text: decode its bytes instead
+        source = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
+    with csv_read_errors(shown, encoding):
         frame = pd.read_csv(source, **options)
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")

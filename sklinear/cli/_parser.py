@@ -1,6 +1,7 @@
 """The argument parser of the ``sklinear`` command line (subcommands ``cv`` and ``predict``)."""
 
 import argparse
+import codecs
 import math
 
 from ._data import DEFAULT_NA_VALUES, MAX_INTEGER_CLASSES, MODEL_CLASSES
@@ -209,6 +210,17 @@ def _separator(text):
     return "\t" if text in ("\\t", "tab", "TAB") else text
 
 
+def _encoding(text):
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"--encoding {text!r} is not a text encoding Python knows (e.g. utf-8, cp1252, "
+            "latin-1, utf-16)"
+        ) from None
+    return text
+
+
 def _add_reading_options(command):
     command.add_argument(
         "--sep",
@@ -232,6 +244,15 @@ def _add_reading_options(command):
         metavar="CHAR",
         help="thousands separator of the numbers in the file, e.g. ',' for 1,234.5 or '.' "
         "for 1.234,5 (with --decimal ','); default: none",
+    )
+    command.add_argument(
+        "--encoding",
+        type=_encoding,
+        default="utf-8",
+        metavar="NAME",
+        help="text encoding of the file, e.g. cp1252 or latin-1 for many Windows and older "
+        "exports, utf-16 for Excel's 'Unicode text' (default: utf-8, with or without a "
+        "byte order mark)",
     )
     command.add_argument(
         "--na-values",

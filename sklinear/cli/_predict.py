@@ -117,6 +117,7 @@ def run_predict(args):
         decimal=args.decimal,
         thousands=args.thousands,
         na_values=args.na_values,
+        encoding=args.encoding,
     )
     X = align_columns(model, frame)
     table = predict_table(model, X, proba=args.proba)
