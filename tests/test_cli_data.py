@@ -115,7 +115,7 @@ def test_decimal_commas_are_reported_then_read_with_decimal(tmp_path, capsys):
     assert scores == [(r["mean"], r["std"], r["train"]) for r in parse_table(plain_out)]
 
 
-@pytest.mark.parametrize("marker", ["?", "NA", "N/A", "null", "-", ""])
+@pytest.mark.parametrize("marker", ["?", "NA", "N/A", "null", "-", "", "#N/A", "<NA>"])
 def test_common_missing_markers_are_missing(tmp_path, capsys, marker):
     assert marker == "" or marker in DEFAULT_NA_VALUES
     rows = [f"{i / 10},{'big' if i % 2 else 'small'}" for i in range(30)]

@@ -24,7 +24,10 @@ MODEL_CLASSES = {
 
 #: Field values read as missing unless ``--na-values`` says otherwise (an empty field is
 #: always missing).
-DEFAULT_NA_VALUES = ["?", "-", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None"]
+DEFAULT_NA_VALUES = [
+    "?", "-", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
+    "#N/A", "#NA", "<NA>",  # Excel's missing lookup; pandas' pd.NA as printed
+]  # fmt: skip
 
 #: A text column is ID-like (names, identifiers, free text) when it has more than
 #: ``ID_LIKE_MIN_DISTINCT`` distinct values and at least ``ID_LIKE_SHARE`` of its non-missing
