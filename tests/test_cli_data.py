@@ -596,3 +596,19 @@ def test_unknown_encoding_is_an_invalid_option(tmp_path, capsys):
     code, out, err = run(capsys, "cv", path, "--target", "label", "--encoding", "latin-9x")
     assert code == 2 and err.count("\n") == 1
     assert "--encoding 'latin-9x' is not a text encoding Python knows" in err
+
+
+def test_unparsable_rows_and_comment_lines_say_what_to_check(tmp_path, capsys):
+    rows = [f"{i / 10},{i % 3},{'yes' if i % 2 else 'no'}" for i in range(12)]
+    rows[6] = "0.6,1,000,yes"  # an unquoted field holding the separator
+    path = _write(tmp_path / "ragged.csv", "x,z,label\n" + "\n".join(rows) + "\n")
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY)
+    assert code == 1 and err.count("\n") == 1
+    assert "Expected 3 fields in line 8, saw 4" in err
+    assert "check --sep, and that fields holding the separator are quoted" in err
+
+    rows[6] = "0.6,1,yes"
+    path = _write(tmp_path / "comment.csv", "# exported 2024-01-31\nx,z,label\n" + "\n".join(rows))
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY)
+    assert code == 2 and err.count("\n") == 1
+    assert "the first line seems to be a comment, read as the header: remove the lines" in err

@@ -84,7 +84,13 @@ def csv_read_errors(shown, encoding="utf-8"):
             "be exported as CSV"
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
-        raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
+        advice = ""
+        if "Expected" in str(exc) and "fields in line" in str(exc):
+            advice = (
+                "; a row has more fields than the rows before it: check --sep, and that "
+                "fields holding the separator are quoted"
+            )
+        raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}{advice}") from None
     except OSError as exc:
         raise CLIError(f"cannot read {shown}: {one_line(exc.strerror or exc)}") from None
 
@@ -176,6 +182,11 @@ def check_target_column(frame, target):
             hint += (
                 "; the header contains ';', so the file seems to be separated by semicolons: "
                 "use --sep ';' (and --decimal ',' if its numbers use decimal commas)"
+            )
+        elif str(frame.columns[0]).startswith("#"):
+            hint += (
+                "; the first line seems to be a comment, read as the header: remove the "
+                "lines before the header from the file"
             )
         elif any("\t" in str(column) for column in frame.columns):
             hint += (
