@@ -149,7 +149,37 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
         raise CLIError(f"{shown} has a header but no data rows")
     if not isinstance(frame.index, pd.RangeIndex):
         frame = _undo_row_names(frame)
-    return frame
+    frame = _padded_markers_to_missing(frame, options["na_values"])
+    return reparse_numbers(frame, decimal=decimal, thousands=thousands)
+
+
+def _padded_markers_to_missing(frame, markers):
+    """Make missing the text fields that are a missing-value marker or empty once the spaces
+    around them are removed (``'  '``, ``' NA'``), as the reader does for the bare ones.
+
+    A blank field in a column of numbers otherwise made it a text column (one category per
+    number). Returns a new DataFrame, or ``frame`` when nothing changes.
+    """
+    markers = set(markers)
+    changed = {}
+    for name in text_columns(frame):
+        column = frame[name]
+        text = _strings(column)
+        stripped = text.str.strip()
+        padded = stripped[(stripped != text) & stripped.isin(markers)]
+        if len(padded):
+            changed[name] = column.mask(column.index.isin(padded.index))
+    return frame.assign(**changed) if changed else frame
+
+
+def _strings(column):
+    """The values of ``column`` that are strings (a CSV reader's text column may also hold
+    booleans), as a Series of strings on their rows."""
+    present = column.dropna()
+    if isinstance(present.dtype, pd.StringDtype):
+        return present
+    is_text = present.map(lambda v: isinstance(v, str)).astype(bool)
+    return present[is_text].astype(str)
 
 
 def _undo_row_names(frame):
@@ -308,18 +338,24 @@ def reparse_numbers(X, *, decimal=".", thousands=None):
     changed = {}
     for name in text_columns(X):
         column = X[name]
-        present = column.dropna()
-        if len(present) == 0 or not all(isinstance(v, str) for v in present):
+        text = _strings(column)
+        if len(text) == 0 or len(text) < column.notna().sum():
             continue
-        text = column.str.strip()
-        if thousands is not None:
-            text = text.str.replace(thousands, "", regex=False)
-        if decimal != ".":
-            text = text.str.replace(decimal, ".", regex=False)
-        numbers = pd.to_numeric(text, errors="coerce")
-        if numbers.notna().sum() == len(present):
-            changed[name] = numbers
+        numbers = _as_numbers(text[:100], decimal, thousands)  # most text columns fail here
+        if numbers.notna().all():
+            numbers = _as_numbers(text, decimal, thousands)
+        if numbers.notna().all():
+            changed[name] = numbers.reindex(column.index)
     return X.assign(**changed) if changed else X
+
+
+def _as_numbers(text, decimal, thousands):
+    text = text.str.strip()
+    if thousands is not None:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
 
 
 def _show(value):

@@ -64,7 +64,7 @@ how the search runs:
 
 reading the file:
   Empty fields and fields equal to one of the --na-values markers are missing
-  values (default markers: {_NA_LIST}).
+  values (default markers: {_NA_LIST}), also with spaces around them.
   Text columns with nearly one distinct value per row (names, identifiers, free
   text) are left out with a notice; --keep-id-columns keeps them, with categories
   seen in fewer than 5 rows merged into one. A text column that is numeric except
