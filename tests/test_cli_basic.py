@@ -222,7 +222,7 @@ def _bad_inputs(tmp):
         (["cv", str(tmp), "--target", "t"], 1, "directory"),
         (["cv", ragged, "--target", "b"], 1, "cannot parse"),
         (["cv", binary, "--target", "t"], 1, "cannot parse"),
-        (["cv", latin1, "--target", "t"], 1, "not UTF-8 text. Convert a text file"),
+        (["cv", latin1, "--target", "t"], 1, "not UTF-8 text. Give the encoding"),
         (["cv", empty, "--target", "t"], 1, "empty"),
         (["cv", header, "--target", "t"], 1, "no data rows"),
         (
@@ -270,6 +270,8 @@ def _bad_inputs(tmp):
         (["cv", good, "--target", "t", "--output", good], 1, "cannot create --output"),
         (["cv", good, "--target", "t", "--decimal", ","], 2, "--sep and --decimal are both"),
         (["cv", good, "--target", "t", "--decimal", "ab"], 2, "--decimal must be one character"),
+        (["cv", good, "--target", "t", "--sep", ""], 2, "--sep must be a character, got an empty"),
+        (["cv", good, "--target", "t", "--thousands", ".."], 2, "--thousands must be one char"),
         (["cv", good, "--target", "t", "--jobs", "0"], 2, "--jobs must be a positive number"),
         (["cv", good, "--target", "t", "--tol", "0"], 2, "--tol must be > 0"),
         (["predict"], 2, "the following arguments are required"),
@@ -381,3 +383,14 @@ def test_build_parser_has_both_subcommands():
     assert set(commands.choices) == {"cv", "predict"}
     args = parser.parse_args(["cv", "data.csv", "--target", "y", "--jobs", "-1"])
     assert (args.command, args.data, args.target, args.jobs) == ("cv", "data.csv", "y", -1)
+
+
+def test_equal_fold_scores_show_no_rounding_spread():
+    from sklinear.cli._report import _score_cell
+
+    scores = [0.8, 0.8, 0.8]  # e.g. accuracy 4/5 in every fold
+    assert 0 < np.std(scores) < 1e-15  # rounding error, printed as '± 1.110e-16'
+    assert _score_cell(np.mean(scores), np.std(scores), "±") == "0.8000 ± 0.0000"
+    # A small spread of small scores is a real one.
+    assert _score_cell(-1e-5, 2e-7, "±") == "-1.000e-05 ± 2.000e-07"
+    assert _score_cell(0.5, 1e-4, "±") == "0.5000 ± 1.000e-04"

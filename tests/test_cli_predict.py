@@ -163,3 +163,26 @@ def test_text_column_that_looks_numeric_in_a_new_file(tmp_path, capsys):
     # The codes matter to this model: treating them as unseen would change a prediction.
     unseen = model.predict(new.assign(code=["?"] * 4))
     assert np.any(unseen != expected)
+
+
+def test_predict_reads_thousands_separators_as_cv_does(tmp_path, capsys):
+    pytest.importorskip("joblib")
+    frame = regression_frame()
+    frame["x"] = (1000 * frame["x"]).round(1)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "train.csv", "--target", "y", *TINY, "-q",
+                         "--output", tmp_path / "out")  # fmt: skip
+    assert code == 0, err
+    new = frame.drop(columns="y").iloc[:6]
+    new.to_csv(tmp_path / "plain.csv", index=False)
+    (tmp_path / "new.csv").write_text(
+        "x,group\n" + "".join(f'"{r.x:,.1f}",{r.group}\n' for r in new.itertuples())
+    )
+    model = tmp_path / "out" / "model.joblib"
+    code, out, err = run(capsys, "predict", model, tmp_path / "new.csv")
+    assert code == 1 and err.count("\n") == 1
+    assert "column 'x' was numeric when the model was fitted" in err and "--thousands" in err
+    code, out, err = run(capsys, "predict", model, tmp_path / "new.csv", "--thousands", ",")
+    assert code == 0, err
+    code, plain, err = run(capsys, "predict", model, tmp_path / "plain.csv")
+    assert out == plain

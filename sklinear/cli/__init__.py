@@ -101,7 +101,8 @@ def _load(args):
         source = "bundled penguins table (sklinear.datasets.load_penguins)"
         return frame, source, args.target if args.target is not None else default_target
     frame = data.read_table(args.data, sep=args.sep, decimal=args.decimal,
-                            na_values=args.na_values)  # fmt: skip
+                            thousands=args.thousands, na_values=args.na_values,
+                            encoding=args.encoding)  # fmt: skip
     if args.target is None:
         raise UsageError(
             "--target COLUMN is required with a CSV file; the columns are: "
@@ -111,27 +112,46 @@ def _load(args):
 
 
 def _select_features(X, args, summaries=None):
-    """Leave out ID-like text columns (unless kept); report nearly-numeric columns.
+    """Leave out ID-like text columns (unless kept); report dates and numbers read as text.
 
     ``X`` is a pandas DataFrame, or a dask one with the ``summaries`` of its text columns.
     """
     from . import _data as data
 
+    summaries = data.text_summaries(X, summaries)
     id_like = data.id_like_columns(X, summaries)
+    dates = data.date_columns(X, summaries)
     dropped = []
     if id_like and not args.keep_id_columns:
         dropped = list(id_like)
         described = ", ".join(
             f"{str(name)!r} ({n_distinct} distinct values in {n_rows} rows)"
             for name, (n_distinct, n_rows) in id_like.items()
+            if name not in dates
         )
-        _notice(
-            f"left out {plural(len(dropped), 'ID-like text column')} (nearly one distinct "
-            f"value per row: names, identifiers or free text, whose dummies would be about "
-            f"one column per row): {described}; --keep-id-columns keeps them"
-        )
+        if described:
+            n_other = len([name for name in dropped if name not in dates])
+            _notice(
+                f"left out {plural(n_other, 'ID-like text column')} (nearly one distinct "
+                f"value per row: names, identifiers or free text, whose dummies would be "
+                f"about one column per row): {described}; --keep-id-columns keeps them"
+            )
         X = X.drop(columns=dropped)
-    for line in data.nearly_numeric_columns(X, decimal=args.decimal, summaries=summaries):
+    for name, example in dates.items():
+        if name in dropped:
+            n_distinct, n_rows = id_like[name]
+            how = (f"is left out (nearly one distinct value per row: {n_distinct} in {n_rows} "
+                   "rows; --keep-id-columns keeps it as text categories)")  # fmt: skip
+        else:
+            how = "is used as text categories (one per distinct value)"
+        _notice(
+            f"column {str(name)!r} holds dates or times (such as {example!r}), which are not "
+            f"converted to numbers: it {how}; to use them as numbers, add columns computed "
+            "from them to the file (e.g. year, month, day of week, days since a start)"
+        )
+    notes = data.nearly_numeric_columns(X, decimal=args.decimal, thousands=args.thousands,
+                                        sep=args.sep, summaries=summaries)  # fmt: skip
+    for line in notes:
         _notice(line)
     reasons = data.zero_feature_reasons(X, dropped, summaries)
     if reasons is not None:
@@ -142,6 +162,23 @@ def _select_features(X, args, summaries=None):
             + ("; --keep-id-columns keeps the ID-like ones" if dropped else "")
         )
     return X, bool(id_like) and args.keep_id_columns
+
+
+def _drop_row_numbers(frame, target):
+    """Leave out the feature columns with no name in the header that hold the row numbers
+    (an index written with the table, e.g. by ``DataFrame.to_csv``)."""
+    from . import _data as data
+
+    for name, start in data.row_index_columns(frame.drop(columns=[target])).items():
+        _notice(
+            f"left out column {str(name)!r}: it has no name in the header and holds the row "
+            f"numbers {start} to {start + frame.shape[0] - 1}, a row index written with the "
+            "table (e.g. by DataFrame.to_csv without index=False), which would tie the "
+            "predictions to the order of the rows; name it in the header to use it as a "
+            "feature"
+        )
+        frame = frame.drop(columns=[name])
+    return frame
 
 
 def _on_cluster(args):
@@ -269,14 +306,32 @@ def _run_cv_in_memory(args, started):
     from . import _search as search_tools
 
     frame, source, target = _load(args)
+    data.check_target_column(frame, target)
+    if frame.attrs.get("row_names"):
+        _notice(
+            f"the rows have {plural(frame.attrs['row_names'], 'more field')} than the "
+            "header: as pandas does, the extra fields at the start of each row are taken as "
+            "row names (as R's write.table writes them) and not used; name every field in "
+            "the header to use them as columns"
+        )
+    for line in data.check_repeated_columns(frame.columns, target):
+        _notice(line)
+    frame = _drop_row_numbers(frame, target)
     X, y, n_dropped = data.split_target(frame, target)
     if len(y) == 0:
         raise CLIError(f"every row lacks a value for target {target!r}")
+    if n_dropped:
+        X = data.reparse_numbers(X, decimal=args.decimal, thousands=args.thousands)
+    data.check_target_numbers(y, target, args.model, decimal=args.decimal,
+                              thousands=args.thousands, sep=args.sep)  # fmt: skip
     X, keep_id_columns = _select_features(X, args)
     kind, reason = data.choose_model(y, args.model, target)
     data.check_folds(y, kind, args.folds, target)
+    for line in data.label_variant_notes(y, target) if kind != "linear" else []:
+        _notice(line)
     classes = sorted(y.unique().tolist()) if kind != "linear" else []
     scoring = args.scoring or scoring_tools.default_scoring(kind)
+    data.check_test_fold_size(len(y), kind, args.folds, scoring, target)
     scorer, scoring_note = scoring_tools.make_scorer_for(scoring, kind, classes, target)
 
     if args.output is not None:  # before the search, so a bad path fails at once
@@ -332,7 +387,8 @@ def _run_cv_on_cluster(args, started, cluster):
 
     frame, source, blocksize = _cluster.read_table_lazily(
         args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values,
-        blocksize=args.blocksize, n_threads=cluster.n_threads,
+        thousands=args.thousands, encoding=args.encoding, blocksize=args.blocksize,
+        n_threads=cluster.n_threads,
     )  # fmt: skip
     target = args.target
     if args.data is None and target is None:
@@ -345,6 +401,8 @@ def _run_cv_on_cluster(args, started, cluster):
             + ", ".join(map(str, frame.columns[:20]))
         )
     data.check_target_column(frame, target)
+    for line in data.check_repeated_columns(frame.columns, target):
+        _notice(line)
     features = [name for name in frame.columns if name != target]
     survey = _cluster.survey(frame, target, features)
     if survey.n_rows == 0:
@@ -355,6 +413,8 @@ def _run_cv_on_cluster(args, started, cluster):
     features = list(X.columns)
     kind, reason = data.choose_model(survey.target, args.model, target)
     data.check_folds(survey.target, kind, args.folds, target)
+    for line in data.label_variant_notes(survey.target, target) if kind != "linear" else []:
+        _notice(line)
     integer_target = kind != "linear" and survey.target.numeric
     classes = sorted(survey.target.counts.index.tolist()) if kind != "linear" else []
     if integer_target:
@@ -364,6 +424,7 @@ def _run_cv_on_cluster(args, started, cluster):
             for c in survey.partition_counts
         ]
     scoring = args.scoring or scoring_tools.default_scoring(kind)
+    data.check_test_fold_size(survey.n_kept, kind, args.folds, scoring, target)
     scorer, scoring_note = scoring_tools.make_scorer_for(scoring, kind, classes, target)
     scorer = ClusterScorer(scoring, scorer, classes)
 

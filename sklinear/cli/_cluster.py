@@ -31,7 +31,7 @@ from ._data import (
     TargetSummary,
     _is_numeric,
     csv_read_errors,
-    na_markers,
+    read_options,
     summarize_text_part,
     text_columns,
 )
@@ -172,7 +172,8 @@ def check_path(path):
         raise CLIError(f"cannot read {shown}: it is a directory, not a CSV file")
 
 
-def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
+def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads,
+                      thousands=None, encoding="utf-8"):  # fmt: skip
     """The CSV file as a dask DataFrame read by the workers, and its name for messages.
 
     The file is read in blocks of ``blocksize`` bytes, each parsed by ``pandas.read_csv``
@@ -194,22 +195,15 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads):
                 "standard input cannot be read on a Dask cluster: give the path of a file "
                 "that the workers can read (or run without --scheduler / --dask-local)"
             )
-        if sep == decimal:
-            raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+        options = read_options(sep, decimal, thousands, na_values, encoding)
         shown = repr(str(path))
         check_path(path)
         if "://" not in str(path):
             path = os.path.abspath(path)  # the workers' working directory may differ
-        options = {
-            "sep": sep,
-            "decimal": decimal,
-            "na_values": na_markers(na_values),
-            "keep_default_na": False,
-        }
     size = choose_blocksize(path, n_threads, blocksize)
     # The partitions hold what pandas.read_csv gives in memory (no conversion of text
     # columns to Dask's own string type), so the transformers see the same types.
-    with csv_read_errors(shown), dask.config.set({"dataframe.convert-string": False}):
+    with csv_read_errors(shown, encoding), dask.config.set({"dataframe.convert-string": False}):
         frame = dd.read_csv(path, blocksize=size, assume_missing=True, **options)
     return frame, shown, size
 

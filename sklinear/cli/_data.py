@@ -1,7 +1,9 @@
 """Reading the table for the command line, checking its columns, choosing a model."""
 
+import codecs
 import contextlib
 import difflib
+import io
 import sys
 from dataclasses import dataclass
 
@@ -22,7 +24,10 @@ MODEL_CLASSES = {
 
 #: Field values read as missing unless ``--na-values`` says otherwise (an empty field is
 #: always missing).
-DEFAULT_NA_VALUES = ["?", "-", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None"]
+DEFAULT_NA_VALUES = [
+    "?", "-", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
+    "#N/A", "#NA", "<NA>",  # Excel's missing lookup; pandas' pd.NA as printed
+]  # fmt: skip
 
 #: A text column is ID-like (names, identifiers, free text) when it has more than
 #: ``ID_LIKE_MIN_DISTINCT`` distinct values and at least ``ID_LIKE_SHARE`` of its non-missing
@@ -52,8 +57,12 @@ def na_markers(na_values):
     return ["", *[m for m in markers if m != ""]]
 
 
+def _shown_encoding(encoding):
+    return "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
 @contextlib.contextmanager
-def csv_read_errors(shown):
+def csv_read_errors(shown, encoding="utf-8"):
     """Turn the errors of reading the CSV file ``shown`` (its name as printed) into one-line
     :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike)."""
     try:
@@ -66,23 +75,62 @@ def csv_read_errors(shown):
         raise CLIError(f"cannot read {shown}: permission denied") from None
     except pd.errors.EmptyDataError:
         raise CLIError(f"cannot read {shown}: the file is empty") from None
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise CLIError(
-            f"cannot parse {shown} as CSV: it is not UTF-8 text. Convert a text file in "
-            "another encoding first (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv); a "
-            "binary file (a spreadsheet) must be exported as CSV"
+            f"cannot parse {shown} as CSV: it is not {_shown_encoding(encoding)} text. Give "
+            "the encoding of "
+            "a text file with --encoding (e.g. cp1252 or latin-1 for many Windows and older "
+            "exports, utf-16 for Excel's 'Unicode text'); a binary file (a spreadsheet) must "
+            "be exported as CSV"
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
-        raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}") from None
+        advice = ""
+        if "Expected" in str(exc) and "fields in line" in str(exc):
+            advice = (
+                "; a row has more fields than the rows before it: check --sep, and that "
+                "fields holding the separator are quoted"
+            )
+        raise CLIError(f"cannot parse {shown} as CSV: {one_line(exc)}{advice}") from None
     except OSError as exc:
         raise CLIError(f"cannot read {shown}: {one_line(exc.strerror or exc)}") from None
 
 
-def read_table(path, *, sep=",", decimal=".", na_values=None):
+def check_marks(sep, decimal, thousands):
+    """Refuse a decimal mark equal to the field separator or to the thousands separator.
+
+    The thousands separator may be the field separator: spreadsheets export 1234 as
+    ``"1,234"`` in a comma-separated file, quoted.
+    """
+    if sep == decimal:
+        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
+    if thousands == decimal:
+        raise UsageError(f"--thousands and --decimal are both {decimal!r}; they must differ")
+
+
+def read_options(sep, decimal, thousands, na_values, encoding="utf-8"):
+    """The keyword arguments of ``pandas.read_csv`` (and dask's) for the reading options."""
+    check_marks(sep, decimal, thousands)
+    options = {
+        "encoding": encoding,
+        "sep": sep,
+        "decimal": decimal,
+        "thousands": thousands,
+        "na_values": na_markers(na_values),
+        "keep_default_na": False,
+    }
+    if len(sep) > 1:  # a regular expression, which only the python engine reads
+        options["engine"] = "python"
+    return options
+
+
+def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
+               encoding="utf-8"):  # fmt: skip
     """Read a CSV file (``'-'`` for standard input) into a DataFrame.
 
     Fields equal to one of the ``na_values`` markers (default :data:`DEFAULT_NA_VALUES`)
-    and empty fields are missing values; ``decimal`` is the decimal mark of numbers.
+    and empty fields are missing values; ``decimal`` is the decimal mark of numbers and
+    ``thousands`` their thousands separator (None: no separator); ``encoding`` that of the
+    file's text.
 
     Raises
     ------
@@ -91,18 +139,67 @@ def read_table(path, *, sep=",", decimal=".", na_values=None):
     """
     source = sys.stdin if path == "-" else path
     shown = "standard input" if path == "-" else repr(str(path))
-    if sep == decimal:
-        raise UsageError(f"--sep and --decimal are both {sep!r}; they must differ")
-    with csv_read_errors(shown):
-        frame = pd.read_csv(
-            source,
-            sep=sep,
-            decimal=decimal,
-            na_values=na_markers(na_values),
-            keep_default_na=False,
-        )
+    options = read_options(sep, decimal, thousands, na_values, encoding)
+    if path == "-" and encoding != "utf-8" and hasattr(sys.stdin, "buffer"):
+        # standard input is decoded as UTF-8 text: decode its bytes instead
+        source = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
+    with csv_read_errors(shown, encoding):
+        frame = pd.read_csv(source, **options)
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = _undo_row_names(frame)
+    frame = _padded_markers_to_missing(frame, options["na_values"])
+    return reparse_numbers(frame, decimal=decimal, thousands=thousands)
+
+
+def _padded_markers_to_missing(frame, markers):
+    """Make missing the text fields that are a missing-value marker or empty once the spaces
+    around them are removed (``'  '``, ``' NA'``), as the reader does for the bare ones.
+
+    A blank field in a column of numbers otherwise made it a text column (one category per
+    number). Returns a new DataFrame, or ``frame`` when nothing changes.
+    """
+    markers = set(markers)
+    changed = {}
+    for name in text_columns(frame):
+        column = frame[name]
+        text = _strings(column)
+        stripped = text.str.strip()
+        padded = stripped[(stripped != text) & stripped.isin(markers)]
+        if len(padded):
+            changed[name] = column.mask(column.index.isin(padded.index))
+    return frame.assign(**changed) if changed else frame
+
+
+def _strings(column):
+    """The values of ``column`` that are strings (a CSV reader's text column may also hold
+    booleans), as a Series of strings on their rows."""
+    present = column.dropna()
+    if isinstance(present.dtype, pd.StringDtype):
+        return present
+    is_text = present.map(lambda v: isinstance(v, str)).astype(bool)
+    return present[is_text].astype(str)
+
+
+def _undo_row_names(frame):
+    """Undo pandas' reading of a file whose rows have more fields than its header.
+
+    pandas then takes the first fields of each row as row names (the index), as R's
+    ``write.table`` writes them. But when the extra fields are empty at the end of every
+    row (a separator after the last field, as some exports write), the columns are
+    shifted by one: each header name gets the values of the next column. Such a frame is
+    put back in place, without the empty fields. Otherwise the row names are dropped, and
+    ``frame.attrs['row_names']`` says how many fields of each row they took.
+    """
+    n_extra = frame.index.nlevels
+    flat = frame.reset_index()
+    if flat.iloc[:, -n_extra:].isna().all(axis=None):
+        flat = flat.iloc[:, :-n_extra]
+        flat.columns = frame.columns
+        return flat
+    frame = frame.reset_index(drop=True)
+    frame.attrs["row_names"] = n_extra
     return frame
 
 
@@ -116,12 +213,97 @@ def check_target_column(frame, target):
                 "; the header contains ';', so the file seems to be separated by semicolons: "
                 "use --sep ';' (and --decimal ',' if its numbers use decimal commas)"
             )
+        elif str(frame.columns[0]).startswith("#"):
+            hint += (
+                "; the first line seems to be a comment, read as the header: remove the "
+                "lines before the header from the file"
+            )
+        elif any("\t" in str(column) for column in frame.columns):
+            hint += (
+                "; the header contains tabs, so the file seems to be separated by tabs: "
+                "use --sep '\\t'"
+            )
         raise UsageError(
             f"unknown target column {target!r}{hint}; the columns are: "
             f"{_list_columns(frame.columns)}"
         )
     if frame.shape[1] < 2:
         raise CLIError(f"the table has no feature columns besides the target {target!r}")
+
+
+def repeated_columns(columns):
+    """The names that the header seems to repeat: pandas reads the later copies of ``x``
+    as ``x.1``, ``x.2``, ... (a column really named ``x.1`` next to ``x`` looks the same).
+
+    Returns
+    -------
+    found : dict
+        ``{name: [name, copy, ...]}`` in the order of the columns.
+    """
+    names = [str(c) for c in columns]
+    present = set(names)
+    found = {}
+    for name in names:
+        base, dot, number = name.rpartition(".")
+        if dot and number.isdigit() and number[0] != "0" and base in present:
+            found.setdefault(base, [base]).append(name)
+    return found
+
+
+def check_repeated_columns(columns, target):
+    """Refuse a header that repeats the target's name; describe other repeated names.
+
+    A copy of the target read as a feature (``label.1`` beside ``label``) would predict it
+    perfectly, or the target would be one of two unrelated columns of the same name.
+
+    Returns
+    -------
+    notes : list of str
+        One line per repeated feature name.
+    """
+    notes = []
+    for base, copies in repeated_columns(columns).items():
+        shown = ", ".join(repr(c) for c in copies)
+        if str(target) in copies:
+            raise CLIError(
+                f"the header names column {base!r} {len(copies)} times (read as {shown}), "
+                f"and --target {str(target)!r} is one of them: the others would be features "
+                "that repeat or contradict the target; remove or rename the repeated columns"
+            )
+        notes.append(
+            f"the header names column {base!r} {len(copies)} times; they are read as "
+            f"{shown}, each a feature: rename or remove the repeated columns if they are "
+            "copies"
+        )
+    return notes
+
+
+def row_index_columns(frame):
+    """The columns of ``frame`` (pandas) with no name in the header that hold the row
+    numbers 0, 1, 2, ... or 1, 2, 3, ...: an index written with the table.
+
+    Returns
+    -------
+    found : dict
+        ``{column: first number}``.
+    """
+    found = {}
+    n_rows = frame.shape[0]
+    if n_rows < 3:
+        return found
+    for name, dtype in frame.dtypes.items():
+        if not (is_unnamed(name) and _is_numeric(dtype)):
+            continue
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        start = values[0]
+        if start in (0, 1) and np.array_equal(values, start + np.arange(n_rows)):
+            found[name] = int(start)
+    return found
+
+
+def is_unnamed(name):
+    """Whether pandas made up ``name`` for an empty header cell."""
+    return isinstance(name, str) and name.startswith("Unnamed: ")
 
 
 def split_target(frame, target):
@@ -142,6 +324,38 @@ def split_target(frame, target):
     X = kept.drop(columns=[target]).reset_index(drop=True)
     y = kept[target].reset_index(drop=True)
     return X, y, int(missing.sum())
+
+
+def reparse_numbers(X, *, decimal=".", thousands=None):
+    """Read as numbers the text columns of ``X`` (pandas) whose values are all numbers.
+
+    The reader types a column from all rows of the file: one text field in a row that is
+    then dropped (its target is missing: a footer such as ``Total``, a comment row) leaves
+    a column of numbers typed as text, which would become one category per number.
+    ``decimal`` and ``thousands`` are those of the reading. Returns a new DataFrame (or
+    ``X`` itself when no column changes).
+    """
+    changed = {}
+    for name in text_columns(X):
+        column = X[name]
+        text = _strings(column)
+        if len(text) == 0 or len(text) < column.notna().sum():
+            continue
+        numbers = _as_numbers(text[:100], decimal, thousands)  # most text columns fail here
+        if numbers.notna().all():
+            numbers = _as_numbers(text, decimal, thousands)
+        if numbers.notna().all():
+            changed[name] = numbers.reindex(column.index)
+    return X.assign(**changed) if changed else X
+
+
+def _as_numbers(text, decimal, thousands):
+    text = text.str.strip()
+    if thousands is not None:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
 
 
 def _show(value):
@@ -279,6 +493,61 @@ def _check_counted(summary, target):
         )
 
 
+#: Scores that are not defined on a test fold of a single row (they divide by the spread
+#: of the target in the fold).
+SPREAD_SCORES = ("r2", "explained_variance")
+
+
+def check_test_fold_size(n_rows, kind, n_folds, scoring, target):
+    """Refuse folds whose smallest test fold holds one row when ``scoring`` needs two.
+
+    The smallest of ``n_folds`` folds of ``n_rows`` rows holds ``n_rows // n_folds``.
+    """
+    if kind != "linear" or scoring not in SPREAD_SCORES or n_rows // n_folds >= 2:
+        return
+    most = n_rows // 2  # folds that leave two rows in each
+    advice = "use" if most < 2 else f"use --folds {most}{'' if most == 2 else ' or fewer'}, or"
+    raise CLIError(
+        f"{n_rows} rows with a value for target {target!r} in --folds {n_folds} leave test "
+        f"folds of a single row, where --scoring {scoring} is not defined (it needs the "
+        f"spread of the target in the fold); {advice} a score defined on one row, such as "
+        "--scoring neg_mean_absolute_error"
+    )
+
+
+def label_variants(labels):
+    """Groups of text labels that differ only in case or surrounding spaces.
+
+    Returns
+    -------
+    groups : list of list
+        Each group's labels sorted, the groups sorted by their first label.
+    """
+    groups = {}
+    for label in labels:
+        if isinstance(label, str):
+            groups.setdefault(label.strip().casefold(), []).append(label)
+    return sorted(sorted(group) for group in groups.values() if len(group) > 1)
+
+
+def _list_labels(labels):
+    return ", ".join(repr(label) for label in labels)
+
+
+def label_variant_notes(y, target):
+    """Lines describing the classes of target ``y`` (a Series or its :class:`TargetSummary`)
+    that differ only in case or surrounding spaces: they are different classes."""
+    summary = y if isinstance(y, TargetSummary) else summarize_target(y)
+    if summary.counts is None:
+        return []
+    return [
+        f"classes {_list_labels(group)} of target {target!r} differ only in case or "
+        "surrounding spaces and are different classes; write each class one way in the "
+        "file if they are the same"
+        for group in label_variants(summary.counts.index)
+    ]
+
+
 def check_folds(y, kind, n_folds, target):
     """Check there are enough rows (and members of each class) for ``n_folds`` folds.
 
@@ -296,6 +565,13 @@ def check_folds(y, kind, n_folds, target):
     smallest = counts.idxmin()
     if counts.min() < n_folds:
         advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its rows"
+        variants = next((g for g in label_variants(counts.index) if smallest in g), None)
+        if variants is not None:
+            advice = (
+                f"it differs from {_list_labels(v for v in variants if v != smallest)} only "
+                "in case or surrounding spaces: write each class one way in the file if they "
+                f"are the same, or {advice}"
+            )
         raise CLIError(
             f"class {_show(smallest)} of target {target!r} has only {counts.min()} rows, fewer "
             f"than --folds {n_folds} (stratified folds need one per fold); {advice}"
@@ -318,8 +594,32 @@ def text_columns(X):
 
 
 _DECIMAL_COMMA = r"[-+]?\d*,\d+"
+#: Numbers with a thousands separator: ``1,234`` or ``12,345.6`` (comma), ``1.234.567`` or
+#: ``1.234,5`` (dot), ``1 234,5`` (spaces, also no-break spaces).
+_THOUSANDS = {
+    ",": r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?",
+    ".": r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?",
+    " ": "[-+]?[1-9]\\d{0,2}(?:[ \u00a0\u202f]\\d{3})+(?:[.,]\\d+)?",
+}
+#: Signs written with numbers: percent and currencies.
+_SIGNS = "[%$\u20ac\u00a3\u00a5]"
+#: Dates and times as exports write them: 2023-01-31, 2023/01/31, 31/01/2023, 31.01.2023,
+#: each optionally followed by a time (and ISO 8601's 'T', fractions and time zone).
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:[AaPp][Mm]|Z|[-+]\d{2}:?\d{2}))?)?"
+)
 #: Examples of non-numeric values kept per text column.
 _N_EXAMPLES = 3
+
+
+def _first(values):
+    return values.iloc[0] if len(values) else None
+
+
+def _parses(text):
+    """Which of the strings ``text`` (a Series) are numbers."""
+    return pd.to_numeric(text, errors="coerce").notna()
 
 
 @dataclass
@@ -329,17 +629,28 @@ class TextColumnSummary:
     Computed per part of a column by :func:`summarize_text_part` and combined in the
     order of the parts with :meth:`combine`, so a column split into partitions gives the
     summary of the whole column (``n_distinct`` excepted: it is set afterwards).
+    The counts of written forms (``n_bad_comma`` to ``n_dates``) are of the present values
+    that are not numbers as written, and ``firsts`` holds the first such value of each form.
     """
 
     n_rows: int
     n_present: int
     n_distinct: int  # of the present values
-    n_numberlike: int  # present values that are numbers with either decimal mark
+    n_numberlike: int  # present values that are numbers written in one of the forms below
     n_bad: int  # present values that are not numbers
     n_bad_comma: int  # of those, numbers with a decimal comma
     first_comma: object  # the first of those, or None
     bad_examples: list  # the first distinct values that are not numbers
     first_value: object  # the column's first value (None for no rows)
+    n_comma_only: int = 0  # decimal commas that cannot be thousands separators ('0,5')
+    n_thousands: dict = None  # {separator: values with that thousands separator}
+    n_signs: int = 0  # numbers with a percent or currency sign
+    n_dates: int = 0  # dates and times
+    firsts: dict = None  # {'thousands ,' | 'thousands .' | 'thousands  ' | 'signs' | 'dates'}
+
+    def __post_init__(self):
+        self.n_thousands = dict.fromkeys(_THOUSANDS, 0) | (self.n_thousands or {})
+        self.firsts = dict(self.firsts or {})
 
     def combine(self, later):
         """The summary of this part followed by ``later``."""
@@ -354,6 +665,11 @@ class TextColumnSummary:
             first_comma=self.first_comma if self.first_comma is not None else later.first_comma,
             bad_examples=examples[:_N_EXAMPLES],
             first_value=self.first_value if self.n_rows else later.first_value,
+            n_comma_only=self.n_comma_only + later.n_comma_only,
+            n_thousands={k: v + later.n_thousands[k] for k, v in self.n_thousands.items()},
+            n_signs=self.n_signs + later.n_signs,
+            n_dates=self.n_dates + later.n_dates,
+            firsts=later.firsts | self.firsts,
         )
 
 
@@ -361,25 +677,46 @@ def summarize_text_part(column):
     """The :class:`TextColumnSummary` of a text column (or of one partition of it)."""
     present = column.dropna()
     text = present.astype(str).str.strip()
-    # Numbers with either decimal mark (not ID-like) ...
-    numberlike = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    # ... and values that are not numbers as written.
-    bad = text[pd.to_numeric(text, errors="coerce").isna()]
-    commas = bad[bad.str.fullmatch(_DECIMAL_COMMA).astype(bool)]
+    written = _parses(text)
+    bad = text[~written]
+    # Numbers with a decimal comma, a thousands separator or a sign (not ID-like) ...
+    commas = bad.str.fullmatch(_DECIMAL_COMMA).astype(bool)
+    thousands = {
+        sep: bad.str.fullmatch(pattern).astype(bool) for sep, pattern in _THOUSANDS.items()
+    }
+    unsigned = bad.str.replace(_SIGNS, "", regex=True).str.strip()
+    signed = bad.str.contains(_SIGNS, regex=True).astype(bool) & (
+        _parses(unsigned)
+        | _parses(unsigned.str.replace(",", ".", regex=False))
+        | unsigned.str.fullmatch("|".join(_THOUSANDS.values())).astype(bool)
+    )
+    dates = bad.str.fullmatch(_DATE).astype(bool)
+    numberlike = commas | signed
+    for found in thousands.values():
+        numberlike |= found
+    comma_only = commas & ~thousands[","]
+    firsts = {f"thousands {sep}": _first(bad[found]) for sep, found in thousands.items()}
+    firsts |= {"signs": _first(bad[signed]), "dates": _first(bad[dates])}
     return TextColumnSummary(
         n_rows=len(column),
         n_present=len(present),
         n_distinct=int(present.nunique()),
-        n_numberlike=int(numberlike.notna().sum()),
+        n_numberlike=int(written.sum() + numberlike.sum()),
         n_bad=len(bad),
-        n_bad_comma=len(commas),
-        first_comma=commas.iloc[0] if len(commas) else None,
+        n_bad_comma=int(commas.sum()),
+        first_comma=_first(bad[commas]),
         bad_examples=list(dict.fromkeys(bad.tolist()))[:_N_EXAMPLES],
         first_value=column.iloc[0] if len(column) else None,
+        n_comma_only=int(comma_only.sum()),
+        n_thousands={sep: int(found.sum()) for sep, found in thousands.items()},
+        n_signs=int(signed.sum()),
+        n_dates=int(dates.sum()),
+        firsts={k: v for k, v in firsts.items() if v is not None},
     )
 
 
-def _summaries(X, summaries):
+def text_summaries(X, summaries=None):
+    """``{column: TextColumnSummary}`` of the text columns of ``X`` (pandas), unless given."""
     if summaries is None:
         summaries = {name: summarize_text_part(X[name]) for name in text_columns(X)}
     return summaries
@@ -399,7 +736,7 @@ def id_like_columns(X, summaries=None):
         ``{column: (n_distinct, n_non_missing)}`` for every ID-like column.
     """
     found = {}
-    for name, summary in _summaries(X, summaries).items():
+    for name, summary in text_summaries(X, summaries).items():
         n_distinct, n_present = summary.n_distinct, summary.n_present
         mostly_numbers = n_present > 0 and summary.n_numberlike / n_present > 0.5
         if (
@@ -411,12 +748,69 @@ def id_like_columns(X, summaries=None):
     return found
 
 
-def nearly_numeric_columns(X, *, decimal=".", summaries=None):
-    """Describe the text columns that are numbers except for a few values.
+def _written_numbers_note(summary, *, decimal, thousands, sep):
+    """What the text values of a column that are numbers written in another form are, and
+    the option that reads them ('holds numbers ...; use ...'), or None."""
+    n_bad = summary.n_bad
+    if n_bad == 0:
+        return None
+
+    def most(count):
+        return count / n_bad > 0.5
+
+    def first(form):
+        return repr(summary.firsts[form])
+
+    if most(summary.n_thousands[","]) and summary.n_comma_only == 0 and thousands != ",":
+        also = ""
+        if decimal == "." and sep != ",":  # '1,234' may also be a decimal comma
+            also = " (or --decimal ',' if ',' is their decimal mark)"
+        return (f"holds numbers with ',' as thousands separator (such as "
+                f"{first('thousands ,')}); use --thousands ','{also}")  # fmt: skip
+    if decimal == "." and most(summary.n_bad_comma):
+        return (f"holds numbers with decimal commas (such as {summary.first_comma!r}); "
+                "use --decimal ','")  # fmt: skip
+    if most(summary.n_thousands["."]) and thousands != ".":
+        mark = " --decimal ','" if decimal != "," else ""
+        return (f"holds numbers with '.' as thousands separator (such as "
+                f"{first('thousands .')}); use --thousands '.'{mark}")  # fmt: skip
+    if most(summary.n_thousands[" "]) and thousands != " ":
+        return (f"holds numbers with spaces as thousands separator (such as "
+                f"{first('thousands  ')}); use --thousands ' ' if the spaces are plain ones, "
+                "or remove the separators from the file")  # fmt: skip
+    if most(summary.n_signs):
+        return (
+            f"holds numbers with percent or currency signs (such as {first('signs')}); "
+            "remove the signs from the file (e.g. export the column as plain numbers)"
+        )
+    return None
+
+
+def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, sep=","):
+    """Refuse a text target whose values are mostly numbers written in a form the reading
+    options do not convert (thousands separators, decimal commas, percent or currency
+    signs), unless a classifier was asked for: ``--model auto`` would take every number
+    for a class."""
+    if requested not in ("auto", "linear") or not _is_text(y.dtype):
+        return
+    note = _written_numbers_note(
+        summarize_text_part(y), decimal=decimal, thousands=thousands, sep=sep
+    )
+    if note is not None:
+        what, todo = note.split("; ", 1)
+        raise CLIError(
+            f"target column {target!r} {what}, so it is read as text, not numbers; {todo} to "
+            "read them as numbers (or use --model logistic or softmax if they are class labels)"
+        )
+
+
+def nearly_numeric_columns(X, *, decimal=".", thousands=None, sep=",", summaries=None):
+    """Describe the text columns that are numbers except for a few values, or numbers
+    written in a form that the reading options do not convert.
 
     Such a column is encoded as categories (one dummy per distinct number): usually a
-    missing-value marker or a decimal mark the reader did not know. ``summaries`` as for
-    :func:`id_like_columns`.
+    missing-value marker, a decimal mark or thousands separator the reader did not know,
+    or percent and currency signs. ``summaries`` as for :func:`id_like_columns`.
 
     Returns
     -------
@@ -424,17 +818,18 @@ def nearly_numeric_columns(X, *, decimal=".", summaries=None):
         One line per such column, saying which values are not numbers and what to do.
     """
     notes = []
-    summaries = _summaries(X, summaries)
+    summaries = text_summaries(X, summaries)
     for name in text_columns(X):
         summary = summaries[name]
         n_text, n_bad = summary.n_present, summary.n_bad
         if n_text == 0:
             continue
-        if decimal == "." and n_bad > 0 and summary.n_bad_comma / n_bad > 0.5:
+        note = _written_numbers_note(summary, decimal=decimal, thousands=thousands, sep=sep)
+        if note is not None:
+            what, todo = note.split("; ", 1)
             notes.append(
-                f"column {str(name)!r} holds numbers with decimal commas (such as "
-                f"{summary.first_comma!r}) and is used as text categories; "
-                "use --decimal ',' to read them as numbers"
+                f"column {str(name)!r} {what} and is used as text categories; {todo} to "
+                "read them as numbers"
             )
             continue
         if 0 < n_bad <= min(NEARLY_NUMERIC_MAX_BAD, NEARLY_NUMERIC_SHARE * n_text):
@@ -447,6 +842,21 @@ def nearly_numeric_columns(X, *, decimal=".", summaries=None):
     return notes
 
 
+def date_columns(X, summaries=None):
+    """The text columns whose values are mostly dates or times, and an example of each.
+
+    Returns
+    -------
+    found : dict
+        ``{column: first date}``.
+    """
+    found = {}
+    for name, summary in text_summaries(X, summaries).items():
+        if summary.n_present and summary.n_dates / summary.n_present > 0.5:
+            found[name] = summary.firsts["dates"]
+    return found
+
+
 def zero_feature_reasons(X, dropped, summaries=None):
     """Why the features encode to no column at all, or None when some column remains.
 
@@ -456,7 +866,7 @@ def zero_feature_reasons(X, dropped, summaries=None):
     and no missing values. ``summaries`` as for :func:`id_like_columns`.
     """
     reasons = [f"{str(name)!r} left out as ID-like" for name in dropped]
-    summaries = _summaries(X, summaries)
+    summaries = text_summaries(X, summaries)
     for name, dtype in X.dtypes.items():
         if not _is_text(dtype):
             return None

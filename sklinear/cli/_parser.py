@@ -1,6 +1,7 @@
 """The argument parser of the ``sklinear`` command line (subcommands ``cv`` and ``predict``)."""
 
 import argparse
+import codecs
 import math
 
 from ._data import DEFAULT_NA_VALUES, MAX_INTEGER_CLASSES, MODEL_CLASSES
@@ -63,11 +64,20 @@ how the search runs:
 
 reading the file:
   Empty fields and fields equal to one of the --na-values markers are missing
-  values (default markers: {_NA_LIST}).
+  values (default markers: {_NA_LIST}), also with spaces around them.
   Text columns with nearly one distinct value per row (names, identifiers, free
   text) are left out with a notice; --keep-id-columns keeps them, with categories
   seen in fewer than 5 rows merged into one. A text column that is numeric except
-  for a few values is reported on standard error.
+  for a few values, or holds numbers with decimal commas, thousands separators
+  (--decimal, --thousands) or percent and currency signs, is reported on standard
+  error; so is a column of dates or times, which are not converted to numbers (it
+  is left out when ID-like, used as categories otherwise).
+  A header that repeats a name is reported (pandas reads the copies as NAME.1,
+  ...), and refused when the name is the target's.
+  Target classes that differ only in case or surrounding spaces ('yes', 'Yes ')
+  are different classes, and reported.
+  A column with no name in the header that holds the row numbers (an index saved
+  with the table) is left out with a notice.
 
 on a Dask cluster (--scheduler ADDRESS or --dask-local N):
   The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
@@ -112,7 +122,7 @@ examples:
   sklinear cv --target sex --degree 1 --alpha 1e-3 1e-1 --output results
   sklinear cv houses.csv --target price --degree 1 2 3 --penalty l2 l1 --jobs 4
   sklinear cv data.csv --target label --scoring balanced_accuracy --folds 10
-  sklinear cv export.csv --target vote --sep ';' --decimal ','
+  sklinear cv export.csv --target vote --sep ';' --decimal ',' --thousands '.'
   sklinear cv big.csv --target label --dask-local 4
   sklinear cv s3://bucket/big.csv --target label --scheduler tcp://10.0.0.5:8786
 
@@ -191,9 +201,33 @@ def _single_character(name):
     return parse
 
 
+def _separator(text):
+    """``--sep``: ``'\\t'`` (as typed in a shell) or ``tab`` mean a tab character."""
+    if text == "":
+        raise argparse.ArgumentTypeError(
+            "--sep must be a character, got an empty string (for a tab use --sep '\\t')"
+        )
+    return "\t" if text in ("\\t", "tab", "TAB") else text
+
+
+def _encoding(text):
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"--encoding {text!r} is not a text encoding Python knows (e.g. utf-8, cp1252, "
+            "latin-1, utf-16)"
+        ) from None
+    return text
+
+
 def _add_reading_options(command):
     command.add_argument(
-        "--sep", default=",", metavar="CHAR", help="field separator of the CSV file (default: ,)"
+        "--sep",
+        type=_separator,
+        default=",",
+        metavar="CHAR",
+        help="field separator of the CSV file, e.g. ';', or '\\t' (or tab) for a tab (default: ,)",
     )
     command.add_argument(
         "--decimal",
@@ -202,6 +236,23 @@ def _add_reading_options(command):
         metavar="CHAR",
         help="decimal mark of the numbers in the file, e.g. ',' for many European exports "
         "(default: .)",
+    )
+    command.add_argument(
+        "--thousands",
+        type=_single_character("--thousands"),
+        default=None,
+        metavar="CHAR",
+        help="thousands separator of the numbers in the file, e.g. ',' for 1,234.5 or '.' "
+        "for 1.234,5 (with --decimal ','); default: none",
+    )
+    command.add_argument(
+        "--encoding",
+        type=_encoding,
+        default="utf-8",
+        metavar="NAME",
+        help="text encoding of the file, e.g. cp1252 or latin-1 for many Windows and older "
+        "exports, utf-16 for Excel's 'Unicode text' (default: utf-8, with or without a "
+        "byte order mark)",
     )
     command.add_argument(
         "--na-values",

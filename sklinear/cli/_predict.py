@@ -79,7 +79,8 @@ def align_columns(model, frame, stream=None):
                 raise CLIError(
                     f"column {name!r} was numeric when the model was fitted, but holds "
                     f"{bad.iloc[0]!r} in data row {bad.index[0] + 1}; give the missing-value "
-                    "markers with --na-values, or the decimal mark with --decimal"
+                    "markers with --na-values, the decimal mark with --decimal, or the "
+                    "thousands separator with --thousands"
                 )
             X[name] = parsed
         elif not numeric and pd.api.types.is_numeric_dtype(column):
@@ -110,7 +111,14 @@ def predict_table(model, X, *, proba):
 def run_predict(args):
     """The ``predict`` command: load, check, predict, write; return the exit status."""
     model = load_model(args.model)
-    frame = read_table(args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values)
+    frame = read_table(
+        args.data,
+        sep=args.sep,
+        decimal=args.decimal,
+        thousands=args.thousands,
+        na_values=args.na_values,
+        encoding=args.encoding,
+    )
     X = align_columns(model, frame)
     table = predict_table(model, X, proba=args.proba)
     if args.output is None:

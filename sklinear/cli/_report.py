@@ -43,6 +43,9 @@ def plus_minus(stream):
 def _score_cell(mean, std, pm):
     cell = format_score(mean)
     if not np.isnan(mean):
+        # Equal fold scores give a spread of rounding error (1e-16), not a spread to show.
+        if std <= 64 * np.finfo(float).eps * abs(mean):
+            std = 0.0
         cell += f" {pm} {format_score(std)}"
     return cell
 
