@@ -629,3 +629,26 @@ def test_blank_or_padded_marker_fields_are_missing(tmp_path, capsys, blank):
     assert err == ""
     frame.loc[[4, 8], "x"] = np.nan  # the same table with empty fields
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
+
+
+@pytest.mark.parametrize("n_rows, every", [(120, 17), (2000, 30)])
+def test_numbers_with_an_unknown_marker_in_many_rows_are_reported(tmp_path, capsys, n_rows, every):
+    """A column of numbers with a missing-value marker the reader does not know in 6% of
+    its rows (or 67 of 2,000: more than the 20 values a fixed cap allowed) is used as
+    text categories, one per number: the user is told which values and the option to
+    use, and with --na-values the column is read as numbers with missing values."""
+    values = [f"{i / 7:.3f}" for i in range(n_rows)]
+    labels = ["big" if i % 3 else "small" for i in range(n_rows)]
+    for i in range(0, n_rows, every):
+        values[i] = "n.a."
+    n_marked = len(range(0, n_rows, every))
+    text = "size,label\n" + "".join(f"{v},{t}\n" for v, t in zip(values, labels, strict=True))
+    path = _write(tmp_path / "marked.csv", text)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0, err
+    assert f"column 'size' is numeric except for {n_marked} of {n_rows} values ('n.a.')" in err
+    assert "--na-values" in err
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q",
+                         "--na-values", "n.a.")  # fmt: skip
+    assert code == 0, err
+    assert "numeric except" not in err

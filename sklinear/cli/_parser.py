@@ -67,11 +67,12 @@ reading the file:
   values (default markers: {_NA_LIST}), also with spaces around them.
   Text columns with nearly one distinct value per row (names, identifiers, free
   text) are left out with a notice; --keep-id-columns keeps them, with categories
-  seen in fewer than 5 rows merged into one. A text column that is numeric except
-  for a few values, or holds numbers with decimal commas, thousands separators
-  (--decimal, --thousands) or percent and currency signs, is reported on standard
-  error; so is a column of dates or times, which are not converted to numbers (it
-  is left out when ID-like, used as categories otherwise).
+  seen in fewer than 5 rows merged into one. A text column that is mostly numbers
+  but for some other values (an unknown missing-value marker), or holds numbers
+  with decimal commas, thousands separators (--decimal, --thousands) or percent
+  and currency signs, is reported on standard error; so is a column of dates or
+  times, which are not converted to numbers (it is left out when ID-like, used as
+  categories otherwise).
   A header that repeats a name is reported (pandas reads the copies as NAME.1,
   ...), and refused when the name is the target's.
   Target classes that differ only in case or surrounding spaces ('yes', 'Yes ')
