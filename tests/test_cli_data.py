@@ -324,16 +324,7 @@ def test_thousands_separators_are_reported_then_read_with_thousands(tmp_path, ca
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
 
     # A European export: 1234.5 written as 1.234,5 in a semicolon-separated file.
-    path = tmp_path / "export.csv"
-    path.write_text(
-        "x;price;label\n"
-        + "".join(
-            f"{str(r.x).replace('.', ',')};"
-            + f"{r.price:,.1f};".replace(",", "_").replace(".", ",").replace("_", ".")
-            + f"{r.label}\n"
-            for r in frame.itertuples()
-        )
-    )
+    path = _write_european(tmp_path / "export.csv", frame)
     code, out, err = run(capsys, "cv", path, "--target", "label", "--sep", ";",
                          "--decimal", ",", *TINY, "-q")  # fmt: skip
     assert code == 0, err
@@ -529,16 +520,7 @@ def test_numbers_typed_as_text_by_a_dropped_row_are_read_as_numbers(tmp_path, ca
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
 
     # The same with decimal commas and thousands separators, read with their options.
-    path = tmp_path / "export.csv"
-    path.write_text(
-        "x;price;label\nnote: prices in EUR;;\n"
-        + "".join(
-            f"{str(r.x).replace('.', ',')};"
-            + f"{r.price:,.1f};".replace(",", "_").replace(".", ",").replace("_", ".")
-            + f"{r.label}\n"
-            for r in frame.itertuples()
-        )
-    )
+    path = _write_european(tmp_path / "export.csv", frame, "note: prices in EUR;;\n")
     code, out, err = run(capsys, "cv", path, "--target", "label", "--sep", ";",
                          "--decimal", ",", "--thousands", ".", *TINY, "-q")  # fmt: skip
     assert code == 0, err
@@ -652,3 +634,19 @@ def test_numbers_with_an_unknown_marker_in_many_rows_are_reported(tmp_path, caps
                          "--na-values", "n.a.")  # fmt: skip
     assert code == 0, err
     assert "numeric except" not in err
+
+
+def _write_european(path, frame, after_header=""):
+    """``frame`` (x, price, label) as a European export: ';' between fields, decimal
+    commas, '.' as thousands separator of the prices (1234.5 as 1.234,5)."""
+    path.write_text(
+        "x;price;label\n"
+        + after_header
+        + "".join(
+            f"{str(r.x).replace('.', ',')};"
+            + f"{r.price:,.1f};".replace(",", "_").replace(".", ",").replace("_", ".")
+            + f"{r.label}\n"
+            for r in frame.itertuples()
+        )
+    )
+    return path
