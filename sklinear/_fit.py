@@ -1125,8 +1125,9 @@ def auto_batch_size(data):
     return min(size, n_samples)
 
 
-def convergence_message(name, solver, max_iter, tol, tolerance, result):
-    """The ConvergenceWarning's text for an uncertified ``result`` of ``name(solver=...)``."""
+def convergence_message(name, solver, max_iter, tol, tolerance, result, scale_predictors=False):
+    """The ConvergenceWarning's text for an uncertified ``result`` of ``name(solver=...)``
+    (``scale_predictors``: the estimator's setting, so the advice does not repeat it)."""
     unit = "epochs" if solver in STOCHASTIC_SOLVERS else "iterations"
     if solver in STOCHASTIC_SOLVERS:
         return (
@@ -1141,10 +1142,14 @@ def convergence_message(name, solver, max_iter, tol, tolerance, result):
     else:
         where = "the gradient test was not met"
     if result.reason == "stalled":
+        advice = (
+            "loosen tol or raise alpha"
+            if scale_predictors
+            else ("loosen tol, raise alpha, or set scale_predictors=True")
+        )
         return (
             f"{name} (solver={solver!r}) stopped at machine precision but {where}: the "
-            "answer may still be optimal (the bound is loose for tiny alpha); loosen tol, "
-            "raise alpha, or set scale_predictors=True."
+            f"answer may still be optimal (the bound is loose for tiny alpha); {advice}."
         )
     return (
         f"{name} (solver={solver!r}) did not converge in max_iter={max_iter} {unit} "

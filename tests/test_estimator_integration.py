@@ -178,6 +178,27 @@ def test_auto_solver_certifies_or_warns():
         SoftmaxClassifier(max_iter=1, tol=1e-12).fit(X, y)
 
 
+@pytest.mark.parametrize("scale_predictors", [False, True])
+def test_stalled_fit_warns_with_the_gap_and_advice_not_already_taken(scale_predictors):
+    """A fit that stalls at machine precision short of tol (tol=1e-15 on separable
+    classes) says so, with the gap and tol * |J| it reports, and advises
+    scale_predictors=True only where it is not set already."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = GDLogisticClassifier(
+        alpha=1e-9, tol=1e-15, solver="lbfgs", scale_predictors=scale_predictors
+    )
+    with pytest.warns(ConvergenceWarning, match="stopped at machine precision") as record:
+        model.fit(X, y)
+    (message,) = [str(w.message) for w in record if w.category is ConvergenceWarning]
+    assert f"the duality gap {model.dual_gap_:.3g} is above tol * |J| = " in message
+    assert f"{1e-15 * model.objective_:.3g}" in message
+    assert model.dual_gap_ > 1e-15 * model.objective_
+    assert ("set scale_predictors=True" in message) is not scale_predictors
+    assert "loosen tol" in message and "raise alpha" in message
+
+
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling"])
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_non_finite_loss_raises_naming_eta0(name, learning_rate):

@@ -594,7 +594,13 @@ class BaseGradientLinearModel(BaseEstimator):
 
     def _warn_not_converged(self, result):
         message = _fit.convergence_message(
-            type(self).__name__, self.solver, self.max_iter, self.tol, self._tolerance(), result
+            type(self).__name__,
+            self.solver,
+            self.max_iter,
+            self.tol,
+            self._tolerance(),
+            result,
+            scale_predictors=self.scale_predictors,
         )
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
