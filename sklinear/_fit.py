@@ -1145,7 +1145,7 @@ def convergence_message(name, solver, max_iter, tol, tolerance, result, scale_pr
         advice = (
             "loosen tol or raise alpha"
             if scale_predictors
-            else ("loosen tol, raise alpha, or set scale_predictors=True")
+            else "loosen tol, raise alpha, or set scale_predictors=True"
         )
         return (
             f"{name} (solver={solver!r}) stopped at machine precision but {where}: the "

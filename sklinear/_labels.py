@@ -114,17 +114,16 @@ def feature_problem(X):
             import polars as pl
 
             items = zip(X.columns, X.dtypes, strict=True)
-            bad = [
-                f"{column!r} ({dtype})"
-                for column, dtype in items
-                if not (dtype.is_numeric() or dtype == pl.Boolean)
-            ]
+
+            def numeric(dtype):
+                return dtype.is_numeric() or dtype == pl.Boolean
         else:
-            bad = [
-                f"{column!r} ({dtype})"
-                for column, dtype in X.dtypes.items()
-                if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-            ]
+            items = X.dtypes.items()
+
+            def numeric(dtype):
+                return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+        bad = [f"{column!r} ({dtype})" for column, dtype in items if not numeric(dtype)]
         if bad:
             return (
                 f"X has {len(bad)} non-numeric column(s): {', '.join(bad[:5])}"

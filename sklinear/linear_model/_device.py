@@ -34,14 +34,14 @@ from .._labels import not_an_indicator, ravel_label_column
 def _refuse_complex(array, what, name):
     """As on NumPy input: complex values are refused, not cast to their real part."""
     if is_foreign_array(array):
-        xp = namespace(array)
-        real = xp.isdtype(array.dtype, ("real floating", "integral", "bool"))
-    else:
-        real = np.asarray(array).dtype.kind != "c"
+        dtype = array.dtype
+        real = namespace(array).isdtype(dtype, ("real floating", "integral", "bool"))
+    else:  # a NumPy array, a list, a scalar
+        dtype = np.asarray(array).dtype
+        real = dtype.kind != "c"
     if not real:
         raise ValueError(
-            f"Complex data not supported: {what} has dtype {array.dtype}; {name} needs real "
-            "numbers."
+            f"Complex data not supported: {what} has dtype {dtype}; {name} needs real numbers."
         )
 
 
@@ -145,11 +145,7 @@ def prepare_fit(estimator, X, y, sample_weight):
 def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
     """Checked sample weights times class weights, float64 on the device (None: all 1)."""
     if sample_weight is not None:
-        _refuse_complex(
-            sample_weight if is_foreign_array(sample_weight) else np.asarray(sample_weight),
-            "sample_weight",
-            type(estimator).__name__,
-        )
+        _refuse_complex(sample_weight, "sample_weight", type(estimator).__name__)
         if np.isscalar(sample_weight):
             sample_weight = np.full(n_samples, float(sample_weight))
         elif not is_foreign_array(sample_weight):
