@@ -667,20 +667,22 @@ class LinearObjective:
 
     def completed_l1_gap(self, theta):
         """The duality gap at ``theta`` of a smooth loss with a conjugate (squared,
-        logistic, Huber's) under a pure L1 penalty, at the natural dual point corrected on
-        the support and the broken constraints (see
+        logistic, Huber's) under an L1 or elastic-net penalty, at the natural dual point
+        corrected on the support and the broken constraints (see
         :func:`~sklinear._certificate.l1_completed_gap`); None elsewhere (other losses or
         penalties, several outputs, data not in memory, or more columns to correct than
         ``_COMPLETION_MAX_VALUES`` allows)."""
         l2, l1 = self._user_penalty()
         loss = self.loss
-        if not hasattr(loss, "conjugate") or np.any(l2 > 0) or not np.all(l1 > 0):
+        if not hasattr(loss, "conjugate") or not np.all(l1 > 0):
             return None
         inputs = self._completion_inputs(theta)
         if inputs is None:
             return None
         max_columns = min(self.n_features, _COMPLETION_MAX_VALUES // self.n_samples - 1)
-        return l1_completed_gap(*inputs, l1, self.fit_intercept, loss, max_columns=max_columns)
+        return l1_completed_gap(
+            *inputs, l1, self.fit_intercept, loss, max_columns=max_columns, l2=l2
+        )
 
     # --- second order ----------------------------------------------------------------------
     def value_gradient_hessian(self, theta):

@@ -615,18 +615,21 @@ def test_corrected_l1_gap_bounds_the_error_and_closes_at_the_minimiser(weighted,
     assert gap(lasso.coef_ + 1e-3, lasso.intercept_, max_columns=2) is None
 
 
-def _split_l1_optimum(loss, X, y, c, alpha, fit_intercept):
-    """J* of ``sum c_i L(y_i, x_i w + b) + alpha |w|_1`` by scipy's L-BFGS-B on split
-    variables ``w = w+ - w-`` (bounds ``w+-  >= 0``), run to its tightest tolerances."""
+def _split_l1_optimum(loss, X, y, c, alpha, fit_intercept, l2=0.0):
+    """J* of ``sum c_i L(y_i, x_i w + b) + alpha |w|_1 + l2 |w|^2 / 2`` by scipy's L-BFGS-B
+    on split variables ``w = w+ - w-`` (bounds ``w+-  >= 0``), run to its tightest
+    tolerances."""
     n, p = X.shape
 
     def f(v):
         plus, minus = v[:p], v[p : 2 * p]
+        w = plus - minus
         b = v[2 * p] if fit_intercept else 0.0
-        value, derivative = loss.loss_gradient(y, X @ (plus - minus) + b)
-        g = X.T @ (c * derivative)
+        value, derivative = loss.loss_gradient(y, X @ w + b)
+        g = X.T @ (c * derivative) + l2 * w
         grad = np.concatenate([g + alpha, -g + alpha, [np.sum(c * derivative)]])
-        return float(c @ value) + alpha * float(v[: 2 * p].sum()), grad[: len(v)]
+        penalty = alpha * float(v[: 2 * p].sum()) + 0.5 * l2 * float(w @ w)
+        return float(c @ value) + penalty, grad[: len(v)]
 
     size = 2 * p + int(fit_intercept)
     bounds = [(0, None)] * (2 * p) + [(None, None)] * int(fit_intercept)
@@ -642,13 +645,15 @@ def _split_l1_optimum(loss, X, y, c, alpha, fit_intercept):
     return f(v)[0], v[:p] - v[p : 2 * p], (v[2 * p] if fit_intercept else 0.0)
 
 
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("loss_name", ["logistic", "huber"])
-def test_corrected_l1_gap_of_other_losses_bounds_the_error(loss_name, fit_intercept, weighted):
-    """The corrected L1 dual point with the logistic and Huber losses' conjugates: a valid
-    bound at any point (J - J* <= gap, J* from scipy on split variables), closing at the
-    minimiser; None where the correction needs more columns than allowed."""
+def test_corrected_l1_gap_of_other_losses_bounds_the_error(loss_name, fit_intercept, weighted, l2):
+    """The corrected L1 (``l2`` > 0: elastic-net) dual point with the logistic and Huber
+    losses' conjugates: a valid bound at any point (J - J* <= gap, J* from scipy on split
+    variables), closing at the minimiser; None where the correction needs more columns
+    than allowed."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(150, 6)) * np.array([1.0, 10.0, 0.1, 1.0, 3.0, 1.0])
     score = X @ np.array([1.0, -0.2, 5.0, 0.0, 0.0, 0.3])
@@ -661,16 +666,17 @@ def test_corrected_l1_gap_of_other_losses_bounds_the_error(loss_name, fit_interc
         s[:5] = 0.0
     c = s / s.sum()
     l1 = np.full(6, alpha)
-    j_star, coef_star, intercept_star = _split_l1_optimum(loss, X, y, c, alpha, fit_intercept)
+    j_star, coef_star, intercept_star = _split_l1_optimum(loss, X, y, c, alpha, fit_intercept, l2)
 
     def J(coef, intercept):
-        return (
-            float(c @ loss.loss_gradient(y, X @ coef + intercept)[0]) + alpha * np.abs(coef).sum()
-        )
+        data = float(c @ loss.loss_gradient(y, X @ coef + intercept)[0])
+        return data + alpha * np.abs(coef).sum() + 0.5 * l2 * coef @ coef
 
     def gap(coef, intercept, **options):
         options.setdefault("max_columns", 6)
-        return l1_completed_gap(X, y, c, coef, intercept, l1, fit_intercept, loss, **options)
+        return l1_completed_gap(
+            X, y, c, coef, intercept, l1, fit_intercept, loss, l2=np.full(6, l2), **options
+        )
 
     assert 0 < np.sum(coef_star != 0) < 6  # a support to correct on, and zeros
     assert 0 <= gap(coef_star, intercept_star) <= 1e-7 * j_star
@@ -683,7 +689,7 @@ def test_corrected_l1_gap_of_other_losses_bounds_the_error(loss_name, fit_interc
             assert bound is not None
             assert J(coef, intercept) - j_star <= bound * (1 + 1e-9) + 1e-13
     assert gap(coef_star + 1e-3, intercept_star, max_columns=2) is None
-    if loss_name == "huber":
+    if loss_name == "huber" and l2 == 0:
         # a zero coefficient moved off zero: the full correction leaves Huber's domain
         # |v| <= epsilon; a point on the way to it beats the natural dual point
         coef = coef_star + 1e-3 * (coef_star == 0)
@@ -729,6 +735,30 @@ def test_near_separable_l1_logistic_and_raw_huber_l1_are_certified(monkeypatch):
     monkeypatch.setattr(LinearObjective, "completed_l1_gap", lambda *args: None)
     with pytest.warns(ConvergenceWarning):
         GDLinearRegressor(penalty="l1", alpha=alpha, loss="huber").fit(Z, y)
+
+
+def test_elastic_net_with_a_weak_l2_part_on_raw_features_is_certified(monkeypatch):
+    """Breast cancer's degree-2 features of its first 12 columns (scales 1e-3 to 7e5),
+    elastic-net logistic at alpha 1e-4: proximal Newton's answer equals a tol=1e-12
+    refit's J to rounding, but the natural dual point bounded it at 2e-4 of J (the weak L2
+    part prices a column's residual d at d^2 / (2 l2)) and the fit warned. The dual point
+    corrected with the elastic net's conditions certifies it; without the correction it
+    still warns."""
+    X, y = load_breast_cancer(return_X_y=True)
+    Z = PolynomialFeatures(degree=2, include_bias=False).fit_transform(X[:, :12])
+    options = {"penalty": "elasticnet", "alpha": 1e-4, "l1_ratio": 0.5}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = GDLogisticClassifier(**options).fit(Z, y)
+    w, b = model.coef_.ravel(), model.intercept_[0]
+    j = np.mean(np.logaddexp(0.0, -(2 * y - 1) * (Z @ w + b))) + 1e-4 * (
+        0.5 * np.abs(w).sum() + 0.25 * w @ w
+    )
+    assert j == pytest.approx(model.objective_, rel=1e-10)
+    assert model.dual_gap_ <= 1e-4 * model.objective_
+    monkeypatch.setattr(LinearObjective, "completed_l1_gap", lambda *args: None)
+    with pytest.warns(ConvergenceWarning):
+        GDLogisticClassifier(**options).fit(Z, y)
 
 
 def test_uncertified_l1_logistic_fit_gets_proximal_newton_to_the_end():
