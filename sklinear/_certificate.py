@@ -283,10 +283,12 @@ def l1_completed_gap(
     (``sum du_i^2 / (2 c_i L''_i)``, so rows without curvature, such as Huber's beyond its
     threshold, stay where they are), onto the optimality conditions of the columns that
     need them: ``x_j^T u = -l1_j sign(w_j)`` on the support and ``x_j^T u = +-l1_j`` where
-    a zero coefficient's constraint is broken (a least-squares system over those columns,
-    repeated ``rounds`` times for constraints the step breaks); with an intercept ``u``
-    starts with ``sum u = 0`` (shifted along the metric) and steps along columns centred
-    in the metric, so that the sum stays 0 to rounding. Then ``u`` is scaled into
+    a zero coefficient's constraint is broken (the least-norm solution of the
+    under-determined system over those columns, solved on the system itself, not on its
+    normal equations, repeated ``rounds`` times for constraints the step breaks); with an
+    intercept ``u`` starts with ``sum u = 0`` (shifted along the metric) and steps along
+    columns centred in the metric, with ``sum du = -sum u`` a condition of the system, so
+    that the sum stays 0 to rounding. Then ``u`` is scaled into
     ``G*``'s domain as in :func:`duality_gap`, and
     ``D(u) = -sum c_i L*(u_i / c_i)`` with the loss's ``conjugate``. Where the corrected
     point leaves the conjugate's domain (logistic: ``y + v`` in [0, 1]; Huber's:
@@ -334,9 +336,16 @@ def l1_completed_gap(
         block = block.toarray() if hasattr(block, "toarray") else np.asarray(block, float)
         if fit_intercept:  # columns centred in the metric: steps along them keep sum u = 0
             block = block - (metric / metric.sum()) @ block
-        weighted = block * metric[:, None]
-        step = np.linalg.lstsq(block.T @ weighted, target - block.T @ u, rcond=None)[0]
-        u = u + weighted @ step
+        # the least-norm step in the metric, du = M^(1/2) z with z the least-norm solution
+        # of (B^T M^(1/2)) z = r: the normal equations (B^T M B) squared the condition of
+        # raw columns (scales 0.5 to 4e6), whose truncated solve left the conditions broken
+        root = np.sqrt(metric)
+        system = block.T * root
+        residual = target - block.T @ u
+        if fit_intercept:  # sum du = -sum u as a row of its own (rounding leaves it out)
+            system = np.vstack([system, root])
+            residual = np.append(residual, -u.sum())
+        u = u + root * np.linalg.lstsq(system, residual, rcond=None)[0]
         xi = np.asarray(X.T @ u).ravel()
         broken = ~columns & (np.abs(xi) > l1)
         if not np.any(broken):
