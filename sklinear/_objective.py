@@ -591,14 +591,16 @@ class LinearObjective:
         coef, intercept = self.to_user(theta)
         return (*data, coef[:, 0], intercept[0])
 
-    def _completion_data(self):
-        """``(X, y, c)`` of :meth:`_completion_inputs`, or None."""
-        if type(self.data) is not InMemoryData or self.n_outputs != 1:
+    def _completion_data(self, outputs=False):
+        """``(X, y, c)`` of :meth:`_completion_inputs`, or None; ``outputs``: ``Y`` as
+        ``(n, n_outputs)``, any number of outputs."""
+        if type(self.data) is not InMemoryData or (self.n_outputs != 1 and not outputs):
             return None
         weights = np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
+        Y = np.asarray(self.Y, dtype=float)
         return (
             self.data.X,
-            np.asarray(self.Y, dtype=float).reshape(-1),
+            Y.reshape(self.n_samples, -1) if outputs else Y.reshape(-1),
             np.asarray(weights, dtype=float) / self.weight_sum,
         )
 
@@ -670,19 +672,39 @@ class LinearObjective:
         logistic, Huber's) under an L1 or elastic-net penalty, at the natural dual point
         corrected on the support and the broken constraints (see
         :func:`~sklinear._certificate.l1_completed_gap`); None elsewhere (other losses or
-        penalties, several outputs, data not in memory, or more columns to correct than
-        ``_COMPLETION_MAX_VALUES`` allows)."""
+        penalties, data not in memory, or more columns to correct than
+        ``_COMPLETION_MAX_VALUES`` allows). Several outputs of a loss separable over them
+        (one-vs-rest, multilabel, multi-output regression: all but the multinomial) are
+        separate problems sharing ``X``: the gap is the sum of theirs."""
         l2, l1 = self._user_penalty()
         loss = self.loss
+        # the multinomial loss, which couples its outputs, has no pointwise ``conjugate``
         if not hasattr(loss, "conjugate") or not np.all(l1 > 0):
             return None
-        inputs = self._completion_inputs(theta)
-        if inputs is None:
+        data = self._completion_data(outputs=True)
+        if data is None:
             return None
+        X, Y, c = data
+        coef, intercept = self.to_user(theta)
         max_columns = min(self.n_features, _COMPLETION_MAX_VALUES // self.n_samples - 1)
-        return l1_completed_gap(
-            *inputs, l1, self.fit_intercept, loss, max_columns=max_columns, l2=l2
-        )
+        total = 0.0
+        for k in range(self.n_outputs):
+            gap = l1_completed_gap(
+                X,
+                Y[:, k],
+                c,
+                coef[:, k],
+                intercept[k],
+                l1,
+                self.fit_intercept,
+                loss,
+                max_columns=max_columns,
+                l2=l2,
+            )
+            if gap is None:
+                return None
+            total += gap
+        return total
 
     # --- second order ----------------------------------------------------------------------
     def value_gradient_hessian(self, theta):
