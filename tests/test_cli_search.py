@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 from _cli_util import mixed_frame, parse_table, printed_equal, regression_frame, run
 from _reference import objective_J
@@ -421,3 +422,38 @@ def test_preprocess_rows_is_the_preprocessing_in_row_major_order(monkeypatch, bl
     held_out = _search.preprocess_rows(preprocess, X[60:])
     assert held_out.flags.c_contiguous
     np.testing.assert_array_equal(held_out, reference.transform(X[60:]))
+
+
+def test_the_search_pipeline_builds_no_product_of_two_dummies_of_one_column():
+    """The command line's degree-2 design leaves out the products of two dummies of one
+    categorical column (0 on every row) and the squares of 0/1 columns (equal to them):
+    the terms are PolynomialFeatures' other terms, with the same values."""
+    from sklearn.preprocessing import PolynomialFeatures
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=60),
+            "colour": rng.choice(["red", "green", "blue", "grey"], 60),
+            "shape": rng.choice(["round", "square"], 60),
+        }
+    )
+    steps = _search.build_pipeline("linear", seed=0)[:-1].set_params(poly__degree=2)
+    Z = steps.fit_transform(frame, rng.normal(size=60))
+    encoded = np.asarray(steps[:-1].transform(frame), dtype=float)
+    encoded_names = list(steps[:-1].get_feature_names_out())
+    reference = PolynomialFeatures(2, include_bias=False).fit(encoded)
+    names = list(steps[-1].get_feature_names_out(encoded_names))
+    dummies = [name for name in encoded_names if name != "size"]
+    assert len(dummies) == 4  # 3 colours and 1 shape beside the reference categories
+    assert not any(
+        f"{a} {b}" in names or f"{a}^2" in names
+        for a in dummies
+        for b in dummies
+        if a.split("_")[0] == b.split("_")[0]
+    )
+    assert any(f"{a} {b}" in names for a in dummies for b in dummies if a < b)
+    full = reference.transform(encoded)
+    index = [list(reference.get_feature_names_out(encoded_names)).index(name) for name in names]
+    np.testing.assert_array_equal(np.asarray(Z), full[:, index])
+    assert len(names) == 20 - 3 - 4  # 3 products within colour, 4 squares of dummies

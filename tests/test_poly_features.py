@@ -225,3 +225,90 @@ def test_non_numeric_columns_name_the_columns_and_the_remedy():
     model = PolyFeatures().fit(frame.assign(b=1.0))
     with pytest.raises(ValueError, match=r"'b' .*DummyEncoder"):
         model.transform(frame)
+
+
+def test_drop_redundant_leaves_out_powers_of_indicators_and_exclusive_products():
+    """Hand-worked: columns 0 and 1 are 0/1 and never both 1 (two dummies of one
+    column), column 2 is numeric: x0^2, x0 x1 and x1^2 go; products with x2 stay. Two
+    0/1 columns that are both 1 on some row keep their product; a power stays where the
+    term it equals is not an output term."""
+    X = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0], [0.0, 0.0, -1.0]])
+    poly = PolyFeatures(2, drop_redundant=True).fit(X)
+    names = ["x0", "x1", "x2", "x0 x2", "x1 x2", "x2^2"]
+    assert list(poly.get_feature_names_out()) == names
+    assert poly.n_output_features_ == 6
+    expected = np.column_stack([X, X[:, 0] * X[:, 2], X[:, 1] * X[:, 2], X[:, 2] ** 2])
+    assert np.array_equal(poly.transform(X), expected)
+    both = np.array([[1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    poly = PolyFeatures(3, drop_redundant=True).fit(both)
+    assert list(poly.get_feature_names_out()) == ["x0", "x1", "x0 x1"]
+    assert np.array_equal(poly.transform(both)[:, 2], both[:, 0] * both[:, 1])
+    # degrees 2 and 3: x0^2 = x0 and x1^2 = x1 stay (x0, x1 are not output terms), and
+    # x0^3, x1^3 with them; x0^2 x1 and x0 x1^2 equal x0 x1 and go
+    poly = PolyFeatures((2, 3), drop_redundant=True).fit(both)
+    assert list(poly.get_feature_names_out()) == ["x0^2", "x0 x1", "x1^2", "x0^3", "x1^3"]
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+@pytest.mark.parametrize("degree", [2, 3, (2, 3)])
+@pytest.mark.parametrize("container", ["dense", "csr", "csc"])
+def test_drop_redundant_keeps_polynomial_features_columns(degree, interaction_only, container):
+    """On dummies of two categorical columns beside numeric ones: the output is
+    PolynomialFeatures' columns of the same names (so its order); every column left out
+    is 0 on every row or equals a kept one (a power of a 0/1 column)."""
+    from sklinear import DummyEncoder
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=200),
+            "b": rng.choice(list("xyz"), 200),
+            "c": rng.choice(list("pqrs"), 200),
+            "d": rng.normal(size=200),
+        }
+    )
+    Z = np.asarray(DummyEncoder(columns="auto").fit_transform(frame), dtype=float)
+    X = {"dense": Z, "csr": sparse.csr_matrix(Z), "csc": sparse.csc_matrix(Z)}[container]
+    reference = PolynomialFeatures(degree, interaction_only=interaction_only, include_bias=False)
+    reference.fit(Z)
+    names = list(reference.get_feature_names_out())
+    full = reference.transform(Z)
+    poly = PolyFeatures(degree, interaction_only=interaction_only, drop_redundant=True).fit(X)
+    out = poly.transform(X)
+    out = out.toarray() if sparse.issparse(out) else out
+    index = [names.index(name) for name in poly.get_feature_names_out()]
+    assert index == sorted(index) and out.shape[1] == poly.n_output_features_
+    assert np.array_equal(out, full[:, index])
+    assert np.array_equal(poly.powers_, reference.powers_[index])
+    # the terms expected to go, from the reference's powers: zero on every row, or a power
+    # of a 0/1 column equal to an output term (its degree with those powers at 1 in range)
+    binary = ((Z == 0) | (Z == 1)).all(axis=0)
+    powers = reference.powers_
+    repeated = (powers[:, binary] > 1).any(axis=1)
+    reduced = np.minimum(powers[:, binary], 1).sum(axis=1) + powers[:, ~binary].sum(axis=1)
+    smallest = degree[0] if isinstance(degree, tuple) else 1
+    redundant = ~full.any(axis=0) | (repeated & (reduced >= smallest))
+    assert index == list(np.flatnonzero(~redundant))
+    assert redundant.sum() >= 4
+
+
+def test_drop_redundant_beyond_the_exclusive_table_limit_drops_only_powers(monkeypatch):
+    """Above the limit of 0/1 columns for the co-occurrence table only the powers of 0/1
+    columns are left out (products of never co-occurring ones are kept); degree 1 looks
+    at nothing."""
+    import sklinear.preprocessing._poly as poly_module
+
+    X = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0], [0.0, 0.0, -1.0]])
+    monkeypatch.setattr(poly_module, "_MAX_EXCLUSIVE_COLUMNS", 1)
+    poly = PolyFeatures(2, drop_redundant=True).fit(X)
+    assert list(poly.get_feature_names_out()) == [
+        "x0",
+        "x1",
+        "x2",
+        "x0 x1",
+        "x0 x2",
+        "x1 x2",
+        "x2^2",
+    ]
+    monkeypatch.setattr(poly_module, "_redundancy", None)  # never called for degree 1
+    assert np.array_equal(PolyFeatures(1, drop_redundant=True).fit_transform(X), X)

@@ -66,6 +66,31 @@ def poly_strict_equals_polynomial_features():
 
 
 @case
+def poly_strict_drop_redundant_equals_numpy():
+    import array_api_strict as xps
+    import numpy as np
+    import sklearn
+    from array_api_compat import device
+
+    from sklinear import PolyFeatures
+
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 3, size=30)
+    X = np.column_stack([groups == 0, groups == 1, rng.normal(size=30)]).astype(float)
+    on_device1 = xps.asarray(X, device=xps.Device("device1"))
+    with sklearn.config_context(array_api_dispatch=True):
+        poly = PolyFeatures(degree=3, drop_redundant=True).fit(on_device1)
+        out = poly.transform(on_device1)
+    assert device(out) == xps.Device("device1"), device(out)
+    in_numpy = PolyFeatures(degree=3, drop_redundant=True).fit(X)
+    assert list(poly.get_feature_names_out()) == list(in_numpy.get_feature_names_out())
+    assert poly.n_output_features_ < PolyFeatures(degree=3).fit(X).n_output_features_
+    np.testing.assert_allclose(
+        np.asarray(xps.asarray(out, device=xps.Device("CPU_DEVICE"))), in_numpy.transform(X)
+    )
+
+
+@case
 def poly_strict_dtypes():
     import array_api_strict as xps
     import numpy as np

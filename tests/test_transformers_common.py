@@ -22,6 +22,7 @@ TRANSFORMERS = [
     MissingIndicatorImputer(features="all", strategy="median"),
     PolyFeatures(),
     PolyFeatures(degree=(2, 3), include_bias=True),
+    PolyFeatures(degree=3, drop_redundant=True),
 ]
 
 CHECKS = [

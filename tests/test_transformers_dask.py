@@ -147,6 +147,22 @@ def test_poly_features_lazy_block_wise_equal_polynomial_features(graphs):
     assert poly.transform(X32).dtype == np.float32
 
 
+def test_poly_features_drop_redundant_one_compute_equals_in_memory(graphs):
+    """drop_redundant learns its 0/1 columns and their co-occurrence in one compute; the
+    terms and the output are those of the in-memory fit."""
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 3, size=40)
+    X_numpy = np.column_stack([groups == 0, groups == 1, rng.normal(size=40)]).astype(float)
+    X = da.from_array(X_numpy, chunks=(15, 2))
+    graphs.clear()
+    poly = PolyFeatures(degree=3, drop_redundant=True).fit(X)
+    assert len(graphs) == 1
+    in_memory = PolyFeatures(degree=3, drop_redundant=True).fit(X_numpy)
+    assert list(poly.get_feature_names_out()) == list(in_memory.get_feature_names_out())
+    assert poly.n_output_features_ < PolyFeatures(degree=3).fit(X_numpy).n_output_features_
+    np.testing.assert_array_equal(poly.transform(X).compute(), in_memory.transform(X_numpy))
+
+
 def test_poly_features_nan_raises_when_computed(dask_client):
     X = da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=(1, 2))
     out = PolyFeatures().fit(X).transform(X)

@@ -26,14 +26,16 @@ Select a model by k-fold cross-validation on a CSV file.
 
 Every row is passed through the pipeline
   MissingIndicatorImputer -> DummyEncoder(columns='auto') -> PolyFeatures -> model
-and every combination of --degree, --alpha and --penalty is scored on --folds
-folds (shuffled with --seed; stratified by class for classifiers). The model
-penalises the coefficients of the standardised columns (scale_predictors=True), so
-one alpha means the same for every column, whatever its units. The ranked
-candidates (mean +/- std of the score over the folds, train score, mean fit time),
-a baseline that ignores the features (the majority class, or the mean of the
-target) and the best parameters go to standard output; progress goes to standard
-error. Rows whose target is missing are dropped, and the report says how many.
+(the polynomials without products of two dummies of one column, which are 0, nor
+powers of 0/1 columns, which equal them), and every combination of --degree,
+--alpha and --penalty is scored on --folds folds (shuffled with --seed; stratified
+by class for classifiers). The model penalises the coefficients of the
+standardised columns (scale_predictors=True), so one alpha means the same for
+every column, whatever its units. The ranked candidates (mean +/- std of the score
+over the folds, train score, mean fit time), a baseline that ignores the features
+(the majority class, or the mean of the target) and the best parameters go to
+standard output; progress goes to standard error. Rows whose target is missing are
+dropped, and the report says how many.
 
 Without DATA the bundled Palmer penguins table is used (344 rows, missing values,
 text columns), with target 'species' unless --target says otherwise.

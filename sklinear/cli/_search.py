@@ -67,7 +67,8 @@ def build_pipeline(kind, *, seed, max_iter=None, tol=None, min_frequency=None):
             ("impute", sklinear.MissingIndicatorImputer()),
             # Categories first seen in a validation fold encode as the reference category.
             ("encode", encoder),
-            ("poly", sklinear.PolyFeatures(degree=1)),
+            # no products of two dummies of one column (0) nor powers of 0/1 columns
+            ("poly", sklinear.PolyFeatures(degree=1, drop_redundant=True)),
             ("model", model),
         ]
     )

@@ -10,7 +10,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._array_api import record_n_features
+from .._array_api import record_n_features, to_numpy
 from .._compat import _fit_context
 from .._labels import validate_numeric
 from .._resources import check_memory
@@ -64,6 +64,118 @@ def _degree_blocks(n_features, max_degree, interaction_only):
         first = new_first
         blocks.append(products)
     return blocks, current
+
+
+# Pairs of 0/1 columns that never co-occur are looked for among at most this many such
+# columns (their co-occurrence table is one boolean per pair).
+_MAX_EXCLUSIVE_COLUMNS = 4096
+
+
+def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, exclusive):
+    """The terms of degree 1 to ``max_degree`` that ``drop_redundant`` keeps, degree by
+    degree, as arrays of factor indices (rows in scikit-learn's order), and the product
+    blocks that build them (the format of :func:`_degree_blocks`).
+
+    A term is left out where two of its factors never co-occur (``exclusive[j, k]``: 0 on
+    every training row), or where a 0/1 column (``binary``) appears more than once and
+    the term with each such power at 1 (which it equals: ``x^2 y = x y`` for a 0/1 ``x``)
+    is an output term itself (of degree ``min_degree`` or more). A kept term's parent (the term
+    without its first factor) is kept too (fewer factors of each kind, a reduced degree no
+    larger), so every kept term of degree ``d`` with first factor ``j`` is column ``j``
+    times a kept term of degree ``d - 1`` whose first factor is ``j`` or later, and the
+    blocks are the runs of consecutive such parents.
+    """
+    previous = np.arange(n_features).reshape(-1, 1)  # degree 1: every column
+    repeated = np.zeros(n_features, dtype=bool)  # a 0/1 factor more than once
+    reduced = np.ones(n_features, dtype=np.intp)  # the degree with those powers at 1
+    per_degree = [previous]
+    offset, current = 0, n_features  # first column of the previous degree; next free
+    blocks = []
+    for _ in range(2, max_degree + 1):
+        first = previous[:, 0]
+        products, terms, repeats, reductions = [], [], [], []
+        for j in range(n_features):
+            start = int(np.searchsorted(first, j, side="right" if interaction_only else "left"))
+            parents = previous[start:]
+            again = (parents[:, 0] == j) & binary[j]  # j is a 0/1 factor already there
+            term_repeated = repeated[start:] | again
+            term_reduced = reduced[start:] + ~again
+            keep = ~(term_repeated & (term_reduced >= min_degree))
+            if exclusive is not None and binary[j]:
+                keep &= ~exclusive[j][parents].any(axis=1)
+            positions = np.flatnonzero(keep) + start
+            if positions.size == 0:
+                continue
+            terms.append(np.column_stack([np.full(positions.size, j), previous[positions]]))
+            repeats.append(term_repeated[positions - start])
+            reductions.append(term_reduced[positions - start])
+            # runs of consecutive parents: one product block each
+            breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+            for run in np.split(positions, breaks):
+                lo, hi = int(run[0]), int(run[-1]) + 1
+                products.append((j, offset + lo, offset + hi, current))
+                current += hi - lo
+        blocks.append(products)
+        offset += len(previous)
+        if not terms:  # no term of this degree: none of any higher one either
+            break
+        previous = np.concatenate(terms)
+        repeated, reduced = np.concatenate(repeats), np.concatenate(reductions)
+        per_degree.append(previous)
+    return per_degree, blocks, current
+
+
+def _binary_and_together(X):
+    """The columns of ``X`` (NumPy, SciPy, dask or another Array API library) whose values
+    are all 0 or 1, and whether each pair of them is ever both 1 (a boolean table over
+    those columns; None where there are more than ``_MAX_EXCLUSIVE_COLUMNS``)."""
+    if is_dask_collection(X):  # one pass over the data: both tables over every column
+        import dask
+
+        binary = ((X == 0) | (X == 1)).all(axis=0)
+        if X.shape[1] > _MAX_EXCLUSIVE_COLUMNS:
+            return np.asarray(binary.compute()), None
+        indicator = (X != 0).astype(np.float64)
+        binary, together = dask.compute(binary, indicator.T @ indicator)
+        binary = np.asarray(binary)
+        return binary, (np.asarray(together) > 0)[np.ix_(binary, binary)]
+    if sparse.issparse(X):
+        columns = sparse.csc_matrix(X)
+        column_of = np.repeat(np.arange(X.shape[1]), np.diff(columns.indptr))
+        binary = np.ones(X.shape[1], dtype=bool)
+        binary[column_of[(columns.data != 0) & (columns.data != 1)]] = False
+        indicator = (columns[:, binary] != 0).astype(np.float64)
+    elif isinstance(X, np.ndarray):
+        binary = ((X == 0) | (X == 1)).all(axis=0)
+        indicator = sparse.csc_matrix(X[:, binary] != 0, dtype=np.float64)
+    else:  # another Array API library: the small tables come back to the host
+        import array_api_compat
+
+        xp = array_api_compat.array_namespace(X)
+        binary = to_numpy(xp.all((X == 0) | (X == 1), axis=0)).astype(bool)
+        index = np.flatnonzero(binary)
+        if index.size > _MAX_EXCLUSIVE_COLUMNS:
+            return binary, None
+        picked = xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=1)
+        indicator = xp.astype(picked != 0, X.dtype)
+        return binary, to_numpy(indicator.T @ indicator) > 0
+    if np.count_nonzero(binary) > _MAX_EXCLUSIVE_COLUMNS:
+        return binary, None
+    return binary, (indicator.T @ indicator).toarray() > 0
+
+
+def _redundancy(X):
+    """``(binary, exclusive)`` of :class:`PolyFeatures`' ``drop_redundant`` from training
+    data: the columns whose values are all 0 or 1, and the ``(p, p)`` table of the pairs
+    of them never both 1 (a column of zeros with every one, itself included), None where
+    there are more than ``_MAX_EXCLUSIVE_COLUMNS`` such columns."""
+    binary, together = _binary_and_together(X)
+    if together is None:
+        return binary, None
+    index = np.flatnonzero(binary)
+    exclusive = np.zeros((binary.size, binary.size), dtype=bool)
+    exclusive[np.ix_(index, index)] = ~together
+    return binary, exclusive
 
 
 def _n_terms(n_features, degree, interaction_only):
@@ -130,7 +242,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     """Polynomial and interaction features of degree ``min_degree`` to ``max_degree``.
 
     The output has the columns of scikit-learn's
-    :class:`~sklearn.preprocessing.PolynomialFeatures`, in the same order and with the
+    :class:`~sklearn.preprocessing.PolynomialFeatures` (with ``drop_redundant``, those
+    that are not redundant on the training data), in the same order and with the
     same names (``x0``, ``x0^2``, ``x0 x1``; input column names when fitted on a
     DataFrame), but ``include_bias`` is False by default because the sklinear
     estimators fit an intercept. Each degree is computed from the previous one (a block
@@ -151,6 +264,21 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         Only products of distinct columns (``x0 x1``, not ``x0^2``).
     include_bias : bool, default=False
         Add a first column of ones (the degree 0 term).
+    drop_redundant : bool, default=False
+        Leave out the terms that are redundant on the training data: products of two
+        columns whose training values are all 0 or 1 and that are never both 1 (two
+        dummies of one categorical column: 0 on every row), and terms with such a column
+        to a power above 1 where the same term with those powers at 1 is an output term
+        (``x^2 y = x y``; with ``degree=(2, 3)``, ``x^2`` and ``x^3`` stay, as ``x`` is
+        not in the output). The kept terms
+        are a subset of scikit-learn's columns, in its order and with its names;
+        ``powers_`` and ``get_feature_names_out`` list them. A left out product is 0 on
+        every training row, so a penalised model gives it a zero coefficient anyway; a
+        left out power duplicates an output column, which only halved the penalty of that
+        column's coefficient (it was split between the copies). Learned at fit in one
+        pass (the table of which 0/1 columns are ever both 1; with more than 4,096 such
+        columns only the powers are left out). On the dummies of categorical columns this
+        removes most degree-2 and degree-3 terms: ``sklinear cv`` sets it.
 
     Attributes
     ----------
@@ -186,12 +314,16 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         "degree": [Integral, tuple],
         "interaction_only": ["boolean"],
         "include_bias": ["boolean"],
+        "drop_redundant": ["boolean"],
     }
 
-    def __init__(self, degree=2, *, interaction_only=False, include_bias=False):
+    def __init__(
+        self, degree=2, *, interaction_only=False, include_bias=False, drop_redundant=False
+    ):
         self.degree = degree
         self.interaction_only = interaction_only
         self.include_bias = include_bias
+        self.drop_redundant = drop_redundant
 
     def _degree_range(self):
         degree = self.degree
@@ -217,8 +349,21 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             )
         return min_degree, max_degree
 
+    def _blocks(self, n_features, max_degree):
+        """The product blocks and the number of terms built (see :func:`_degree_blocks`);
+        with ``drop_redundant``, those of the kept terms, planned at fit."""
+        kept = getattr(self, "_kept", None)
+        if kept is not None:
+            return kept[1], kept[2]
+        return _degree_blocks(n_features, max_degree, self.interaction_only)
+
     def _combinations(self, n_features):
         min_degree, max_degree = self._degree_range()
+        kept = getattr(self, "_kept", None)
+        if kept is not None:
+            per_degree = kept[0][max(1, min_degree) - 1 : max_degree]
+            terms = (tuple(term) for terms in per_degree for term in terms.tolist())
+            return chain([()], terms) if self.include_bias else terms
         combine = combinations if self.interaction_only else combinations_with_replacement
         terms = chain.from_iterable(
             combine(range(n_features), d) for d in range(max(1, min_degree), max_degree + 1)
@@ -253,7 +398,20 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             X = validate_numeric(
                 self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
             )
+        self._kept = None
         self.n_output_features_ = self._n_output_features(X.shape[1])
+        if self.drop_redundant and self._degree_range()[1] >= 2:
+            max_degree = self._degree_range()[1]
+            # the terms are listed before the redundant ones are left out
+            self._check_table_fits("the table of terms", 16 + 8 * max_degree)
+            binary, exclusive = _redundancy(X)
+            min_degree = max(1, self._degree_range()[0])
+            self._kept = _kept_terms(
+                X.shape[1], min_degree, max_degree, self.interaction_only, binary, exclusive
+            )
+            self.n_output_features_ = int(self.include_bias) + sum(
+                len(terms) for terms in self._kept[0][min_degree - 1 : max_degree]
+            )
         return self
 
     def _n_output_features(self, n_features):
@@ -375,7 +533,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             import array_api_compat
 
             return xp.ones((n_samples, 1), dtype=X.dtype, device=array_api_compat.device(X))
-        blocks, n_terms = _degree_blocks(n_features, max_degree, self.interaction_only)
+        blocks, n_terms = self._blocks(n_features, max_degree)
         # the degree blocks, then their concatenation
         n_values = n_samples * (n_terms + self.n_output_features_)
         _check_fits_in_memory(
@@ -393,7 +551,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         bias = int(self.include_bias)
         if max_degree == 0:
             return np.ones((n_samples, 1), dtype=X.dtype)
-        blocks, n_terms = _degree_blocks(n_features, max_degree, self.interaction_only)
+        blocks, n_terms = self._blocks(n_features, max_degree)
         # Terms of degree below min_degree are computed (the higher degrees need them)
         # but not returned; they start at column 0 of ``terms``.
         keep_from = n_terms - (self.n_output_features_ - bias)
@@ -434,7 +592,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             )
         self._check_sparse_size(X, min_degree, max_degree)
         X_columns = sparse.csc_matrix(X)
-        blocks, _ = _degree_blocks(n_features, max_degree, self.interaction_only)
+        blocks, _ = self._blocks(n_features, max_degree)
         degree_blocks = [X_columns]
         terms = X_columns
         for products in blocks:
