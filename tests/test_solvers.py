@@ -446,6 +446,37 @@ def test_adaptive_divides_the_step_by_five_after_n_iter_no_change_epochs():
     np.testing.assert_allclose(rule.learning_rates, [1, 1, 1, 1, 0.2, 0.2, 0.04, 0.04])
 
 
+class _UnitStep:
+    """An update rule that moves every coefficient by +1 a step: the t-th iterate is t."""
+
+    def step(self, gradient, learning_rate, state):
+        return np.ones_like(gradient)
+
+
+def test_adaptive_division_restarts_the_running_mean():
+    """With ``average``, dividing the step restarts the mean of the iterates: epochs 3-5
+    do not improve (n_iter_no_change=3), so after epoch 5 eta is divided and the mean
+    starts again from iterate 6; after epoch 7 it is 6 + rho_2 (7 - 6) with
+    rho_2 = (1 + 3) / (2 + 3) = 0.8. Kept over the seven iterates it would lie below 6."""
+    result = stochastic_gradient(
+        _scripted([10.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0]),
+        np.zeros(1),
+        4,
+        rule=_UnitStep(),
+        prox=lambda x, step: x,
+        batch_size=4,
+        max_epochs=7,
+        tol=1e-4,
+        n_iter_no_change=3,
+        learning_rate="adaptive",
+        eta0=1.0,
+        average=True,
+    )
+    assert result.n_iter == 7
+    np.testing.assert_allclose(result.theta, [6.8])
+    assert result.state["average_count"] == 2
+
+
 def _run_with_sample(batch_values, sample_values, *, n_iter_no_change, tol=1e-4):
     """40 rows in 4 batches of 10 per epoch and a sample of 8 rows (every fifth position of
     the order): the mini-batch objectives and the sample's objective follow their own

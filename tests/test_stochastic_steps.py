@@ -253,6 +253,9 @@ STEP_OPTIONS = [
     {"alpha": 0.0},
     {"alpha": 0.05, "scale_predictors": True},
     {"learning_rate": "adaptive", "eta0": 0.5, "n_iter_no_change": 1},
+    # no epoch after the first improves by 10 |J|: the step is divided, and the running
+    # mean restarted, after every epoch from the second
+    {"learning_rate": "adaptive", "eta0": 0.5, "n_iter_no_change": 1, "tol": 10.0},
 ]
 
 
@@ -284,7 +287,7 @@ def test_lazy_steps_follow_the_dense_steps(lazy_always, monkeypatch, options):
     calls = _count_lazy_steps(monkeypatch)
     fits = [
         GDLogisticClassifier(
-            solver="sgd", batch_size=4, max_iter=5, tol=None, random_state=0, **options
+            solver="sgd", batch_size=4, max_iter=5, random_state=0, **{"tol": None, **options}
         ).fit(data, y, sample_weight=weights)
         for data in (X, X.toarray())
     ]
@@ -427,7 +430,7 @@ def test_sparse_steps_follow_the_dense_steps(sparse_steps_always, options):
     weights = np.random.default_rng(2).uniform(0.2, 2.0, size=len(y))
     fits = [
         GDLogisticClassifier(
-            solver="sgd", batch_size=16, max_iter=5, tol=None, random_state=0, **options
+            solver="sgd", batch_size=16, max_iter=5, random_state=0, **{"tol": None, **options}
         ).fit(data, y, sample_weight=weights)
         for data in (X, X.toarray())
     ]
