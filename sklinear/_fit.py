@@ -838,6 +838,10 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
     # 6e-4 |J|; one Newton-CG direction of 73 products certified it (3e-5 |J|).
     if truncated and not result.converged and result.n_iter < max_iter:
         left = max_iter - result.n_iter
+        # without a gap (no penalty) the gradient test stays relative to the fit's first
+        # gradient, as L-BFGS's was
+        if gap_alone.first_gradient is None:
+            gap_alone.first_gradient = certifier.first_gradient
         if not gap_alone(result.theta):
             polish = _run(
                 "newton_cg", objective, result.theta, left, gap_alone, verbose, max_products=left

@@ -137,6 +137,42 @@ def test_without_newton_cg_lbfgs_stalls_on_those_fits(wide, monkeypatch, kind, s
 
 
 @pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def test_without_a_penalty_the_gradient_test_stays_relative_to_the_first_gradient(
+    wide, monkeypatch, kind
+):
+    """No penalty, no gap: L-BFGS stalls short of the gradient test (the gradient within
+    tol of the fit's first one); Newton-CG meets that same test (a test relative to the
+    gradient where it took over would be 1e-4 times stricter) and the fit ends at
+    scikit-learn's unpenalised optimum (overlapping classes: it exists)."""
+    scales = np.random.default_rng(0).uniform(0.1, 10, 6)
+    X, y = make_classification(
+        n_samples=2000,
+        n_features=6,
+        n_informative=3,
+        class_sep=0.3,
+        n_classes=2 if kind == "binary" else 3,
+        random_state=0,
+    )
+    Z = PolyFeatures(2).fit_transform(X * scales)
+    model = fit(make_model(kind, penalty=None), Z, y)
+    assert wide == ["lbfgs+newton_cg"] and model.dual_gap_ is None
+    std = Z.std(axis=0)
+    reference = LogisticRegression(C=np.inf, solver="newton-cg", tol=1e-12, max_iter=1000)
+    reference.fit(Z / std, y)
+    loss = "binomial" if kind == "binary" else "multinomial"
+    Y = encode_targets(y, np.unique(y), loss)
+    J_ref = objective_J(
+        Z, Y, reference.coef_ / std, reference.intercept_, loss=loss, alpha=0.0, l1_ratio=0.0
+    )
+    J_ours = objective_J(Z, Y, model.coef_, model.intercept_, loss=loss, alpha=0.0, l1_ratio=0.0)
+    assert_reaches_optimum(J_ours, J_ref, rtol=1e-10)
+    assert_coef_close(Z, model.coef_, reference.coef_ / std, rtol=1e-4)
+    monkeypatch.setattr(fit_module, "newton_cg_applies", lambda objective: False)
+    with pytest.warns(ConvergenceWarning, match="stopped at machine precision"):
+        make_model(kind, penalty=None).fit(Z, y)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
 def test_fits_that_lbfgs_certifies_are_unchanged(wide, monkeypatch, kind):
     """At tol = 1e-4 L-BFGS certifies the same problems alone: the fit is L-BFGS's, pass
     for pass, whether Newton-CG could follow or not."""
