@@ -305,6 +305,43 @@ def test_newton_cg_meets_the_optimality_condition_superlinearly():
     assert np.all(np.diff(result.loss_curve) <= 0)
 
 
+def test_newton_cg_takes_the_majorizer_s_direction_where_newton_s_is_too_long():
+    """Huber terms far in their linear zone have (almost) no curvature: Newton's direction
+    there would need a step below 1/1000; the majorizer's (curvature epsilon / |r|), by
+    conjugate gradients on its own products, is taken instead, and the run converges to
+    the hand-computed minimiser ``c / (1 + alpha)``."""
+    centre, alpha = np.array([10.0, -20.0, 0.5]), 1e-6
+
+    def value_and_gradient(x):
+        r = x - centre
+        a = np.abs(r)
+        value = np.sum(np.where(a <= 1, r**2 / 2, a - 0.5)) + alpha / 2 * x @ x
+        return value, np.clip(r, -1, 1) + alpha * x
+
+    def value_gradient_product(x):
+        curvature = (np.abs(x - centre) <= 1) + alpha
+        return (*value_and_gradient(x), lambda v: curvature * v)
+
+    majorized = []
+
+    def majorizer(x):
+        majorized.append(x.copy())
+        a = np.abs(x - centre)
+        curvature = np.where(a <= 1, 1.0, 1.0 / np.maximum(a, 1.0)) + alpha
+        return lambda v: curvature * v
+
+    result = newton_cg(
+        value_gradient_product,
+        value_and_gradient,
+        np.zeros(3),
+        max_iter=20,
+        converged=_gradient_below(value_and_gradient, 1e-12),
+        majorizer=majorizer,
+    )
+    assert result.converged and majorized and result.n_iter <= 4, result.n_iter
+    np.testing.assert_allclose(result.theta, centre / (1 + alpha), rtol=1e-12)
+
+
 def test_newton_cg_stops_when_its_products_are_spent():
     """``max_products`` bounds the Hessian-vector products (each a pass over the data):
     the run ends uncertified with ``state['spent']``, the last direction cut to fit."""
