@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from _reference import assert_coef_close, assert_reaches_optimum, encode_targets, objective_J
+from scipy.optimize import minimize
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -117,6 +118,48 @@ def test_a_wide_fit_that_lbfgs_leaves_uncertified_is_certified_by_newton_cg(
     np.testing.assert_allclose(model.objective_, J_ours, rtol=1e-12)
     assert_reaches_optimum(J_ours, objective(kind, Z, y, coef, intercept, std), rtol=TOL)
     assert_coef_close(Z, model.coef_, coef, rtol=1e-5)
+
+
+def test_a_wide_huber_fit_is_certified_by_newton_cg(wide, monkeypatch):
+    """Huber's loss (no curvature in its linear zone: heavy-tailed noise puts rows there):
+    L-BFGS stalls short of tol = 1e-10, Newton-CG certifies, at the optimum of SciPy's
+    trust-region Newton (trust-exact) on J written out here with its gradient and
+    generalised Hessian."""
+    X, y = make_regression(n_samples=300, n_features=8, noise=5.0, random_state=0)
+    Z = PolyFeatures(2).fit_transform(X * np.random.default_rng(0).uniform(0.1, 10, 8))
+    y = y + 30 * np.random.default_rng(1).standard_t(1.5, size=300)
+    epsilon, tol = 1.35, 1e-10
+    model = fit(GDLinearRegressor(loss="huber", alpha=ALPHA, epsilon=epsilon, tol=tol), Z, y)
+    assert wide == ["lbfgs+newton_cg"]
+    assert model.dual_gap_ <= tol * model.objective_
+    n, p = Z.shape
+    A = np.column_stack([Z, np.ones(n)])
+    ridge = ALPHA * np.diag(np.r_[np.ones(p), 0.0])
+
+    def value_and_gradient(v):
+        r = A @ v - y
+        a = np.abs(r)
+        data = np.mean(np.where(a <= epsilon, r**2 / 2, epsilon * a - epsilon**2 / 2))
+        return data + v @ ridge @ v / 2, A.T @ np.clip(r, -epsilon, epsilon) / n + ridge @ v
+
+    def hessian(v):
+        inside = np.abs(A @ v - y) <= epsilon
+        return A[inside].T @ A[inside] / n + ridge
+
+    reference = minimize(
+        value_and_gradient,
+        np.zeros(p + 1),
+        jac=True,
+        hess=hessian,
+        method="trust-exact",
+        options={"gtol": 1e-12, "maxiter": 2000},
+    )
+    assert reference.success
+    assert_reaches_optimum(model.objective_, reference.fun, rtol=tol)
+    assert_coef_close(Z, model.coef_, reference.x[:p], rtol=1e-5)
+    monkeypatch.setattr(fit_module, "newton_cg_applies", lambda objective: False)
+    with pytest.warns(ConvergenceWarning, match="stopped at machine precision"):
+        GDLinearRegressor(loss="huber", alpha=ALPHA, epsilon=epsilon, tol=tol).fit(Z, y)
 
 
 @pytest.mark.parametrize(
