@@ -714,6 +714,43 @@ class LinearObjective:
         self._last = (theta.copy(), coef, intercept, sums, weight_sum, gradient)
         return value, gradient, self._newton_system(sums, weight_sum)
 
+    def hessian_product(self, theta, loss=None):
+        """``d -> H d``: the Hessian of the smooth part at ``theta`` times a direction, in
+        the solver's coordinates (the columns' scaling and centring and the intercept as
+        :meth:`value_and_gradient` has them), or None where the data layer has no row
+        blocks of its own (Dask, Array API devices) or the loss no curvature.
+
+        One pass over ``X`` now (the scores at ``theta``, in ``X``'s dtype and unshifted:
+        their rounding only perturbs the curvature), then one per product: the
+        direction's scores ``dz = X_s d_v + d_c``, each row's curvature (the loss's
+        ``hessian_weights``, a ``K x K`` block per row for the softmax loss) applied to
+        them, and ``X_s^T`` of the result (:func:`~sklinear._data.block_evaluate` with
+        :class:`_CurvatureProduct` as its loss, the targets and scores as its rows), plus
+        the L2 part. Nothing of :meth:`certificate`'s last evaluation changes. ``loss``
+        (default: the objective's) gives the curvature, e.g. Huber's majorizer.
+        """
+        loss = self.loss if loss is None else loss
+        data = self.data
+        if type(data) is not InMemoryData or not hasattr(loss, "hessian_weights"):
+            return None
+        coef, intercept = self.to_user(theta)
+        n = self.n_samples
+        targets = np.asarray(data.Y, dtype=np.float64).reshape(n, -1)
+        scores = np.asarray(data.scores(coef, intercept), dtype=np.float64).reshape(n, -1)
+        rows = InMemoryData(
+            data.X, np.hstack([targets, scores]), data.sample_weight, n_jobs=data.n_jobs
+        )
+        curvature = _CurvatureProduct(loss, targets.shape[1] if data.Y.ndim == 2 else None)
+        weight_sum = self.weight_sum
+
+        def product(direction):
+            direction = np.asarray(direction, dtype=np.float64)
+            d_coef, _, d_offset = self._scores_parameters(direction)
+            sums = rows.evaluate(curvature, d_coef, d_offset, shift=self._shift)
+            return self._finish(direction, sums, weight_sum)[1]
+
+        return product
+
     def majorizing_newton_system(self, theta):
         """The Newton system of the loss's quadratic majorizer at ``theta`` (the loss's
         ``majorizer()`` curvature: see :meth:`HuberLoss.majorizer`), or None for a loss
@@ -1000,6 +1037,51 @@ def damped_cholesky(matrix, diagonal):
         if np.all(np.isfinite(factor)):
             return factor
     return None
+
+
+class _CurvatureProduct:
+    """The "loss" of a Hessian-vector pass (:meth:`LinearObjective.hessian_product`).
+
+    Its rows' targets hold the encoded targets and the scores at the point of the Hessian
+    side by side (``target_width`` columns of targets, None where they are one column of a
+    1-D target); the scores it is given are a direction's, ``dz``. Its "gradient" is the
+    loss's curvature at those rows applied to ``dz`` (:func:`apply_hessian_weights`), its
+    value zero: :func:`~sklinear._data.block_evaluate` then sums ``X^T (D dz)``.
+    """
+
+    def __init__(self, loss, target_width):
+        self.loss = loss
+        self.target_width = target_width
+
+    def loss_gradient(self, rows, direction_scores):
+        width = 1 if self.target_width is None else self.target_width
+        y = rows[:, 0] if self.target_width is None else rows[:, :width]
+        raw = rows[:, width:]
+        shape = direction_scores.shape
+        dz = direction_scores.reshape(len(rows), -1)
+        if raw.shape[1] == 1:  # one output: the losses see 1-D scores
+            raw, dz = raw[:, 0], dz[:, 0]
+        weights = self.loss.hessian_weights(y, raw.astype(direction_scores.dtype, copy=False))
+        product = apply_hessian_weights(weights, dz, self.loss.hessian_layout)
+        return np.zeros(len(rows)), product.reshape(shape)
+
+
+def apply_hessian_weights(weights, direction, layout):
+    """Each row's curvature times its row of ``direction`` (scores, ``(m,)`` or ``(m, K)``).
+
+    ``weights`` is a loss's ``hessian_weights``: one column shared by every output
+    ('shared'), one per output ('separable'), or one per pair of outputs ``k <= l`` in
+    ``np.triu_indices`` order ('coupled': the row's symmetric ``K x K`` block), the layouts
+    of :class:`NewtonSystem`'s blocks.
+    """
+    if layout != "coupled" or direction.ndim == 1:
+        return (weights[:, None] if weights.ndim < direction.ndim else weights) * direction
+    m, k = direction.shape
+    first, second = np.triu_indices(k)
+    block = np.zeros((m, k, k), dtype=np.result_type(weights, direction))
+    block[:, first, second] = weights
+    block[:, second, first] = weights
+    return np.einsum("mkl,ml->mk", block, direction)
 
 
 class NewtonSystem:

@@ -6,6 +6,8 @@ Full batch:
 - :func:`lbfgs_l1` — the same on split variables with bounds, for an L1 term.
 - :func:`newton` — damped Newton's method with a line search, for problems whose Hessian is
   cheap to form and factor (robust to correlated columns).
+- :func:`newton_cg` — truncated Newton: the same steps, the directions by conjugate
+  gradients from Hessian-vector products (no Hessian formed), for wide problems.
 - :func:`accelerated_gradient` — FISTA: accelerated proximal gradient with a backtracking
   line search that also lets the step grow again, and adaptive (function-value) restarts.
   It needs no learning rate; L1 enters through the proximal step.
@@ -41,6 +43,15 @@ _MACHINE_FTOL = 64 * np.finfo(float).eps
 _FLAT_SLOPE = 1e3 * np.finfo(float).eps
 # Newton's steps shorter than this give way to a majorizer's step (where there is one)
 _MAJORIZER_STEP = 1e-3
+
+# Newton-CG: the first direction's residual is within this share of the gradient, the later
+# ones within min(this, sqrt(|g| / |g_0|)) (superlinear convergence, whatever J's scale).
+# The digits' degree-2 softmax fit (alpha=1e-5) that L-BFGS left at gap 6e-4 |J|: 0.1
+# certified in one direction of 73 products, 0.5 in three of 79, sqrt(|g|) (|g| = 8e-9,
+# the rule of SciPy's and scikit-learn's newton-cg, not scale-free) in one of 199.
+_CG_FORCING = 0.1
+# ... in at most this many Hessian-vector products (scikit-learn's newton-cg: 200)
+_CG_MAX_STEPS = 250
 
 # A stochastic run whose epoch loss exceeds its starting loss by this factor has diverged.
 _DIVERGENCE_FACTOR = 1e8
@@ -222,6 +233,7 @@ def newton(
     converged,
     verbose=0,
     majorizer=None,
+    spent=None,
 ):
     """Damped Newton's method with a backtracking (Armijo) line search.
 
@@ -239,6 +251,9 @@ def newton(
     along the majorizer's direction instead, whose unit step decreases ``J``
     (majorize-minimize). Newton's own steps are tried first at every iteration: once
     the rows' zones are those of the optimum they are exact.
+
+    ``spent()``, when given, is asked after each uncertified step: True ends the run there
+    (``state['spent']``: a budget of the caller's, :func:`newton_cg`'s products).
     """
     x = np.array(theta0, dtype=float)
     curve = []
@@ -279,8 +294,107 @@ def newton(
         if flat and np.max(np.abs(g_x), initial=0.0) > 0.5 * previous_gradient:
             stalled = True
             break
+        if spent is not None and spent():
+            return SolverResult(x, n_iter, curve, False, state={"stalled": False, "spent": True})
         f_x, g_x, system = value_gradient_hessian(x)
     return SolverResult(x, max(n_iter, 1), curve, False, state={"stalled": stalled})
+
+
+def newton_cg(
+    value_gradient_product,
+    value_and_gradient,
+    theta0,
+    *,
+    max_iter,
+    converged,
+    verbose=0,
+    max_products=None,
+    majorizer=None,
+):
+    """Truncated Newton (Newton-CG): :func:`newton` with directions from conjugate gradients.
+
+    ``value_gradient_product(theta)`` returns the value, the gradient and ``product``, the
+    function ``d -> H d`` of the Hessian at ``theta`` (one pass over the data a product):
+    no Hessian is formed or factored. Each direction solves ``H d = -g`` by
+    :func:`truncated_cg` to the forcing term ``eta |g|``, ``eta = min(_CG_FORCING,
+    sqrt(|g| / |g_0|))`` (``g_0`` the first gradient: the residual relative to the
+    gradient shrinks as the gradient does, superlinear convergence) in at most
+    ``_CG_MAX_STEPS`` products (a truncated direction still descends). The run ends,
+    uncertified with ``state['spent']``, once it has made ``max_products`` products
+    (None: no limit; the last direction is cut to the products left). The line search,
+    the flat-function rule (a step accepted on the gradient norm where ``f`` no longer
+    discriminates) and the stopping rules are :func:`newton`'s; ``majorizer(theta)``, when
+    given, returns the product of a quadratic majorizer's Hessian (Huber's loss), whose
+    direction :func:`newton` takes where Newton's needs too short a step.
+    ``state['cg_steps']`` counts the products.
+    """
+    steps = [0]
+    first = []  # the first gradient's norm: the forcing term is relative to it
+    budget = np.inf if max_products is None else max_products
+
+    def system(product):
+        return _ConjugateGradientSystem(product, steps, budget, first)
+
+    def value_gradient_hessian(theta):
+        value, gradient, product = value_gradient_product(theta)
+        return value, gradient, system(product)
+
+    result = newton(
+        value_gradient_hessian,
+        value_and_gradient,
+        theta0,
+        max_iter=max_iter,
+        converged=converged,
+        verbose=verbose,
+        majorizer=None if majorizer is None else lambda theta: system(majorizer(theta)),
+        spent=lambda: steps[0] >= budget,
+    )
+    result.state = {**result.state, "cg_steps": steps[0]}
+    return result
+
+
+class _ConjugateGradientSystem:
+    """What :func:`newton` asks of a system, ``solve(g)``, by :func:`truncated_cg`."""
+
+    def __init__(self, product, steps, budget, first):
+        self.product = product
+        self.steps = steps
+        self.budget = budget
+        self.first = first
+
+    def solve(self, gradient):
+        norm = float(np.linalg.norm(gradient))
+        if not self.first:
+            self.first.append(norm)
+        forcing = min(_CG_FORCING, np.sqrt(norm / self.first[0])) if self.first[0] > 0 else 0.0
+        limit = int(min(_CG_MAX_STEPS, gradient.size, max(1, self.budget - self.steps[0])))
+        direction, used = truncated_cg(self.product, gradient, forcing * norm, limit)
+        self.steps[0] += used
+        return direction
+
+
+def truncated_cg(product, gradient, tolerance, max_steps):
+    """Conjugate gradients on ``H d = -g`` from ``d = 0``, stopped once the residual's
+    norm is within ``tolerance``, after ``max_steps`` products, or at a direction of
+    non-positive curvature (the iterate so far then; ``-g`` if it is the first direction:
+    a descent direction either way). Returns ``(d, products)``."""
+    direction = np.zeros_like(gradient)
+    residual = -np.asarray(gradient, dtype=float)
+    search = residual.copy()
+    squared = float(residual @ residual)
+    for step in range(1, max_steps + 1):
+        curved = product(search)
+        curvature = float(search @ curved)
+        if not curvature > 0:
+            return (residual.copy() if step == 1 else direction), step
+        length = squared / curvature
+        direction += length * search
+        residual -= length * curved
+        previous, squared = squared, float(residual @ residual)
+        if np.sqrt(squared) <= tolerance:
+            return direction, step
+        search = residual + (squared / previous) * search
+    return direction, max_steps
 
 
 def _newton_line_search(value_and_gradient, x, f_x, g_x, direction, shortest):

@@ -501,3 +501,69 @@ def test_dense_row_blocks_of_several_outputs_count_their_output_columns(
     blocks = InMemoryData(X, np.zeros((5000, n_outputs)))._blocks()
     assert blocks[0] == (0, max(rows, 1024))
     assert blocks[-1][1] == 5000
+
+
+@pytest.mark.parametrize("fmt", ["dense", "float32", "csr", "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_intercept"])
+@pytest.mark.parametrize("scale_predictors", [False, True], ids=["raw", "scaled"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(
+    "name, n_outputs",
+    [p for p in PROBLEMS if hasattr(LOSSES[p[0]](), "hessian_weights")],
+    ids=lambda v: str(v),
+)
+def test_hessian_product_matches_finite_differences_of_the_gradient(
+    name, n_outputs, weighted, scale_predictors, fit_intercept, fmt
+):
+    """``hessian_product(theta)(d)`` (one pass, no Hessian formed: Newton-CG's) is the
+    derivative of the (tested) gradient along ``d``, in the solver's coordinates, with the
+    L2 part; columns of unequal scales and an offset column (centring; float32 rows are
+    shifted by the means before the products), every layout of the losses' curvature (one
+    column shared by the outputs, one per output, a K x K block per row), several
+    directions."""
+    rng = np.random.default_rng(zlib.crc32(f"product-{name}-{n_outputs}".encode()))
+    X = make_features(rng)
+    Y = make_target(rng, name, n_outputs, X)
+    sample_weight = rng.uniform(0.1, 3.0, size=N_SAMPLES) if weighted else None
+    objective = LinearObjective(
+        X.astype(np.float32) if fmt == "float32" else to_format(X, fmt),
+        Y,
+        LOSSES[name](),
+        0.3,
+        0.0,
+        sample_weight=sample_weight,
+        fit_intercept=fit_intercept,
+        scale_predictors=scale_predictors,
+    )
+    assert (objective._shift is not None) == (fmt == "float32" and fit_intercept)
+    theta = random_theta(rng, objective)
+    product = objective.hessian_product(theta)
+    step = 1e-5  # central differences: error ~ step^2, rounding ~ 1e-16 / step
+    for _ in range(3):
+        direction = rng.normal(size=theta.size)
+        numeric = (
+            objective.value_and_gradient(theta + step * direction)[1]
+            - objective.value_and_gradient(theta - step * direction)[1]
+        ) / (2 * step)
+        scale = np.abs(numeric).max()
+        np.testing.assert_allclose(product(direction), numeric, rtol=1e-6, atol=1e-7 * scale)
+    # the products leave the last full evaluation (the certificate's) where it was
+    gradient = objective.value_and_gradient(theta)[1]
+    product(direction)
+    np.testing.assert_array_equal(objective.last_gradient, gradient)
+
+
+def test_hessian_product_is_none_without_row_blocks_of_its_own():
+    """A data layer other than NumPy / SciPy in memory (Dask's and the Array API's have
+    their own passes) has no product: Newton-CG does not apply there."""
+
+    class OtherData(sklinear._data.InMemoryData):
+        pass
+
+    rng = np.random.default_rng(0)
+    X = make_features(rng)
+    y = make_target(rng, "binomial", None, X)
+    objective = LinearObjective(None, None, BinomialLoss(), 0.3, 0.0, data=OtherData(X, y))
+    assert objective.hessian_product(objective.initial_theta()) is None
+    in_memory = LinearObjective(X, y, BinomialLoss(), 0.3, 0.0)
+    assert in_memory.hessian_product(in_memory.initial_theta()) is not None

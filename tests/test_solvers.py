@@ -13,8 +13,10 @@ from sklinear._solvers import (
     l1_quadratic,
     lbfgs,
     newton,
+    newton_cg,
     proximal_newton,
     stochastic_gradient,
+    truncated_cg,
 )
 
 
@@ -212,6 +214,148 @@ def test_newton_reduces_the_gradient_where_the_objective_is_flat_to_rounding():
     )
     assert result.converged, result.state
     np.testing.assert_allclose(result.theta, minimiser, rtol=1e-6)
+
+
+def _spd(seed=0, n=8, condition=1e3):
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return q @ np.diag(np.geomspace(1.0, condition, n)) @ q.T, rng.normal(size=n)
+
+
+def test_truncated_cg_solves_a_positive_definite_system():
+    """Conjugate gradients from zero: exact (to rounding) in n products without a stopping
+    tolerance; with one, the residual |H d + g| within it, in as many products as H has
+    distinct eigenvalues."""
+    matrix, gradient = _spd()
+    products = []
+
+    def product(v):
+        products.append(v)
+        return matrix @ v
+
+    direction, used = truncated_cg(product, gradient, 0.0, 8)
+    np.testing.assert_allclose(direction, -np.linalg.solve(matrix, gradient), rtol=1e-6)
+    assert used == len(products) == 8
+    # three distinct eigenvalues: within any tolerance after three products
+    rng = np.random.default_rng(1)
+    q, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    clustered = q @ np.diag(np.repeat([1.0, 10.0, 100.0], 4)) @ q.T
+    gradient_12 = rng.normal(size=12)
+    tolerance = 1e-6 * np.linalg.norm(gradient_12)
+    direction, used = truncated_cg(lambda v: clustered @ v, gradient_12, tolerance, 12)
+    assert np.linalg.norm(clustered @ direction + gradient_12) <= tolerance and used == 3
+    # cut short at max_steps: still a descent direction
+    direction, used = truncated_cg(lambda v: matrix @ v, gradient, 0.0, 2)
+    assert used == 2 and gradient @ direction < 0
+
+
+def test_truncated_cg_stops_at_non_positive_curvature():
+    """A direction of non-positive curvature ends the iterations: the first one gives -g,
+    a later one the iterate so far (a descent direction in both cases)."""
+    gradient = np.array([1.0, 0.0])
+    direction, used = truncated_cg(lambda v: np.diag([-1.0, 2.0]) @ v, gradient, 0.0, 5)
+    np.testing.assert_array_equal(direction, -gradient)
+    assert used == 1
+    # positive along g, negative along the second conjugate direction
+    matrix = np.array([[1.0, 1.0], [1.0, -3.0]])
+    direction, used = truncated_cg(lambda v: matrix @ v, gradient, 0.0, 5)
+    np.testing.assert_allclose(direction, [-1.0, 0.0])
+    assert used == 2 and gradient @ direction < 0
+
+
+def _logistic(seed=0, n=80, p=6, alpha=1e-3):
+    """Ridge logistic regression on correlated columns of unequal scales, written out:
+    value, gradient and the Hessian's product."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) @ rng.normal(size=(p, p)) * np.geomspace(0.1, 10, p)
+    scores = X @ rng.normal(size=p)
+    y = (scores + 3 * np.std(scores) * rng.normal(size=n) > 0).astype(float)
+
+    def value_and_gradient(x):
+        z = X @ x
+        value = np.mean(np.logaddexp(0, z) - y * z) + alpha / 2 * x @ x
+        return value, X.T @ (1 / (1 + np.exp(-z)) - y) / n + alpha * x
+
+    def value_gradient_product(x):
+        q = 1 / (1 + np.exp(-X @ x))
+        return (*value_and_gradient(x), lambda v: X.T @ (q * (1 - q) * (X @ v)) / n + alpha * v)
+
+    return value_and_gradient, value_gradient_product
+
+
+def test_newton_cg_meets_the_optimality_condition_superlinearly():
+    """Newton-CG (no Hessian formed) drives the gradient of a ridge logistic regression to
+    rounding in a few iterations, each direction a few products."""
+    value_and_gradient, value_gradient_product = _logistic()
+    gradients = []
+
+    def converged(x):
+        gradients.append(np.max(np.abs(value_and_gradient(x)[1])))
+        return gradients[-1] <= 1e-12
+
+    result = newton_cg(
+        value_gradient_product, value_and_gradient, np.zeros(6), max_iter=30, converged=converged
+    )
+    assert result.converged and result.n_iter <= 12, result
+    assert result.state["cg_steps"] <= 6 * result.n_iter
+    assert np.max(np.abs(value_and_gradient(result.theta)[1])) <= 1e-12
+    # the last steps: each gradient a hundredth of the last or less (superlinear)
+    assert gradients[-1] <= 1e-2 * gradients[-2] and gradients[-2] <= 1e-2 * gradients[-3]
+    assert len(result.loss_curve) == result.n_iter
+    assert np.all(np.diff(result.loss_curve) <= 0)
+
+
+def test_newton_cg_takes_the_majorizer_s_direction_where_newton_s_is_too_long():
+    """Huber terms far in their linear zone have (almost) no curvature: Newton's direction
+    there would need a step below 1/1000; the majorizer's (curvature epsilon / |r|), by
+    conjugate gradients on its own products, is taken instead, and the run converges to
+    the hand-computed minimiser ``c / (1 + alpha)``."""
+    centre, alpha = np.array([10.0, -20.0, 0.5]), 1e-6
+
+    def value_and_gradient(x):
+        r = x - centre
+        a = np.abs(r)
+        value = np.sum(np.where(a <= 1, r**2 / 2, a - 0.5)) + alpha / 2 * x @ x
+        return value, np.clip(r, -1, 1) + alpha * x
+
+    def value_gradient_product(x):
+        curvature = (np.abs(x - centre) <= 1) + alpha
+        return (*value_and_gradient(x), lambda v: curvature * v)
+
+    majorized = []
+
+    def majorizer(x):
+        majorized.append(x.copy())
+        a = np.abs(x - centre)
+        curvature = np.where(a <= 1, 1.0, 1.0 / np.maximum(a, 1.0)) + alpha
+        return lambda v: curvature * v
+
+    result = newton_cg(
+        value_gradient_product,
+        value_and_gradient,
+        np.zeros(3),
+        max_iter=20,
+        converged=_gradient_below(value_and_gradient, 1e-12),
+        majorizer=majorizer,
+    )
+    assert result.converged and majorized and result.n_iter <= 4, result.n_iter
+    np.testing.assert_allclose(result.theta, centre / (1 + alpha), rtol=1e-12)
+
+
+def test_newton_cg_stops_when_its_products_are_spent():
+    """``max_products`` bounds the Hessian-vector products (each a pass over the data):
+    the run ends uncertified with ``state['spent']``, the last direction cut to fit."""
+    value_and_gradient, value_gradient_product = _logistic(alpha=1e-6)
+    result = newton_cg(
+        value_gradient_product,
+        value_and_gradient,
+        np.zeros(6),
+        max_iter=30,
+        converged=_gradient_below(value_and_gradient, 1e-14),
+        max_products=4,
+    )
+    assert not result.converged and result.state["spent"] and not result.state["stalled"]
+    assert result.state["cg_steps"] == 4
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "gd"])
