@@ -1763,3 +1763,56 @@ def test_bounded_quadratic_repair_is_a_feasible_dual_point_and_its_bound_holds(l
         dropped = 0.5 * curvature * lam * (1.0 - lam) * float(c @ v**2)
         assert value - gap == pytest.approx(dual - dropped, rel=1e-9, abs=1e-12)
         assert 0 < gap
+
+
+def _wide_raw_logistic_fit(monkeypatch, **limits):
+    """Raw degree-2 columns of 20 make_classification columns scaled 1e-2 .. 1e2 (300 x
+    230), logistic at alpha 1e-4, with the Newton limits lowered so that 230 columns count
+    as wide (``_NEWTON_MAX_ROWS`` 50) and others as given."""
+    import sklinear._fit as fit_module
+
+    monkeypatch.setattr(fit_module, "_NEWTON_MAX_ROWS", 50)
+    for name, value in limits.items():
+        monkeypatch.setattr(fit_module, name, value)
+    X, y = make_classification(n_samples=300, n_features=20, n_informative=10, random_state=0)
+    Z = PolyFeatures(degree=2).fit_transform(X * np.logspace(-2, 2, 20))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model = GDLogisticClassifier().fit(Z, y)
+    return Z, y, model, [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_wide_smooth_fit_goes_on_by_newton_after_half_of_max_iter(monkeypatch):
+    """A wide smooth fit whose Hessian is still affordable goes on by Newton after L-BFGS
+    has had half of max_iter without a certificate: certified, J equal to scikit-learn's
+    newton-cholesky answer. Without that handover (a lower limit, an iteration's Hessian
+    above the flop budget, or too little memory) L-BFGS ran all of max_iter and ended
+    with J 50% above the optimum and a warning."""
+    Z, y, model, caught = _wide_raw_logistic_fit(monkeypatch)
+    reference = LogisticRegression(
+        C=1 / (1e-4 * len(y)), solver="newton-cholesky", tol=1e-12, max_iter=1000
+    ).fit(Z, y)
+    j = objective_j("logistic", Z, y.astype(float), model.coef_, model.intercept_, 1e-4, 0.0)
+    j_ref = objective_j(
+        "logistic", Z, y.astype(float), reference.coef_, reference.intercept_, 1e-4, 0.0
+    )
+    assert not caught
+    assert j == pytest.approx(model.objective_, rel=1e-10)
+    assert abs(j - j_ref) <= 1e-8 * j_ref and model.dual_gap_ <= 1e-4 * j
+    assert 500 <= model.n_iter_ < 1000  # L-BFGS had half of max_iter, Newton the rest
+    import sklinear._resources as resources
+
+    for limits in (
+        {"_NEWTON_LATE_MAX_ROWS": 50},
+        {"_LATE_NEWTON_FLOPS": 300 * 231**2 - 1},
+        {"available_memory": lambda: 2**20},
+    ):
+        if "available_memory" in limits:
+            monkeypatch.setattr(resources, "available_memory", limits.pop("available_memory"))
+            import sklinear._fit as fit_module
+
+            monkeypatch.setattr(fit_module, "available_memory", resources.available_memory)
+        _, _, alone, caught = _wide_raw_logistic_fit(monkeypatch, **limits)
+        assert caught and alone.n_iter_ == 1000
+        assert alone.objective_ > 1.1 * j_ref
+        monkeypatch.undo()

@@ -28,10 +28,11 @@ TOL = 1e-8
 
 @pytest.fixture
 def wide(monkeypatch):
-    """Newton systems of more than 10 rows are "wide"; records the solver each full-batch fit
-    ended with."""
+    """Newton systems of more than 10 rows are "wide" (and beyond the late Newton's
+    limit); records the solver each full-batch fit ended with."""
     monkeypatch.setattr(fit_module, "_NEWTON_MAX_ROWS", 10)
     monkeypatch.setattr(fit_module, "_NEWTON_SQUARED_MAX_ROWS", 10)
+    monkeypatch.setattr(fit_module, "_NEWTON_LATE_MAX_ROWS", 10)
     used = []
     original = fit_module._full_batch
 

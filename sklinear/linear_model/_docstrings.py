@@ -20,8 +20,9 @@ _SHARED_PARAMETERS_DOC = """
         becomes linear); for the squared loss with at most 6,000 coefficients, and for
         other smooth problems whose Hessian is cheap, Newton; otherwise L-BFGS, continued
         by Newton when it has not certified its answer after 50 iterations and the Hessian
-        is affordable, else (NumPy / SciPy data) by truncated Newton (conjugate gradients
-        on Hessian-vector products) when it stalls short of its certificate. 'lbfgs':
+        is affordable (after half of ``max_iter`` where it is still affordable but larger),
+        else (NumPy / SciPy data) by truncated Newton (conjugate gradients on
+        Hessian-vector products) when it stalls short of its certificate. 'lbfgs':
         quasi-Newton; 'newton': Newton's method on the blocked
         Hessian with damping and a line search, robust to correlated columns (both for
         smooth objectives only: no L1 part, not 'absolute_error'). 'gd': full-batch
