@@ -13,7 +13,10 @@ default: degrees 1 2 x alphas 1e-4 1e-3 1e-2, l2, 5 stratified folds shuffled wi
   SimpleImputer(most_frequent, add_indicator=True) + OneHotEncoder(drop='first') on the
   text) -> PolynomialFeatures -> StandardScaler -> LogisticRegression with
   ``C = 1 / (alpha * n_train)`` (SPEC.md 1.1's correspondence; StandardScaler matches the
-  command's penalty on standardised coefficients);
+  command's penalty on standardised coefficients). The command's degree-2 design leaves
+  out the terms that are 0 on every training row or equal to another (products of two
+  dummies of one column, squares of 0/1 columns: ``PolyFeatures(drop_redundant=True)``),
+  which PolynomialFeatures keeps;
 - with ``--plain-sklinear``, also sklinear's own pipeline in a plain GridSearchCV, which
   isolates what the warm-started paths and the shared preprocessing gain.
 

@@ -22,7 +22,7 @@ def _reference_pipeline(model):
         [
             ("impute", sklinear.MissingIndicatorImputer()),
             ("encode", sklinear.DummyEncoder(columns="auto", handle_unknown="ignore")),
-            ("poly", sklinear.PolyFeatures(degree=1)),
+            ("poly", sklinear.PolyFeatures(degree=1, drop_redundant=True)),
             ("model", model),
         ]
     )
