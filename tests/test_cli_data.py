@@ -449,8 +449,21 @@ def test_target_classes_differing_in_case_or_spaces_are_reported(tmp_path, capsy
     frame.to_csv(path, index=False)
     code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
     assert code == 1 and err.count("\n") == 1
-    assert "class ' yes' of target 'label' has only 1 rows" in err
+    assert "class ' yes' of target 'label' has only 1 row, fewer than --folds 3" in err
     assert "it differs from 'Yes', 'yes' only in case or surrounding spaces" in err
+    assert err.endswith(", or remove its row\n")
+
+
+@pytest.mark.parametrize(("n_rare", "shown"), [(1, "1 row"), (2, "2 rows")])
+def test_too_rare_class_error_counts_its_rows_in_words(tmp_path, capsys, n_rare, shown):
+    frame = _amounts_frame()
+    frame.loc[: n_rare - 1, "label"] = "maybe"
+    frame.to_csv(tmp_path / "rare.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "rare.csv", "--target", "label", *TINY)
+    assert code == 1 and err.count("\n") == 1
+    assert f"class 'maybe' of target 'label' has only {shown}, fewer than --folds 3" in err
+    advice = "remove its row" if n_rare == 1 else "use --folds 2"
+    assert err.endswith(f"(stratified folds need one per fold); {advice}\n")
 
 
 def test_unnamed_row_index_column_is_left_out(tmp_path, capsys):

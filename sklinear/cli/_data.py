@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._errors import CLIError, UsageError, one_line
+from ._errors import CLIError, UsageError, one_line, plural
 
 #: An integer-valued numeric target with at most this many distinct values is taken as
 #: class labels by ``--model auto``.
@@ -563,7 +563,7 @@ def check_folds(y, kind, n_folds, target):
     counts = summary.counts
     smallest = counts.idxmin()
     if counts.min() < n_folds:
-        advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its rows"
+        advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its row"
         variants = next((g for g in label_variants(counts.index) if smallest in g), None)
         if variants is not None:
             advice = (
@@ -572,8 +572,9 @@ def check_folds(y, kind, n_folds, target):
                 f"are the same, or {advice}"
             )
         raise CLIError(
-            f"class {_show(smallest)} of target {target!r} has only {counts.min()} rows, fewer "
-            f"than --folds {n_folds} (stratified folds need one per fold); {advice}"
+            f"class {_show(smallest)} of target {target!r} has only "
+            f"{plural(int(counts.min()), 'row')}, fewer than --folds {n_folds} (stratified "
+            f"folds need one per fold); {advice}"
         )
 
 
