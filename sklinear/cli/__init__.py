@@ -314,7 +314,7 @@ def _run_cv_in_memory(args, started):
             "row names (as R's write.table writes them) and not used; name every field in "
             "the header to use them as columns"
         )
-    for line in data.check_repeated_columns(frame.columns, target):
+    for line in data.check_repeated_columns(frame.columns, target, frame.attrs.get("header")):
         _notice(line)
     frame = _drop_row_numbers(frame, target)
     X, y, n_dropped = data.split_target(frame, target)

@@ -1,6 +1,7 @@
 """Reading the table for the command line, checking its columns, choosing a model."""
 
 import codecs
+import collections
 import contextlib
 import difflib
 import io
@@ -143,13 +144,33 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
         # standard input is decoded as UTF-8 text: decode its bytes instead
         source = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
     with csv_read_errors(shown, encoding):
+        if path == "-":  # read twice below (the header as written, then the table)
+            source = io.StringIO(source.read())
+        header = header_fields(source, options)
+        if path == "-":
+            source.seek(0)
         frame = pd.read_csv(source, **options)
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")
     if not isinstance(frame.index, pd.RangeIndex):
         frame = _undo_row_names(frame)
     frame = _padded_markers_to_missing(frame, options["na_values"])
-    return reparse_numbers(frame, decimal=decimal, thousands=thousands)
+    frame = reparse_numbers(frame, decimal=decimal, thousands=thousands)
+    frame.attrs["header"] = header
+    return frame
+
+
+def header_fields(source, options):
+    """The names of the header row of a CSV file as written, read with the ``options`` of
+    :func:`read_options` (only the first row is read).
+
+    The reader renames a repeated name (``x, x`` are read as ``x``, ``x.1``), and may
+    rename a real name to make room (``x, x, x.1`` as ``x``, ``x.2``, ``x.1``): only the
+    header as written tells a repeated name from a real ``x.1``.
+    """
+    keep = {key: options[key] for key in ("encoding", "sep", "engine") if key in options}
+    row = pd.read_csv(source, header=None, nrows=1, dtype=str, na_filter=False, **keep)
+    return [str(name) for name in row.iloc[0]] if len(row) else []
 
 
 def _padded_markers_to_missing(frame, markers):
@@ -230,18 +251,27 @@ def check_target_column(frame, target):
         raise CLIError(f"the table has no feature columns besides the target {target!r}")
 
 
-def repeated_columns(columns):
-    """The names that the header seems to repeat: pandas reads the later copies of ``x``
-    as ``x.1``, ``x.2``, ... (a column really named ``x.1`` next to ``x`` looks the same).
+def repeated_columns(columns, header=None):
+    """The names that the header repeats, with the columns that the reader made of them.
+
+    ``header`` holds the names as written (:func:`header_fields`), one per column. Without
+    it, the names are guessed from ``columns``: the reader reads the later copies of ``x``
+    as ``x.1``, ``x.2``, ..., so a real column ``x.1`` next to ``x`` looks the same.
 
     Returns
     -------
     found : dict
-        ``{name: [name, copy, ...]}`` in the order of the columns.
+        ``{name: [column, column, ...]}`` in the order of the columns.
     """
     names = [str(c) for c in columns]
-    present = set(names)
     found = {}
+    if header is not None and len(header) == len(names):
+        written = collections.Counter(header)
+        for name, column in zip(header, names, strict=True):
+            if name != "" and written[name] > 1:  # empty names are read as 'Unnamed: i'
+                found.setdefault(name, []).append(column)
+        return found
+    present = set(names)
     for name in names:
         base, dot, number = name.rpartition(".")
         if dot and number.isdigit() and number[0] != "0" and base in present:
@@ -249,11 +279,12 @@ def repeated_columns(columns):
     return found
 
 
-def check_repeated_columns(columns, target):
+def check_repeated_columns(columns, target, header=None):
     """Refuse a header that repeats the target's name; describe other repeated names.
 
     A copy of the target read as a feature (``label.1`` beside ``label``) would predict it
     perfectly, or the target would be one of two unrelated columns of the same name.
+    ``header`` as for :func:`repeated_columns`.
 
     Returns
     -------
@@ -261,7 +292,7 @@ def check_repeated_columns(columns, target):
         One line per repeated feature name.
     """
     notes = []
-    for base, copies in repeated_columns(columns).items():
+    for base, copies in repeated_columns(columns, header).items():
         shown = ", ".join(repr(c) for c in copies)
         if str(target) in copies:
             raise CLIError(
