@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _cli_util import parse_table, run
+from _cli_util import TINY, parse_table, run
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -386,20 +386,34 @@ def test_help_documents_the_cluster_options_and_the_folds(capsys):
     assert 'pip install "sklinear[dask]"' in " ".join(out.split())
 
 
-def test_a_column_whose_type_changes_down_the_file_is_one_clear_line(tmp_path, capsys, address):
-    x = np.arange(3000).astype(object)
-    x[2900] = "oops"  # after the block from which Dask infers the types
+@pytest.mark.parametrize(
+    ("late", "advice"),
+    [
+        ("oops", "if such values mean 'missing', list them with --na-values; if they are in "
+         "rows without a target value (a footer such as 'Total', a comment line), remove those "
+         "rows from the file; otherwise run without --scheduler / --dask-local, which reads "
+         "such a column as text"),
+        (" NA", "fields of spaces and missing-value markers with spaces around them are read "
+         "as missing only in a column that the start of the file types as text: remove the "
+         "spaces from the file, or run without --scheduler / --dask-local"),
+    ],
+)  # fmt: skip
+def test_a_column_whose_type_changes_down_the_file_is_one_clear_line(
+    tmp_path, capsys, address, monkeypatch, late, advice
+):
+    monkeypatch.setattr(_cluster, "SAMPLE_BYTES", 1024)  # the types from the first 1 kiB
+    x = np.arange(300).astype(object)
+    x[290] = late  # after the rows from which Dask infers the types
     csv = tmp_path / "late.csv"
-    pd.DataFrame({"x": x, "y": np.arange(3000) % 2}).to_csv(csv, index=False)
+    pd.DataFrame({"x": x, "y": np.arange(300) % 2}).to_csv(csv, index=False)
     code, out, err = run(
-        capsys, "cv", csv, "--target", "y", "--scheduler", address, "--blocksize", "5kB"
+        capsys, "cv", csv, "--target", "y", "--scheduler", address, "--blocksize", "1kB"
     )
     assert code == 1
     assert err == (
-        "sklinear: error: the column types that Dask inferred from the start of the file do "
-        "not hold further down: 'x' (str where float64 was inferred) (could not convert "
-        "string to float: 'oops'); if such values mean 'missing', list them with --na-values; "
-        "otherwise run without --scheduler / --dask-local, which reads such a column as text\n"
+        "sklinear: error: the column types that Dask inferred from the start of the file (its "
+        "first 1.00 kiB) do not hold further down: 'x' (str where float64 was inferred) (could "
+        f"not convert string to float: {late!r}); {advice}\n"
     )
 
 
@@ -430,3 +444,132 @@ def test_infinite_values_fail_every_fit_on_the_cluster_with_one_line(tmp_path, c
     assert err.startswith("sklinear: error: every fit failed; the first error was: ValueError:")
     assert "Column 'a' contains infinity (1 value(s))" in err
     assert "UnboundLocalError" not in err and err.count("\n") == 1
+
+
+# --- the repairs of the reading: the same on the cluster as in memory ---------------------
+def repair_frame(n=120, seed=4):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n).round(3)
+    z = rng.normal(size=n).round(3)
+    label = np.where(x + 0.5 * rng.normal(size=n) > 0, "yes", "no")
+    price = (1000 + 400 * x + 100 * z + 10 * rng.normal(size=n)).round(1)
+    return pd.DataFrame({"x": x, "z": z, "price": price, "label": label})
+
+
+def _with_fields(frame, rows, column, fields):
+    """The CSV text of ``frame`` with the field of ``column`` in ``rows`` written as given."""
+    text = frame.to_csv(index=False).splitlines()
+    at = list(frame.columns).index(column)
+    for row, field in zip(rows, fields, strict=True):
+        cells = text[row + 1].split(",")
+        cells[at] = field
+        text[row + 1] = ",".join(cells)
+    return "\n".join(text) + "\n"
+
+
+def _messy_case(case, tmp_path):
+    """A file needing a repair of the reading, and the same table written plainly (the
+    in-memory reference), the target and the expected notices."""
+    frame = repair_frame()
+    clean, target, notes = frame, "label", []
+    if case == "row index":  # DataFrame.to_csv's index, in a file sorted by the target
+        frame = frame.sort_values("label", ignore_index=True)
+        clean, text = frame, frame.to_csv()
+        notes = ["left out column 'Unnamed: 0': it has no name in the header and holds the "
+                 "row numbers 0 to 119"]  # fmt: skip
+    elif case == "footer":  # typed text by a row that is dropped for its missing target
+        text = frame.to_csv(index=False) + "Total,,123456.7,\n"
+    elif case == "padded markers":
+        text = _with_fields(frame, [5, 60, 100], "x", ["   ", " NA", "N/A "])
+        clean = frame.assign(x=frame["x"].where(~frame.index.isin([5, 60, 100])))
+    elif case == "trailing separator":
+        header, *rows = frame.to_csv(index=False).splitlines()
+        text = header + "\n" + "".join(row + ",\n" for row in rows)
+    elif case == "real x.1":
+        frame = clean = frame.rename(columns={"z": "x.1"})
+        text = frame.to_csv(index=False)
+    elif case == "target of numbers":  # text only by a marker with spaces around it
+        target = "price"
+        text = _with_fields(frame, [7, 70], "price", [" NA", "  "])
+        clean = frame.assign(price=frame["price"].where(~frame.index.isin([7, 70])))
+    (tmp_path / "messy.csv").write_text(text)
+    clean.to_csv(tmp_path / "clean.csv", index=False)
+    return tmp_path / "messy.csv", tmp_path / "clean.csv", target, notes
+
+
+def _head(out):
+    """The 'data:', 'target:' and 'model:' lines, without the file's name."""
+    lines = [line for line in out.splitlines() if line.startswith(("data:", "target:", "model:"))]
+    return [line.split(": ", 2)[-1] if line.startswith("data:") else line for line in lines]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["row index", "footer", "padded markers", "trailing separator", "real x.1",
+     "target of numbers"],
+)  # fmt: skip
+def test_the_repairs_of_a_messy_file_hold_on_the_cluster(tmp_path, capsys, address, case):
+    messy, clean, target, notes = _messy_case(case, tmp_path)
+    grid = ["--degree", "1", "--alpha", "0.01", "--folds", "3", "-q"]
+    code, out_memory, err_memory = run(capsys, "cv", messy, "--target", target, *grid)
+    assert code == 0, err_memory
+    code, out, err = run(capsys, "cv", messy, "--target", target, *grid,
+                         "--scheduler", address, "--blocksize", "700B")  # fmt: skip
+    assert code == 0, err
+    assert int(out.split(" partitions of")[0].rsplit(" ", 1)[1]) >= 3
+    # The same columns, notices and model as in memory ...
+    assert err == err_memory
+    assert [line.split(",", 1)[0] for line in err.splitlines()] == [
+        f"sklinear: note: {note.split(',', 1)[0]}" for note in notes
+    ]
+    assert _head(out) == _head(out_memory)
+    # ... and the scores of the table written plainly, read in memory, on the same folds.
+    kind = "linear" if target == "price" else "logistic"
+    scoring = "r2" if kind == "linear" else "accuracy"
+    search, baseline = in_memory_reference(clean, target, 0, {"degree": [1], "alpha": [0.01]},
+                                           kind, scoring)  # fmt: skip
+    table = parse_table(out)
+    assert abs(table[0]["mean"] - search.cv_results_["mean_test_score"][0]) <= 0.5e-4 + 1e-9
+    assert abs(table[-1]["mean"] - baseline["test_mean"]) <= 0.5e-4 + 1e-9
+
+
+def test_row_names_and_a_text_target_of_numbers_are_handled_on_the_cluster(
+    tmp_path, capsys, address
+):
+    """Row names without a header name (R's write.table) are reported; a text target of
+    numbers with thousands separators is refused with the option that reads them."""
+    frame = repair_frame()
+    rows = "".join(f"r{i},{r.x},{r.z},{r.label}\n" for i, r in enumerate(frame.itertuples()))
+    (tmp_path / "rownames.csv").write_text("x,z,label\n" + rows)
+    prices = "".join(f'{r.x},"{r.price * 10:,.1f}"\n' for r in frame.itertuples())
+    (tmp_path / "prices.csv").write_text("x,price\n" + prices)
+    for name, target, status in [("rownames.csv", "label", 0), ("prices.csv", "price", 1)]:
+        argv = ["cv", tmp_path / name, "--target", target, *TINY, "-q"]
+        code, _, err_memory = run(capsys, *argv)
+        assert code == status
+        code, _, err = run(capsys, *argv, "--scheduler", address, "--blocksize", "1kB")
+        assert code == status
+        assert err == err_memory
+        expected = (
+            "sklinear: note: the rows have 1 more field than the header"
+            if status == 0
+            else "sklinear: error: target column 'price' holds numbers with ','"
+        )
+        assert err.startswith(expected)
+
+
+def test_fields_holding_line_breaks_at_the_end_of_the_type_sample(
+    tmp_path, capsys, address, monkeypatch
+):
+    # The rows of the first SAMPLE_BYTES give the column types; where those bytes end
+    # inside a quoted field holding a line break, Dask's own first rows give them.
+    monkeypatch.setattr(_cluster, "SAMPLE_BYTES", 1024)
+    frame = repair_frame()
+    frame["note"] = [f"line one\nline {i % 3}" for i in range(len(frame))]
+    frame.to_csv(tmp_path / "notes.csv", index=False)
+    argv = ["cv", tmp_path / "notes.csv", "--target", "label", *TINY, "-q"]
+    code, out_memory, err_memory = run(capsys, *argv)
+    assert code == 0, err_memory
+    code, out, err = run(capsys, *argv, "--scheduler", address, "--blocksize", "2kB")
+    assert code == 0, err
+    assert err == err_memory and _head(out) == _head(out_memory)

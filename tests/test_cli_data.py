@@ -424,6 +424,33 @@ def test_repeated_column_names_are_reported_and_a_repeated_target_refused(tmp_pa
     assert code == 0 and err == ""
 
 
+def test_a_real_dotted_name_is_no_repeated_name(tmp_path, capsys, monkeypatch):
+    # 'x.1' written in the header beside 'x' was taken for pandas' name of a second 'x':
+    # a false note, and a target 'x.1' refused. Only the header as written tells them apart.
+    frame = _amounts_frame().rename(columns={"price": "x.1"})
+    path = tmp_path / "dotted.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0 and err == "" and _feature_count(out) == 2
+    code, out, err = run(capsys, "cv", path, "--target", "x.1", *TINY, "-q")
+    assert code == 0 and err == "" and "GDLinearRegressor" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(path.read_text()))  # read twice: buffered
+    code, out, err = run(capsys, "cv", "-", "--target", "x.1", *TINY, "-q")
+    assert code == 0 and err == "" and "GDLinearRegressor" in out
+    # Written twice beside a real 'x.1', 'x' is read as 'x', 'x.2' (pandas makes room).
+    path.write_text("x,x.1,x,label\n" + "".join(
+        f"{r.x},{r[2]},{-r.x},{r.label}\n" for r in frame.itertuples()))  # fmt: skip
+    assert pd.read_csv(path).columns.tolist() == ["x", "x.1", "x.2", "label"]
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
+    assert code == 0
+    assert err == (
+        "sklinear: note: the header names column 'x' 2 times; they are read as 'x', 'x.2', "
+        "each a feature: rename or remove the repeated columns if they are copies\n"
+    )
+    code, out, err = run(capsys, "cv", path, "--target", "x.2", *TINY)
+    assert code == 1 and "the header names column 'x' 2 times (read as 'x', 'x.2')" in err
+
+
 def test_target_classes_differing_in_case_or_spaces_are_reported(tmp_path, capsys):
     frame = _amounts_frame(n=40)
     label = frame["label"].astype(object)
@@ -449,8 +476,21 @@ def test_target_classes_differing_in_case_or_spaces_are_reported(tmp_path, capsy
     frame.to_csv(path, index=False)
     code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
     assert code == 1 and err.count("\n") == 1
-    assert "class ' yes' of target 'label' has only 1 rows" in err
+    assert "class ' yes' of target 'label' has only 1 row, fewer than --folds 3" in err
     assert "it differs from 'Yes', 'yes' only in case or surrounding spaces" in err
+    assert err.endswith(", or remove its row\n")
+
+
+@pytest.mark.parametrize(("n_rare", "shown"), [(1, "1 row"), (2, "2 rows")])
+def test_too_rare_class_error_counts_its_rows_in_words(tmp_path, capsys, n_rare, shown):
+    frame = _amounts_frame()
+    frame.loc[: n_rare - 1, "label"] = "maybe"
+    frame.to_csv(tmp_path / "rare.csv", index=False)
+    code, out, err = run(capsys, "cv", tmp_path / "rare.csv", "--target", "label", *TINY)
+    assert code == 1 and err.count("\n") == 1
+    assert f"class 'maybe' of target 'label' has only {shown}, fewer than --folds 3" in err
+    advice = "remove its row" if n_rare == 1 else "use --folds 2"
+    assert err.endswith(f"(stratified folds need one per fold); {advice}\n")
 
 
 def test_unnamed_row_index_column_is_left_out(tmp_path, capsys):

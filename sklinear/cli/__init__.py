@@ -170,15 +170,29 @@ def _drop_row_numbers(frame, target):
     from . import _data as data
 
     for name, start in data.row_index_columns(frame.drop(columns=[target])).items():
-        _notice(
-            f"left out column {str(name)!r}: it has no name in the header and holds the row "
-            f"numbers {start} to {start + frame.shape[0] - 1}, a row index written with the "
-            "table (e.g. by DataFrame.to_csv without index=False), which would tie the "
-            "predictions to the order of the rows; name it in the header to use it as a "
-            "feature"
-        )
+        _row_numbers_notice(name, start, frame.shape[0])
         frame = frame.drop(columns=[name])
     return frame
+
+
+def _row_numbers_notice(name, start, n_rows):
+    _notice(
+        f"left out column {str(name)!r}: it has no name in the header and holds the row "
+        f"numbers {start} to {start + n_rows - 1}, a row index written with the "
+        "table (e.g. by DataFrame.to_csv without index=False), which would tie the "
+        "predictions to the order of the rows; name it in the header to use it as a "
+        "feature"
+    )
+
+
+def _row_names_notice(n_fields):
+    if n_fields:
+        _notice(
+            f"the rows have {plural(n_fields, 'more field')} than the "
+            "header: as pandas does, the extra fields at the start of each row are taken as "
+            "row names (as R's write.table writes them) and not used; name every field in "
+            "the header to use them as columns"
+        )
 
 
 def _on_cluster(args):
@@ -307,14 +321,8 @@ def _run_cv_in_memory(args, started):
 
     frame, source, target = _load(args)
     data.check_target_column(frame, target)
-    if frame.attrs.get("row_names"):
-        _notice(
-            f"the rows have {plural(frame.attrs['row_names'], 'more field')} than the "
-            "header: as pandas does, the extra fields at the start of each row are taken as "
-            "row names (as R's write.table writes them) and not used; name every field in "
-            "the header to use them as columns"
-        )
-    for line in data.check_repeated_columns(frame.columns, target):
+    _row_names_notice(frame.attrs.get("row_names", 0))
+    for line in data.check_repeated_columns(frame.columns, target, frame.attrs.get("header")):
         _notice(line)
     frame = _drop_row_numbers(frame, target)
     X, y, n_dropped = data.split_target(frame, target)
@@ -385,7 +393,7 @@ def _run_cv_on_cluster(args, started, cluster):
     from ._cluster_scoring import ClusterScorer
     from ._cluster_search import ClusterData, baseline_on_cluster, run_search_on_cluster
 
-    frame, source, blocksize = _cluster.read_table_lazily(
+    frame, source, blocksize, layout = _cluster.read_table_lazily(
         args.data, sep=args.sep, decimal=args.decimal, na_values=args.na_values,
         thousands=args.thousands, encoding=args.encoding, blocksize=args.blocksize,
         n_threads=cluster.n_threads,
@@ -401,14 +409,24 @@ def _run_cv_on_cluster(args, started, cluster):
             + ", ".join(map(str, frame.columns[:20]))
         )
     data.check_target_column(frame, target)
-    for line in data.check_repeated_columns(frame.columns, target):
+    _row_names_notice(layout.row_names)
+    for line in data.check_repeated_columns(frame.columns, target, layout.header):
         _notice(line)
     features = [name for name in frame.columns if name != target]
-    survey = _cluster.survey(frame, target, features)
+    survey = _cluster.survey(frame, target, features, decimal=args.decimal,
+                             thousands=args.thousands)  # fmt: skip
     if survey.n_rows == 0:
         raise CLIError(f"{source} has a header but no data rows")
+    for name, start in survey.row_numbers.items():
+        _row_numbers_notice(name, start, survey.n_rows)
+        features.remove(name)
     if survey.n_kept == 0:
         raise CLIError(f"every row lacks a value for target {target!r}")
+    frame = _cluster.read_as_numbers(frame, survey.numbers, decimal=args.decimal,
+                                     thousands=args.thousands)  # fmt: skip
+    if survey.target_text is not None:
+        data.check_target_numbers(survey.target_text, target, args.model, decimal=args.decimal,
+                                  thousands=args.thousands, sep=args.sep)  # fmt: skip
     X, keep_id_columns = _select_features(frame[features], args, survey.text)
     features = list(X.columns)
     kind, reason = data.choose_model(survey.target, args.model, target)

@@ -30,10 +30,20 @@ from ._data import (
     MAX_COUNTED_VALUES,
     TargetSummary,
     _is_numeric,
+    _undo_row_names,
+    all_numbers,
+    as_numbers,
     csv_read_errors,
+    header_fields,
+    is_unnamed,
+    numbers_in_text,
+    padded_markers_to_missing,
     read_options,
+    row_numbers_part,
+    row_numbers_start,
     summarize_text_part,
     text_columns,
+    text_numbers_state,
 )
 from ._errors import CLIError, UsageError, one_line
 
@@ -45,6 +55,12 @@ FOLD_COLUMN = "__sklinear_fold__"
 #: Blocks of the CSV file: about two per worker thread, between these sizes.
 MIN_BLOCKSIZE = 1 << 20
 MAX_BLOCKSIZE = 64 << 20
+
+#: The column types are inferred from the rows in this many bytes at the start of the file
+#: (Dask's ``sample``; Dask itself looks at the first 10 rows only), and the layout of
+#: the rows (a separator after the last field, row names) from the first ``HEAD_ROWS``.
+SAMPLE_BYTES = 256_000
+HEAD_ROWS = 1000
 
 
 # --- connecting --------------------------------------------------------------------------
@@ -172,14 +188,27 @@ def check_path(path):
         raise CLIError(f"cannot read {shown}: it is a directory, not a CSV file")
 
 
+@dataclass
+class Layout:
+    """What the start of the file says of its layout (see :func:`read_table_lazily`)."""
+
+    header: list  # the names of the header row as written
+    row_names: int  # fields at the start of each row taken as row names (not used)
+
+
 def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads,
                       thousands=None, encoding="utf-8"):  # fmt: skip
-    """The CSV file as a dask DataFrame read by the workers, and its name for messages.
+    """The CSV file as a dask DataFrame read by the workers, its name for messages, the
+    size of its blocks and its :class:`Layout`.
 
     The file is read in blocks of ``blocksize`` bytes, each parsed by ``pandas.read_csv``
-    with the options of the in-memory reading. Column types are inferred from the start
-    of the file, with integer columns read as floats (``assume_missing=True``) so that a
-    missing value further down does not break the reading.
+    with the options of the in-memory reading, and the fields of spaces or missing-value
+    markers with spaces around them made missing as in memory. Column types are inferred
+    from the first :data:`SAMPLE_BYTES` of the file, with integer columns read as floats
+    (``assume_missing=True``) so that a missing value further down does not break the
+    reading. The header as written and the layout of the rows are read from the first
+    :data:`HEAD_ROWS` rows: when their fields beyond the header's are empty (a separator
+    after the last field), the extra field of every row is ignored, as in memory.
     """
     import dask
     import dask.dataframe as dd
@@ -204,8 +233,28 @@ def read_table_lazily(path, *, sep, decimal, na_values, blocksize, n_threads,
     # The partitions hold what pandas.read_csv gives in memory (no conversion of text
     # columns to Dask's own string type), so the transformers see the same types.
     with csv_read_errors(shown, encoding), dask.config.set({"dataframe.convert-string": False}):
-        frame = dd.read_csv(path, blocksize=size, assume_missing=True, **options)
-    return frame, shown, size
+        head = pd.read_csv(path, nrows=HEAD_ROWS, **options)
+        layout = Layout(header=header_fields(path, options), row_names=0)
+        if not isinstance(head.index, pd.RangeIndex):
+            layout.row_names = _undo_row_names(head).attrs.get("row_names", 0)
+            if not layout.row_names:  # empty fields after the last: pandas drops them
+                options["index_col"] = False
+        try:
+            frame = _read_csv(dd, path, size, options, sample_rows=1 << 62)
+        except ValueError as exc:
+            if "EOF" not in str(exc):
+                raise
+            # The sample ends inside a quoted field (fields holding line breaks): the
+            # types from its first rows, as Dask infers them by default.
+            frame = _read_csv(dd, path, size, options, sample_rows=10)
+    markers = options.get("na_values", [])
+    frame = frame.map_partitions(padded_markers_to_missing, markers, meta=frame._meta)
+    return frame, shown, size, layout
+
+
+def _read_csv(dd, path, blocksize, options, sample_rows):
+    return dd.read_csv(path, blocksize=blocksize, assume_missing=True, sample=SAMPLE_BYTES,
+                       sample_rows=sample_rows, **options)  # fmt: skip
 
 
 # --- one pass over the file: counts and checks ---------------------------------------------
@@ -217,28 +266,53 @@ def _target_part(y, numeric):
         values = y.to_numpy(dtype=float)
         finite = bool(np.all(np.isfinite(values)))
         integer = bool(finite and np.all(values == np.round(values)))
+    if len(counts) > MAX_COUNTED_VALUES:
+        counts = None
+    else:  # a dict: a tenth of the size of a Series to send
+        counts = dict(zip(counts.index, counts.tolist(), strict=True))
     return {
-        "counts": counts if len(counts) <= MAX_COUNTED_VALUES else None,
+        "counts": counts,
         "finite": finite,
         "integer": integer,
         "first": y.iloc[0] if len(y) else None,
     }
 
 
-def _survey_part(part, target, numeric, text_names):
+def _survey_part(part, target, numeric, text_names, unnamed, marks):
     """What the client needs to know of one partition: a few numbers per column."""
     present = part[target].notna().to_numpy()
     kept = part.loc[present]
-    return {
+    y = kept[target]
+    result = {
         "n_rows": len(part),
         "n_kept": len(kept),
-        "target": _target_part(kept[target], numeric),
+        "target": _target_part(y, numeric),
         "text": {name: summarize_text_part(kept[name]) for name in text_names},
+        "numbers": {},  # as in memory: a text column of numbers on all rows, or kept ones
+        "row_numbers": {},
     }
+    for name in text_names:
+        on_all = text_numbers_state(part[name], *marks)
+        on_kept = on_all if len(kept) == len(part) else text_numbers_state(kept[name], *marks)
+        result["numbers"][name] = (on_all, on_kept)
+    if not numeric:
+        result["target text"] = summarize_text_part(y)
+        result["target state"] = text_numbers_state(y, *marks)
+        numbers = numbers_in_text(y, *marks) if len(y) else y
+        if numbers is not None:
+            result["target as numbers"] = _target_part(numbers.astype(float), True)
+    for name in unnamed:
+        values = part[name]
+        if not _is_numeric(values.dtype):
+            values = numbers_in_text(values, *marks)
+            if values is None:
+                values = pd.Series([np.nan] * len(part))
+        result["row_numbers"][name] = row_numbers_part(values)
+    return result
 
 
-def _survey_series(part, target, numeric, text_names):
-    return pd.Series([_survey_part(part, target, numeric, text_names)], dtype=object)
+def _survey_series(part, *args):
+    return pd.Series([_survey_part(part, *args)], dtype=object)
 
 
 @dataclass
@@ -250,67 +324,131 @@ class Survey:
     partition_rows: list  # kept rows per partition
     partition_counts: list  # per partition: Series of rows per target value, or None
     target: object  # TargetSummary
-    text: dict  # {column: TextColumnSummary}
+    text: dict  # {column: TextColumnSummary}, of the columns that stay text
+    target_text: object = None  # TextColumnSummary of a target that stays text
+    numbers: list = None  # text columns read as numbers (the target among them)
+    row_numbers: dict = None  # {unnamed column holding the row numbers: first number}
 
 
-def survey(frame, target, features):
-    """One pass over the file: row counts, the target's and the text columns' summaries.
-
-    Returns
-    -------
-    survey : Survey
-    """
-
-    numeric = _is_numeric(frame.dtypes[target])
-    text_names = text_columns(frame[features])
-    parts = frame.map_partitions(
-        _survey_series, target, numeric, text_names, meta=pd.Series([], dtype=object)
-    )
-    present = frame[~frame[target].isna()]
-    distinct = [present[name].dropna().nunique(split_out=1) for name in text_names]
-    parts, *distinct = compute(parts, *distinct)
-    parts = list(parts)
-
+def _summarize_target(parts, key, numeric):
+    """The :class:`TargetSummary` and per-partition counts from the parts' ``key``."""
     counts, overflow = None, False
-    for part in parts:
-        part_counts = part["target"]["counts"]
+    per_partition = [part[key]["counts"] for part in parts]
+    per_partition = [None if c is None else pd.Series(c, dtype=np.int64) for c in per_partition]
+    for part_counts in per_partition:
         if part_counts is None:
             overflow = True
         elif counts is None:
             counts = part_counts
         else:
             counts = counts.add(part_counts, fill_value=0).astype(np.int64)
-    n_kept = sum(part["n_kept"] for part in parts)
     if counts is not None:
         # pandas' value_counts order: by count, ties in the order of first appearance.
         counts = counts.astype(np.int64).sort_values(ascending=False, kind="stable")
     if counts is not None and len(counts) > MAX_COUNTED_VALUES:
         overflow = True
-    first = next((p["target"]["first"] for p in parts if p["n_kept"]), None)
+    with_rows = [part[key] for part in parts if part["n_kept"]]
     summary = TargetSummary(
         numeric=numeric,
-        n_rows=n_kept,
+        n_rows=sum(part["n_kept"] for part in parts),
         n_distinct=MAX_COUNTED_VALUES + 1 if overflow else len(counts),
-        finite=bool(numeric and all(p["target"]["finite"] for p in parts if p["n_kept"])),
-        integer_valued=bool(numeric and all(p["target"]["integer"] for p in parts if p["n_kept"])),
-        first=first,
+        finite=bool(numeric and all(p["finite"] for p in with_rows)),
+        integer_valued=bool(numeric and all(p["integer"] for p in with_rows)),
+        first=with_rows[0]["first"] if with_rows else None,
         counts=None if overflow else counts,
     )
+    return summary, [None if overflow else c for c in per_partition]
+
+
+def survey(frame, target, features, *, decimal=".", thousands=None):
+    """One pass over the file: row counts, the target's and the text columns' summaries.
+
+    The repairs of the in-memory reading are decided from it: a text column whose values
+    are all numbers (``decimal`` and ``thousands`` are the reading's marks) is read as
+    numbers (:attr:`Survey.numbers`, see :func:`read_as_numbers`), and a column with no
+    name that holds the row numbers is found (:attr:`Survey.row_numbers`).
+
+    Returns
+    -------
+    survey : Survey
+    """
+    numeric = _is_numeric(frame.dtypes[target])
+    text_names = text_columns(frame[features])
+    unnamed = [
+        name for name in features
+        if is_unnamed(name) and (_is_numeric(frame.dtypes[name]) or name in text_names)
+    ]  # fmt: skip
+    marks = (decimal, thousands)
+    parts = frame.map_partitions(
+        _survey_series, target, numeric, text_names, unnamed, marks,
+        meta=pd.Series([], dtype=object),
+    )  # fmt: skip
+    present = frame[~frame[target].isna()]
+    distinct = [present[name].dropna().nunique(split_out=1) for name in text_names]
+    parts, *distinct = compute(parts, *distinct)
+    parts = list(parts)
+    n_rows = sum(part["n_rows"] for part in parts)
+    n_kept = sum(part["n_kept"] for part in parts)
+
+    numbers = []
+    for name in text_names:  # as in memory: on all rows, then on the kept rows
+        states = [part["numbers"][name] for part in parts]
+        if all_numbers(s[0] for s in states) or (
+            n_kept < n_rows and all_numbers(s[1] for s in states)
+        ):
+            numbers.append(name)
+    key, target_text = "target", None
+    if not numeric and all_numbers(part["target state"] for part in parts):
+        numbers.append(target)
+        key, numeric = "target as numbers", True
+    elif not numeric:
+        target_text = _combine_text([part["target text"] for part in parts])
+    summary, per_partition = _summarize_target(parts, key, numeric)
+
     text = {}
     for index, name in enumerate(text_names):
-        combined = parts[0]["text"][name]
-        for part in parts[1:]:
-            combined = combined.combine(part["text"][name])
-        combined.n_distinct = int(distinct[index])
-        text[name] = combined
+        if name not in numbers:
+            text[name] = _combine_text([part["text"][name] for part in parts])
+            text[name].n_distinct = int(distinct[index])
+    row_numbers = {}
+    for name in unnamed:
+        # as in memory, only a column of numbers on all rows holds the row numbers
+        if name not in text_names or all_numbers(part["numbers"][name][0] for part in parts):
+            start = row_numbers_start([part["row_numbers"][name] for part in parts])
+            if start is not None:
+                row_numbers[name] = start
     return Survey(
-        n_rows=sum(part["n_rows"] for part in parts),
+        n_rows=n_rows,
         n_kept=n_kept,
         partition_rows=[part["n_kept"] for part in parts],
-        partition_counts=[None if overflow else part["target"]["counts"] for part in parts],
+        partition_counts=per_partition,
         target=summary,
         text=text,
+        target_text=target_text,
+        numbers=numbers,
+        row_numbers=row_numbers,
     )
+
+
+def _combine_text(summaries):
+    combined = summaries[0]
+    for summary in summaries[1:]:
+        combined = combined.combine(summary)
+    return combined
+
+
+def _numbers_part(part, names, marks):
+    # where only the kept rows hold numbers, the others (dropped) become missing
+    return part.assign(**{name: as_numbers(part[name], *marks) for name in names})
+
+
+def read_as_numbers(frame, names, *, decimal=".", thousands=None):
+    """``frame`` (lazily) with the text columns ``names`` read as numbers (floats), as the
+    in-memory reading does for a text column whose values are all numbers."""
+    if not names:
+        return frame
+    meta = frame._meta.assign(**{name: np.zeros(0, dtype=np.float64) for name in names})
+    return frame.map_partitions(_numbers_part, list(names), (decimal, thousands), meta=meta)
 
 
 def compute(*collections):
@@ -338,12 +476,26 @@ def _mismatch_message(text):
         if name != "Column"
     ]
     examples = re.findall(r"ValueError\(\"(.+?)\"\)", text)
+    value = re.search(r": '(.*)'$", examples[0]) if examples else None
+    if value is not None and value.group(1) != value.group(1).strip():
+        advice = (
+            "fields of spaces and missing-value markers with spaces around them are read as "
+            "missing only in a column that the start of the file types as text: remove the "
+            "spaces from the file, or run without --scheduler / --dask-local"
+        )
+    else:
+        advice = (
+            "if such values mean 'missing', list them with --na-values; if they are in rows "
+            "without a target value (a footer such as 'Total', a comment line), remove those "
+            "rows from the file; otherwise run without --scheduler / --dask-local, which "
+            "reads such a column as text"
+        )
     return (
-        "the column types that Dask inferred from the start of the file do not hold further "
-        f"down: {', '.join(columns) or one_line(text)}"
+        "the column types that Dask inferred from the start of the file (its first "
+        f"{format_bytes(SAMPLE_BYTES)}) do not hold further down: "
+        f"{', '.join(columns) or one_line(text)}"
         + (f" ({examples[0]})" if examples else "")
-        + "; if such values mean 'missing', list them with --na-values; otherwise run "
-        "without --scheduler / --dask-local, which reads such a column as text"
+        + f"; {advice}"
     )
 
 

@@ -1,6 +1,7 @@
 """Reading the table for the command line, checking its columns, choosing a model."""
 
 import codecs
+import collections
 import contextlib
 import difflib
 import io
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._errors import CLIError, UsageError, one_line
+from ._errors import CLIError, UsageError, one_line, plural
 
 #: An integer-valued numeric target with at most this many distinct values is taken as
 #: class labels by ``--model auto``.
@@ -143,21 +144,42 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
         # standard input is decoded as UTF-8 text: decode its bytes instead
         source = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
     with csv_read_errors(shown, encoding):
+        if path == "-":  # read twice below (the header as written, then the table)
+            source = io.StringIO(source.read())
+        header = header_fields(source, options)
+        if path == "-":
+            source.seek(0)
         frame = pd.read_csv(source, **options)
     if frame.shape[0] == 0:
         raise CLIError(f"{shown} has a header but no data rows")
     if not isinstance(frame.index, pd.RangeIndex):
         frame = _undo_row_names(frame)
-    frame = _padded_markers_to_missing(frame, options["na_values"])
-    return reparse_numbers(frame, decimal=decimal, thousands=thousands)
+    frame = padded_markers_to_missing(frame, options["na_values"])
+    frame = reparse_numbers(frame, decimal=decimal, thousands=thousands)
+    frame.attrs["header"] = header
+    return frame
 
 
-def _padded_markers_to_missing(frame, markers):
+def header_fields(source, options):
+    """The names of the header row of a CSV file as written, read with the ``options`` of
+    :func:`read_options` (only the first row is read).
+
+    The reader renames a repeated name (``x, x`` are read as ``x``, ``x.1``), and may
+    rename a real name to make room (``x, x, x.1`` as ``x``, ``x.2``, ``x.1``): only the
+    header as written tells a repeated name from a real ``x.1``.
+    """
+    keep = {key: options[key] for key in ("encoding", "sep", "engine") if key in options}
+    row = pd.read_csv(source, header=None, nrows=1, dtype=str, na_filter=False, **keep)
+    return [str(name) for name in row.iloc[0]] if len(row) else []
+
+
+def padded_markers_to_missing(frame, markers):
     """Make missing the text fields that are a missing-value marker or empty once the spaces
     around them are removed (``'  '``, ``' NA'``), as the reader does for the bare ones.
 
     A blank field in a column of numbers otherwise made it a text column (one category per
-    number). Returns a new DataFrame, or ``frame`` when nothing changes.
+    number). Returns a new DataFrame, or ``frame`` when nothing changes. On a cluster this
+    runs on every partition.
     """
     markers = set(markers)
     changed = {}
@@ -230,18 +252,27 @@ def check_target_column(frame, target):
         raise CLIError(f"the table has no feature columns besides the target {target!r}")
 
 
-def repeated_columns(columns):
-    """The names that the header seems to repeat: pandas reads the later copies of ``x``
-    as ``x.1``, ``x.2``, ... (a column really named ``x.1`` next to ``x`` looks the same).
+def repeated_columns(columns, header=None):
+    """The names that the header repeats, with the columns that the reader made of them.
+
+    ``header`` holds the names as written (:func:`header_fields`), one per column. Without
+    it, the names are guessed from ``columns``: the reader reads the later copies of ``x``
+    as ``x.1``, ``x.2``, ..., so a real column ``x.1`` next to ``x`` looks the same.
 
     Returns
     -------
     found : dict
-        ``{name: [name, copy, ...]}`` in the order of the columns.
+        ``{name: [column, column, ...]}`` in the order of the columns.
     """
     names = [str(c) for c in columns]
-    present = set(names)
     found = {}
+    if header is not None and len(header) == len(names):
+        written = collections.Counter(header)
+        for name, column in zip(header, names, strict=True):
+            if name != "" and written[name] > 1:  # empty names are read as 'Unnamed: i'
+                found.setdefault(name, []).append(column)
+        return found
+    present = set(names)
     for name in names:
         base, dot, number = name.rpartition(".")
         if dot and number.isdigit() and number[0] != "0" and base in present:
@@ -249,11 +280,12 @@ def repeated_columns(columns):
     return found
 
 
-def check_repeated_columns(columns, target):
+def check_repeated_columns(columns, target, header=None):
     """Refuse a header that repeats the target's name; describe other repeated names.
 
     A copy of the target read as a feature (``label.1`` beside ``label``) would predict it
     perfectly, or the target would be one of two unrelated columns of the same name.
+    ``header`` as for :func:`repeated_columns`.
 
     Returns
     -------
@@ -261,7 +293,7 @@ def check_repeated_columns(columns, target):
         One line per repeated feature name.
     """
     notes = []
-    for base, copies in repeated_columns(columns).items():
+    for base, copies in repeated_columns(columns, header).items():
         shown = ", ".join(repr(c) for c in copies)
         if str(target) in copies:
             raise CLIError(
@@ -287,17 +319,36 @@ def row_index_columns(frame):
         ``{column: first number}``.
     """
     found = {}
-    n_rows = frame.shape[0]
-    if n_rows < 3:
-        return found
     for name, dtype in frame.dtypes.items():
-        if not (is_unnamed(name) and _is_numeric(dtype)):
-            continue
-        values = frame[name].to_numpy(dtype=float, na_value=np.nan)
-        start = values[0]
-        if start in (0, 1) and np.array_equal(values, start + np.arange(n_rows)):
-            found[name] = int(start)
+        if is_unnamed(name) and _is_numeric(dtype):
+            start = row_numbers_start([row_numbers_part(frame[name])])
+            if start is not None:
+                found[name] = start
     return found
+
+
+def row_numbers_part(column):
+    """``(rows, first value, whether the values count up by one)`` of a numeric column or
+    of one partition of it, for :func:`row_numbers_start`."""
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    if len(values) == 0:
+        return 0, None, True
+    return len(values), values[0], bool(np.array_equal(values, values[0] + np.arange(len(values))))
+
+
+def row_numbers_start(parts):
+    """The first row number (0 or 1) of a column whose consecutive parts (each described
+    by :func:`row_numbers_part`) hold the numbers of its rows, at least 3; else None."""
+    parts = [part for part in parts if part[0]]
+    start = parts[0][1] if parts else None
+    expected = start
+    for n_rows, first, counts_up in parts:
+        if not counts_up or first != expected:
+            return None
+        expected = first + n_rows
+    if start not in (0, 1) or expected - start < 3:
+        return None
+    return int(start)
 
 
 def is_unnamed(name):
@@ -336,16 +387,47 @@ def reparse_numbers(X, *, decimal=".", thousands=None):
     """
     changed = {}
     for name in text_columns(X):
-        column = X[name]
-        text = _strings(column)
-        if len(text) == 0 or len(text) < column.notna().sum():
-            continue
-        numbers = _as_numbers(text[:100], decimal, thousands)  # most text columns fail here
-        if numbers.notna().all():
-            numbers = _as_numbers(text, decimal, thousands)
-        if numbers.notna().all():
-            changed[name] = numbers.reindex(column.index)
+        numbers = numbers_in_text(X[name], decimal, thousands)
+        if numbers is not None:
+            changed[name] = numbers
     return X.assign(**changed) if changed else X
+
+
+def numbers_in_text(column, decimal=".", thousands=None):
+    """The values of a text column as numbers, when it has values and every one is a
+    number written with the marks ``decimal`` and ``thousands``; None otherwise.
+
+    On a cluster, a column is read as numbers when this holds for every partition that
+    has a value (:func:`text_numbers_state`).
+    """
+    text = _strings(column)
+    if len(text) == 0 or len(text) < column.notna().sum():
+        return None
+    numbers = _as_numbers(text[:100], decimal, thousands)  # most text columns fail here
+    if numbers.notna().all():
+        numbers = _as_numbers(text, decimal, thousands)
+    if numbers.notna().all():
+        return numbers.reindex(column.index)
+    return None
+
+
+def as_numbers(column, decimal=".", thousands=None):
+    """The values of a text column read as numbers (floats), missing where not one."""
+    numbers = _as_numbers(_strings(column), decimal, thousands)
+    return numbers.reindex(column.index).astype(np.float64)
+
+
+def text_numbers_state(column, decimal=".", thousands=None):
+    """``'empty'`` (no value), ``'numbers'`` (see :func:`numbers_in_text`) or ``'text'``."""
+    if not column.notna().any():
+        return "empty"
+    return "text" if numbers_in_text(column, decimal, thousands) is None else "numbers"
+
+
+def all_numbers(states):
+    """Whether the parts of a column with these :func:`text_numbers_state` hold numbers."""
+    states = set(states)
+    return "numbers" in states and "text" not in states
 
 
 def _as_numbers(text, decimal, thousands):
@@ -563,7 +645,7 @@ def check_folds(y, kind, n_folds, target):
     counts = summary.counts
     smallest = counts.idxmin()
     if counts.min() < n_folds:
-        advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its rows"
+        advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its row"
         variants = next((g for g in label_variants(counts.index) if smallest in g), None)
         if variants is not None:
             advice = (
@@ -572,8 +654,9 @@ def check_folds(y, kind, n_folds, target):
                 f"are the same, or {advice}"
             )
         raise CLIError(
-            f"class {_show(smallest)} of target {target!r} has only {counts.min()} rows, fewer "
-            f"than --folds {n_folds} (stratified folds need one per fold); {advice}"
+            f"class {_show(smallest)} of target {target!r} has only "
+            f"{plural(int(counts.min()), 'row')}, fewer than --folds {n_folds} (stratified "
+            f"folds need one per fold); {advice}"
         )
 
 
@@ -789,12 +872,19 @@ def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, s
     """Refuse a text target whose values are mostly numbers written in a form the reading
     options do not convert (thousands separators, decimal commas, percent or currency
     signs), unless a classifier was asked for: ``--model auto`` would take every number
-    for a class."""
-    if requested not in ("auto", "linear") or not _is_text(y.dtype):
+    for a class.
+
+    ``y`` is a Series, or the :class:`TextColumnSummary` of a text target (from a cluster).
+    """
+    if requested not in ("auto", "linear"):
         return
-    note = _written_numbers_note(
-        summarize_text_part(y), decimal=decimal, thousands=thousands, sep=sep
-    )
+    if isinstance(y, TextColumnSummary):
+        summary = y
+    elif _is_text(y.dtype):
+        summary = summarize_text_part(y)
+    else:
+        return
+    note = _written_numbers_note(summary, decimal=decimal, thousands=thousands, sep=sep)
     if note is not None:
         what, todo = note.split("; ", 1)
         raise CLIError(

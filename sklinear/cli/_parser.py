@@ -76,22 +76,31 @@ reading the file:
   times, which are not converted to numbers (it is left out when ID-like, used as
   categories otherwise).
   A header that repeats a name is reported (pandas reads the copies as NAME.1,
-  ...), and refused when the name is the target's.
+  ...), and refused when the name is the target's; a column named NAME.1 in the
+  header is no copy.
   Target classes that differ only in case or surrounding spaces ('yes', 'Yes ')
   are different classes, and reported.
   A column with no name in the header that holds the row numbers (an index saved
-  with the table) is left out with a notice.
+  with the table) is left out with a notice. A separator after the last field of
+  every row is ignored; fields before the first header name are row names (as R
+  writes them), not used. A column of numbers typed as text only by rows that are
+  dropped for a missing target (a footer such as 'Total') is read as numbers.
 
 on a Dask cluster (--scheduler ADDRESS or --dask-local N):
   The CSV file is read by the workers with dask.dataframe.read_csv, in partitions
-  of --blocksize bytes (column types inferred from the start of the file, integer
-  columns read as floats). The table stays on the workers: the client receives
-  only small summaries (row and class counts, column checks), the vectors of the
-  size of the coefficients that the solver needs, and the scores. The encoded
-  training and test data of each fold are kept in the workers' memory for its fits
-  (they spill to disk when memory runs short; --no-persist rereads the file
-  instead). The search, the progress lines and the table are those of an
-  in-memory run, with these differences:
+  of --blocksize bytes, and repaired as in memory (see "reading the file"). The
+  column types are inferred from the first 250 KiB of the file (integer columns
+  read as floats), and the layout of the rows (a separator after the last field,
+  row names) from its first 1000 rows; a column typed as numbers there that holds
+  text further down (a footer row, a field of spaces) stops the run with what to
+  do, since reading it as text would take a second pass over the file.
+  The table stays on the workers: the client receives only small summaries (row
+  and class counts, column checks), the vectors of the size of the coefficients
+  that the solver needs, and the scores. The encoded training and test data of
+  each fold are kept in the workers' memory for its fits (they spill to disk when
+  memory runs short; --no-persist rereads the file instead). The search, the
+  progress lines and the table are those of an in-memory run, with these
+  differences:
   - the folds: the rows of each class (for regression, all rows), in the order of
     the file, are grouped K at a time, and each group is spread over the K folds in
     a random order drawn from --seed (a hash of the seed, the class and the
