@@ -62,6 +62,12 @@ _NEWTON_MAX_ROWS = 1500
 # certifies them in 32 iterations.
 _NEWTON_LATE_MAX_ROWS = 4000
 _LATE_NEWTON_FLOPS = 2e11
+# ... and where about this many Newton iterations (each a Hessian, BLAS-3 at about
+# _BLAS3_SPEEDUP times a pass's flop rate) cost no more than the L-BFGS iterations they
+# replace (the other half of max_iter, two passes each): a fit L-BFGS would certify a
+# little after half of max_iter is not made much slower.
+_LATE_NEWTON_STEPS = 10
+_BLAS3_SPEEDUP = 30
 _NEWTON_SQUARED_MAX_ROWS = 6000
 _NEWTON_CHEAP_FLOPS = 2e8
 # p^3 <= this times nnz: the p x p factorisation of sparse data's Hessian (dense BLAS-3,
@@ -222,11 +228,13 @@ def newton_affordable(objective):
     return _hessian_rows(objective) <= limit and getattr(objective.data, "supports_hessian", True)
 
 
-def late_newton_affordable(objective):
+def late_newton_affordable(objective, max_iter):
     """A smooth fit wider than :func:`newton_affordable` allows whose Newton system is within
     ``_NEWTON_LATE_MAX_ROWS``, in memory (NumPy / SciPy), with an iteration's Hessian of at
-    most ``_LATE_NEWTON_FLOPS`` multiply-adds and room for it in the available memory: Newton
-    takes over from L-BFGS at half of ``max_iter``."""
+    most ``_LATE_NEWTON_FLOPS`` multiply-adds, ``_LATE_NEWTON_STEPS`` of them costing no
+    more than the L-BFGS iterations they replace (the other half of ``max_iter``), and room
+    for it in the available memory: Newton takes over from L-BFGS at half of
+    ``max_iter``."""
     if not hasattr(objective.loss, "hessian_weights") or not objective.penalty.smooth:
         return False
     if type(objective.data) is not InMemoryData or newton_affordable(objective):
@@ -236,6 +244,11 @@ def late_newton_affordable(objective):
     if rows > _NEWTON_LATE_MAX_ROWS:
         return False
     if objective.n_samples * blocks * objective.n_rows**2 > _LATE_NEWTON_FLOPS:
+        return False
+    # per row of data: the Hessians' multiply-adds at BLAS-3 speed against the passes'
+    newton = _LATE_NEWTON_STEPS * blocks * objective.n_rows**2 / _BLAS3_SPEEDUP
+    lbfgs = (max_iter - max_iter // 2) * 2 * objective.n_rows * objective.n_outputs
+    if newton > lbfgs:
         return False
     memory = available_memory()
     need = 8 * (blocks * objective.n_rows**2 + rows**2)
@@ -780,7 +793,7 @@ def _full_batch(objective, theta0, solver, *, max_iter, tol, verbose, curvature=
         certifier.start(theta0)
     fallback = solver == "auto" and name == "lbfgs" and newton_affordable(objective)
     # Wider smooth fits whose Hessian is still affordable: Newton after half of max_iter.
-    late = solver == "auto" and name == "lbfgs" and late_newton_affordable(objective)
+    late = solver == "auto" and name == "lbfgs" and late_newton_affordable(objective, max_iter)
     # Wider ones that L-BFGS leaves uncertified go on by truncated Newton (below).
     truncated = solver == "auto" and name == "lbfgs" and not fallback and not late
     truncated = truncated and newton_cg_applies(objective)

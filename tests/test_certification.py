@@ -1786,8 +1786,9 @@ def test_wide_smooth_fit_goes_on_by_newton_after_half_of_max_iter(monkeypatch):
     """A wide smooth fit whose Hessian is still affordable goes on by Newton after L-BFGS
     has had half of max_iter without a certificate: certified, J equal to scikit-learn's
     newton-cholesky answer. Without that handover (a lower limit, an iteration's Hessian
-    above the flop budget, or too little memory) L-BFGS ran all of max_iter and ended
-    with J 50% above the optimum and a warning."""
+    above the flop budget, Newton's iterations dearer than the L-BFGS ones they replace, or
+    too little memory) L-BFGS ran all of max_iter and ended with J 50% above the optimum
+    and a warning."""
     Z, y, model, caught = _wide_raw_logistic_fit(monkeypatch)
     reference = LogisticRegression(
         C=1 / (1e-4 * len(y)), solver="newton-cholesky", tol=1e-12, max_iter=1000
@@ -1805,6 +1806,8 @@ def test_wide_smooth_fit_goes_on_by_newton_after_half_of_max_iter(monkeypatch):
     for limits in (
         {"_NEWTON_LATE_MAX_ROWS": 50},
         {"_LATE_NEWTON_FLOPS": 300 * 231**2 - 1},
+        # ten Newton iterations would cost more than L-BFGS's other 500 (2 x 231 a row each)
+        {"_LATE_NEWTON_STEPS": int(500 * 2 * 231 * 30 / 231**2) + 1},
         {"available_memory": lambda: 2**20},
     ):
         if "available_memory" in limits:
