@@ -312,3 +312,25 @@ def test_drop_redundant_beyond_the_exclusive_table_limit_drops_only_powers(monke
     ]
     monkeypatch.setattr(poly_module, "_redundancy", None)  # never called for degree 1
     assert np.array_equal(PolyFeatures(1, drop_redundant=True).fit_transform(X), X)
+
+
+@pytest.mark.parametrize("format", ["csr", "csc"])
+def test_sparse_input_with_a_degree_of_no_terms(format):
+    """Sparse input where a degree has no term: the dummies of one categorical column
+    with drop_redundant (every square equals its column, every product is 0), and
+    interaction_only beyond the number of columns; the output is that of dense input
+    (hand-worked: the columns themselves, after the bias)."""
+    Z = np.eye(3)[[0, 1, 2, 1]]
+    X = sparse.csr_matrix(Z).asformat(format)
+    for degree, bias in [(2, False), (3, False), ((0, 2), True)]:
+        poly = PolyFeatures(degree, include_bias=bias, drop_redundant=True).fit(X)
+        out = poly.transform(X)
+        assert sparse.issparse(out) and out.format == format
+        expected = np.column_stack([np.ones(4), Z]) if bias else Z
+        assert np.array_equal(out.toarray(), expected)
+    reference = PolynomialFeatures(5, interaction_only=True, include_bias=False).fit(Z)
+    out = PolyFeatures(5, interaction_only=True).fit(X).transform(X)
+    assert np.array_equal(out.toarray(), reference.transform(Z))
+    # no output column at all: an all-zero column's square with degree=(2, 2)
+    out = PolyFeatures((2, 2), drop_redundant=True).fit_transform(sparse.csr_matrix((4, 1)))
+    assert out.shape == (4, 0)

@@ -596,6 +596,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         degree_blocks = [X_columns]
         terms = X_columns
         for products in blocks:
+            if not products:  # no term of this degree (so none of a higher one)
+                break
             parts = []
             for j, start, end, _ in products:
                 column = X_columns[:, j]
@@ -610,6 +612,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         kept = degree_blocks[max(1, min_degree) - 1 :]
         if self.include_bias:
             kept.insert(0, sparse.csc_matrix(np.ones((n_samples, 1), dtype=X.dtype)))
+        if not kept:
+            return sparse.csr_matrix((n_samples, 0), dtype=X.dtype).asformat(output_format)
         output = sparse.hstack(kept, format=output_format, dtype=X.dtype)
         output.sort_indices()
         return output
