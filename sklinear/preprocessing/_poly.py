@@ -125,43 +125,96 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
     return per_degree, blocks, current
 
 
-def _binary_and_together(X):
-    """The columns of ``X`` (NumPy, SciPy, dask or another Array API library) whose values
-    are all 0 or 1, and whether each pair of them is ever both 1 (a boolean table over
-    those columns; None where there are more than ``_MAX_EXCLUSIVE_COLUMNS``)."""
-    if is_dask_collection(X):  # one pass over the data: both tables over every column
-        import dask
-
-        binary = ((X == 0) | (X == 1)).all(axis=0)
-        if X.shape[1] > _MAX_EXCLUSIVE_COLUMNS:
-            return np.asarray(binary.compute()), None
-        indicator = (X != 0).astype(np.float64)
-        binary, together = dask.compute(binary, indicator.T @ indicator)
-        binary = np.asarray(binary)
-        return binary, (np.asarray(together) > 0)[np.ix_(binary, binary)]
+def _host_binary(X):
+    """Whether each column of a NumPy array or SciPy matrix holds only 0 and 1."""
     if sparse.issparse(X):
         columns = sparse.csc_matrix(X)
         column_of = np.repeat(np.arange(X.shape[1]), np.diff(columns.indptr))
         binary = np.ones(X.shape[1], dtype=bool)
         binary[column_of[(columns.data != 0) & (columns.data != 1)]] = False
-        indicator = (columns[:, binary] != 0).astype(np.float64)
-    elif isinstance(X, np.ndarray):
-        binary = ((X == 0) | (X == 1)).all(axis=0)
-        indicator = sparse.csc_matrix(X[:, binary] != 0, dtype=np.float64)
-    else:  # another Array API library: the small tables come back to the host
-        import array_api_compat
+        return binary
+    X = np.asarray(X)
+    return ((X == 0) | (X == 1)).all(axis=0)
 
-        xp = array_api_compat.array_namespace(X)
-        binary = to_numpy(xp.all((X == 0) | (X == 1), axis=0)).astype(bool)
+
+def _host_together(X, index):
+    """Whether each pair of the columns ``index`` of a NumPy array or SciPy matrix is ever
+    both non-zero (a ``(k, k)`` boolean table)."""
+    if sparse.issparse(X):
+        indicator = (sparse.csc_matrix(X)[:, index] != 0).astype(np.float64)
+    else:
+        indicator = sparse.csc_matrix(np.asarray(X)[:, index] != 0, dtype=np.float64)
+    return (indicator.T @ indicator).toarray() > 0
+
+
+def _block_together(X):
+    """:func:`_host_together` over every column of a row block (``(p, p)``), computed on
+    the block's 0/1 columns only: a pair with another column is not a pair of 0/1
+    columns of the whole data, and its entry is never read."""
+    index = np.flatnonzero(_host_binary(X))
+    table = np.zeros((X.shape[1], X.shape[1]), dtype=bool)
+    table[np.ix_(index, index)] = _host_together(X, index)
+    return table
+
+
+def _dask_binary_and_together(X):
+    """:func:`_binary_and_together` of a dask array of one column chunk (NumPy or SciPy
+    blocks): each row block's tables, combined by dask's tree reductions; one pass where
+    the table over every column is within the limit, else a second over the 0/1 ones."""
+    import dask
+
+    n_blocks, n_features = X.numblocks[0], X.shape[1]
+
+    def per_block(function, index, n_out):
+        def block_table(block):
+            table = function(block) if index is None else function(block, index)
+            return table[np.newaxis]
+
+        return X.map_blocks(
+            block_table,
+            new_axis=[2] if n_out == 2 else None,
+            chunks=((1,) * n_blocks,) + ((len(index) if index is not None else n_features),)
+            * n_out,
+            dtype=bool,
+            meta=np.empty((0,) * (n_out + 1), dtype=bool),
+        )
+
+    binary = per_block(_host_binary, None, 1).all(axis=0)
+    if n_features <= _MAX_EXCLUSIVE_COLUMNS:  # one pass: the table over every column
+        together = per_block(_block_together, None, 2).any(axis=0)
+        binary, together = dask.compute(binary, together)
+        binary = np.asarray(binary)
+        return binary, np.asarray(together)[np.ix_(binary, binary)]
+    binary = np.asarray(binary.compute())
+    index = np.flatnonzero(binary)
+    if index.size > _MAX_EXCLUSIVE_COLUMNS:
+        return binary, None
+    return binary, np.asarray(per_block(_host_together, index, 2).any(axis=0).compute())
+
+
+def _binary_and_together(X):
+    """The columns of ``X`` (NumPy, SciPy, dask or another Array API library) whose values
+    are all 0 or 1, and whether each pair of them is ever both 1 (a boolean table over
+    those columns; None where there are more than ``_MAX_EXCLUSIVE_COLUMNS``)."""
+    if is_dask_collection(X):
+        return _dask_binary_and_together(X)
+    if sparse.issparse(X) or isinstance(X, np.ndarray):
+        binary = _host_binary(X)
         index = np.flatnonzero(binary)
         if index.size > _MAX_EXCLUSIVE_COLUMNS:
             return binary, None
-        picked = xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=1)
-        indicator = xp.astype(picked != 0, X.dtype)
-        return binary, to_numpy(indicator.T @ indicator) > 0
-    if np.count_nonzero(binary) > _MAX_EXCLUSIVE_COLUMNS:
+        return binary, _host_together(X, index)
+    # another Array API library: the small tables come back to the host
+    import array_api_compat
+
+    xp = array_api_compat.array_namespace(X)
+    binary = to_numpy(xp.all((X == 0) | (X == 1), axis=0)).astype(bool)
+    index = np.flatnonzero(binary)
+    if index.size > _MAX_EXCLUSIVE_COLUMNS:
         return binary, None
-    return binary, (indicator.T @ indicator).toarray() > 0
+    picked = xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=1)
+    indicator = xp.astype(picked != 0, X.dtype)
+    return binary, to_numpy(indicator.T @ indicator) > 0
 
 
 def _redundancy(X):
