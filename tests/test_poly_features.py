@@ -334,3 +334,28 @@ def test_sparse_input_with_a_degree_of_no_terms(format):
     # no output column at all: an all-zero column's square with degree=(2, 2)
     out = PolyFeatures((2, 2), drop_redundant=True).fit_transform(sparse.csr_matrix((4, 1)))
     assert out.shape == (4, 0)
+
+
+def test_drop_redundant_sparse_product_per_column_not_per_run(monkeypatch):
+    """Sparse 0/1 columns (words present or not) leave kept parents in many short runs;
+    each column's products are one sparse product over all its runs (one per run took 43
+    s where the full output took 0.5 s on 2,000 x 1,500); the output is PolynomialFeatures'
+    columns of the same names."""
+    X = sparse.random(60, 40, density=0.1, format="csr", random_state=0)
+    X.data[:] = 1.0
+    poly = PolyFeatures(3, drop_redundant=True).fit(X)
+    n_runs = sum(len(products) for products in poly._blocks(40, 3)[0])
+    hstack = sparse.hstack
+    sizes = []
+
+    def counting_hstack(blocks, *args, **kwargs):
+        sizes.append(len(blocks))
+        return hstack(blocks, *args, **kwargs)
+
+    monkeypatch.setattr(sparse, "hstack", counting_hstack)
+    out = poly.transform(X)
+    assert n_runs > 2 * 40 and max(sizes) <= 40
+    reference = PolynomialFeatures(3, include_bias=False).fit(X.toarray())
+    names = list(reference.get_feature_names_out())
+    index = [names.index(name) for name in poly.get_feature_names_out()]
+    assert np.array_equal(out.toarray(), reference.transform(X.toarray())[:, index])

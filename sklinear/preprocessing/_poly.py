@@ -652,13 +652,20 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             if not products:  # no term of this degree (so none of a higher one)
                 break
             parts = []
-            for j, start, end, _ in products:
+            # one product per column j: drop_redundant's blocks of one j (runs of kept
+            # parents, consecutive in the output) are taken together
+            for j, runs in groupby(products, key=lambda block: block[0]):
+                runs = [(start, end) for _, start, end, _ in runs]
+                if len(runs) == 1:
+                    factors = terms[:, runs[0][0] : runs[0][1]]
+                else:
+                    factors = terms[:, np.concatenate([np.arange(*run) for run in runs])]
                 column = X_columns[:, j]
                 rows = column.indices
                 scale = sparse.csr_matrix(
                     (column.data, (rows, rows)), shape=(n_samples, n_samples)
                 )
-                parts.append(scale @ terms[:, start:end])
+                parts.append(scale @ factors)
             block = sparse.hstack(parts, format="csc")
             degree_blocks.append(block)
             terms = sparse.hstack([terms, block], format="csc")
