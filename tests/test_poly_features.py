@@ -359,3 +359,23 @@ def test_drop_redundant_sparse_product_per_column_not_per_run(monkeypatch):
     names = list(reference.get_feature_names_out())
     index = [names.index(name) for name in poly.get_feature_names_out()]
     assert np.array_equal(out.toarray(), reference.transform(X.toarray())[:, index])
+
+
+def test_drop_redundant_memory_check_counts_the_kept_terms(monkeypatch):
+    """The dummies of one column of 300 categories at degree 3: 4.5 million terms in all
+    (180 MB of term table), none kept beyond degree 1 (every square equals its column,
+    every product is 0). Fitting them is no longer refused for the table of all terms,
+    with 64 MiB available; the sparse transform's check counts the kept columns too.
+    A table the memory cannot hold is still refused: 300 columns of ones, where the
+    products are kept."""
+    import sklinear._resources as resources
+
+    monkeypatch.setattr(resources, "available_memory", lambda: 64 * 2**20)
+    Z = np.eye(300)[np.random.default_rng(0).permutation(np.arange(600) % 300)]
+    poly = PolyFeatures(3, drop_redundant=True).fit(Z)
+    assert poly.n_output_features_ == 300
+    assert np.array_equal(poly.transform(Z), Z)
+    out = poly.transform(sparse.csr_matrix(Z))
+    assert sparse.issparse(out) and np.array_equal(out.toarray(), Z)
+    with pytest.raises(ValueError, match=r"MiB for the table of the terms it keeps"):
+        PolyFeatures(3, drop_redundant=True).fit(np.ones((2, 300)))

@@ -71,7 +71,9 @@ def _degree_blocks(n_features, max_degree, interaction_only):
 _MAX_EXCLUSIVE_COLUMNS = 4096
 
 
-def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, exclusive):
+def _kept_terms(
+    n_features, min_degree, max_degree, interaction_only, binary, exclusive, check=None
+):
     """The terms of degree 1 to ``max_degree`` that ``drop_redundant`` keeps, degree by
     degree, as arrays of factor indices (rows in scikit-learn's order), and the product
     blocks that build them (the format of :func:`_degree_blocks`).
@@ -84,6 +86,13 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
     larger), so every kept term of degree ``d`` with first factor ``j`` is column ``j``
     times a kept term of degree ``d - 1`` whose first factor is ``j`` or later, and the
     blocks are the runs of consecutive such parents.
+
+    ``check(n_bytes)``, where given, is called before each degree's terms are built with
+    the bytes they may take at most (every candidate kept, the terms so far held): the
+    candidates are the products of the previous degree's kept terms, far fewer than all
+    the terms of the degree where many were left out (the dummies of a column of 3,000
+    categories at degree 3: 4.5e9 terms, of which 3,000 are candidates at degree 2 and
+    none at degree 3).
     """
     previous = np.arange(n_features).reshape(-1, 1)  # degree 1: every column
     repeated = np.zeros(n_features, dtype=bool)  # a 0/1 factor more than once
@@ -91,8 +100,16 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
     per_degree = [previous]
     offset, current = 0, n_features  # first column of the previous degree; next free
     blocks = []
-    for _ in range(2, max_degree + 1):
+    held = previous.nbytes
+    for degree in range(2, max_degree + 1):
         first = previous[:, 0]
+        if check is not None:
+            starts = np.searchsorted(
+                first, np.arange(n_features), side="right" if interaction_only else "left"
+            )
+            candidates = int(np.sum(len(previous) - starts))
+            # the pieces of the terms, their flags and degrees, then their concatenation
+            check(held + 2 * candidates * (8 * degree + 9))
         products, terms, repeats, reductions = [], [], [], []
         for j in range(n_features):
             start = int(np.searchsorted(first, j, side="right" if interaction_only else "left"))
@@ -122,6 +139,7 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
         previous = np.concatenate(terms)
         repeated, reduced = np.concatenate(repeats), np.concatenate(reductions)
         per_degree.append(previous)
+        held += previous.nbytes
     return per_degree, blocks, current
 
 
@@ -455,12 +473,26 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         self.n_output_features_ = self._n_output_features(X.shape[1])
         if self.drop_redundant and self._degree_range()[1] >= 2:
             max_degree = self._degree_range()[1]
-            # the terms are listed before the redundant ones are left out
-            self._check_table_fits("the table of terms", 16 + 8 * max_degree)
             binary, exclusive = _redundancy(X)
             min_degree = max(1, self._degree_range()[0])
+
+            def check(n_bytes):
+                # the kept terms are listed degree by degree, each from the last one's
+                check_memory(
+                    n_bytes,
+                    "PolyFeatures",
+                    "for the table of the terms it keeps (drop_redundant=True)",
+                    "Lower the degree, use interaction_only=True, or select fewer columns.",
+                )
+
             self._kept = _kept_terms(
-                X.shape[1], min_degree, max_degree, self.interaction_only, binary, exclusive
+                X.shape[1],
+                min_degree,
+                max_degree,
+                self.interaction_only,
+                binary,
+                exclusive,
+                check=check,
             )
             self.n_output_features_ = int(self.include_bias) + sum(
                 len(terms) for terms in self._kept[0][min_degree - 1 : max_degree]
@@ -692,7 +724,10 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         # the column pointers of the column-major blocks (one int64 per column of every
         # degree built), held by the blocks, the running hstack and the output: with many
         # columns and a high degree they outgrow the stored values by far
-        n_columns = _n_terms_between(X.shape[1], 1, max_degree, self.interaction_only)
+        if getattr(self, "_kept", None) is not None:  # drop_redundant: the kept terms
+            n_columns = self._kept[2]
+        else:
+            n_columns = _n_terms_between(X.shape[1], 1, max_degree, self.interaction_only)
         n_bytes += 3 * (n_columns + 1) * np.dtype(np.int64).itemsize
         _check_fits_in_memory(
             n_bytes, (X.shape[0], self.n_output_features_), X.dtype, "the sparse output"
