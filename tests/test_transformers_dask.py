@@ -12,6 +12,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
@@ -161,6 +162,33 @@ def test_poly_features_drop_redundant_one_compute_equals_in_memory(graphs):
     assert list(poly.get_feature_names_out()) == list(in_memory.get_feature_names_out())
     assert poly.n_output_features_ < PolyFeatures(degree=3).fit(X_numpy).n_output_features_
     np.testing.assert_array_equal(poly.transform(X).compute(), in_memory.transform(X_numpy))
+
+
+def test_poly_features_drop_redundant_on_sparse_blocks_and_beyond_the_table_limit(
+    monkeypatch,
+):
+    """drop_redundant on a dask array of SciPy blocks (which PolyFeatures transforms)
+    learns the terms of the in-memory fit; and with more columns than the limit of the
+    co-occurrence table but fewer 0/1 columns, the table is still built, as in memory
+    (the dummies' product goes in both)."""
+    import sklinear.preprocessing._poly as poly_module
+
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 3, size=40)
+    X_numpy = np.column_stack([groups == 0, groups == 1, rng.normal(size=40)]).astype(float)
+    X = da.from_array(sparse.csr_matrix(X_numpy), chunks=(15, 3), asarray=False)
+    poly = PolyFeatures(degree=2, drop_redundant=True).fit(X)
+    names = ["x0", "x1", "x2", "x0 x2", "x1 x2", "x2^2"]
+    assert list(poly.get_feature_names_out()) == names
+    expected = PolynomialFeatures(2, include_bias=False).fit(X_numpy)
+    index = [list(expected.get_feature_names_out()).index(name) for name in names]
+    out = poly.transform(X).compute()
+    np.testing.assert_array_equal(out.toarray(), expected.transform(X_numpy)[:, index])
+    monkeypatch.setattr(poly_module, "_MAX_EXCLUSIVE_COLUMNS", 2)
+    in_memory = PolyFeatures(degree=2, drop_redundant=True).fit(X_numpy)
+    assert list(in_memory.get_feature_names_out()) == names
+    lazy = PolyFeatures(degree=2, drop_redundant=True).fit(da.from_array(X_numpy, chunks=15))
+    assert list(lazy.get_feature_names_out()) == names
 
 
 def test_poly_features_nan_raises_when_computed(dask_client):

@@ -71,7 +71,9 @@ def _degree_blocks(n_features, max_degree, interaction_only):
 _MAX_EXCLUSIVE_COLUMNS = 4096
 
 
-def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, exclusive):
+def _kept_terms(
+    n_features, min_degree, max_degree, interaction_only, binary, exclusive, check=None
+):
     """The terms of degree 1 to ``max_degree`` that ``drop_redundant`` keeps, degree by
     degree, as arrays of factor indices (rows in scikit-learn's order), and the product
     blocks that build them (the format of :func:`_degree_blocks`).
@@ -84,6 +86,13 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
     larger), so every kept term of degree ``d`` with first factor ``j`` is column ``j``
     times a kept term of degree ``d - 1`` whose first factor is ``j`` or later, and the
     blocks are the runs of consecutive such parents.
+
+    ``check(n_bytes)``, where given, is called before each degree's terms are built with
+    the bytes they may take at most (every candidate kept, the terms so far held): the
+    candidates are the products of the previous degree's kept terms, far fewer than all
+    the terms of the degree where many were left out (the dummies of a column of 3,000
+    categories at degree 3: 4.5e9 terms, of which 3,000 are candidates at degree 2 and
+    none at degree 3).
     """
     previous = np.arange(n_features).reshape(-1, 1)  # degree 1: every column
     repeated = np.zeros(n_features, dtype=bool)  # a 0/1 factor more than once
@@ -91,8 +100,16 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
     per_degree = [previous]
     offset, current = 0, n_features  # first column of the previous degree; next free
     blocks = []
-    for _ in range(2, max_degree + 1):
+    held = previous.nbytes
+    for degree in range(2, max_degree + 1):
         first = previous[:, 0]
+        if check is not None:
+            starts = np.searchsorted(
+                first, np.arange(n_features), side="right" if interaction_only else "left"
+            )
+            candidates = int(np.sum(len(previous) - starts))
+            # the pieces of the terms, their flags and degrees, then their concatenation
+            check(held + 2 * candidates * (8 * degree + 9))
         products, terms, repeats, reductions = [], [], [], []
         for j in range(n_features):
             start = int(np.searchsorted(first, j, side="right" if interaction_only else "left"))
@@ -122,46 +139,100 @@ def _kept_terms(n_features, min_degree, max_degree, interaction_only, binary, ex
         previous = np.concatenate(terms)
         repeated, reduced = np.concatenate(repeats), np.concatenate(reductions)
         per_degree.append(previous)
+        held += previous.nbytes
     return per_degree, blocks, current
+
+
+def _host_binary(X):
+    """Whether each column of a NumPy array or SciPy matrix holds only 0 and 1."""
+    if sparse.issparse(X):
+        columns = sparse.csc_matrix(X)
+        column_of = np.repeat(np.arange(X.shape[1]), np.diff(columns.indptr))
+        binary = np.ones(X.shape[1], dtype=bool)
+        binary[column_of[(columns.data != 0) & (columns.data != 1)]] = False
+        return binary
+    X = np.asarray(X)
+    return ((X == 0) | (X == 1)).all(axis=0)
+
+
+def _host_together(X, index):
+    """Whether each pair of the columns ``index`` of a NumPy array or SciPy matrix is ever
+    both non-zero (a ``(k, k)`` boolean table)."""
+    if sparse.issparse(X):
+        indicator = (sparse.csc_matrix(X)[:, index] != 0).astype(np.float64)
+    else:
+        indicator = sparse.csc_matrix(np.asarray(X)[:, index] != 0, dtype=np.float64)
+    return (indicator.T @ indicator).toarray() > 0
+
+
+def _block_together(X):
+    """:func:`_host_together` over every column of a row block (``(p, p)``), computed on
+    the block's 0/1 columns only: a pair with another column is not a pair of 0/1
+    columns of the whole data, and its entry is never read."""
+    index = np.flatnonzero(_host_binary(X))
+    table = np.zeros((X.shape[1], X.shape[1]), dtype=bool)
+    table[np.ix_(index, index)] = _host_together(X, index)
+    return table
+
+
+def _dask_binary_and_together(X):
+    """:func:`_binary_and_together` of a dask array of one column chunk (NumPy or SciPy
+    blocks): each row block's tables, combined by dask's tree reductions; one pass where
+    the table over every column is within the limit, else a second over the 0/1 ones."""
+    import dask
+
+    n_blocks, n_features = X.numblocks[0], X.shape[1]
+
+    def per_block(function, index, n_out):
+        def block_table(block):
+            table = function(block) if index is None else function(block, index)
+            return table[np.newaxis]
+
+        return X.map_blocks(
+            block_table,
+            new_axis=[2] if n_out == 2 else None,
+            chunks=((1,) * n_blocks,) + ((len(index) if index is not None else n_features),)
+            * n_out,
+            dtype=bool,
+            meta=np.empty((0,) * (n_out + 1), dtype=bool),
+        )
+
+    binary = per_block(_host_binary, None, 1).all(axis=0)
+    if n_features <= _MAX_EXCLUSIVE_COLUMNS:  # one pass: the table over every column
+        together = per_block(_block_together, None, 2).any(axis=0)
+        binary, together = dask.compute(binary, together)
+        binary = np.asarray(binary)
+        return binary, np.asarray(together)[np.ix_(binary, binary)]
+    binary = np.asarray(binary.compute())
+    index = np.flatnonzero(binary)
+    if index.size > _MAX_EXCLUSIVE_COLUMNS:
+        return binary, None
+    return binary, np.asarray(per_block(_host_together, index, 2).any(axis=0).compute())
 
 
 def _binary_and_together(X):
     """The columns of ``X`` (NumPy, SciPy, dask or another Array API library) whose values
     are all 0 or 1, and whether each pair of them is ever both 1 (a boolean table over
     those columns; None where there are more than ``_MAX_EXCLUSIVE_COLUMNS``)."""
-    if is_dask_collection(X):  # one pass over the data: both tables over every column
-        import dask
-
-        binary = ((X == 0) | (X == 1)).all(axis=0)
-        if X.shape[1] > _MAX_EXCLUSIVE_COLUMNS:
-            return np.asarray(binary.compute()), None
-        indicator = (X != 0).astype(np.float64)
-        binary, together = dask.compute(binary, indicator.T @ indicator)
-        binary = np.asarray(binary)
-        return binary, (np.asarray(together) > 0)[np.ix_(binary, binary)]
-    if sparse.issparse(X):
-        columns = sparse.csc_matrix(X)
-        column_of = np.repeat(np.arange(X.shape[1]), np.diff(columns.indptr))
-        binary = np.ones(X.shape[1], dtype=bool)
-        binary[column_of[(columns.data != 0) & (columns.data != 1)]] = False
-        indicator = (columns[:, binary] != 0).astype(np.float64)
-    elif isinstance(X, np.ndarray):
-        binary = ((X == 0) | (X == 1)).all(axis=0)
-        indicator = sparse.csc_matrix(X[:, binary] != 0, dtype=np.float64)
-    else:  # another Array API library: the small tables come back to the host
-        import array_api_compat
-
-        xp = array_api_compat.array_namespace(X)
-        binary = to_numpy(xp.all((X == 0) | (X == 1), axis=0)).astype(bool)
+    if is_dask_collection(X):
+        return _dask_binary_and_together(X)
+    if sparse.issparse(X) or isinstance(X, np.ndarray):
+        binary = _host_binary(X)
         index = np.flatnonzero(binary)
         if index.size > _MAX_EXCLUSIVE_COLUMNS:
             return binary, None
-        picked = xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=1)
-        indicator = xp.astype(picked != 0, X.dtype)
-        return binary, to_numpy(indicator.T @ indicator) > 0
-    if np.count_nonzero(binary) > _MAX_EXCLUSIVE_COLUMNS:
+        return binary, _host_together(X, index)
+    # another Array API library: the small tables come back to the host
+    import array_api_compat
+
+    xp = array_api_compat.array_namespace(X)
+    binary = to_numpy(xp.all((X == 0) | (X == 1), axis=0)).astype(bool)
+    index = np.flatnonzero(binary)
+    if index.size > _MAX_EXCLUSIVE_COLUMNS:
         return binary, None
-    return binary, (indicator.T @ indicator).toarray() > 0
+    picked = xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=1)
+    indicator = xp.astype(picked != 0, X.dtype)
+    return binary, to_numpy(indicator.T @ indicator) > 0
 
 
 def _redundancy(X):
@@ -402,12 +473,26 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         self.n_output_features_ = self._n_output_features(X.shape[1])
         if self.drop_redundant and self._degree_range()[1] >= 2:
             max_degree = self._degree_range()[1]
-            # the terms are listed before the redundant ones are left out
-            self._check_table_fits("the table of terms", 16 + 8 * max_degree)
             binary, exclusive = _redundancy(X)
             min_degree = max(1, self._degree_range()[0])
+
+            def check(n_bytes):
+                # the kept terms are listed degree by degree, each from the last one's
+                check_memory(
+                    n_bytes,
+                    "PolyFeatures",
+                    "for the table of the terms it keeps (drop_redundant=True)",
+                    "Lower the degree, use interaction_only=True, or select fewer columns.",
+                )
+
             self._kept = _kept_terms(
-                X.shape[1], min_degree, max_degree, self.interaction_only, binary, exclusive
+                X.shape[1],
+                min_degree,
+                max_degree,
+                self.interaction_only,
+                binary,
+                exclusive,
+                check=check,
             )
             self.n_output_features_ = int(self.include_bias) + sum(
                 len(terms) for terms in self._kept[0][min_degree - 1 : max_degree]
@@ -598,20 +683,31 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         degree_blocks = [X_columns]
         terms = X_columns
         for products in blocks:
+            if not products:  # no term of this degree (so none of a higher one)
+                break
             parts = []
-            for j, start, end, _ in products:
+            # one product per column j: drop_redundant's blocks of one j (runs of kept
+            # parents, consecutive in the output) are taken together
+            for j, runs in groupby(products, key=lambda block: block[0]):
+                runs = [(start, end) for _, start, end, _ in runs]
+                if len(runs) == 1:
+                    factors = terms[:, runs[0][0] : runs[0][1]]
+                else:
+                    factors = terms[:, np.concatenate([np.arange(*run) for run in runs])]
                 column = X_columns[:, j]
                 rows = column.indices
                 scale = sparse.csr_matrix(
                     (column.data, (rows, rows)), shape=(n_samples, n_samples)
                 )
-                parts.append(scale @ terms[:, start:end])
+                parts.append(scale @ factors)
             block = sparse.hstack(parts, format="csc")
             degree_blocks.append(block)
             terms = sparse.hstack([terms, block], format="csc")
         kept = degree_blocks[max(1, min_degree) - 1 :]
         if self.include_bias:
             kept.insert(0, sparse.csc_matrix(np.ones((n_samples, 1), dtype=X.dtype)))
+        if not kept:
+            return sparse.csr_matrix((n_samples, 0), dtype=X.dtype).asformat(output_format)
         output = sparse.hstack(kept, format=output_format, dtype=X.dtype)
         output.sort_indices()
         return output
@@ -630,7 +726,10 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         # the column pointers of the column-major blocks (one int64 per column of every
         # degree built), held by the blocks, the running hstack and the output: with many
         # columns and a high degree they outgrow the stored values by far
-        n_columns = _n_terms_between(X.shape[1], 1, max_degree, self.interaction_only)
+        if getattr(self, "_kept", None) is not None:  # drop_redundant: the kept terms
+            n_columns = self._kept[2]
+        else:
+            n_columns = _n_terms_between(X.shape[1], 1, max_degree, self.interaction_only)
         n_bytes += 3 * (n_columns + 1) * np.dtype(np.int64).itemsize
         _check_fits_in_memory(
             n_bytes, (X.shape[0], self.n_output_features_), X.dtype, "the sparse output"
