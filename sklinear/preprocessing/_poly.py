@@ -191,8 +191,8 @@ def _dask_binary_and_together(X):
         return X.map_blocks(
             block_table,
             new_axis=[2] if n_out == 2 else None,
-            chunks=((1,) * n_blocks,) + ((len(index) if index is not None else n_features),)
-            * n_out,
+            chunks=((1,) * n_blocks,)
+            + ((len(index) if index is not None else n_features),) * n_out,
             dtype=bool,
             meta=np.empty((0,) * (n_out + 1), dtype=bool),
         )
