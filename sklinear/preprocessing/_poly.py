@@ -356,7 +356,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     powers_ : ndarray of shape (`n_output_features_`, `n_features_in_`)
         ``powers_[i, j]`` is the exponent of input column ``j`` in output column ``i``.
         Computed when asked (a property, as in scikit-learn): a fitted PolyFeatures
-        stores no per-term table, so it stays small whatever the number of terms.
+        stores no per-term table, so it stays small whatever the number of terms (with
+        ``drop_redundant``, it keeps the table of the kept terms' factors).
     n_output_features_ : int
         Number of output columns.
     n_features_in_ : int
