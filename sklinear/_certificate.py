@@ -267,6 +267,17 @@ _DOMAIN_BISECTIONS = 30
 _SEGMENT_POINTS = 6
 
 
+def _largest_inside(inside):
+    """The largest ``t`` in ``[0, 1]`` found by ``_DOMAIN_BISECTIONS`` bisections with
+    ``inside(t)`` true (0 stays the answer where none is): the end of a convex domain's
+    part of a segment that starts inside it."""
+    low, high = 0.0, 1.0
+    for _ in range(_DOMAIN_BISECTIONS):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if inside(middle) else (low, middle)
+    return low
+
+
 def l1_completed_gap(
     X, y, c, coef, intercept, l1, fit_intercept, loss, *, max_columns, rounds=3, l2=0.0
 ):
@@ -370,11 +381,9 @@ def l1_completed_gap(
         if not np.all(np.isfinite(conjugate)):
             if not shrink:
                 return -np.inf
-            low, high = 0.0, 1.0
-            for _ in range(_DOMAIN_BISECTIONS):
-                middle = 0.5 * (low + high)
-                inside = np.all(np.isfinite(loss.conjugate(y_rows, middle * scaled)))
-                low, high = (middle, high) if inside else (low, middle)
+            low = _largest_inside(
+                lambda t: np.all(np.isfinite(loss.conjugate(y_rows, t * scaled)))
+            )
             kappa *= low
             conjugate = loss.conjugate(y_rows, low * scaled)
         beyond = np.maximum(kappa * np.abs(point_xi[smooth]) - l1[smooth], 0.0)
@@ -387,10 +396,7 @@ def l1_completed_gap(
     if not np.isfinite(value):
         natural = dual(0.0)
         if np.isfinite(natural):
-            low, high = 0.0, 1.0
-            for _ in range(_DOMAIN_BISECTIONS):
-                middle = 0.5 * (low + high)
-                low, high = (middle, high) if np.isfinite(dual(middle)) else (low, middle)
+            low = _largest_inside(lambda t: np.isfinite(dual(t)))
             value = max(natural, *(dual(low * 0.5**k) for k in range(_SEGMENT_POINTS)))
         else:
             # the intercept's shift along the metric left the domain (with an L2 part no

@@ -50,7 +50,7 @@ from ._data import InMemoryData
 from ._lazy import LazySparseSteps, SparseSteps, lazy_supported, sparse_supported
 from ._losses import SmoothedAbsoluteLoss, SquaredLoss
 from ._objective import Curvature, damped_solve
-from ._resources import USABLE_SHARE, available_memory, check_memory
+from ._resources import check_memory, fits_in_memory
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -250,9 +250,7 @@ def late_newton_affordable(objective, max_iter):
     lbfgs = (max_iter - max_iter // 2) * 2 * objective.n_rows * objective.n_outputs
     if newton > lbfgs:
         return False
-    memory = available_memory()
-    need = 8 * (blocks * objective.n_rows**2 + rows**2)
-    return memory is None or need <= USABLE_SHARE * memory
+    return fits_in_memory(_hessian_bytes(objective))
 
 
 def newton_cg_applies(objective):
@@ -266,14 +264,17 @@ def newton_cg_applies(objective):
     )
 
 
+def _hessian_bytes(objective):
+    """Bytes of the blocks of the Hessian pass and of the system that is factored."""
+    return 8 * (_hessian_blocks(objective) * objective.n_rows**2 + _hessian_rows(objective) ** 2)
+
+
 def _check_hessian_fits(objective):
     """solver='newton' asked for by name: refuse, before allocating, a Hessian that the
     available memory cannot hold (p = 300,000 asked NumPy for 671 GiB)."""
     k = objective.n_outputs
-    rows = _hessian_rows(objective)
-    # the blocks of the Hessian pass and the system that is factored
     check_memory(
-        8 * (_hessian_blocks(objective) * objective.n_rows**2 + rows**2),
+        _hessian_bytes(objective),
         "solver='newton'",
         f"for the Hessian of {objective.n_rows} coefficients"
         + (f" x {k} outputs" if k > 1 else ""),

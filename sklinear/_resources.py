@@ -31,13 +31,24 @@ def available_memory():
         return None
 
 
+def _within(n_bytes, available):
+    """``n_bytes`` within :data:`USABLE_SHARE` of ``available`` (None: unknown, so yes)."""
+    return available is None or n_bytes <= USABLE_SHARE * available
+
+
+def fits_in_memory(n_bytes):
+    """Whether ``n_bytes`` pass :func:`check_memory` now (a choice that can do without them
+    asks this instead of being refused)."""
+    return _within(n_bytes, available_memory())
+
+
 def check_memory(n_bytes, subject, detail, remedy):
     """Refuse, before allocating them, ``n_bytes`` more than :data:`USABLE_SHARE` of the
     available memory: a ValueError "<subject> would need about X GiB <detail>, more than the
     Y GiB it may take (75% of the Z GiB of memory available ...). <remedy>". Nothing where
     they fit or the memory cannot be read."""
     available = available_memory()
-    if available is None or n_bytes <= USABLE_SHARE * available:
+    if _within(n_bytes, available):
         return
     raise ValueError(
         f"{subject} would need about {_size(n_bytes)} {detail}, more than the "

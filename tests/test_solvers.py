@@ -521,8 +521,17 @@ def _scripted(values):
     return lambda x, rows: (next(sequence), np.zeros_like(x))
 
 
-def _run_scripted(values, *, n_iter_no_change, tol, learning_rate="constant", scores=None):
-    rule = SpyRule()
+def _run_scripted(
+    values,
+    *,
+    n_iter_no_change,
+    tol,
+    learning_rate="constant",
+    scores=None,
+    rule=None,
+    average=False,
+):
+    rule = SpyRule() if rule is None else rule
     score_sequence = None if scores is None else iter(scores)
     result = stochastic_gradient(
         _scripted(values),
@@ -537,6 +546,7 @@ def _run_scripted(values, *, n_iter_no_change, tol, learning_rate="constant", sc
         learning_rate=learning_rate,
         eta0=1.0,
         validation_score=None if scores is None else (lambda theta: next(score_sequence)),
+        average=average,
     )
     return result, rule
 
@@ -602,18 +612,12 @@ def test_adaptive_division_restarts_the_running_mean():
     do not improve (n_iter_no_change=3), so after epoch 5 eta is divided and the mean
     starts again from iterate 6; after epoch 7 it is 6 + rho_2 (7 - 6) with
     rho_2 = (1 + 3) / (2 + 3) = 0.8. Kept over the seven iterates it would lie below 6."""
-    result = stochastic_gradient(
-        _scripted([10.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0]),
-        np.zeros(1),
-        4,
-        rule=_UnitStep(),
-        prox=lambda x, step: x,
-        batch_size=4,
-        max_epochs=7,
-        tol=1e-4,
+    result, _ = _run_scripted(
+        [10.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0],
         n_iter_no_change=3,
+        tol=1e-4,
         learning_rate="adaptive",
-        eta0=1.0,
+        rule=_UnitStep(),
         average=True,
     )
     assert result.n_iter == 7
