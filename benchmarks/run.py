@@ -262,6 +262,55 @@ def g1(scale, **_):
     )
 
 
+def pass_time(scale, **_):
+    """PASS: one full pass of a W1 fit (``value_and_gradient`` inside the fit, under the
+    fit's own thread limits; the median over the fit's passes) against ``X @ w`` plus
+    ``X.T @ r`` with every BLAS thread (best of 10)."""
+    from threadpoolctl import threadpool_info
+
+    from sklinear import _objective
+    from sklinear._data import available_threads
+
+    X, y = classification(int(200_000 * scale))
+    n = X.shape[0]
+    original = _objective.LinearObjective.value_and_gradient
+    times = []
+
+    def timing(objective, theta, rows=None):
+        start = time.perf_counter()
+        result = original(objective, theta, rows)
+        if rows is None:
+            times.append(time.perf_counter() - start)
+        return result
+
+    _objective.LinearObjective.value_and_gradient = timing
+    try:
+        for _ in range(3):
+            GDLogisticClassifier(alpha=1 / n).fit(X, y)
+    finally:
+        _objective.LinearObjective.value_and_gradient = original
+    ours = float(np.median(times))
+    w, r = np.full(X.shape[1], 0.01), np.full(n, 0.5)
+    best = np.inf
+    for _ in range(10):
+        start = time.perf_counter()
+        X @ w
+        X.T @ r
+        best = min(best, time.perf_counter() - start)
+    blas = max((info.get("num_threads", 1) for info in threadpool_info()), default=1)
+    ratio = ours / best
+    return Row(
+        workload="PASS",
+        ours=ours,
+        peer=best,
+        ratio=ratio,
+        goal="<=1",
+        status=status(ratio, 1.0),
+        note=f"median of {len(times)} passes in 3 W1 fits ({available_threads()} pass threads) "
+        f"vs X @ w + X.T @ r ({blas} BLAS threads)",
+    )
+
+
 def transformer_rows(scale, only):
     """W4-W6 through benchmarks/bench_transformers.py (another engineer's harness)."""
     import bench_transformers
@@ -315,6 +364,7 @@ WORKLOADS = {
     "F1": f1,
     "F2": f2,
     "G1": g1,
+    "PASS": pass_time,
     "S1": s1,
     "S2": s2,
     "S3": s3,
