@@ -30,6 +30,8 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 from threadpoolctl import ThreadpoolController
 
+from ._resources import fits_in_memory
+
 try:  # SciPy's sparse kernels on raw arrays: a block of rows without a matrix object
     from scipy.sparse._sparsetools import csc_matvec, csc_matvecs, csr_matvec, csr_matvecs
 except ImportError:  # pragma: no cover - a SciPy without them: the public products
@@ -667,14 +669,28 @@ class InMemoryData:
 
         Only a CSR matrix is laid out: one shuffled copy per stochastic fit (or
         ``partial_fit`` call), so that each mini-batch is a view of it instead of a gather
-        of scattered rows. Dense and CSC data return False (the caller gathers rows).
+        of scattered rows. Dense and CSC data, and a CSR matrix whose copy does not fit in
+        the available memory (:meth:`lays_out_batches`), return False (the caller gathers
+        rows).
         """
         self._laid_out = None
-        if not (self.sparse and self.X.format == "csr"):
+        if not self.lays_out_batches():
             return False
         weights = None if self.sample_weight is None else self.sample_weight[order]
         self._laid_out = (self.X[order], self.Y[order], weights)
         return True
+
+    def lays_out_batches(self):
+        """Whether :meth:`prepare_batches` lays the rows out: CSR data whose shuffled copy
+        (with the targets and weights) fits in the available memory. A larger matrix is read
+        in place, each batch gathered from it."""
+        if not (self.sparse and self.X.format == "csr"):
+            return False
+        X = self.X
+        copy = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes + self.Y.nbytes
+        if self.sample_weight is not None:
+            copy += self.sample_weight.nbytes
+        return fits_in_memory(copy)
 
     @property
     def weighted(self):

@@ -50,14 +50,14 @@ _SMALL_FACTOR = 1e-30  # SparseSteps rescale the velocity and the mean below thi
 
 
 def sparse_supported(objective, rule):
-    """True when :class:`SparseSteps` apply: 'sgd' (momentum) on CSR data (laid out in
-    batch order by ``prepare_batches``), L2 only."""
+    """True when :class:`SparseSteps` apply: 'sgd' (momentum) on CSR data that
+    ``prepare_batches`` lays out in batch order (its copy fits in memory), L2 only."""
     data = objective.data
     if not isinstance(rule, MomentumRule) or not objective.penalty.smooth:
         return False
     if not getattr(data, "sparse", False) or data.X.format != "csr":
         return False
-    if not hasattr(data, "prepare_batches"):
+    if not (hasattr(data, "lays_out_batches") and data.lays_out_batches()):
         return False
     return objective._shift is None
 

@@ -179,6 +179,40 @@ def test_sparse_layout_is_a_permuted_copy_and_leaves_X_alone():
     assert not InMemoryData(X.toarray(), y.astype(float)).prepare_batches(order)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_csr_matrix_whose_copy_does_not_fit_is_read_in_place(monkeypatch):
+    """Where the shuffled copy would not fit in the available memory, the sgd fit reads the
+    CSR matrix in place (each batch gathered from it): no copy of X, and the fit is still
+    the dense trajectory."""
+    import sklinear._data as data_module
+
+    X, y = _sparse_problem()
+    asked = []
+
+    def fits_in_memory(n_bytes):
+        asked.append(n_bytes)
+        return False
+
+    monkeypatch.setattr(data_module, "fits_in_memory", fits_in_memory)
+    copies = []
+    original = InMemoryData.prepare_batches
+
+    def spy(self, order):
+        laid_out = original(self, order)
+        copies.append(self._laid_out)
+        return laid_out
+
+    monkeypatch.setattr(InMemoryData, "prepare_batches", spy)
+    options = dict(solver="sgd", batch_size=32, max_iter=3, tol=None, random_state=0)
+    sparse_fit = GDLogisticClassifier(**options).fit(X, y)
+    dense_fit = GDLogisticClassifier(**options).fit(X.toarray(), y)
+    assert copies and all(laid_out is None for laid_out in copies)
+    # the copy it would have made: X's three arrays and the targets
+    assert asked and asked[0] >= X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    np.testing.assert_allclose(sparse_fit.coef_, dense_fit.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(sparse_fit.loss_curve_, dense_fit.loss_curve_, rtol=1e-9)
+
+
 def _rows_of(n, p, nnz):
     """A CSR matrix with ``nnz`` entries in every row (built directly: cheap for big n)."""
     indices = np.tile(np.arange(nnz), n) % p
