@@ -551,29 +551,31 @@ def computed_in_float64(dtype, n_values):
 def _sparse_moments(X, weights, Y):
     """``X^T w``, ``(X * X)^T w`` and ``X^T (w Y)`` of a CSR or CSC block, in float64.
 
-    float64 data with SciPy's kernels on the block's own arrays: two O(nnz) products, the
-    squared values taken in small chunks (no matrix is built, ``X`` is not copied).
-    Otherwise (float32, mixed index types) through SciPy's public products.
+    SciPy's kernels on the block's own arrays: O(nnz) products with no matrix built and
+    ``X`` not copied. float64 values are read in place (the first moments and the cross
+    products in one product); other dtypes (float32) and the squared values are converted
+    in small chunks of about ``_SQUARE_CHUNK`` non-zeros. Only a block whose index arrays
+    differ in type goes through SciPy's public products (which copy it).
     """
     n, p = X.shape
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     weighted_Y = weights[:, None] * Y  # (n, k)
-    if csc_matvec is None or X.dtype != np.float64 or X.indices.dtype != X.indptr.dtype:
+    if csc_matvec is None or X.indices.dtype != X.indptr.dtype:
         first = np.asarray(X.T @ weights, dtype=np.float64).ravel()
         second = np.asarray(X.multiply(X).T @ weights, dtype=np.float64).ravel()
         return first, second, np.asarray(X.T @ weighted_Y, dtype=np.float64)
     # X^T is the CSC (for CSR X) or CSR (for CSC X) matrix of the same arrays; the first
     # moments and the cross products in one product with k + 1 columns (one read of X)
-    transpose, transpose_many = (
-        (csc_matvec, csc_matvecs) if X.format == "csr" else (csr_matvec, csr_matvecs)
-    )
+    csr = X.format == "csr"
+    transpose, transpose_many = (csc_matvec, csc_matvecs) if csr else (csr_matvec, csr_matvecs)
     columns = np.ascontiguousarray(np.column_stack([weights, weighted_Y]))  # (n, k + 1)
-    products = np.zeros((p, columns.shape[1]))
-    transpose_many(
-        p, n, columns.shape[1], X.indptr, X.indices, X.data, columns.ravel(), products.ravel()
-    )
-    # the squared values in chunks of the major axis (rows of CSR, columns of CSC) of about
-    # _SQUARE_CHUNK non-zeros: a small temporary, not a copy of the block's data
+    width = columns.shape[1]
+    products = np.zeros((p, width))
+    in_place = X.dtype == np.float64
+    if in_place:
+        transpose_many(p, n, width, X.indptr, X.indices, X.data, columns.ravel(), products.ravel())
+    # chunks of the major axis (rows of CSR, columns of CSC) of about _SQUARE_CHUNK
+    # non-zeros: small temporaries, not a copy of the block's data
     second = np.zeros(p)
     indptr, major = X.indptr, X.indptr.size - 1
     start = 0
@@ -582,27 +584,25 @@ def _sparse_moments(X, weights, Y):
         stop = min(major, max(stop, start + 1))
         begin, end = indptr[start], indptr[stop]
         pointers = indptr[start : stop + 1] - begin
-        squares = np.square(X.data[begin:end])
-        if X.format == "csr":
-            transpose(
-                p,
-                stop - start,
-                pointers,
-                X.indices[begin:end],
-                squares,
-                weights[start:stop],
-                second,
-            )
-        else:
-            transpose(
-                stop - start,
-                n,
-                pointers,
-                X.indices[begin:end],
-                squares,
-                weights,
-                second[start:stop],
-            )
+        indices = X.indices[begin:end]
+        values = X.data[begin:end]
+        if not in_place:
+            values = values.astype(np.float64)
+        squares = np.square(values)
+        if csr:  # rows start:stop: X^T's columns, accumulated into all of p
+            if not in_place:
+                transpose_many(
+                    p, stop - start, width, pointers, indices, values,
+                    columns[start:stop].ravel(), products.ravel(),
+                )  # fmt: skip
+            transpose(p, stop - start, pointers, indices, squares, weights[start:stop], second)
+        else:  # columns start:stop of X: X^T's rows, written to their own entries
+            if not in_place:
+                transpose_many(
+                    stop - start, n, width, pointers, indices, values,
+                    columns.ravel(), products[start:stop].ravel(),
+                )  # fmt: skip
+            transpose(stop - start, n, pointers, indices, squares, weights, second[start:stop])
         start = stop
     return products[:, 0], second, products[:, 1:]
 

@@ -241,8 +241,10 @@ def test_sparse_statistics_are_the_weighted_moments(fmt, dtype, weighted, n_outp
     exact = X.toarray().astype(np.float64)
     Y = rng.normal(size=(n_samples,) if n_outputs is None else (n_samples, n_outputs))
     weights = rng.uniform(0.1, 3.0, size=n_samples) if weighted else None
-    data = sklinear._data.InMemoryData(X, Y.astype(dtype), weights)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sklinear._data, "FLOAT64_COPY_BYTES", 0)  # float32 stays float32
+        data = sklinear._data.InMemoryData(X, Y.astype(dtype), weights)
+        assert data.X.dtype == dtype
         patch.setattr(sklinear._data, "_SPARSE_BLOCK_BYTES", 256)
         patch.setattr(sklinear._data, "_SQUARE_CHUNK", 16)  # squares in several chunks
         statistics = data.statistics()
@@ -290,6 +292,34 @@ def test_csr_passes_read_views_of_x(monkeypatch):
     finally:
         tracemalloc.stop()
     assert peak < 0.5 * x_bytes
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_statistics_do_not_copy_x(monkeypatch, fmt, dtype):
+    """The statistics pass of a sparse X, float32 included, reads X's arrays in place:
+    its temporaries are chunks (made small here), far less than X (X.multiply(X) copied
+    a float32 CSC matrix whole); the moments are those of the float64 values."""
+    import tracemalloc
+
+    rng = np.random.default_rng(14)
+    X = sp.random(4000, 60, density=0.5, format=fmt, random_state=14, dtype=dtype)
+    y = rng.normal(size=4000)
+    monkeypatch.setattr(sklinear._data, "_SQUARE_CHUNK", 1024)
+    monkeypatch.setattr(sklinear._data, "FLOAT64_COPY_BYTES", 0)  # float32 stays float32
+    data = sklinear._data.InMemoryData(X, y)
+    assert data.X.dtype == dtype
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        statistics = data.statistics()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.25 * (X.data.nbytes + X.indices.nbytes)
+    exact = X.toarray().astype(np.float64)
+    np.testing.assert_allclose(statistics.mean, exact.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(statistics.variance, exact.var(axis=0), rtol=1e-10)
 
 
 def test_objective_does_not_copy_or_modify_x():
