@@ -936,6 +936,38 @@ class InMemoryData:
         total.hessian_xx = hessian_xx
         return total
 
+    def curvature_diagonal(self, curvature, coef, offset, mean):
+        """Sums for the diagonal of the data term's Hessian: ``(sum_i c_ik, sum_i c_ik
+        (x_ij - mean_j)^2)`` of shapes (k,) and (p, k), in float64, one pass in row blocks.
+
+        ``curvature(Y_block, scores)`` gives the (n_block, k) curvature ``c`` of each row
+        and output at the scores ``X coef + offset``, already times the rows' sample
+        weights when those are passed as its third argument. Dense blocks are centred before
+        squaring (accurate for columns whose mean dwarfs their spread); sparse ones are
+        squared as they are and centred through the sums.
+        """
+        n_outputs = np.asarray(coef).reshape(self.n_features, -1).shape[1]
+        mean = np.asarray(mean, dtype=np.float64)
+
+        def block(X_block, Y_block, weights):
+            raw = self.scores(coef, offset, X_block)
+            c = curvature(Y_block, raw, weights)  # (n_block, k)
+            total = c.sum(axis=0)
+            if sp.issparse(X_block):
+                squares = X_block.multiply(X_block)
+                second = np.asarray(squares.T @ c) - 2.0 * mean[:, None] * np.asarray(
+                    X_block.T @ c
+                )
+                second += mean[:, None] ** 2 * total
+            else:
+                centred = np.asarray(X_block, dtype=np.float64) - mean
+                centred *= centred
+                second = centred.T @ c
+            return np.concatenate([total, np.asarray(second).ravel()])
+
+        sums = self._map_blocks(block)
+        return sums[:n_outputs], sums[n_outputs:].reshape(self.n_features, n_outputs)
+
     def scores(self, coef, offset, X=None):
         """Scores ``X coef + offset`` of shape (n_samples, n_outputs)."""
         X = self.X if X is None else X

@@ -751,6 +751,49 @@ class LinearObjective:
 
         return product
 
+    def hessian_diagonal(self, theta):
+        """The diagonal of the Hessian of ``J`` at ``theta`` in the solver's coordinates,
+        shape (n_rows, n_outputs), or None where the data layer has no row blocks of its own
+        (Dask, Array API devices) or the loss no curvature.
+
+        Column ``j`` of output ``k``: ``sum_i w_i c_ik (x_ij - m_j)^2 / (W s_j^2)`` plus its
+        L2 weight; the intercept: ``sum_i w_i c_ik / W``; ``c_ik`` the loss's curvature of
+        output ``k`` at row ``i`` (the diagonal ``q_k (1 - q_k)`` of the softmax block;
+        for Huber's loss its majorizer's, positive in the linear zone too). One pass over
+        ``X``.
+        """
+        loss = self.loss
+        majorizer = getattr(loss, "majorizer", None)
+        if majorizer is not None:
+            loss = majorizer()
+        data = self.data
+        if type(data) is not InMemoryData or not hasattr(loss, "hessian_weights"):
+            return None
+        k = self.n_outputs
+        coef, intercept = self.to_user(theta)
+        pairs = None
+        if loss.hessian_layout == "coupled":
+            first, second = np.triu_indices(k)
+            pairs = np.flatnonzero(first == second)
+
+        def curvature(Y_block, raw, weights):
+            raw = np.asarray(raw, dtype=np.float64)
+            if np.ndim(Y_block) == 1:
+                raw = raw.reshape(-1)
+            c = np.asarray(loss.hessian_weights(Y_block, raw), dtype=np.float64)
+            if pairs is not None:
+                c = c[:, pairs]
+            c = np.broadcast_to(c.reshape(c.shape[0], -1), (c.shape[0], k))
+            return c if weights is None else c * np.asarray(weights, dtype=np.float64)[:, None]
+
+        total, second = data.curvature_diagonal(curvature, coef, intercept, self.mean)
+        weight_sum = self.weight_sum
+        l2_weight = np.broadcast_to(self.penalty.l2_weight, (self.n_features, 1))
+        rows = [second / (weight_sum * self.scale[:, None] ** 2) + l2_weight]
+        if self.fit_intercept:
+            rows.append(total[None, :] / weight_sum)
+        return np.concatenate(rows)
+
     def majorizing_newton_system(self, theta):
         """The Newton system of the loss's quadratic majorizer at ``theta`` (the loss's
         ``majorizer()`` curvature: see :meth:`HuberLoss.majorizer`), or None for a loss
@@ -997,6 +1040,29 @@ class Preconditioner:
     def gradient(self, gradient):
         """The gradient in ``u``: ``L^-1 g``."""
         return self._apply(gradient, _solve_lower)
+
+
+class DiagonalPreconditioner:
+    """The change of variables ``theta = u / d`` with ``d = sqrt(diag(H))`` (Jacobi): in
+    ``u`` the Hessian's diagonal is 1. Entries of ``diag(H)`` that are not positive (a
+    column that is 0 on every row, without L2) keep ``d = 1``. The interface of
+    :class:`Preconditioner`."""
+
+    def __init__(self, diagonal):
+        diagonal = np.asarray(diagonal, dtype=np.float64).ravel()
+        scale = np.ones_like(diagonal)
+        positive = np.isfinite(diagonal) & (diagonal > 0)
+        scale[positive] = np.sqrt(diagonal[positive])
+        self.scale = scale
+
+    def forward(self, theta):
+        return np.asarray(theta, dtype=np.float64) * self.scale
+
+    def back(self, u):
+        return np.asarray(u, dtype=np.float64) / self.scale
+
+    def gradient(self, gradient):
+        return np.asarray(gradient, dtype=np.float64) / self.scale
 
 
 def _solve_lower(factor, rhs):

@@ -1768,9 +1768,11 @@ def test_bounded_quadratic_repair_is_a_feasible_dual_point_and_its_bound_holds(l
 def _wide_raw_logistic_fit(monkeypatch, **limits):
     """Raw degree-2 columns of 20 make_classification columns scaled 1e-2 .. 1e2 (300 x
     230), logistic at alpha 1e-4, with the Newton limits lowered so that 230 columns count
-    as wide (``_NEWTON_MAX_ROWS`` 50) and others as given."""
+    as wide (``_NEWTON_MAX_ROWS`` 50) and others as given; L-BFGS not rescaled by the
+    Hessian's diagonal (test_rescaled_lbfgs.py)."""
     import sklinear._fit as fit_module
 
+    monkeypatch.setattr(fit_module, "rescaling_applies", lambda objective: False)
     monkeypatch.setattr(fit_module, "_NEWTON_MAX_ROWS", 50)
     for name, value in limits.items():
         monkeypatch.setattr(fit_module, name, value)

@@ -29,7 +29,10 @@ TOL = 1e-8
 @pytest.fixture
 def wide(monkeypatch):
     """Newton systems of more than 10 rows are "wide" (and beyond the late Newton's
-    limit); records the solver each full-batch fit ended with."""
+    limit); L-BFGS is not rescaled by the Hessian's diagonal (it certifies some of these
+    fits alone: test_rescaled_lbfgs.py); records the solver each full-batch fit ended
+    with."""
+    monkeypatch.setattr(fit_module, "rescaling_applies", lambda objective: False)
     monkeypatch.setattr(fit_module, "_NEWTON_MAX_ROWS", 10)
     monkeypatch.setattr(fit_module, "_NEWTON_SQUARED_MAX_ROWS", 10)
     monkeypatch.setattr(fit_module, "_NEWTON_LATE_MAX_ROWS", 10)
