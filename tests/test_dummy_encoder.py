@@ -573,3 +573,37 @@ def test_columns_are_encoded_on_the_pass_threads_from_enough_rows(
     np.testing.assert_array_equal(output, expected[["a_y", "a_z", "b_q", "c"]].to_numpy())
     np.testing.assert_array_equal(encoder.transform(frame), output)
     assert maps == [2, 2] * expected_maps  # fit's columns, then transform's
+
+
+@pytest.mark.parametrize("dtype", [str, "U5", object, "datetime64[s]"])
+def test_dtype_that_is_not_numeric_is_refused_like_onehot(dtype):
+    """dtype=str gave an array of "1" and "" and a datetime dtype dates of 1970 (silently);
+    OneHotEncoder refuses these types (scipy.sparse holds none of them)."""
+    X = np.array([["x"], ["y"]])
+    with pytest.raises(ValueError):
+        OneHotEncoder(dtype=dtype, sparse_output=False).fit_transform(X)
+    with pytest.raises(ValueError, match="not a numeric type"):
+        DummyEncoder(dtype=dtype).fit(X)
+
+
+def test_float16_sparse_output_is_refused_at_fit():
+    X = np.array([["x"], ["y"]])
+    with pytest.raises(ValueError, match="float16 cannot be used with sparse_output=True"):
+        DummyEncoder(dtype=np.float16, sparse_output=True).fit(X)
+    dense = DummyEncoder(dtype=np.float16).fit_transform(X)
+    assert dense.dtype == np.float16
+    np.testing.assert_array_equal(dense, [[0], [1]])
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, complex])
+def test_numeric_dtypes_equal_onehot(dtype):
+    X = np.array([["x", "p"], ["y", "q"], ["z", "p"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # complex: no ComplexWarning from the pass-through check
+        ours = DummyEncoder(columns=[0], dtype=dtype).fit_transform(
+            pd.DataFrame({"c": X[:, 0], "n": [1.0, 0.0, 1.0]})
+        )
+    theirs = OneHotEncoder(drop="first", dtype=dtype, sparse_output=False).fit_transform(X[:, :1])
+    assert ours.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ours[:, :2], theirs)
+    np.testing.assert_array_equal(ours[:, 2], np.array([1, 0, 1], dtype=dtype))
