@@ -607,3 +607,34 @@ def test_numeric_dtypes_equal_onehot(dtype):
     assert ours.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(ours[:, :2], theirs)
     np.testing.assert_array_equal(ours[:, 2], np.array([1, 0, 1], dtype=dtype))
+
+
+@pytest.mark.parametrize(
+    "fit_values, transform_values",
+    [
+        ([True, False, True], [1.0, 0.0, 1.0]),  # a bool column read as 0/1 numbers later
+        ([True, False, True], [1, 0, 2]),  # 2 is unknown
+        ([0, 1, 1], [True, False, True]),
+        ([0.0, 1.0, 0.0], np.array([True, False, True], dtype=object)),
+    ],
+)
+def test_booleans_and_the_numbers_0_1_are_the_same_categories_like_onehot(
+    fit_values, transform_values
+):
+    """True == 1 for OneHotEncoder (Python's comparison); a pandas index of booleans did
+    not find 1.0, so with handle_unknown='ignore' every row was encoded as the reference
+    (all zeros) without a word, and 'error' refused known values."""
+    X, X_new = pd.DataFrame({"a": fit_values}), pd.DataFrame({"a": transform_values})
+    for drop in ["first", None]:
+        encoder = DummyEncoder(drop=drop, handle_unknown="ignore")
+        onehot = OneHotEncoder(drop=drop, handle_unknown="ignore", sparse_output=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # OneHotEncoder's unknown warning
+            assert_same_as_onehot(encoder, onehot, X, X_new)
+    if 2 not in list(transform_values):
+        assert_same_as_onehot(
+            DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X, X_new
+        )
+    # the reference named as the other kind of value: True as 1
+    encoder = DummyEncoder(drop=[1]).fit(pd.DataFrame({"a": [True, False]}))
+    assert list(encoder.get_feature_names_out()) == ["a_False"]
