@@ -286,3 +286,29 @@ def test_tuple_categories_are_filled_as_one_value():
     # no missing value at all: nothing to fill (NumPy refused to assign a tuple to no rows)
     out = MissingIndicatorImputer().fit_transform(frame.iloc[[0, 1, 3]])
     assert list(out[:, 0]) == [(1, 2), (3,), (1, 2)]
+
+
+@pytest.mark.parametrize("fill_value", [np.nan, np.inf, -np.inf, pd.NA, pd.NaT])
+@pytest.mark.parametrize("data", ["numeric", "mixed"])
+def test_fill_value_that_is_missing_or_infinite_is_refused(fill_value, data, mixed_frame):
+    """fill_value=np.nan left every missing value NaN (with an indicator saying it was
+    filled), inf filled infinity, pd.NA left categorical values missing: silently."""
+    X = np.array([[1.0], [np.nan]]) if data == "numeric" else mixed_frame
+    imputer = MissingIndicatorImputer(
+        strategy="constant", categorical_strategy="constant", fill_value=fill_value
+    )
+    with pytest.raises(ValueError, match="would leave the missing values missing or make"):
+        imputer.fit(X)
+
+
+def test_fill_value_beyond_float32_is_refused_for_float32_input():
+    """1e300 cast to float32 is inf: it was filled in (with a NumPy overflow warning)."""
+    X = np.array([[1.0], [np.nan]], dtype=np.float32)
+    imputer = MissingIndicatorImputer(strategy="constant", fill_value=1e300).fit(X)
+    with pytest.raises(ValueError, match=r"columns \['x0'\] \(\[1e\+300\]\) are beyond"):
+        imputer.transform(X)
+    # a float32 transform without missing values in that column needs no fill value
+    np.testing.assert_array_equal(imputer.transform(X[:1]), [[1.0, 0.0]])
+    # and a float64 one holds it
+    out = imputer.transform(X.astype(np.float64))
+    np.testing.assert_array_equal(out, [[1.0, 0.0], [1e300, 1.0]])
