@@ -69,10 +69,21 @@ def test_degree_zero_with_bias_is_ones(X):
     )
 
 
-@pytest.mark.parametrize("degree", [(3, 2), (1, 2, 3), (-1, 2), ("a", 2)])
+@pytest.mark.parametrize("degree", [(3, 2), (1, 2, 3), (-1, 2), ("a", 2), {1, 2}, [[1, 2]]])
 def test_bad_degree(X, degree):
     with pytest.raises(ValueError, match="degree"):
         PolyFeatures(degree=degree).fit(X)
+
+
+@pytest.mark.parametrize("degree", [[1, 2], [2, 3], np.array([0, 2])])
+def test_degree_as_a_list_or_array_equals_polynomial_features(X, degree):
+    """PolynomialFeatures takes any array-like (min_degree, max_degree): a list from a
+    JSON / YAML configuration was refused here ("must be an instance of 'int' or an
+    instance of 'tuple'")."""
+    ours = PolyFeatures(degree=degree).fit(X)
+    theirs = PolynomialFeatures(degree=degree, include_bias=False).fit(X)
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X))
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
 
 
 def test_degree_zero_without_bias_raises(X):

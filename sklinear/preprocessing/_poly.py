@@ -1,5 +1,6 @@
 """PolyFeatures: polynomial and interaction features, each degree built from the last."""
 
+from collections.abc import Sequence
 from itertools import chain, combinations, combinations_with_replacement, groupby
 from math import comb, lgamma, log
 from numbers import Integral
@@ -329,7 +330,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     degree : int or tuple (min_degree, max_degree), default=2
-        The largest degree, or the smallest and largest degrees of the output terms.
+        The largest degree, or the smallest and largest degrees of the output terms
+        (any sequence of two ints, a list ``[1, 2]`` too, as in scikit-learn).
         Degree 1 terms are the input columns.
     interaction_only : bool, default=False
         Only products of distinct columns (``x0 x1``, not ``x0^2``).
@@ -383,7 +385,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "degree": [Integral, tuple],
+        "degree": [Integral, "array-like"],  # as PolynomialFeatures: a list [1, 2] too
         "interaction_only": ["boolean"],
         "include_bias": ["boolean"],
         "drop_redundant": ["boolean"],
@@ -402,7 +404,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         if isinstance(degree, Integral):
             min_degree, max_degree = 0, int(degree)
         elif (
-            len(degree) == 2
+            isinstance(degree, (Sequence, np.ndarray))  # ordered: not a set
+            and len(degree) == 2
             and all(isinstance(d, Integral) for d in degree)
             and 0 <= degree[0] <= degree[1]
         ):
