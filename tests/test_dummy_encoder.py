@@ -638,3 +638,15 @@ def test_booleans_and_the_numbers_0_1_are_the_same_categories_like_onehot(
     # the reference named as the other kind of value: True as 1
     encoder = DummyEncoder(drop=[1]).fit(pd.DataFrame({"a": [True, False]}))
     assert list(encoder.get_feature_names_out()) == ["a_False"]
+
+
+@pytest.mark.parametrize("columns", [None, ["x"]])
+def test_polars_struct_column_is_refused_naming_the_column(columns):
+    """Encoded or passed through, a polars Struct column failed in pandas' factorize
+    ("Buffer has wrong number of dimensions (expected 1, got 2)")."""
+    pl = pytest.importorskip("polars")
+    X = pl.DataFrame(
+        [pl.Series("d", [{"a": 1, "b": 2}, {"a": 2, "b": 3}]), pl.Series("x", ["u", "v"])]
+    )
+    with pytest.raises((TypeError, ValueError), match="Column 'd' holds nested values"):
+        DummyEncoder(columns=columns).fit_transform(X)

@@ -312,3 +312,17 @@ def test_fill_value_beyond_float32_is_refused_for_float32_input():
     # and a float64 one holds it
     out = imputer.transform(X.astype(np.float64))
     np.testing.assert_array_equal(out, [[1.0, 0.0], [1e300, 1.0]])
+
+
+@pytest.mark.parametrize("nested", ["struct", "array"])
+def test_polars_nested_column_is_refused_naming_the_column(nested):
+    """A polars Struct or Array column reads as a 2-D NumPy array: it failed deep in NumPy
+    ("could not broadcast input array from shape (2,2) into shape (2,)")."""
+    pl = pytest.importorskip("polars")
+    if nested == "struct":
+        column = pl.Series("d", [{"a": 1, "b": 2}, {"a": 2, "b": None}])
+    else:
+        column = pl.Series("d", [[1, 2], [3, 4]], dtype=pl.Array(pl.Int64, 2))
+    X = pl.DataFrame([column, pl.Series("x", [1.0, None])])
+    with pytest.raises(TypeError, match="Column 'd' holds nested values .*Unnest it"):
+        MissingIndicatorImputer().fit(X)

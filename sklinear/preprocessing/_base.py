@@ -91,7 +91,16 @@ class _Table:
         if self.kind == "pandas":
             return self.data.iloc[:, j]
         if self.kind == "polars":
-            return self.data.to_series(j).to_numpy()
+            series = self.data.to_series(j)
+            values = series.to_numpy()
+            if values.ndim != 1:  # a Struct or Array column: one row per value
+                raise TypeError(
+                    f"Column {self.label(j)!r} holds nested values (polars dtype "
+                    f"{series.dtype}), which {self.owner} cannot use as numbers or as "
+                    "categories. Unnest it into columns first (DataFrame.unnest, "
+                    ".arr.to_struct()), or convert it to strings."
+                )
+            return values
         return self.data[:, j]
 
     def categorical_mask(self):
