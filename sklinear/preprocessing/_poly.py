@@ -22,7 +22,7 @@ from ._array_api import (
     polynomial_terms,
     validate_foreign,
 )
-from ._base import input_feature_names
+from ._base import _is_polars_frame, _is_temporal_dtype, input_feature_names
 from ._dask import (
     is_dask_array,
     is_dask_collection,
@@ -298,6 +298,35 @@ def _check_fits_in_memory(n_bytes, shape, dtype, what):
     )
 
 
+def _refuse_temporal(X):
+    """Refuse date, duration and time columns (pandas, polars) and datetime64 /
+    timedelta64 arrays: as numbers they are counts of seconds or finer units since 1970,
+    and a missing value (NaT) becomes -9.2e18 (scikit-learn's PolynomialFeatures squares
+    it into 8.5e37 without a word)."""
+    if isinstance(X, pd.DataFrame):
+        items = X.dtypes.items()
+        temporal = [f"{name!r} ({dtype})" for name, dtype in items if _is_temporal_dtype(dtype)]
+    elif _is_polars_frame(X):
+        items = zip(X.columns, X.dtypes, strict=True)
+        temporal = [f"{name!r} ({dtype})" for name, dtype in items if dtype.is_temporal()]
+    else:
+        dtype = getattr(X, "dtype", None)
+        is_array = isinstance(X, np.ndarray) and isinstance(dtype, np.dtype)
+        if is_array and dtype.kind in "mM":
+            temporal = [f"X ({dtype})"]
+        else:
+            temporal = []
+    if temporal:
+        what = temporal[0] if temporal[0].startswith("X ") else f"column(s) {', '.join(temporal)}"
+        raise ValueError(
+            f"PolyFeatures: {what} hold dates or durations, which are no "
+            "numbers to multiply: they would be counts of (nano)seconds since 1970, and a "
+            "missing value (NaT) -9.2e18. Convert them first: to numbers (e.g. "
+            "(X[col] - X[col].min()).dt.total_seconds(), or the year), or to strings and "
+            "encode them (DummyEncoder)."
+        )
+
+
 def _transform_dask_block(block, transformer):
     """Transform one row block of a dask array (all its columns) with NumPy or SciPy."""
     if not sparse.issparse(block):
@@ -470,6 +499,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         elif xp is not None:
             X = validate_foreign(self, X, xp, reset=True)
         else:
+            _refuse_temporal(X)
             X = validate_numeric(
                 self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
             )
@@ -559,6 +589,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         check_same_namespace(self, X, xp, "transform")
         if xp is not None:
             return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
+        _refuse_temporal(X)
         X = validate_numeric(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
