@@ -650,3 +650,23 @@ def test_polars_struct_column_is_refused_naming_the_column(columns):
     )
     with pytest.raises((TypeError, ValueError), match="Column 'd' holds nested values"):
         DummyEncoder(columns=columns).fit_transform(X)
+
+
+def test_pyarrow_dictionary_and_interval_columns_are_categories_for_auto():
+    """read_parquet(dtype_backend="pyarrow") gives a category column as a pyarrow
+    dictionary: columns='auto' passed it through and failed ("could not convert string to
+    float"); the same frame with pandas' category dtype is the reference."""
+    pa = pytest.importorskip("pyarrow")
+    values = ["x", None, "y", "x"]
+    dictionary = pd.Series(
+        pa.array(values).dictionary_encode(),
+        dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+    )
+    intervals = pd.Series(pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3, 4]))
+    X = pd.DataFrame({"d": dictionary, "n": [1.0, 2.0, 3.0, 4.0], "i": intervals})
+    reference = X.assign(d=pd.Categorical(values), i=intervals.astype("category"))
+    ours = DummyEncoder(columns="auto").fit(X)
+    theirs = DummyEncoder(columns="auto").fit(reference)
+    np.testing.assert_array_equal(ours.transform(X), theirs.transform(reference))
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert list(ours.get_feature_names_out())[:3] == ["d_y", "d_nan", "n"]

@@ -326,3 +326,17 @@ def test_polars_nested_column_is_refused_naming_the_column(nested):
     X = pl.DataFrame([column, pl.Series("x", [1.0, None])])
     with pytest.raises(TypeError, match="Column 'd' holds nested values .*Unnest it"):
         MissingIndicatorImputer().fit(X)
+
+
+def test_pyarrow_dictionary_column_is_categorical():
+    """A pyarrow dictionary column (read_parquet with dtype_backend="pyarrow") was taken
+    for a numeric one and refused ("could not convert string to float: 'x'")."""
+    pa = pytest.importorskip("pyarrow")
+    column = pd.Series(
+        pa.array(["x", None, "y", "x"]).dictionary_encode(),
+        dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+    )
+    imputer = MissingIndicatorImputer().fit(pd.DataFrame({"c": column}))
+    assert imputer.categorical_mask_.tolist() == [True]
+    out = imputer.transform(pd.DataFrame({"c": column}))
+    assert out.tolist() == [["x", 0.0], ["x", 1.0], ["y", 0.0], ["x", 0.0]]

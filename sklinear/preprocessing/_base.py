@@ -37,12 +37,23 @@ def _object_column_is_numeric(values):
     return pd.api.types.infer_dtype(values, skipna=True) in _NUMERIC_INFERRED_TYPES
 
 
+def _is_arrow_dictionary(dtype):
+    """A pandas ``ArrowDtype`` of a dictionary (pyarrow's categorical: what
+    ``read_parquet(dtype_backend="pyarrow")`` gives for a category column)."""
+    if not isinstance(dtype, pd.ArrowDtype):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(dtype.pyarrow_dtype)
+
+
 def _pandas_column_is_categorical(dtype):
     return (
-        isinstance(dtype, pd.CategoricalDtype)
+        isinstance(dtype, (pd.CategoricalDtype, pd.IntervalDtype))
         or pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
+        or _is_arrow_dictionary(dtype)
     )
 
 
@@ -106,7 +117,8 @@ class _Table:
     def categorical_mask(self):
         """Boolean mask of the columns that hold categories rather than numbers.
 
-        pandas and polars: string, object, categorical and boolean columns. NumPy: a
+        pandas and polars: string, object, categorical (pyarrow dictionary included),
+        interval and boolean columns. NumPy: a
         numeric array has none; in an object array a column is numeric when all its
         non-missing values are real numbers (bools excluded), categorical otherwise.
         """

@@ -75,11 +75,11 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     ----------
     columns : None, "auto" or list of str or int, default=None
         The columns to encode. None: every column. "auto": the DataFrame columns of
-        object, string, category or boolean dtype; in a NumPy object array, every column
-        except those whose non-missing values are all real numbers (bools count as
-        categories; a column with only missing values counts as numeric). A list:
-        column names (DataFrame input) or integer positions. The other columns pass
-        through, converted to ``dtype``.
+        object, string, category (pyarrow dictionary too), interval or boolean dtype; in
+        a NumPy object array, every column except those whose non-missing values are all
+        real numbers (bools count as categories; a column with only missing values counts
+        as numeric). A list: column names (DataFrame input) or integer positions. The
+        other columns pass through, converted to ``dtype``.
     drop : {"first", "if_binary"}, dict, array-like or None, default="first"
         The reference category of each encoded column, which gets no dummy.
 
