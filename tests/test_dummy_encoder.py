@@ -670,3 +670,10 @@ def test_pyarrow_dictionary_and_interval_columns_are_categories_for_auto():
     np.testing.assert_array_equal(ours.transform(X), theirs.transform(reference))
     assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
     assert list(ours.get_feature_names_out())[:3] == ["d_y", "d_nan", "n"]
+
+
+def test_complex_pass_through_column_is_refused():
+    """A complex column passed through as its real parts (1+1j became 1.0)."""
+    X = pd.DataFrame({"c": [1 + 1j, 2, 3], "k": ["a", "b", "a"]})
+    with pytest.raises(ValueError, match="Column 'c' passes through.*complex numbers"):
+        DummyEncoder(columns="auto").fit_transform(X)

@@ -340,3 +340,13 @@ def test_pyarrow_dictionary_column_is_categorical():
     assert imputer.categorical_mask_.tolist() == [True]
     out = imputer.transform(pd.DataFrame({"c": column}))
     assert out.tolist() == [["x", 0.0], ["x", 1.0], ["y", 0.0], ["x", 0.0]]
+
+
+def test_complex_column_is_refused_like_simple_imputer():
+    """A complex DataFrame column was imputed with its real parts (1+1j became 1.0, with
+    only a NumPy ComplexWarning); SimpleImputer refuses complex data."""
+    X = pd.DataFrame({"c": [1 + 1j, 2, np.nan], "k": ["a", "b", "a"]})
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        SimpleImputer().fit(X[["c"]])
+    with pytest.raises(ValueError, match="Column 'c' holds complex numbers"):
+        MissingIndicatorImputer().fit(X)

@@ -144,7 +144,8 @@ class _Table:
         """Column ``j`` as a float array, missing values as NaN.
 
         Raises a ValueError naming the column when it holds dates or durations (whose
-        missing value NaT would otherwise become -9.2e18) or infinite values.
+        missing value NaT would otherwise become -9.2e18), complex numbers (whose
+        imaginary parts would be dropped) or infinite values.
         """
         if self.kind == "pandas":
             column = self.data.iloc[:, j]
@@ -154,6 +155,12 @@ class _Table:
             column = self.column(j)
             if column.dtype.kind in "mM":
                 self._refuse_temporal(j, column.dtype)
+        if getattr(column.dtype, "kind", None) == "c":
+            raise ValueError(
+                f"Column {self.label(j)!r} holds complex numbers (dtype {column.dtype}); "
+                f"{self.owner} accepts real numbers only (converting would drop the "
+                "imaginary parts). Split it into real columns first (.real, .imag)."
+            )
         try:
             if self.kind == "pandas":
                 values = column.to_numpy(dtype=dtype, na_value=np.nan)
