@@ -144,7 +144,9 @@ class CategoryCodes:
         """
         positions = self.known_index.get_indexer(_indexable(uniques))
         absent = positions < 0
-        if absent.any() and self.known_index.dtype != uniques.dtype:
+        kinds = {self.known_index.dtype.kind, uniques.dtype.kind}
+        # booleans on one side (objects may hold them), numbers or booleans on the other
+        if absent.any() and len(kinds) == 2 and kinds <= set("biufO") and kinds & set("bO"):
             as_objects = pd.Index(np.asarray(self.known_index, dtype=object), dtype=object)
             positions[absent] = as_objects.get_indexer(uniques[absent].astype(object))
         return positions
