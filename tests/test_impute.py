@@ -150,6 +150,18 @@ def test_float32_preserved(X_numeric):
     assert out.dtype == np.float32
 
 
+@pytest.mark.parametrize("dtypes", [[np.float32] * 5, [np.float32] * 4 + [np.float64]])
+def test_float32_frame_keeps_the_dtype_simple_imputer_gives(X_numeric, dtypes):
+    """A pandas frame of float32 columns came out float64; SimpleImputer keeps float32
+    (and gives float64 when a column is float64)."""
+    X = pd.DataFrame(X_numeric).astype(dict(enumerate(dtypes)))
+    X.columns = [f"c{j}" for j in range(5)]
+    ours = MissingIndicatorImputer().fit_transform(X)
+    theirs = SimpleImputer(add_indicator=True, keep_empty_features=True).fit_transform(X)
+    assert ours.dtype == theirs.dtype == np.result_type(*dtypes)
+    np.testing.assert_array_equal(ours, theirs)
+
+
 def test_input_not_modified(X_numeric):
     before = X_numeric.copy()
     MissingIndicatorImputer().fit(X_numeric).transform(X_numeric)

@@ -114,6 +114,18 @@ class _Table:
             return values
         return self.data[:, j]
 
+    def float_dtype(self):
+        """The float type of the input's numbers, as scikit-learn's ``check_array`` keeps
+        it: that of a float array, or of a pandas frame whose columns are all NumPy
+        floats (float32 stays float32); float64 otherwise."""
+        if self.kind == "numpy":
+            return self.data.dtype if self.data.dtype.kind == "f" else np.dtype(np.float64)
+        if self.kind == "pandas":
+            dtypes = list(self.data.dtypes)
+            if dtypes and all(isinstance(t, np.dtype) and t.kind == "f" for t in dtypes):
+                return np.result_type(*dtypes)
+        return np.dtype(np.float64)
+
     def categorical_mask(self):
         """Boolean mask of the columns that hold categories rather than numbers.
 

@@ -114,7 +114,8 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     Notes
     -----
     Output: the filled columns in input order, then the indicator columns. On numeric
-    input the output is a float array (float32 input stays float32). On mixed input it
+    input the output is a float array (float32 input stays float32: an array, or a pandas
+    frame of float32 columns, as in SimpleImputer). On mixed input it
     is a NumPy object array by default; with ``set_output(transform="pandas")`` or
     ``"polars"`` it is a DataFrame whose numeric columns are float and categorical
     columns strings, ready for ``DummyEncoder(columns="auto")``.
@@ -406,8 +407,8 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         data = table.data
         if table.kind == "numpy" and data.dtype.kind == "f":
             X = data
-        else:
-            X = table.numeric_block(np.arange(table.n_columns))
+        else:  # a frame of float32 columns stays float32, as in SimpleImputer
+            X = table.numeric_block(np.arange(table.n_columns), dtype=table.float_dtype())
         n_columns = X.shape[1]
         output = np.empty((X.shape[0], n_columns + self.indicator_features_.size), dtype=X.dtype)
         imputed = output[:, :n_columns]
