@@ -677,3 +677,14 @@ def test_complex_pass_through_column_is_refused():
     X = pd.DataFrame({"c": [1 + 1j, 2, 3], "k": ["a", "b", "a"]})
     with pytest.raises(ValueError, match="Column 'c' passes through.*complex numbers"):
         DummyEncoder(columns="auto").fit_transform(X)
+
+
+def test_integer_column_names_are_positions_and_the_error_says_so():
+    """A frame with integer column names has no feature_names_in_ (scikit-learn keeps
+    string names only), so columns=[5] is a position; the error said "the input has no
+    column names" of a frame that has them."""
+    X = pd.DataFrame({5: ["x", "y"], 1: ["a", "b"]})
+    with pytest.raises(ValueError, match="integers are positions, also in a DataFrame"):
+        DummyEncoder(columns=[5]).fit(X)
+    encoder = DummyEncoder(columns=[0]).fit(X)  # position 0: the column named 5
+    assert list(encoder.get_feature_names_out()) == ["x0_y", "x1"]

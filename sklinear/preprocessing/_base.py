@@ -320,7 +320,11 @@ def resolve_columns(columns, names, n_columns, *, parameter="columns"):
             unknown.append(column)
     if unknown:
         if names is None:
-            offer = f"integer positions 0 to {n_columns - 1} (the input has no column names)"
+            offer = (
+                f"integer positions 0 to {n_columns - 1} (the input has no string column "
+                "names; as in scikit-learn, integers are positions, also in a DataFrame "
+                "whose column names are integers)"
+            )
         else:
             offer = f"column names {list(names)} or integer positions 0 to {n_columns - 1}"
         raise ValueError(
