@@ -310,9 +310,8 @@ def _refuse_temporal(X):
         items = zip(X.columns, X.dtypes, strict=True)
         temporal = [f"{name!r} ({dtype})" for name, dtype in items if dtype.is_temporal()]
     else:
-        dtype = getattr(X, "dtype", None)
-        is_array = isinstance(X, np.ndarray) and isinstance(dtype, np.dtype)
-        if is_array and dtype.kind in "mM":
+        dtype = getattr(X, "dtype", None)  # NumPy, dask
+        if isinstance(dtype, np.dtype) and dtype.kind in "mM":
             temporal = [f"X ({dtype})"]
         else:
             temporal = []
@@ -618,6 +617,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
                 )
             X = X.to_dask_array()
         elif is_dask_array(X):
+            _refuse_temporal(X)
             require_no_output_container(self)
             if X.ndim != 2:
                 raise ValueError(
