@@ -291,7 +291,7 @@ def test_unknown_column_names_in_columns(frame):
         DummyEncoder(columns=["colour", "shape"]).fit(frame)
     with pytest.raises(ValueError, match=r"\[7\].*integer positions 0 to 4"):
         DummyEncoder(columns=[7]).fit(frame)
-    with pytest.raises(ValueError, match="no column names"):
+    with pytest.raises(ValueError, match="no string column names"):
         DummyEncoder(columns=["colour"]).fit(frame.to_numpy())
 
 
