@@ -291,7 +291,7 @@ def test_unknown_column_names_in_columns(frame):
         DummyEncoder(columns=["colour", "shape"]).fit(frame)
     with pytest.raises(ValueError, match=r"\[7\].*integer positions 0 to 4"):
         DummyEncoder(columns=[7]).fit(frame)
-    with pytest.raises(ValueError, match="no column names"):
+    with pytest.raises(ValueError, match="no string column names"):
         DummyEncoder(columns=["colour"]).fit(frame.to_numpy())
 
 
@@ -573,3 +573,118 @@ def test_columns_are_encoded_on_the_pass_threads_from_enough_rows(
     np.testing.assert_array_equal(output, expected[["a_y", "a_z", "b_q", "c"]].to_numpy())
     np.testing.assert_array_equal(encoder.transform(frame), output)
     assert maps == [2, 2] * expected_maps  # fit's columns, then transform's
+
+
+@pytest.mark.parametrize("dtype", [str, "U5", object, "datetime64[s]"])
+def test_dtype_that_is_not_numeric_is_refused_like_onehot(dtype):
+    """dtype=str gave an array of "1" and "" and a datetime dtype dates of 1970 (silently);
+    OneHotEncoder refuses these types (scipy.sparse holds none of them)."""
+    X = np.array([["x"], ["y"]])
+    with pytest.raises(ValueError):
+        OneHotEncoder(dtype=dtype, sparse_output=False).fit_transform(X)
+    with pytest.raises(ValueError, match="not a numeric type"):
+        DummyEncoder(dtype=dtype).fit(X)
+
+
+def test_float16_sparse_output_is_refused_at_fit():
+    X = np.array([["x"], ["y"]])
+    with pytest.raises(ValueError, match="float16 cannot be used with sparse_output=True"):
+        DummyEncoder(dtype=np.float16, sparse_output=True).fit(X)
+    dense = DummyEncoder(dtype=np.float16).fit_transform(X)
+    assert dense.dtype == np.float16
+    np.testing.assert_array_equal(dense, [[0], [1]])
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, complex])
+def test_numeric_dtypes_equal_onehot(dtype):
+    X = np.array([["x", "p"], ["y", "q"], ["z", "p"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # complex: no ComplexWarning from the pass-through check
+        ours = DummyEncoder(columns=[0], dtype=dtype).fit_transform(
+            pd.DataFrame({"c": X[:, 0], "n": [1.0, 0.0, 1.0]})
+        )
+    theirs = OneHotEncoder(drop="first", dtype=dtype, sparse_output=False).fit_transform(X[:, :1])
+    assert ours.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ours[:, :2], theirs)
+    np.testing.assert_array_equal(ours[:, 2], np.array([1, 0, 1], dtype=dtype))
+
+
+@pytest.mark.parametrize(
+    "fit_values, transform_values",
+    [
+        ([True, False, True], [1.0, 0.0, 1.0]),  # a bool column read as 0/1 numbers later
+        ([True, False, True], [1, 0, 2]),  # 2 is unknown
+        ([0, 1, 1], [True, False, True]),
+        ([0.0, 1.0, 0.0], np.array([True, False, True], dtype=object)),
+    ],
+)
+def test_booleans_and_the_numbers_0_1_are_the_same_categories_like_onehot(
+    fit_values, transform_values
+):
+    """True == 1 for OneHotEncoder (Python's comparison); a pandas index of booleans did
+    not find 1.0, so with handle_unknown='ignore' every row was encoded as the reference
+    (all zeros) without a word, and 'error' refused known values."""
+    X, X_new = pd.DataFrame({"a": fit_values}), pd.DataFrame({"a": transform_values})
+    for drop in ["first", None]:
+        encoder = DummyEncoder(drop=drop, handle_unknown="ignore")
+        onehot = OneHotEncoder(drop=drop, handle_unknown="ignore", sparse_output=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # OneHotEncoder's unknown warning
+            assert_same_as_onehot(encoder, onehot, X, X_new)
+    if 2 not in list(transform_values):
+        assert_same_as_onehot(
+            DummyEncoder(), OneHotEncoder(drop="first", sparse_output=False), X, X_new
+        )
+    # the reference named as the other kind of value: True as 1
+    encoder = DummyEncoder(drop=[1]).fit(pd.DataFrame({"a": [True, False]}))
+    assert list(encoder.get_feature_names_out()) == ["a_False"]
+
+
+@pytest.mark.parametrize("columns", [None, ["x"]])
+def test_polars_struct_column_is_refused_naming_the_column(columns):
+    """Encoded or passed through, a polars Struct column failed in pandas' factorize
+    ("Buffer has wrong number of dimensions (expected 1, got 2)")."""
+    pl = pytest.importorskip("polars")
+    X = pl.DataFrame(
+        [pl.Series("d", [{"a": 1, "b": 2}, {"a": 2, "b": 3}]), pl.Series("x", ["u", "v"])]
+    )
+    with pytest.raises((TypeError, ValueError), match="Column 'd' holds nested values"):
+        DummyEncoder(columns=columns).fit_transform(X)
+
+
+def test_pyarrow_dictionary_and_interval_columns_are_categories_for_auto():
+    """read_parquet(dtype_backend="pyarrow") gives a category column as a pyarrow
+    dictionary: columns='auto' passed it through and failed ("could not convert string to
+    float"); the same frame with pandas' category dtype is the reference."""
+    pa = pytest.importorskip("pyarrow")
+    values = ["x", None, "y", "x"]
+    dictionary = pd.Series(
+        pa.array(values).dictionary_encode(),
+        dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+    )
+    intervals = pd.Series(pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3, 4]))
+    X = pd.DataFrame({"d": dictionary, "n": [1.0, 2.0, 3.0, 4.0], "i": intervals})
+    reference = X.assign(d=pd.Categorical(values), i=intervals.astype("category"))
+    ours = DummyEncoder(columns="auto").fit(X)
+    theirs = DummyEncoder(columns="auto").fit(reference)
+    np.testing.assert_array_equal(ours.transform(X), theirs.transform(reference))
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert list(ours.get_feature_names_out())[:3] == ["d_y", "d_nan", "n"]
+
+
+def test_complex_pass_through_column_is_refused():
+    """A complex column passed through as its real parts (1+1j became 1.0)."""
+    X = pd.DataFrame({"c": [1 + 1j, 2, 3], "k": ["a", "b", "a"]})
+    with pytest.raises(ValueError, match="Column 'c' passes through.*complex numbers"):
+        DummyEncoder(columns="auto").fit_transform(X)
+
+
+def test_integer_column_names_are_positions_and_the_error_says_so():
+    """A frame with integer column names has no feature_names_in_ (scikit-learn keeps
+    string names only), so columns=[5] is a position; the error said "the input has no
+    column names" of a frame that has them."""
+    X = pd.DataFrame({5: ["x", "y"], 1: ["a", "b"]})
+    with pytest.raises(ValueError, match="integers are positions, also in a DataFrame"):
+        DummyEncoder(columns=[5]).fit(X)
+    encoder = DummyEncoder(columns=[0]).fit(X)  # position 0: the column named 5
+    assert list(encoder.get_feature_names_out()) == ["x0_y", "x1"]

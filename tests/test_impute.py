@@ -150,6 +150,18 @@ def test_float32_preserved(X_numeric):
     assert out.dtype == np.float32
 
 
+@pytest.mark.parametrize("dtypes", [[np.float32] * 5, [np.float32] * 4 + [np.float64]])
+def test_float32_frame_keeps_the_dtype_simple_imputer_gives(X_numeric, dtypes):
+    """A pandas frame of float32 columns came out float64; SimpleImputer keeps float32
+    (and gives float64 when a column is float64)."""
+    X = pd.DataFrame(X_numeric).astype(dict(enumerate(dtypes)))
+    X.columns = [f"c{j}" for j in range(5)]
+    ours = MissingIndicatorImputer().fit_transform(X)
+    theirs = SimpleImputer(add_indicator=True, keep_empty_features=True).fit_transform(X)
+    assert ours.dtype == theirs.dtype == np.result_type(*dtypes)
+    np.testing.assert_array_equal(ours, theirs)
+
+
 def test_input_not_modified(X_numeric):
     before = X_numeric.copy()
     MissingIndicatorImputer().fit(X_numeric).transform(X_numeric)
@@ -286,3 +298,67 @@ def test_tuple_categories_are_filled_as_one_value():
     # no missing value at all: nothing to fill (NumPy refused to assign a tuple to no rows)
     out = MissingIndicatorImputer().fit_transform(frame.iloc[[0, 1, 3]])
     assert list(out[:, 0]) == [(1, 2), (3,), (1, 2)]
+
+
+@pytest.mark.parametrize("fill_value", [np.nan, np.inf, -np.inf, pd.NA, pd.NaT])
+@pytest.mark.parametrize("data", ["numeric", "mixed"])
+def test_fill_value_that_is_missing_or_infinite_is_refused(fill_value, data, mixed_frame):
+    """fill_value=np.nan left every missing value NaN (with an indicator saying it was
+    filled), inf filled infinity, pd.NA left categorical values missing: silently."""
+    X = np.array([[1.0], [np.nan]]) if data == "numeric" else mixed_frame
+    imputer = MissingIndicatorImputer(
+        strategy="constant", categorical_strategy="constant", fill_value=fill_value
+    )
+    with pytest.raises(ValueError, match="would leave the missing values missing or make"):
+        imputer.fit(X)
+
+
+def test_fill_value_beyond_float32_is_refused_for_float32_input():
+    """1e300 cast to float32 is inf: it was filled in (with a NumPy overflow warning)."""
+    X = np.array([[1.0], [np.nan]], dtype=np.float32)
+    imputer = MissingIndicatorImputer(strategy="constant", fill_value=1e300).fit(X)
+    with pytest.raises(ValueError, match=r"columns \['x0'\] \(\[1e\+300\]\) are beyond"):
+        imputer.transform(X)
+    # a float32 transform without missing values in that column needs no fill value
+    np.testing.assert_array_equal(imputer.transform(X[:1]), [[1.0, 0.0]])
+    # and a float64 one holds it
+    out = imputer.transform(X.astype(np.float64))
+    np.testing.assert_array_equal(out, [[1.0, 0.0], [1e300, 1.0]])
+
+
+@pytest.mark.parametrize("nested", ["struct", "array"])
+def test_polars_nested_column_is_refused_naming_the_column(nested):
+    """A polars Struct or Array column reads as a 2-D NumPy array: it failed deep in NumPy
+    ("could not broadcast input array from shape (2,2) into shape (2,)")."""
+    pl = pytest.importorskip("polars")
+    if nested == "struct":
+        column = pl.Series("d", [{"a": 1, "b": 2}, {"a": 2, "b": None}])
+    else:
+        column = pl.Series("d", [[1, 2], [3, 4]], dtype=pl.Array(pl.Int64, 2))
+    X = pl.DataFrame([column, pl.Series("x", [1.0, None])])
+    with pytest.raises(TypeError, match="Column 'd' holds nested values .*Unnest it"):
+        MissingIndicatorImputer().fit(X)
+
+
+def test_pyarrow_dictionary_column_is_categorical():
+    """A pyarrow dictionary column (read_parquet with dtype_backend="pyarrow") was taken
+    for a numeric one and refused ("could not convert string to float: 'x'")."""
+    pa = pytest.importorskip("pyarrow")
+    column = pd.Series(
+        pa.array(["x", None, "y", "x"]).dictionary_encode(),
+        dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+    )
+    imputer = MissingIndicatorImputer().fit(pd.DataFrame({"c": column}))
+    assert imputer.categorical_mask_.tolist() == [True]
+    out = imputer.transform(pd.DataFrame({"c": column}))
+    assert out.tolist() == [["x", 0.0], ["x", 1.0], ["y", 0.0], ["x", 0.0]]
+
+
+def test_complex_column_is_refused_like_simple_imputer():
+    """A complex DataFrame column was imputed with its real parts (1+1j became 1.0, with
+    only a NumPy ComplexWarning); SimpleImputer refuses complex data."""
+    X = pd.DataFrame({"c": [1 + 1j, 2, np.nan], "k": ["a", "b", "a"]})
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        SimpleImputer().fit(X[["c"]])
+    with pytest.raises(ValueError, match="Column 'c' holds complex numbers"):
+        MissingIndicatorImputer().fit(X)

@@ -1,5 +1,7 @@
 """PolyFeatures: equivalence with PolynomialFeatures, dense and sparse, names, errors."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,10 +71,21 @@ def test_degree_zero_with_bias_is_ones(X):
     )
 
 
-@pytest.mark.parametrize("degree", [(3, 2), (1, 2, 3), (-1, 2), ("a", 2)])
+@pytest.mark.parametrize("degree", [(3, 2), (1, 2, 3), (-1, 2), ("a", 2), {1, 2}, [[1, 2]]])
 def test_bad_degree(X, degree):
     with pytest.raises(ValueError, match="degree"):
         PolyFeatures(degree=degree).fit(X)
+
+
+@pytest.mark.parametrize("degree", [[1, 2], [2, 3], np.array([0, 2])])
+def test_degree_as_a_list_or_array_equals_polynomial_features(X, degree):
+    """PolynomialFeatures takes any array-like (min_degree, max_degree): a list from a
+    JSON / YAML configuration was refused here ("must be an instance of 'int' or an
+    instance of 'tuple'")."""
+    ours = PolyFeatures(degree=degree).fit(X)
+    theirs = PolynomialFeatures(degree=degree, include_bias=False).fit(X)
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X))
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
 
 
 def test_degree_zero_without_bias_raises(X):
@@ -379,3 +392,42 @@ def test_drop_redundant_memory_check_counts_the_kept_terms(monkeypatch):
     assert sparse.issparse(out) and np.array_equal(out.toarray(), Z)
     with pytest.raises(ValueError, match=r"MiB for the table of the terms it keeps"):
         PolyFeatures(3, drop_redundant=True).fit(np.ones((2, 300)))
+
+
+def _dates_with_a_missing_value():
+    return pd.to_datetime(pd.Series(["2020-01-01", None, "2021-05-05"]))
+
+
+@pytest.mark.parametrize(
+    "make, shown",
+    [
+        (lambda: pd.DataFrame({"n": [1.0, 2.0, 3.0], "d": _dates_with_a_missing_value()}), "'d'"),
+        (lambda: pd.DataFrame({"t": pd.to_timedelta([1, 2, 3], unit="D")}), "'t'"),
+        (lambda: pd.DataFrame({"p": pd.period_range("2020-01", periods=3, freq="M")}), "'p'"),
+        (lambda: pd.DataFrame({"z": _dates_with_a_missing_value().dt.tz_localize("UTC")}), "'z'"),
+        (lambda: np.array([["2020-01-01"], ["NaT"]], dtype="datetime64[D]"), "X"),
+    ],
+)
+def test_dates_and_durations_are_refused_naming_the_columns(make, shown):
+    """As numbers, dates are counts of microseconds since 1970 and NaT is -9.2e18, which
+    PolynomialFeatures squares into 8.5e37 silently (hand-checked); the imputer and the
+    encoder already refuse such columns."""
+    X = make()
+    if isinstance(X, pd.DataFrame) and "d" in X:
+        theirs = PolynomialFeatures(include_bias=False).fit_transform(X[["d"]])
+        assert theirs[1, 0] == np.iinfo(np.int64).min  # NaT, used as a number
+    with pytest.raises(ValueError, match=f"{re.escape(shown)}.* hold dates or durations"):
+        PolyFeatures().fit(X)
+    if isinstance(X, pd.DataFrame):  # fitted on numbers, given dates at transform
+        numbers = pd.DataFrame(np.ones((2, X.shape[1])), columns=X.columns)
+    else:
+        numbers = np.ones((2, X.shape[1]))
+    with pytest.raises(ValueError, match="hold dates or durations"):
+        PolyFeatures().fit(numbers).transform(X)
+
+
+def test_polars_date_column_is_refused_naming_it():
+    pl = pytest.importorskip("polars")
+    X = pl.DataFrame({"n": [1.0, 2.0], "d": pl.Series([1, None]).cast(pl.Date)})
+    with pytest.raises(ValueError, match="'d' \\(Date\\) hold dates or durations"):
+        PolyFeatures().fit(X)

@@ -250,3 +250,10 @@ def test_dask_is_imported_only_for_dask_input():
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]"
+
+
+def test_poly_features_refuses_a_dask_array_of_dates(dask_client):
+    """A datetime64 dask array was cast to float64: days since 1970, NaT as -9.2e18."""
+    X = da.from_array(np.array([["2020-01-01"], ["NaT"]], dtype="datetime64[D]"))
+    with pytest.raises(ValueError, match=r"X \(datetime64\[D\]\) hold dates or durations"):
+        PolyFeatures().fit(X)

@@ -37,12 +37,23 @@ def _object_column_is_numeric(values):
     return pd.api.types.infer_dtype(values, skipna=True) in _NUMERIC_INFERRED_TYPES
 
 
+def _is_arrow_dictionary(dtype):
+    """A pandas ``ArrowDtype`` of a dictionary (pyarrow's categorical: what
+    ``read_parquet(dtype_backend="pyarrow")`` gives for a category column)."""
+    if not isinstance(dtype, pd.ArrowDtype):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(dtype.pyarrow_dtype)
+
+
 def _pandas_column_is_categorical(dtype):
     return (
-        isinstance(dtype, pd.CategoricalDtype)
+        isinstance(dtype, (pd.CategoricalDtype, pd.IntervalDtype))
         or pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
+        or _is_arrow_dictionary(dtype)
     )
 
 
@@ -91,13 +102,35 @@ class _Table:
         if self.kind == "pandas":
             return self.data.iloc[:, j]
         if self.kind == "polars":
-            return self.data.to_series(j).to_numpy()
+            series = self.data.to_series(j)
+            values = series.to_numpy()
+            if values.ndim != 1:  # a Struct or Array column: one row per value
+                raise TypeError(
+                    f"Column {self.label(j)!r} holds nested values (polars dtype "
+                    f"{series.dtype}), which {self.owner} cannot use as numbers or as "
+                    "categories. Unnest it into columns first (DataFrame.unnest, "
+                    ".arr.to_struct()), or convert it to strings."
+                )
+            return values
         return self.data[:, j]
+
+    def float_dtype(self):
+        """The float type of the input's numbers, as scikit-learn's ``check_array`` keeps
+        it: that of a float array, or of a pandas frame whose columns are all NumPy
+        floats (float32 stays float32); float64 otherwise."""
+        if self.kind == "numpy":
+            return self.data.dtype if self.data.dtype.kind == "f" else np.dtype(np.float64)
+        if self.kind == "pandas":
+            dtypes = list(self.data.dtypes)
+            if dtypes and all(isinstance(t, np.dtype) and t.kind == "f" for t in dtypes):
+                return np.result_type(*dtypes)
+        return np.dtype(np.float64)
 
     def categorical_mask(self):
         """Boolean mask of the columns that hold categories rather than numbers.
 
-        pandas and polars: string, object, categorical and boolean columns. NumPy: a
+        pandas and polars: string, object, categorical (pyarrow dictionary included),
+        interval and boolean columns. NumPy: a
         numeric array has none; in an object array a column is numeric when all its
         non-missing values are real numbers (bools excluded), categorical otherwise.
         """
@@ -123,7 +156,8 @@ class _Table:
         """Column ``j`` as a float array, missing values as NaN.
 
         Raises a ValueError naming the column when it holds dates or durations (whose
-        missing value NaT would otherwise become -9.2e18) or infinite values.
+        missing value NaT would otherwise become -9.2e18), complex numbers (whose
+        imaginary parts would be dropped) or infinite values.
         """
         if self.kind == "pandas":
             column = self.data.iloc[:, j]
@@ -133,6 +167,12 @@ class _Table:
             column = self.column(j)
             if column.dtype.kind in "mM":
                 self._refuse_temporal(j, column.dtype)
+        if getattr(column.dtype, "kind", None) == "c":
+            raise ValueError(
+                f"Column {self.label(j)!r} holds complex numbers (dtype {column.dtype}); "
+                f"{self.owner} accepts real numbers only (converting would drop the "
+                "imaginary parts). Split it into real columns first (.real, .imag)."
+            )
         try:
             if self.kind == "pandas":
                 values = column.to_numpy(dtype=dtype, na_value=np.nan)
@@ -280,7 +320,11 @@ def resolve_columns(columns, names, n_columns, *, parameter="columns"):
             unknown.append(column)
     if unknown:
         if names is None:
-            offer = f"integer positions 0 to {n_columns - 1} (the input has no column names)"
+            offer = (
+                f"integer positions 0 to {n_columns - 1} (the input has no string column "
+                "names; as in scikit-learn, integers are positions, also in a DataFrame "
+                "whose column names are integers)"
+            )
         else:
             offer = f"column names {list(names)} or integer positions 0 to {n_columns - 1}"
         raise ValueError(

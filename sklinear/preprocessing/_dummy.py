@@ -75,11 +75,11 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     ----------
     columns : None, "auto" or list of str or int, default=None
         The columns to encode. None: every column. "auto": the DataFrame columns of
-        object, string, category or boolean dtype; in a NumPy object array, every column
-        except those whose non-missing values are all real numbers (bools count as
-        categories; a column with only missing values counts as numeric). A list:
-        column names (DataFrame input) or integer positions. The other columns pass
-        through, converted to ``dtype``.
+        object, string, category (pyarrow dictionary too), interval or boolean dtype; in
+        a NumPy object array, every column except those whose non-missing values are all
+        real numbers (bools count as categories; a column with only missing values counts
+        as numeric). A list: column names (DataFrame input) or integer positions. The
+        other columns pass through, converted to ``dtype``.
     drop : {"first", "if_binary"}, dict, array-like or None, default="first"
         The reference category of each encoded column, which gets no dummy.
 
@@ -115,7 +115,9 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
     dtype : numeric type, default=np.float64
         Type of the output, pass-through columns included: a pass-through value that
         ``dtype`` cannot hold exactly (300 in int8, NaN or 2.5 in an integer type, 1e300
-        in float32) raises a ValueError naming the column instead of wrapping.
+        in float32) raises a ValueError naming the column instead of wrapping. A type
+        that is not numeric (bool, integer, float or complex) raises a ValueError at fit,
+        as does float16 with ``sparse_output=True`` (SciPy has no float16 matrices).
 
     Attributes
     ----------
@@ -245,7 +247,31 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
         table, codes = self._fit(X)
         return self._assemble(table, codes)
 
+    def _check_dtype(self):
+        """Refuse an output ``dtype`` that is not a number type (``str`` gave strings of
+        "1" and "", a datetime type dates of 1970) or that SciPy's sparse matrices cannot
+        hold (float16 with ``sparse_output=True``), before fitting."""
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError as exc:
+            raise ValueError(
+                f"dtype={self.dtype!r} is not a NumPy data type ({exc}). Use a numeric "
+                "type such as np.float64 (the default), np.float32, np.int8 or bool."
+            ) from exc
+        if dtype.kind not in "biufc":
+            raise ValueError(
+                f"dtype={self.dtype!r} is not a numeric type: the output holds 0/1 dummies "
+                "and numbers. Use a numeric type such as np.float64 (the default), "
+                "np.float32, np.int8 or bool."
+            )
+        if self.sparse_output and dtype == np.float16:
+            raise ValueError(
+                "dtype=float16 cannot be used with sparse_output=True: SciPy sparse "
+                "matrices do not hold float16. Use np.float32, or sparse_output=False."
+            )
+
     def _fit(self, X):
+        self._check_dtype()
         table = validate_table(self, X, reset=True)
         names = getattr(self, "feature_names_in_", None)
         self._input_names = input_feature_names(self)
@@ -256,6 +282,7 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_dask(self, X):
         """Fit on a dask DataFrame: the value counts of the encoded columns, one compute."""
+        self._check_dtype()
         validate_dask_frame(self, X, reset=True)
         names = getattr(self, "feature_names_in_", None)
         self._input_names = input_feature_names(self)
@@ -632,7 +659,7 @@ class DummyEncoder(TransformerMixin, BaseEstimator):
             return values
         with np.errstate(over="ignore", invalid="ignore"):
             converted = values.astype(dtype)
-            if dtype.kind == "f":
+            if dtype.kind in "fc":
                 changed = np.isinf(converted) & np.isfinite(values)
             else:
                 changed = ~(converted.astype(np.float64) == values)

@@ -120,7 +120,7 @@ class CategoryCodes:
             when the categories have no missing category).
         """
         codes, uniques = factorize(values, column_name)
-        positions = self.known_index.get_indexer(_indexable(uniques))
+        positions = self._lookup(uniques)
         mapping = np.empty(uniques.size + 1, dtype=np.intp)
         found = positions >= 0
         mapping[:-1] = self.n_categories
@@ -134,9 +134,26 @@ class CategoryCodes:
             mapping[-1] = self.missing_position
         return mapping[codes], unknown
 
+    def _lookup(self, uniques):
+        """Position in ``known_index`` of each of ``uniques`` (-1 where absent).
+
+        Values are compared as Python compares them, as in OneHotEncoder: a pandas index
+        of booleans does not find the numbers 1 and 0, nor one of numbers ``True``, so
+        values not found in an index of another dtype are looked up again as objects
+        (``True == 1.0``: a bool column at fit read as 0/1 at transform).
+        """
+        positions = self.known_index.get_indexer(_indexable(uniques))
+        absent = positions < 0
+        kinds = {self.known_index.dtype.kind, uniques.dtype.kind}
+        # booleans on one side (objects may hold them), numbers or booleans on the other
+        if absent.any() and len(kinds) == 2 and kinds <= set("biufO") and kinds & set("bO"):
+            as_objects = pd.Index(np.asarray(self.known_index, dtype=object), dtype=object)
+            positions[absent] = as_objects.get_indexer(uniques[absent].astype(object))
+        return positions
+
     def position_of(self, value):
         """Position of one category value, or None when it is not a category."""
         if _is_missing_scalar(value):
             return self.missing_position
-        position = self.known_index.get_indexer([value])[0]
+        position = self._lookup(np.array([value]))[0]
         return None if position < 0 else int(self.known_positions[position])

@@ -86,7 +86,9 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         The constant of the "constant" strategies and of columns entirely missing in
         fit. A number fills numeric and categorical columns; a string fills categorical
         columns only (numeric columns then use 0, and ``strategy='constant'`` raises
-        when there are numeric columns).
+        when there are numeric columns). A missing (NaN, ``pd.NA``) or infinite value is
+        refused at fit, and a fill value that the input's float type cannot hold (1e300
+        for float32 data) at transform.
     features : {"missing-only", "all"}, default="missing-only"
         Indicator columns for the columns that had missing values in fit, or for all.
 
@@ -112,7 +114,8 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
     Notes
     -----
     Output: the filled columns in input order, then the indicator columns. On numeric
-    input the output is a float array (float32 input stays float32). On mixed input it
+    input the output is a float array (float32 input stays float32: an array, or a pandas
+    frame of float32 columns, as in SimpleImputer). On mixed input it
     is a NumPy object array by default; with ``set_output(transform="pandas")`` or
     ``"polars"`` it is a DataFrame whose numeric columns are float and categorical
     columns strings, ready for ``DummyEncoder(columns="auto")``.
@@ -178,6 +181,7 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         self : MissingIndicatorImputer
             The fitted imputer.
         """
+        self._check_fill_value()
         if is_dask_collection(X):
             return self._fit_dask(X)
         table = validate_table(self, X, reset=True, min_columns=1)
@@ -274,6 +278,23 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
                 statistics[j] = _most_frequent(values.to_numpy(dtype=object), weights)
         self._store(statistics, np.asarray(n_missing) > 0, categorical.size > 0)
         return self
+
+    def _check_fill_value(self):
+        """Refuse a ``fill_value`` that is itself missing or infinite: it would leave the
+        missing values missing (NaN, ``pd.NA``) or make them infinite, silently."""
+        value = self.fill_value
+        if value is None or np.ndim(value) != 0 or isinstance(value, (str, bytes)):
+            return
+        if isinstance(value, Real) and not isinstance(value, bool):
+            bad = not np.isfinite(float(value))
+        else:
+            bad = bool(pd.isna(value))
+        if bad:
+            raise ValueError(
+                f"fill_value={value!r} would leave the missing values missing or make them "
+                "infinite. Use a finite number or a string (or None for the defaults: 0 "
+                "for numeric columns, 'missing' for categorical ones)."
+            )
 
     def _numeric_constant(self):
         if isinstance(self.fill_value, Real) and not isinstance(self.fill_value, bool):
@@ -386,14 +407,25 @@ class MissingIndicatorImputer(TransformerMixin, BaseEstimator):
         data = table.data
         if table.kind == "numpy" and data.dtype.kind == "f":
             X = data
-        else:
-            X = table.numeric_block(np.arange(table.n_columns))
+        else:  # a frame of float32 columns stays float32, as in SimpleImputer
+            X = table.numeric_block(np.arange(table.n_columns), dtype=table.float_dtype())
         n_columns = X.shape[1]
         output = np.empty((X.shape[0], n_columns + self.indicator_features_.size), dtype=X.dtype)
         imputed = output[:, :n_columns]
         is_missing = np.isnan(X)
         np.copyto(imputed, X)
-        np.copyto(imputed, self.statistics_.astype(X.dtype), where=is_missing)
+        with np.errstate(over="ignore"):
+            fill = self.statistics_.astype(X.dtype)
+        overflowed = np.isinf(fill) & is_missing.any(axis=0)
+        if overflowed.any():
+            names = input_feature_names(self)[overflowed]
+            raise ValueError(
+                f"The fill values of columns {list(names)[:10]} "
+                f"({self.statistics_[overflowed][:10].tolist()}) are beyond the range of "
+                f"the input's dtype {X.dtype}: they would be filled in as infinity. Pass "
+                "float64 data, or a fill_value within the range."
+            )
+        np.copyto(imputed, fill, where=is_missing)
         output[:, n_columns:] = is_missing[:, self.indicator_features_]
         return output
 

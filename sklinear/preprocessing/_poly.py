@@ -1,5 +1,6 @@
 """PolyFeatures: polynomial and interaction features, each degree built from the last."""
 
+from collections.abc import Sequence
 from itertools import chain, combinations, combinations_with_replacement, groupby
 from math import comb, lgamma, log
 from numbers import Integral
@@ -21,7 +22,7 @@ from ._array_api import (
     polynomial_terms,
     validate_foreign,
 )
-from ._base import input_feature_names
+from ._base import _is_polars_frame, _is_temporal_dtype, input_feature_names
 from ._dask import (
     is_dask_array,
     is_dask_collection,
@@ -297,6 +298,34 @@ def _check_fits_in_memory(n_bytes, shape, dtype, what):
     )
 
 
+def _refuse_temporal(X):
+    """Refuse date, duration and time columns (pandas, polars) and datetime64 /
+    timedelta64 arrays: as numbers they are counts of seconds or finer units since 1970,
+    and a missing value (NaT) becomes -9.2e18 (scikit-learn's PolynomialFeatures squares
+    it into 8.5e37 without a word)."""
+    if isinstance(X, pd.DataFrame):
+        items = X.dtypes.items()
+        temporal = [f"{name!r} ({dtype})" for name, dtype in items if _is_temporal_dtype(dtype)]
+    elif _is_polars_frame(X):
+        items = zip(X.columns, X.dtypes, strict=True)
+        temporal = [f"{name!r} ({dtype})" for name, dtype in items if dtype.is_temporal()]
+    else:
+        dtype = getattr(X, "dtype", None)  # NumPy, dask
+        if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+            temporal = [f"X ({dtype})"]
+        else:
+            temporal = []
+    if temporal:
+        what = temporal[0] if temporal[0].startswith("X ") else f"column(s) {', '.join(temporal)}"
+        raise ValueError(
+            f"PolyFeatures: {what} hold dates or durations, which are no "
+            "numbers to multiply: they would be counts of (nano)seconds since 1970, and a "
+            "missing value (NaT) -9.2e18. Convert them first: to numbers (e.g. "
+            "(X[col] - X[col].min()).dt.total_seconds(), or the year), or to strings and "
+            "encode them (DummyEncoder)."
+        )
+
+
 def _transform_dask_block(block, transformer):
     """Transform one row block of a dask array (all its columns) with NumPy or SciPy."""
     if not sparse.issparse(block):
@@ -329,7 +358,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     degree : int or tuple (min_degree, max_degree), default=2
-        The largest degree, or the smallest and largest degrees of the output terms.
+        The largest degree, or the smallest and largest degrees of the output terms
+        (any sequence of two ints, a list ``[1, 2]`` too, as in scikit-learn).
         Degree 1 terms are the input columns.
     interaction_only : bool, default=False
         Only products of distinct columns (``x0 x1``, not ``x0^2``).
@@ -383,7 +413,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "degree": [Integral, tuple],
+        "degree": [Integral, "array-like"],  # as PolynomialFeatures: a list [1, 2] too
         "interaction_only": ["boolean"],
         "include_bias": ["boolean"],
         "drop_redundant": ["boolean"],
@@ -402,7 +432,8 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         if isinstance(degree, Integral):
             min_degree, max_degree = 0, int(degree)
         elif (
-            len(degree) == 2
+            isinstance(degree, (Sequence, np.ndarray))  # ordered: not a set
+            and len(degree) == 2
             and all(isinstance(d, Integral) for d in degree)
             and 0 <= degree[0] <= degree[1]
         ):
@@ -467,6 +498,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         elif xp is not None:
             X = validate_foreign(self, X, xp, reset=True)
         else:
+            _refuse_temporal(X)
             X = validate_numeric(
                 self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
             )
@@ -556,6 +588,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
         check_same_namespace(self, X, xp, "transform")
         if xp is not None:
             return self._transform_foreign(xp, validate_foreign(self, X, xp, reset=False))
+        _refuse_temporal(X)
         X = validate_numeric(
             self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
@@ -584,6 +617,7 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
                 )
             X = X.to_dask_array()
         elif is_dask_array(X):
+            _refuse_temporal(X)
             require_no_output_container(self)
             if X.ndim != 2:
                 raise ValueError(
