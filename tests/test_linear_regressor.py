@@ -22,6 +22,7 @@ from sklearn.linear_model import (
     QuantileRegressor,
     Ridge,
 )
+from sklearn.preprocessing import StandardScaler
 
 from sklinear import GDLinearRegressor, _fit
 from sklinear._losses import HuberLoss, SmoothedAbsoluteLoss
@@ -132,9 +133,29 @@ def rank_deficient(design, n_targets=None, seed=3):
     return X, signal[:, None] + rng.normal(size=(len(X), n_targets))
 
 
-@pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)  # J -> 0: interpolation
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
+def test_scale_predictors_treats_a_column_constant_on_the_weighted_rows_as_constant(solver):
+    """As StandardScaler(sample_weight) + Ridge: a column constant on the rows of positive
+    weight (other values on rows of weight zero, the first among them) has scale 1 and
+    coefficient 0. Its variance about the first row was eps * d^2, not 0: a penalty of
+    1e-17 left its coefficient free (solver='gd' 4.0, 'lbfgs' 2.9)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 4)
+    weights = np.r_[np.zeros(25), np.ones(25)]
+    X[25:, 3] = 2.0
+    y = X[:, 0] + rng.randn(50)
+    alpha = 1e-4
+    scaler = StandardScaler().fit(X, sample_weight=weights)
+    ridge = Ridge(alpha=alpha * weights.sum(), solver="cholesky")
+    ridge.fit(scaler.transform(X), y, sample_weight=weights)
+    model = GDLinearRegressor(alpha=alpha, scale_predictors=True, solver=solver, **TIGHT)
+    model.fit(X, y, sample_weight=weights)
+    assert scaler.scale_[3] == 1.0
+    np.testing.assert_allclose(model.coef_, ridge.coef_ / scaler.scale_, rtol=1e-6, atol=1e-9)
+
+
+# J -> 0 (interpolation): the full-batch solvers stop at machine precision and say so
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
