@@ -282,7 +282,14 @@ def statistics_from_sums(total, weight_sum, reference, n_features, n_outputs):
     mean = shifted_mean + reference
     variance = np.maximum(shifted_second - shifted_mean * shifted_mean, 0.0)
     # A constant column computed with rounding noise has variance ~ eps * mean^2: call it 0.
-    variance[variance <= (np.finfo(np.float64).eps * 1e3 * mean) ** 2] = 0.0
+    eps = np.finfo(np.float64).eps
+    variance[variance <= (eps * 1e3 * mean) ** 2] = 0.0
+    # ... and so is one whose variance is within the rounding of the difference it comes
+    # from: a column constant on the weighted rows about a reference row of weight zero
+    # (x - reference = d on every weighted row) left eps * d^2, and scale_predictors a
+    # penalty of ~1e-17 on a coefficient that no weighted row sees (gd fitted it at 4.0).
+    # (Not where the squares overflow: an infinite variance names those columns.)
+    variance[(variance <= 16 * eps * shifted_second) & np.isfinite(shifted_second)] = 0.0
     target_product = cross + reference[:, None] * target_mean[None, :]
     return Statistics(weight_sum, mean, variance, target_mean, target_product)
 

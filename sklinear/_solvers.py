@@ -39,6 +39,8 @@ class NonFiniteObjectiveError(ArithmeticError):
 
 # L-BFGS stops when the relative decrease of the objective falls to this (as scikit-learn).
 _MACHINE_FTOL = 64 * np.finfo(float).eps
+# L-BFGS's scaled gradient stays within this (its squares and inner products in float64)
+_GRADIENT_RANGE = 1e100
 # Newton: a predicted decrease below this times |f| is at f's rounding level.
 _FLAT_SLOPE = 1e3 * np.finfo(float).eps
 # Newton's steps shorter than this give way to a majorizer's step (where there is one)
@@ -118,8 +120,13 @@ def lbfgs(
     start = value_and_gradient(theta0)
     # SciPy's decrease test is relative to max(|f|, 1): an objective far below 1 (a target
     # of scale 1e-6) would stop at once. The solver sees f / |f0|, a unit-scale objective.
+    # Nor below max|g0| / _GRADIENT_RANGE: a tiny f0 beside a gradient far
+    # larger (f = 1e-180 with |g| = 1e-17, a separable softmax fit of X at 1e90) would send
+    # g / |f0| past 1e150, whose squares in L-BFGS-B overflow (NaN steps, "non-finite").
     unit = abs(float(start[0]))
     unit = unit if np.isfinite(unit) and unit > 0 else 1.0
+    gradient_scale = float(np.max(np.abs(start[1]), initial=0.0)) / _GRADIENT_RANGE
+    unit = max(unit, gradient_scale) if np.isfinite(gradient_scale) else unit
     if preconditioner is None:
         x0, back = theta0, _identity
     else:

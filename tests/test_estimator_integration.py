@@ -1111,3 +1111,14 @@ def test_nan_labels_keep_scikit_learns_message():
     y[3] = np.nan
     with pytest.raises(ValueError, match="Input y contains NaN"):
         SoftmaxClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("name", ["regressor", "softmax"])
+def test_a_sparse_y_gets_scikit_learns_error(name):
+    """A SciPy sparse y failed deep in NumPy ('setting an array element with a sequence')
+    or as 'Unknown label type: unknown'; scikit-learn's SGDRegressor and LogisticRegression
+    refuse it with this TypeError."""
+    cls, kind = ESTIMATORS[name]
+    X, y = make_data(kind, n_samples=50)
+    with pytest.raises(TypeError, match="Sparse data was passed for y, but dense data"):
+        cls().fit(X, sp.csr_matrix(y.reshape(-1, 1)))

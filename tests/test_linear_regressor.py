@@ -22,6 +22,7 @@ from sklearn.linear_model import (
     QuantileRegressor,
     Ridge,
 )
+from sklearn.preprocessing import StandardScaler
 
 from sklinear import GDLinearRegressor, _fit
 from sklinear._losses import HuberLoss, SmoothedAbsoluteLoss
@@ -114,6 +115,79 @@ def test_multi_output_matches_ridge(solver):
     assert_reaches_optimum(J(model), J(reference))
     assert_coef_close(X, model.coef_, reference.coef_)
     assert model.predict(X).shape == y.shape
+
+
+def rank_deficient(design, n_targets=None, seed=3):
+    """'dummies': every dummy of a category (collinear with the intercept) and a duplicated
+    column of scale 100; 'wide': 8 rows, 20 columns of scales 0.1 to 10."""
+    rng = np.random.default_rng(seed)
+    if design == "dummies":
+        category = rng.choice(4, size=120, p=[0.1, 0.2, 0.3, 0.4])
+        numeric = rng.normal(size=120) * 100
+        X = np.column_stack([np.eye(4)[category], numeric, rng.normal(size=120), numeric])
+    else:
+        X = rng.normal(size=(8, 20)) * rng.uniform(0.1, 10, size=20) + 3.0
+    signal = X[:, :3].sum(axis=1)
+    if n_targets is None:
+        return X, signal + rng.normal(size=len(X))
+    return X, signal[:, None] + rng.normal(size=(len(X), n_targets))
+
+
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
+def test_scale_predictors_treats_a_column_constant_on_the_weighted_rows_as_constant(solver):
+    """As StandardScaler(sample_weight) + Ridge: a column constant on the rows of positive
+    weight (other values on rows of weight zero, the first among them) has scale 1 and
+    coefficient 0. Its variance about the first row was eps * d^2, not 0: a penalty of
+    1e-17 left its coefficient free (solver='gd' 4.0, 'lbfgs' 2.9)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 4)
+    weights = np.r_[np.zeros(25), np.ones(25)]
+    X[25:, 3] = 2.0
+    y = X[:, 0] + rng.randn(50)
+    alpha = 1e-4
+    scaler = StandardScaler().fit(X, sample_weight=weights)
+    ridge = Ridge(alpha=alpha * weights.sum(), solver="cholesky")
+    ridge.fit(scaler.transform(X), y, sample_weight=weights)
+    model = GDLinearRegressor(alpha=alpha, scale_predictors=True, solver=solver, **TIGHT)
+    model.fit(X, y, sample_weight=weights)
+    assert scaler.scale_[3] == 1.0
+    np.testing.assert_allclose(model.coef_, ridge.coef_ / scaler.scale_, rtol=1e-6, atol=1e-9)
+
+
+# J -> 0 (interpolation): the full-batch solvers stop at machine precision and say so
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["auto", "gd", "lbfgs"])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("sparse_input", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("design", ["dummies", "wide"])
+def test_unpenalised_rank_deficient_fit_is_linear_regressions_least_norm_optimum(
+    design, sparse_input, weighted, fit_intercept, solver
+):
+    """Without a penalty a rank-deficient design has a whole set of optima; the fit ended at
+    the one its solver reached (every dummy beside the intercept: coefficients shifted by
+    0.54 from LinearRegression's; 2 rows, 3 columns: a norm 3.4 times the least), where
+    LinearRegression returns the one of least norm."""
+    X, y = rank_deficient(design)
+    s = np.random.default_rng(4).uniform(0.2, 3.0, size=len(y)) if weighted else None
+    if weighted and design == "dummies":
+        s[:10] = 0.0
+    reference = LinearRegression(fit_intercept=fit_intercept).fit(X, y, sample_weight=s)
+    model = GDLinearRegressor(penalty=None, fit_intercept=fit_intercept, solver=solver, **TIGHT)
+    model.fit(sp.csr_matrix(X) if sparse_input else X, y, sample_weight=s)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("design", ["dummies", "wide"])
+def test_unpenalised_multi_output_least_norm_and_alpha_zero(design):
+    X, Y = rank_deficient(design, n_targets=2)
+    reference = LinearRegression().fit(X, Y)
+    for model in (GDLinearRegressor(penalty=None, **TIGHT), GDLinearRegressor(alpha=0, **TIGHT)):
+        model.fit(X, Y)
+        np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])

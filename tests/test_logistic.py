@@ -245,6 +245,18 @@ def test_multilabel_matches_independent_logistic_regressions():
         assert_coef_close(X, model.coef_[k], ref.coef_[0])
 
 
+def test_multilabel_takes_a_sparse_indicator_matrix():
+    """A SciPy sparse 0/1 indicator y (MultiLabelBinarizer(sparse_output=True)), which
+    scikit-learn's multilabel classifiers take, failed as 'Unknown label type: unknown'."""
+    X, Y = make_multilabel(n_samples=100)
+    alpha = 0.01
+    model = GDLogisticClassifier(alpha=alpha, **TIGHT).fit(X, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    for k in range(Y.shape[1]):
+        ref = LogisticRegression(C=1 / (alpha * len(Y)), solver="newton-cholesky", tol=1e-12)
+        assert_coef_close(X, model.coef_[k], ref.fit(X, Y[:, k]).coef_[0])
+
+
 def test_binary_shapes():
     X, y = make_binary()
     model = GDLogisticClassifier().fit(X, y)

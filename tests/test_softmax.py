@@ -398,3 +398,13 @@ def test_warm_start_and_partial_fit_after_leaving_a_class_out():
     left_out.set_params(solver="sgd", random_state=0)
     left_out.partial_fit(X, y)
     assert np.all(np.isfinite(left_out.coef_)) and np.all(np.isfinite(left_out.intercept_))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_separable_classes_at_a_huge_feature_scale_fit(recwarn):
+    # Newton drove the objective to 1e-180 and handed over to L-BFGS, whose gradient scaled
+    # by that objective overflowed: "The objective became non-finite" for finite X of 1e90.
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    model = SoftmaxClassifier(solver="newton").fit(X * 1e90, y)
+    np.testing.assert_array_equal(model.predict(X * 1e90), y)

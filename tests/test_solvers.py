@@ -53,6 +53,19 @@ def test_lbfgs_finds_quadratic_minimum():
     np.testing.assert_allclose(result.loss_curve[-1], value_and_gradient(expected)[0], rtol=1e-12)
 
 
+def test_lbfgs_keeps_a_tiny_objective_beside_a_larger_gradient_finite():
+    # f = 1e140 x^2 / 2 at x = 1e-160: f = 5e-181 and g = 1e-20. Dividing g by |f| (the unit
+    # objective L-BFGS runs on) gave 2e160, whose square overflows inside L-BFGS-B: NaN
+    # steps, and a "non-finite objective" error for a start already at the minimum's level.
+    def value_and_gradient(x):
+        return 0.5e140 * float(x @ x), 1e140 * x
+
+    start = np.array([1e-160])
+    result = lbfgs(value_and_gradient, start, max_iter=10, converged=lambda x: False)
+    assert np.all(np.isfinite(result.theta))
+    assert value_and_gradient(result.theta)[0] <= value_and_gradient(start)[0]
+
+
 class _CholeskyChange:
     """theta = L^-T u for a lower-triangular L: the interface lbfgs' preconditioner uses."""
 

@@ -337,6 +337,8 @@ class BaseGradientLinearModel(BaseEstimator):
             )
 
     def _validate_data(self, X, y, reset):
+        if sp.issparse(y):
+            y = self._dense_target(y)
         return validate_numeric(
             self,
             X,
@@ -347,6 +349,14 @@ class BaseGradientLinearModel(BaseEstimator):
             dtype=[np.float64, np.float32],
             multi_output=True,
             y_numeric=False,
+        )
+
+    def _dense_target(self, y):
+        """A SciPy sparse ``y`` as a dense array, where the estimator takes one (a multilabel
+        indicator matrix); here refused with scikit-learn's error (SGDRegressor's, Ridge's)."""
+        raise TypeError(
+            "Sparse data was passed for y, but dense data is required. Use '.toarray()' to "
+            "convert to a dense numpy array."
         )
 
     def _input_problem(self, X, y, error):

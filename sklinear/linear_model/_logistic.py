@@ -145,6 +145,11 @@ class GDLogisticClassifier(BaseGradientClassifier):
     def _make_loss(self):
         return BinomialLoss()
 
+    def _dense_target(self, y):
+        # a sparse multilabel indicator matrix (MultiLabelBinarizer(sparse_output=True)), as
+        # scikit-learn's multilabel classifiers take it (MLPClassifier, RidgeClassifier)
+        return y.toarray()
+
     def _encode_target(self, y, fitting):
         if fitting:
             self._multilabel = y.ndim == 2

@@ -7,7 +7,10 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
 from .._compat import Interval, StrOptions, _assert_all_finite
+from .._data import InMemoryData
+from .._fit import STOCHASTIC_SOLVERS
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
+from .._minimum_norm import least_norm, least_norm_affordable
 from ._base import BaseGradientLinearModel
 from ._device import follows_input
 from ._docstrings import fill_doc
@@ -45,7 +48,9 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
     ``L = (y - z)^2 / 2`` ('squared_error'), ``|y - z|`` ('absolute_error') or Huber.
     The optimum equals ``Ridge(alpha=alpha * n_samples)`` for ``penalty='l2'``,
     ``Lasso(alpha)`` for 'l1', ``ElasticNet(alpha, l1_ratio)`` for 'elasticnet' and
-    ``LinearRegression()`` for ``penalty=None``.
+    ``LinearRegression()`` for ``penalty=None``; without a penalty, a rank-deficient
+    design's optima form a set, and full-batch fits on NumPy / SciPy data of moderate
+    size return its least-norm member, as LinearRegression (see the user guide).
 
     Parameters
     ----------
@@ -185,6 +190,48 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
                 f"{self._target_ndim}: pass targets of the same shape."
             )
         return y
+
+    def _store(self, objective, result):
+        super()._store(objective, result)
+        if self._least_norm_applies(objective):
+            self._move_to_least_norm(objective, result)
+
+    def _least_norm_applies(self, objective):
+        """Unpenalised least squares fitted by a full-batch solver on NumPy / SciPy data of
+        affordable size: the optimum need not be unique (see :mod:`sklinear._minimum_norm`)."""
+        return (
+            self.loss == "squared_error"
+            and self._penalty_parameters()[0] == 0
+            and self.solver not in STOCHASTIC_SOLVERS
+            and type(objective.data) is InMemoryData
+            and least_norm_affordable(objective.n_samples, objective.n_features)
+        )
+
+    def _move_to_least_norm(self, objective, result):
+        """The optimum of least Euclidean norm, as LinearRegression's, where the design is
+        rank-deficient; the solver's where the move would raise the objective beyond
+        rounding (a nearly singular direction that carries part of the fit)."""
+        data = objective.data
+        coef, intercept = objective.to_user(result.theta)
+        coef = np.asarray(coef, dtype=np.float64).reshape(objective.n_features, -1)
+        intercept = np.asarray(intercept, dtype=np.float64).reshape(-1)
+        Y = np.asarray(data.Y, dtype=np.float64).reshape(objective.n_samples, -1)
+        mu = objective.statistics.mean if self.fit_intercept else None
+        moved = least_norm(data.X, Y, data.sample_weight, mu, coef, intercept)
+        if moved is None or not all(np.all(np.isfinite(part)) for part in moved):
+            return
+        weights = data.sample_weight
+        weights = np.ones(len(Y)) if weights is None else np.asarray(weights, np.float64)
+
+        def objective_value(w, b):
+            residual = Y - np.asarray(data.X @ w, dtype=np.float64) - b
+            return 0.5 * float(weights @ (residual**2).sum(axis=1)) / weights.sum()
+
+        spread = objective_value(np.zeros_like(coef), np.average(Y, axis=0, weights=weights))
+        if not objective_value(*moved) <= objective_value(coef, intercept) + 1e-12 * spread:
+            return
+        dtype = data.dtype
+        self._set_coefficients(moved[0].T.astype(dtype), moved[1].astype(dtype))
 
     def _set_coefficients(self, coef, intercept):
         if self._target_ndim == 1:
