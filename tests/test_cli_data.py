@@ -690,3 +690,50 @@ def _write_european(path, frame, after_header=""):
         )
     )
     return path
+
+
+def test_true_false_target_with_missing_values_is_two_classes(tmp_path, capsys):
+    """A True/False target with empty fields is read as an object column of booleans and
+    missing values; once the rows without a target are dropped it is the same two classes
+    as the column read without them (it failed with scikit-learn's "target type 'unknown'")."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=30)
+    flags = [str(v) for v in x + 0.5 * rng.normal(size=30) > 0]
+    with_gaps = [("" if i in (4, 19) else flag) for i, flag in enumerate(flags)]
+    rows = "".join(f"{a},{f}\n" for a, f in zip(x, with_gaps, strict=True))
+    path = _write(tmp_path / "flags.csv", "x,flag\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "flag", *TINY, "-q")
+    assert code == 0, err
+    assert "GDLogisticClassifier" in out and "dropped 2 rows" in out
+    kept = pd.DataFrame({"x": x, "flag": flags}).drop(index=[4, 19])
+    assert _scores(out) == _plain_scores(tmp_path, capsys, kept, "flag")
+
+
+@pytest.mark.parametrize("model", ["auto", "linear"])
+def test_numeric_target_with_an_unknown_marker_is_refused(tmp_path, capsys, model):
+    """A numeric target with a missing-value marker the reader does not know in a few rows
+    was read as text, and --model auto took every number for a class (16 classes instead
+    of a regression on 15 integer values): it is refused, naming the values and
+    --na-values, with which the marked rows are dropped as missing."""
+    rng = np.random.default_rng(4)
+    counts = np.arange(150) % 15
+    x = counts + rng.normal(size=150)
+    written = [str(c) for c in counts]
+    for i in (17, 40, 66):
+        written[i] = "n.a."
+    rows = "".join(f"{a},{c}\n" for a, c in zip(x, written, strict=True))
+    path = _write(tmp_path / "counts.csv", "x,count\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "count", *TINY, "--model", model)
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert "target column 'count' is numeric except for 3 of 150 values ('n.a.')" in err
+    assert "--na-values" in err and "--model logistic or softmax" in err
+
+    code, out, err = run(capsys, "cv", path, "--target", "count", *TINY, "-q",
+                         "--na-values", "n.a.")  # fmt: skip
+    assert code == 0, err
+    assert "GDLinearRegressor" in out and "dropped 3 rows" in out
+    # as class labels on request: a classifier of the 16 written values
+    code, out, err = run(capsys, "cv", path, "--target", "count", *TINY, "-q",
+                         "--model", "softmax")  # fmt: skip
+    assert code == 0, err
+    assert "SoftmaxClassifier" in out and "16 classes" in out

@@ -373,6 +373,10 @@ def split_target(frame, target):
     kept = frame.loc[~missing]
     X = kept.drop(columns=[target]).reset_index(drop=True)
     y = kept[target].reset_index(drop=True)
+    if y.dtype == object and pd.api.types.infer_dtype(y, skipna=False) == "boolean":
+        # True/False with empty fields is read as objects; without the missing rows it is
+        # the boolean column that the reader gives a file without them
+        y = y.astype(bool)
     return X, y, int(missing.sum())
 
 
@@ -890,6 +894,16 @@ def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, s
         raise CLIError(
             f"target column {target!r} {what}, so it is read as text, not numbers; {todo} to "
             "read them as numbers (or use --model logistic or softmax if they are class labels)"
+        )
+    n_present, n_bad = summary.n_present, summary.n_bad
+    if n_bad > 0 and summary.n_numberlike > NEARLY_NUMERIC_SHARE * n_present:
+        # a missing-value marker the reader does not know: every number would be a class
+        examples = ", ".join(repr(v) for v in summary.bad_examples)
+        raise CLIError(
+            f"target column {target!r} is numeric except for {n_bad} of {n_present} values "
+            f"({examples}), so it is read as text, not numbers; if these values mean "
+            "'missing', list them with --na-values (rows whose target is missing are "
+            "dropped), or use --model logistic or softmax if the values are class labels"
         )
 
 
