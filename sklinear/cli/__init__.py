@@ -351,7 +351,11 @@ def _run_cv_in_memory(args, started):
     cv = search_tools.make_cv(kind, args.folds, args.seed)
 
     out = sys.stdout
-    jobs = "" if args.jobs == 1 else f", {args.jobs if args.jobs > 0 else 'all'} processes"
+    jobs = ""
+    if args.jobs != 1:
+        n_tasks = len(search_tools.path_tasks(candidates)) * args.folds
+        n_workers = search_tools.worker_count(args.jobs, n_tasks)
+        jobs = f", {n_workers} process" + ("es" if n_workers != 1 else "")
     _write_header(out, source=source, n_rows=frame.shape[0], n_features=X.shape[1],
                   target=target, n_dropped=n_dropped, n_kept=len(y), kind=kind, reason=reason,
                   n_candidates=len(candidates), args=args, scoring_note=scoring_note,

@@ -401,9 +401,10 @@ def _add_cv(commands):
         type=_jobs,
         default=1,
         metavar="N",
-        help="processes that fit folds and degrees in parallel; -1 uses every core "
-        "(default: 1; a single fit already uses the cores through its threads, which are "
-        "then divided among the processes, so processes help most with many small fits)",
+        help="processes that fit folds and degrees in parallel; -1 uses every core; "
+        "never more processes than folds x degrees (default: 1; a single fit already "
+        "uses the cores through its threads, which are then divided among the processes, "
+        "so processes help most with many small fits)",
     )
     cv.add_argument(
         "--output",
