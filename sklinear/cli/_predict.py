@@ -120,7 +120,11 @@ def run_predict(args):
         encoding=args.encoding,
     )
     X = align_columns(model, frame)
-    table = predict_table(model, X, proba=args.proba)
+    try:
+        table = predict_table(model, X, proba=args.proba)
+    except ValueError as exc:  # the pipeline refuses values of the file (an infinity)
+        shown = "standard input" if args.data == "-" else repr(str(args.data))
+        raise CLIError(f"cannot predict the rows of {shown}: {one_line(exc)}") from None
     if args.output is None:
         table.to_csv(sys.stdout, index=False)
         sys.stdout.flush()
