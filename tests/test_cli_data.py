@@ -636,6 +636,22 @@ def test_unparsable_rows_and_comment_lines_say_what_to_check(tmp_path, capsys):
     assert "the first line seems to be a comment, read as the header: remove the lines" in err
 
 
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_excel_separator_line_is_named(tmp_path, capsys, sep):
+    """A first line 'sep=;' (written for Excel, which reads the separator from it) is read
+    as the header: the message names it, whatever --sep (it suggested --sep ';', after
+    which the columns were 'sep=', 'Unnamed: 1' and no hint)."""
+    rows = [f"{i / 10}{sep}{i % 3}{sep}{'yes' if i % 2 else 'no'}" for i in range(12)]
+    text = f"sep={sep}\nx{sep}z{sep}label\n" + "\n".join(rows) + "\n"
+    path = _write(tmp_path / "excel.csv", text)
+    for options in ([], ["--sep", sep]):
+        code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, *options)
+        assert code == 2 and out == "" and err.count("\n") == 1, err
+        assert f"the first line ('sep={sep}') is a separator line written for Excel" in err
+        assert f"remove that line from the file and use --sep '{sep}'" in err
+        assert "seems to be separated by semicolons" not in err
+
+
 @pytest.mark.parametrize("blank", ["   ", " ", " NA", "N/A "])
 def test_blank_or_padded_marker_fields_are_missing(tmp_path, capsys, blank):
     # A field of spaces in a column of numbers made pandas type it as text: every number

@@ -320,7 +320,7 @@ def _run_cv_in_memory(args, started):
     from . import _search as search_tools
 
     frame, source, target = _load(args)
-    data.check_target_column(frame, target)
+    data.check_target_column(frame, target, args.sep)
     _row_names_notice(frame.attrs.get("row_names", 0))
     for line in data.check_repeated_columns(frame.columns, target, frame.attrs.get("header")):
         _notice(line)
@@ -412,7 +412,7 @@ def _run_cv_on_cluster(args, started, cluster):
             "--target COLUMN is required with a CSV file; the columns are: "
             + ", ".join(map(str, frame.columns[:20]))
         )
-    data.check_target_column(frame, target)
+    data.check_target_column(frame, target, args.sep)
     _row_names_notice(layout.row_names)
     for line in data.check_repeated_columns(frame.columns, target, layout.header):
         _notice(line)

@@ -224,12 +224,24 @@ def _undo_row_names(frame):
     return frame
 
 
-def check_target_column(frame, target):
-    """Refuse a target that is not a column of ``frame`` (pandas or dask), or is its only one."""
+def check_target_column(frame, target, sep=","):
+    """Refuse a target that is not a column of ``frame`` (pandas or dask), or is its only one.
+
+    ``sep`` is the field separator the file was read with, for the messages.
+    """
     if target not in frame.columns:
         hint = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=1)
         hint = f" (did you mean {hint[0]!r}?)" if hint else ""
-        if any(";" in str(column) for column in frame.columns):
+        first = str(frame.columns[0])
+        if first.startswith("sep=") and len(first) <= 5:
+            # 'sep=;' or, split at the separator it names, 'sep='
+            declared = first[4:] or sep
+            shown = "\\t" if declared == "\t" else declared
+            hint += (
+                f"; the first line ('sep={shown}') is a separator line written for Excel, "
+                f"read as the header: remove that line from the file and use --sep '{shown}'"
+            )
+        elif any(";" in str(column) for column in frame.columns):
             hint += (
                 "; the header contains ';', so the file seems to be separated by semicolons: "
                 "use --sep ';' (and --decimal ',' if its numbers use decimal commas)"
