@@ -384,12 +384,20 @@ def split_target(frame, target):
     missing = frame[target].isna().to_numpy()
     kept = frame.loc[~missing]
     X = kept.drop(columns=[target]).reset_index(drop=True)
-    y = kept[target].reset_index(drop=True)
-    if y.dtype == object and pd.api.types.infer_dtype(y, skipna=False) == "boolean":
-        # True/False with empty fields is read as objects; without the missing rows it is
-        # the boolean column that the reader gives a file without them
-        y = y.astype(bool)
+    y = boolean_labels(kept[target].reset_index(drop=True))
     return X, y, int(missing.sum())
+
+
+def boolean_labels(y):
+    """``y`` (a target without missing values) as booleans when it holds only booleans.
+
+    A True/False column with empty fields is read as objects (booleans and NaN); without
+    its missing rows it is the boolean column the reader gives a file without them
+    (scikit-learn takes objects that are not strings for an 'unknown' target type).
+    """
+    if y.dtype == object and len(y) and pd.api.types.infer_dtype(y, skipna=False) == "boolean":
+        return y.astype(bool)
+    return y
 
 
 def reparse_numbers(X, *, decimal=".", thousands=None):
