@@ -556,7 +556,7 @@ def test_numbers_typed_as_text_by_a_dropped_row_are_read_as_numbers(tmp_path, ca
     assert not pd.api.types.is_numeric_dtype(pd.read_csv(path)["x"])
     code, out, err = run(capsys, "cv", path, "--target", "label", *TINY, "-q")
     assert code == 0, err
-    assert "dropped 1 rows whose target is missing" in out
+    assert "dropped 1 row whose target is missing (30 rows kept)" in out  # not "1 rows"
     assert _scores(out) == _plain_scores(tmp_path, capsys, frame)
 
     # The same with decimal commas and thousands separators, read with their options.

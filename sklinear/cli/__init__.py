@@ -237,8 +237,8 @@ def _write_header(out, *, source, n_rows, n_features, target, n_dropped, n_kept,
     from . import _data as data
 
     out.write(f"data: {source}: {n_rows} rows, {n_features} feature columns\n")
-    out.write(f"target: {target!r}; dropped {n_dropped} rows whose target is missing")
-    out.write(f" ({n_kept} rows kept)\n")
+    out.write(f"target: {target!r}; dropped {plural(n_dropped, 'row')} whose target is missing")
+    out.write(f" ({plural(n_kept, 'row')} kept)\n")
     out.write(f"model: {data.MODEL_CLASSES[kind]} ({reason}); penalty on the standardised "
               "coefficients (scale_predictors=True)\n")  # fmt: skip
     stratified = "stratified " if kind != "linear" else ""
