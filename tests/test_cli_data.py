@@ -753,3 +753,14 @@ def test_numeric_target_with_an_unknown_marker_is_refused(tmp_path, capsys, mode
                          "--model", "softmax")  # fmt: skip
     assert code == 0, err
     assert "SoftmaxClassifier" in out and "16 classes" in out
+
+
+def test_unknown_target_suggests_the_column_differing_in_case(tmp_path, capsys):
+    """--target LABEL for a column 'label' suggests it (difflib's ratio of the two is 0, so
+    no column was suggested); a name with spaces around it in the header too."""
+    rows = "".join(f"{i / 10},{i % 3},{'yes' if i % 2 else 'no'}\n" for i in range(12))
+    path = _write(tmp_path / "t.csv", "Size,z, label \n" + rows)
+    for target, suggested in [("LABEL", " label "), ("SIZE", "Size"), ("label", " label ")]:
+        code, out, err = run(capsys, "cv", path, "--target", target, *TINY)
+        assert code == 2 and err.count("\n") == 1, err
+        assert f"unknown target column {target!r} (did you mean {suggested!r}?)" in err

@@ -230,7 +230,10 @@ def check_target_column(frame, target, sep=","):
     ``sep`` is the field separator the file was read with, for the messages.
     """
     if target not in frame.columns:
-        hint = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=1)
+        names = [str(c) for c in frame.columns]
+        key = target.strip().casefold()
+        hint = [name for name in names if name.strip().casefold() == key]
+        hint = hint or difflib.get_close_matches(target, names, n=1)
         hint = f" (did you mean {hint[0]!r}?)" if hint else ""
         first = str(frame.columns[0])
         if first.startswith("sep=") and len(first) <= 5:
