@@ -18,6 +18,7 @@ the search along warm-started paths), ``_progress`` (progress on standard error)
 ``_predict`` (the ``predict`` command).
 """
 
+import contextlib
 import os
 import sys
 import time
@@ -43,6 +44,29 @@ def main(argv=None):
     status : int
         0 on success, 1 for a problem with the data, 2 for an invalid option.
     """
+    with _escaping_stdout():
+        return _main(argv)
+
+
+@contextlib.contextmanager
+def _escaping_stdout():
+    """Write the characters that standard output's encoding lacks (a name in an ASCII or
+    cp1252 console) as escapes, as Python writes standard error, instead of failing with
+    a UnicodeEncodeError; the stream's own setting is restored afterwards."""
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    if errors != "strict" or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):  # the stream was closed meanwhile
+            stream.reconfigure(errors=errors)
+
+
+def _main(argv):
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
