@@ -493,6 +493,19 @@ def test_too_rare_class_error_counts_its_rows_in_words(tmp_path, capsys, n_rare,
     assert err.endswith(f"(stratified folds need one per fold); {advice}\n")
 
 
+def test_target_with_nearly_one_class_per_row_is_named_as_such(tmp_path, capsys):
+    """A target of names (one class per row) is refused as too rare for the folds, saying
+    that it looks like identifiers: the message advised to "remove its row" for the
+    first of its 40 classes."""
+    rows = "".join(f"{i / 10},person {i}\n" for i in range(40))
+    path = _write(tmp_path / "names.csv", "x,name\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "name", *TINY)
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert "target 'name' has nearly one class per row (40 classes in 40 rows" in err
+    assert "check that --target names the column to predict" in err
+    assert "remove its row" not in err
+
+
 def test_unnamed_row_index_column_is_left_out(tmp_path, capsys):
     # DataFrame.to_csv without index=False, of a table sorted by the target: the index was
     # read as a feature 'Unnamed: 0' that predicts the class from the order of the rows.

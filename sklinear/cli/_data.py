@@ -671,6 +671,17 @@ def check_folds(y, kind, n_folds, target):
         return
     counts = summary.counts
     smallest = counts.idxmin()
+    n_classes = len(counts)
+    if counts.min() < n_folds and (
+        n_classes > ID_LIKE_MIN_DISTINCT and n_classes >= ID_LIKE_SHARE * summary.n_rows
+    ):  # as an ID-like feature column: names, identifiers or free text
+        raise CLIError(
+            f"target {target!r} has nearly one class per row ({n_classes} classes in "
+            f"{summary.n_rows} rows, such as {_show(smallest)} with "
+            f"{plural(int(counts.min()), 'row')}), too few for --folds {n_folds} (stratified "
+            "folds need a row of each class per fold): it looks like names or identifiers, "
+            "not class labels; check that --target names the column to predict"
+        )
     if counts.min() < n_folds:
         advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its row"
         variants = next((g for g in label_variants(counts.index) if smallest in g), None)
