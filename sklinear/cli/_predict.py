@@ -119,6 +119,7 @@ def run_predict(args):
         na_values=args.na_values,
         encoding=args.encoding,
     )
+    frame.attrs = {}  # deep-copied into every column taken from the table: see run_cv
     X = align_columns(model, frame)
     try:
         table = predict_table(model, X, proba=args.proba)
