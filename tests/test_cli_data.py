@@ -813,3 +813,19 @@ def test_wide_file_reaches_the_fits_without_the_reader_s_attrs(tmp_path, capsys,
     monkeypatch.setattr(_predict, "predict_table", capture)
     code, out, err = run(capsys, "predict", tmp_path / "model.joblib", tmp_path / "wide.csv")
     assert code == 0 and seen[-1] == {}, (seen, err)
+
+
+def test_compressed_file_without_its_ending_is_named(tmp_path, capsys):
+    """A gzip file named .csv (a download saved without its ending) was refused as "not
+    UTF-8 text" with the advice to give --encoding, which cannot read it."""
+    import gzip
+
+    text = "x,label\n" + "".join(f"{i / 10},{'yes' if i % 2 else 'no'}\n" for i in range(12))
+    (tmp_path / "data.csv").write_bytes(gzip.compress(text.encode()))
+    code, out, err = run(capsys, "cv", tmp_path / "data.csv", "--target", "label", *TINY)
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert "it is gzip-compressed" in err and "--encoding" not in err
+    assert "rename it to data.csv.gz" in err
+    (tmp_path / "data.csv.gz").write_bytes(gzip.compress(text.encode()))
+    code, out, err = run(capsys, "cv", tmp_path / "data.csv.gz", "--target", "label", *TINY, "-q")
+    assert code == 0, err

@@ -5,6 +5,7 @@ import collections
 import contextlib
 import difflib
 import io
+import os
 import sys
 from dataclasses import dataclass
 
@@ -61,10 +62,49 @@ def _shown_encoding(encoding):
     return "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
+#: The first bytes of compressed files and archives, which are not text in any encoding:
+#: (bytes, what the file is, the ending pandas decompresses it by, or None).
+_BINARY_SIGNATURES = [
+    (b"\x1f\x8b", "gzip-compressed", ".gz"),
+    (b"BZh", "bzip2-compressed", ".bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
+    (b"(\xb5/\xfd", "zstd-compressed", ".zst"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx or .ods spreadsheet is one too)", ".zip"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook", None),
+]
+
+
+def _binary_advice(path):
+    """What a file that is not text is and what to do, from its first bytes; or None."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except (OSError, TypeError, ValueError):
+        return None
+    for signature, what, ending in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            name = os.path.basename(str(path))
+            if ending is None:
+                return f"it is {what}: export the sheet as CSV"
+            if ending == ".zip":
+                return (
+                    f"it is {what}: export a spreadsheet as CSV; a ZIP archive of one CSV "
+                    f"file is read when its name ends in .zip (rename it to {name}.zip)"
+                )
+            return (
+                f"it is {what}: rename it to {name}{ending} (a compressed file is read by "
+                "its ending: .gz, .bz2, .xz, .zst, .zip), or decompress it"
+            )
+    return None
+
+
 @contextlib.contextmanager
-def csv_read_errors(shown, encoding="utf-8"):
+def csv_read_errors(shown, encoding="utf-8", path=None):
     """Turn the errors of reading the CSV file ``shown`` (its name as printed) into one-line
-    :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike)."""
+    :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike).
+
+    ``path``, a local file's path, lets a file that is not text be named by its content.
+    """
     try:
         yield
     except FileNotFoundError:
@@ -76,6 +116,9 @@ def csv_read_errors(shown, encoding="utf-8"):
     except pd.errors.EmptyDataError:
         raise CLIError(f"cannot read {shown}: the file is empty") from None
     except UnicodeError:
+        advice = _binary_advice(path) if path is not None else None
+        if advice is not None:
+            raise CLIError(f"cannot parse {shown} as CSV: {advice}") from None
         raise CLIError(
             f"cannot parse {shown} as CSV: it is not {_shown_encoding(encoding)} text. Give "
             "the encoding of "
@@ -143,7 +186,7 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
     if path == "-" and encoding != "utf-8" and hasattr(sys.stdin, "buffer"):
         # standard input is decoded as UTF-8 text: decode its bytes instead
         source = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
-    with csv_read_errors(shown, encoding):
+    with csv_read_errors(shown, encoding, path=None if path == "-" else path):
         if path == "-":  # read twice below (the header as written, then the table)
             source = io.StringIO(source.read())
         header = header_fields(source, options)
