@@ -829,3 +829,11 @@ def test_compressed_file_without_its_ending_is_named(tmp_path, capsys):
     (tmp_path / "data.csv.gz").write_bytes(gzip.compress(text.encode()))
     code, out, err = run(capsys, "cv", tmp_path / "data.csv.gz", "--target", "label", *TINY, "-q")
     assert code == 0, err
+
+
+def test_a_target_given_in_one_row_is_counted_in_words(tmp_path, capsys):
+    rows = "".join(f"{i / 10},{'yes' if i == 3 else ''}\n" for i in range(12))
+    path = _write(tmp_path / "one.csv", "x,label\n" + rows)
+    code, out, err = run(capsys, "cv", path, "--target", "label", *TINY)
+    assert code == 1 and err.count("\n") == 1, err
+    assert "single value ('yes') in the only row where it is given" in err  # not "all 1 rows"

@@ -601,8 +601,9 @@ def choose_model(y, requested, target):
         raise CLIError(f"target column {target!r} holds infinite values")
     if n_distinct == 1:  # whatever the model: nothing to learn, every score a tie
         raise CLIError(
-            f"target column {target!r} has a single value ({_show(summary.first)}) in all "
-            f"{summary.n_rows} rows where it is given: a constant target cannot be modelled or "
+            f"target column {target!r} has a single value ({_show(summary.first)}) in "
+            + ("the only row" if summary.n_rows == 1 else f"all {summary.n_rows} rows")
+            + " where it is given: a constant target cannot be modelled or "
             "cross-validated (a classifier needs at least two classes; a regression would "
             "predict it exactly in every fold). Check that --target names the column to "
             "predict and that the file holds all the rows"
