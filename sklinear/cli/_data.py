@@ -953,8 +953,9 @@ def _written_numbers_note(summary, *, decimal, thousands, sep):
 def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, sep=","):
     """Refuse a text target whose values are mostly numbers written in a form the reading
     options do not convert (thousands separators, decimal commas, percent or currency
-    signs), unless a classifier was asked for: ``--model auto`` would take every number
-    for a class.
+    signs), or numbers but for some other values (a missing-value marker the reader does
+    not know), unless a classifier was asked for: ``--model auto`` would take every
+    number for a class.
 
     ``y`` is a Series, or the :class:`TextColumnSummary` of a text target (from a cluster).
     """

@@ -485,8 +485,8 @@ def worker_count(n_jobs, n_tasks):
     """The processes that run ``n_tasks`` (fold, degree) tasks under ``--jobs n_jobs``.
 
     At most one per task: joblib starts every process at once, and one with no task
-    only costs its start (importing the package), which took minutes for ``--jobs 50``
-    on a small machine. 1 means the tasks run in this process.
+    only costs its start (importing the package): ``--jobs 1000`` on 10 tasks of a
+    40-row file ran past 2 minutes on 2 cores. 1 means the tasks run in this process.
     """
     if n_jobs == 1:
         return 1
