@@ -304,6 +304,27 @@ def test_unexpected_error_is_one_line(binary_csv, capsys, monkeypatch):
     assert err == f"sklinear: error: {expected}\n"
 
 
+def test_names_the_output_encoding_lacks_are_escaped(tmp_path, capsys, monkeypatch):
+    """A column name that standard output's encoding cannot write (an ASCII or cp1252
+    console) is written escaped, as Python writes standard error: the run failed after
+    its first line with "UnicodeEncodeError: 'ascii' codec can't encode ...". The
+    stream's own setting is restored afterwards."""
+    import io
+
+    rows = "".join(f"{i / 10},{'ja' if i % 2 else 'nein'}\n" for i in range(12))
+    (tmp_path / "umlaut.csv").write_text("x,größe\n" + rows, encoding="utf-8")
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="ascii")  # errors='strict', as a console's
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = main(["cv", str(tmp_path / "umlaut.csv"), "--target", "größe", *TINY, "-q"])
+    stdout.flush()
+    assert code == 0, capsys.readouterr().err
+    out = raw.getvalue().decode("ascii")
+    assert "target: 'gr\\xf6\\xdfe'; dropped 0 rows" in out
+    assert "best parameters" in out
+    assert stdout.errors == "strict"
+
+
 def _subprocess(*argv, cwd):
     root = Path(sklinear.__file__).resolve().parent.parent
     env = dict(os.environ)

@@ -573,3 +573,27 @@ def test_fields_holding_line_breaks_at_the_end_of_the_type_sample(
     code, out, err = run(capsys, *argv, "--scheduler", address, "--blocksize", "2kB")
     assert code == 0, err
     assert err == err_memory and _head(out) == _head(out_memory)
+
+
+def test_true_false_target_with_missing_values_on_the_cluster(tmp_path, capsys, address):
+    """A True/False target with empty fields is two classes on the cluster as in memory:
+    every fit failed with "Unknown label type: unknown" (an object column of booleans)."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=60).round(3)
+    flags = [str(v) for v in x + 0.5 * rng.normal(size=60) > 0]
+    gaps = (4, 19, 40)
+    with_gaps = [("" if i in gaps else flag) for i, flag in enumerate(flags)]
+    (tmp_path / "gaps.csv").write_text(
+        "x,flag\n" + "".join(f"{a},{f}\n" for a, f in zip(x, with_gaps, strict=True))
+    )
+    kept = [i for i in range(60) if i not in gaps]
+    (tmp_path / "kept.csv").write_text("x,flag\n" + "".join(f"{x[i]},{flags[i]}\n" for i in kept))
+    scores = {}
+    for name in ("gaps.csv", "kept.csv"):
+        argv = ["cv", tmp_path / name, "--target", "flag", *TINY, "-q"]
+        code, out, err = run(capsys, *argv, "--scheduler", address, "--blocksize", "1kB")
+        assert code == 0, err
+        assert "GDLogisticClassifier" in out
+        assert f"dropped {3 if name == 'gaps.csv' else 0} rows" in out
+        scores[name] = [(row["mean"], row["std"]) for row in parse_table(out)]
+    assert scores["gaps.csv"] == scores["kept.csv"]

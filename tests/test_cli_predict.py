@@ -116,6 +116,22 @@ def test_predict_bad_input_is_one_line(saved, tmp_path, capsys):
         assert out == ""
 
 
+def test_values_the_model_refuses_are_a_problem_with_the_data(saved, tmp_path, capsys):
+    """An infinite value in a new file is refused by the pipeline's imputer: one line
+    naming the file and the column, exit status 1, as a problem with the data (it was
+    reported as an unexpected error, 'set SKLINEAR_DEBUG=1 to see the traceback')."""
+    model_path, frame = saved
+    new = frame.drop(columns="label").iloc[:5].copy()
+    new.loc[1, "weight"] = -np.inf
+    new.to_csv(tmp_path / "inf.csv", index=False)
+    for proba in ([], ["--proba"]):
+        code, out, err = run(capsys, "predict", model_path, tmp_path / "inf.csv", *proba)
+        assert code == 1 and out == "" and err.count("\n") == 1, err
+        assert err.startswith("sklinear: error: cannot predict the rows of ")
+        assert "inf.csv': Column 'weight' contains infinity" in err
+        assert "SKLINEAR_DEBUG" not in err and "ValueError" not in err
+
+
 def test_columns_get_the_types_they_had_in_training(saved, tmp_path, capsys):
     import joblib
 

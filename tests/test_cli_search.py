@@ -457,3 +457,25 @@ def test_the_search_pipeline_builds_no_product_of_two_dummies_of_one_column():
     index = [list(reference.get_feature_names_out(encoded_names)).index(name) for name in names]
     np.testing.assert_array_equal(np.asarray(Z), full[:, index])
     assert len(names) == 20 - 3 - 4  # 3 products within colour, 4 squares of dummies
+
+
+def test_jobs_beyond_the_tasks_start_no_idle_processes(regression_csv, capsys, monkeypatch):
+    """--jobs 50 on 2 degrees x 3 folds starts 6 processes, one per task: it started 50
+    (joblib starts them all at once), 44 of them only to import the package and exit
+    (--jobs 1000 on a 40-row file ran past 2 minutes on 2 cores)."""
+    started = []
+
+    class InProcess:
+        def __init__(self, n_jobs, **kwargs):
+            started.append(n_jobs)
+
+        def __call__(self, calls):
+            return (function(*args, **kwargs) for function, args, kwargs in calls)
+
+    monkeypatch.setattr(_search, "Parallel", InProcess)
+    code, out, err = run(capsys, "cv", regression_csv, "--target", "y", *GRID, "--jobs", "50")
+    assert code == 0, err
+    assert started == [6]
+    assert "6 processes" in out and "50" not in out.splitlines()[3]
+    assert _search.worker_count(50, 6) == 6 and _search.worker_count(4, 6) == 4
+    assert _search.worker_count(1, 6) == 1 and _search.worker_count(-1, 1) == 1

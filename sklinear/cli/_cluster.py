@@ -33,6 +33,7 @@ from ._data import (
     _undo_row_names,
     all_numbers,
     as_numbers,
+    boolean_labels,
     csv_read_errors,
     header_fields,
     is_unnamed,
@@ -624,11 +625,16 @@ def make_folds(survey, classes, n_folds, seed):
     return Folds(n_folds, seed, list(classes), offsets, counts)
 
 
+def _boolean(classes):
+    """Whether the class labels are booleans (a True/False target)."""
+    return bool(classes) and all(isinstance(c, (bool, np.bool_)) for c in classes)
+
+
 def _prepare_part(part, target, features, classes, offsets, seed, n_folds, integer_target,
                   partition_info=None):  # fmt: skip
     """One partition as the search uses it: rows with a target, the features, the fold."""
     kept = part.loc[part[target].notna().to_numpy()]
-    y = kept[target]
+    y = boolean_labels(kept[target]) if _boolean(classes) else kept[target]
     if integer_target:  # integer labels read as floats (assume_missing): ints again
         y = y.astype(np.int64)
     if classes:
@@ -646,6 +652,8 @@ def prepare_table(frame, target, features, folds, integer_target):
     meta = frame._meta[list(features)].copy()
     target_meta = frame._meta[target]
     meta[target] = target_meta.astype(np.int64) if integer_target else target_meta
+    if _boolean(folds.classes):  # True/False with missing values: objects, read as bool
+        meta[target] = target_meta.astype(bool)
     meta[FOLD_COLUMN] = np.zeros(0, dtype=np.int64)
     return frame.map_partitions(
         _prepare_part, target, list(features), folds.classes, folds.offsets, folds.seed,

@@ -5,6 +5,7 @@ import collections
 import contextlib
 import difflib
 import io
+import os
 import sys
 from dataclasses import dataclass
 
@@ -61,10 +62,49 @@ def _shown_encoding(encoding):
     return "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
+#: The first bytes of compressed files and archives, which are not text in any encoding:
+#: (bytes, what the file is, the ending pandas decompresses it by, or None).
+_BINARY_SIGNATURES = [
+    (b"\x1f\x8b", "gzip-compressed", ".gz"),
+    (b"BZh", "bzip2-compressed", ".bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
+    (b"(\xb5/\xfd", "zstd-compressed", ".zst"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx or .ods spreadsheet is one too)", ".zip"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook", None),
+]
+
+
+def _binary_advice(path):
+    """What a file that is not text is and what to do, from its first bytes; or None."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except (OSError, TypeError, ValueError):
+        return None
+    for signature, what, ending in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            name = os.path.basename(str(path))
+            if ending is None:
+                return f"it is {what}: export the sheet as CSV"
+            if ending == ".zip":
+                return (
+                    f"it is {what}: export a spreadsheet as CSV; a ZIP archive of one CSV "
+                    f"file is read when its name ends in .zip (rename it to {name}.zip)"
+                )
+            return (
+                f"it is {what}: rename it to {name}{ending} (a compressed file is read by "
+                "its ending: .gz, .bz2, .xz, .zst, .zip), or decompress it"
+            )
+    return None
+
+
 @contextlib.contextmanager
-def csv_read_errors(shown, encoding="utf-8"):
+def csv_read_errors(shown, encoding="utf-8", path=None):
     """Turn the errors of reading the CSV file ``shown`` (its name as printed) into one-line
-    :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike)."""
+    :class:`CLIError` messages (pandas in memory and dask.dataframe on a cluster alike).
+
+    ``path``, a local file's path, lets a file that is not text be named by its content.
+    """
     try:
         yield
     except FileNotFoundError:
@@ -76,6 +116,9 @@ def csv_read_errors(shown, encoding="utf-8"):
     except pd.errors.EmptyDataError:
         raise CLIError(f"cannot read {shown}: the file is empty") from None
     except UnicodeError:
+        advice = _binary_advice(path) if path is not None else None
+        if advice is not None:
+            raise CLIError(f"cannot parse {shown} as CSV: {advice}") from None
         raise CLIError(
             f"cannot parse {shown} as CSV: it is not {_shown_encoding(encoding)} text. Give "
             "the encoding of "
@@ -143,7 +186,7 @@ def read_table(path, *, sep=",", decimal=".", thousands=None, na_values=None,
     if path == "-" and encoding != "utf-8" and hasattr(sys.stdin, "buffer"):
         # standard input is decoded as UTF-8 text: decode its bytes instead
         source = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
-    with csv_read_errors(shown, encoding):
+    with csv_read_errors(shown, encoding, path=None if path == "-" else path):
         if path == "-":  # read twice below (the header as written, then the table)
             source = io.StringIO(source.read())
         header = header_fields(source, options)
@@ -224,12 +267,27 @@ def _undo_row_names(frame):
     return frame
 
 
-def check_target_column(frame, target):
-    """Refuse a target that is not a column of ``frame`` (pandas or dask), or is its only one."""
+def check_target_column(frame, target, sep=","):
+    """Refuse a target that is not a column of ``frame`` (pandas or dask), or is its only one.
+
+    ``sep`` is the field separator the file was read with, for the messages.
+    """
     if target not in frame.columns:
-        hint = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=1)
+        names = [str(c) for c in frame.columns]
+        key = target.strip().casefold()
+        hint = [name for name in names if name.strip().casefold() == key]
+        hint = hint or difflib.get_close_matches(target, names, n=1)
         hint = f" (did you mean {hint[0]!r}?)" if hint else ""
-        if any(";" in str(column) for column in frame.columns):
+        first = str(frame.columns[0])
+        if first.startswith("sep=") and len(first) <= 5:
+            # 'sep=;' or, split at the separator it names, 'sep='
+            declared = first[4:] or sep
+            shown = "\\t" if declared == "\t" else declared
+            hint += (
+                f"; the first line ('sep={shown}') is a separator line written for Excel, "
+                f"read as the header: remove that line from the file and use --sep '{shown}'"
+            )
+        elif any(";" in str(column) for column in frame.columns):
             hint += (
                 "; the header contains ';', so the file seems to be separated by semicolons: "
                 "use --sep ';' (and --decimal ',' if its numbers use decimal commas)"
@@ -372,8 +430,20 @@ def split_target(frame, target):
     missing = frame[target].isna().to_numpy()
     kept = frame.loc[~missing]
     X = kept.drop(columns=[target]).reset_index(drop=True)
-    y = kept[target].reset_index(drop=True)
+    y = boolean_labels(kept[target].reset_index(drop=True))
     return X, y, int(missing.sum())
+
+
+def boolean_labels(y):
+    """``y`` (a target without missing values) as booleans when it holds only booleans.
+
+    A True/False column with empty fields is read as objects (booleans and NaN); without
+    its missing rows it is the boolean column the reader gives a file without them
+    (scikit-learn takes objects that are not strings for an 'unknown' target type).
+    """
+    if y.dtype == object and len(y) and pd.api.types.infer_dtype(y, skipna=False) == "boolean":
+        return y.astype(bool)
+    return y
 
 
 def reparse_numbers(X, *, decimal=".", thousands=None):
@@ -531,8 +601,9 @@ def choose_model(y, requested, target):
         raise CLIError(f"target column {target!r} holds infinite values")
     if n_distinct == 1:  # whatever the model: nothing to learn, every score a tie
         raise CLIError(
-            f"target column {target!r} has a single value ({_show(summary.first)}) in all "
-            f"{summary.n_rows} rows where it is given: a constant target cannot be modelled or "
+            f"target column {target!r} has a single value ({_show(summary.first)}) in "
+            + ("the only row" if summary.n_rows == 1 else f"all {summary.n_rows} rows")
+            + " where it is given: a constant target cannot be modelled or "
             "cross-validated (a classifier needs at least two classes; a regression would "
             "predict it exactly in every fold). Check that --target names the column to "
             "predict and that the file holds all the rows"
@@ -644,6 +715,17 @@ def check_folds(y, kind, n_folds, target):
         return
     counts = summary.counts
     smallest = counts.idxmin()
+    n_classes = len(counts)
+    if counts.min() < n_folds and (
+        n_classes > ID_LIKE_MIN_DISTINCT and n_classes >= ID_LIKE_SHARE * summary.n_rows
+    ):  # as an ID-like feature column: names, identifiers or free text
+        raise CLIError(
+            f"target {target!r} has nearly one class per row ({n_classes} classes in "
+            f"{summary.n_rows} rows, such as {_show(smallest)} with "
+            f"{plural(int(counts.min()), 'row')}), too few for --folds {n_folds} (stratified "
+            "folds need a row of each class per fold): it looks like names or identifiers, "
+            "not class labels; check that --target names the column to predict"
+        )
     if counts.min() < n_folds:
         advice = f"use --folds {counts.min()}" if counts.min() >= 2 else "remove its row"
         variants = next((g for g in label_variants(counts.index) if smallest in g), None)
@@ -871,8 +953,9 @@ def _written_numbers_note(summary, *, decimal, thousands, sep):
 def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, sep=","):
     """Refuse a text target whose values are mostly numbers written in a form the reading
     options do not convert (thousands separators, decimal commas, percent or currency
-    signs), unless a classifier was asked for: ``--model auto`` would take every number
-    for a class.
+    signs), or numbers but for some other values (a missing-value marker the reader does
+    not know), unless a classifier was asked for: ``--model auto`` would take every
+    number for a class.
 
     ``y`` is a Series, or the :class:`TextColumnSummary` of a text target (from a cluster).
     """
@@ -890,6 +973,16 @@ def check_target_numbers(y, target, requested, *, decimal=".", thousands=None, s
         raise CLIError(
             f"target column {target!r} {what}, so it is read as text, not numbers; {todo} to "
             "read them as numbers (or use --model logistic or softmax if they are class labels)"
+        )
+    n_present, n_bad = summary.n_present, summary.n_bad
+    if n_bad > 0 and summary.n_numberlike > NEARLY_NUMERIC_SHARE * n_present:
+        # a missing-value marker the reader does not know: every number would be a class
+        examples = ", ".join(repr(v) for v in summary.bad_examples)
+        raise CLIError(
+            f"target column {target!r} is numeric except for {n_bad} of {n_present} values "
+            f"({examples}), so it is read as text, not numbers; if these values mean "
+            "'missing', list them with --na-values (rows whose target is missing are "
+            "dropped), or use --model logistic or softmax if the values are class labels"
         )
 
 

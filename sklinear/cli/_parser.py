@@ -74,7 +74,8 @@ reading the file:
   with decimal commas, thousands separators (--decimal, --thousands) or percent
   and currency signs, is reported on standard error; so is a column of dates or
   times, which are not converted to numbers (it is left out when ID-like, used as
-  categories otherwise).
+  categories otherwise). A target column of such numbers is refused with the
+  same advice, unless --model logistic or softmax asks for class labels.
   A header that repeats a name is reported (pandas reads the copies as NAME.1,
   ...), and refused when the name is the target's; a column named NAME.1 in the
   header is no copy.
@@ -400,9 +401,10 @@ def _add_cv(commands):
         type=_jobs,
         default=1,
         metavar="N",
-        help="processes that fit folds and degrees in parallel; -1 uses every core "
-        "(default: 1; a single fit already uses the cores through its threads, which are "
-        "then divided among the processes, so processes help most with many small fits)",
+        help="processes that fit folds and degrees in parallel; -1 uses every core; "
+        "never more processes than folds x degrees (default: 1; a single fit already "
+        "uses the cores through its threads, which are then divided among the processes, "
+        "so processes help most with many small fits)",
     )
     cv.add_argument(
         "--output",

@@ -119,8 +119,13 @@ def run_predict(args):
         na_values=args.na_values,
         encoding=args.encoding,
     )
+    frame.attrs = {}  # deep-copied into every column taken from the table: see run_cv
     X = align_columns(model, frame)
-    table = predict_table(model, X, proba=args.proba)
+    try:
+        table = predict_table(model, X, proba=args.proba)
+    except ValueError as exc:  # the pipeline refuses values of the file (an infinity)
+        shown = "standard input" if args.data == "-" else repr(str(args.data))
+        raise CLIError(f"cannot predict the rows of {shown}: {one_line(exc)}") from None
     if args.output is None:
         table.to_csv(sys.stdout, index=False)
         sys.stdout.flush()
