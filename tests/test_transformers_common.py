@@ -1,5 +1,7 @@
 """scikit-learn's checks that check_estimator does not run, for the three transformers."""
 
+import numpy as np
+import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
@@ -57,3 +59,44 @@ def test_check_estimator(transformer):
         if result["status"] == "failed"
     ]
     assert failed == []
+
+
+class _CountedCopies:
+    """An ``attrs`` value that counts its deep copies."""
+
+    copies = 0
+
+    def __deepcopy__(self, memo):
+        type(self).copies += 1
+        return self
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DummyEncoder(),
+        lambda: MissingIndicatorImputer(),
+        lambda: PolyFeatures(2),
+    ],
+    ids=["DummyEncoder", "MissingIndicatorImputer", "PolyFeatures"],
+)
+def test_a_frame_s_attrs_are_not_copied_into_every_column(make):
+    """pandas deep-copies a frame's ``attrs`` into each column taken from it; with 40
+    columns that was 40 copies a pass (the command line's header list made wide files
+    quadratic). The transformers read the frame without them: a copy or two per call, the
+    input's ``attrs`` untouched, the output that of the frame without attrs."""
+    rng = np.random.default_rng(0)
+    if make().__class__ is DummyEncoder:
+        frame = pd.DataFrame({f"c{j}": rng.choice(["a", "b", "c"], 30) for j in range(40)})
+    else:
+        frame = pd.DataFrame(rng.normal(size=(30, 40)), columns=[f"c{j}" for j in range(40)])
+        if make().__class__ is MissingIndicatorImputer:
+            frame.iloc[::7, ::3] = np.nan
+    plain = make().fit_transform(frame.copy())
+    marker = _CountedCopies()
+    frame.attrs = {"header": marker}
+    _CountedCopies.copies = 0
+    out = make().fit(frame).transform(frame)
+    assert _CountedCopies.copies <= 4
+    assert frame.attrs == {"header": marker}
+    np.testing.assert_array_equal(np.asarray(out, dtype=float), np.asarray(plain, dtype=float))

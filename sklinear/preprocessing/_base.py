@@ -82,14 +82,20 @@ class _Table:
     """
 
     def __init__(self, data, owner="the transformer"):
-        self.data = data
         self.owner = owner
         if _is_pandas_frame(data):
             self.kind = "pandas"
+            if data.attrs:
+                # pandas deep-copies ``attrs`` into every column taken (``iloc``): a frame
+                # carrying a large one made a pass cost columns x attrs. The table reads a
+                # shallow copy without them; the input keeps its own.
+                data = data.copy(deep=False)
+                data.attrs = {}
         elif _is_polars_frame(data):
             self.kind = "polars"
         else:
             self.kind = "numpy"
+        self.data = data
         self.n_rows, self.n_columns = data.shape
 
     @property
