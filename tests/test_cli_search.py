@@ -479,3 +479,27 @@ def test_jobs_beyond_the_tasks_start_no_idle_processes(regression_csv, capsys, m
     assert "6 processes" in out and "50" not in out.splitlines()[3]
     assert _search.worker_count(50, 6) == 6 and _search.worker_count(4, 6) == 4
     assert _search.worker_count(1, 6) == 1 and _search.worker_count(-1, 1) == 1
+
+
+def test_l1_ratio_without_an_elastic_net_is_named_and_ignored(regression_csv, capsys):
+    """--l1-ratio is a value of the elastic net only: given with other penalties, a notice
+    says it is ignored and the table is the one without it; with elasticnet it is searched
+    (the table has one row per value, besides the baseline) and nothing is said."""
+    grid = ["--degree", "1", "--alpha", "0.01", "--folds", "3"]
+    code, plain, err_plain = run(capsys, "cv", regression_csv, "--target", "y", *grid)
+    assert code == 0 and "l1-ratio" not in err_plain
+    code, out, err = run(capsys, "cv", regression_csv, "--target", "y", *grid, "--l1-ratio", "0.2")
+    assert code == 0
+    assert "--l1-ratio is used with --penalty elasticnet only" in err
+    assert "ignored with --penalty l2" in err
+    drop_time = [{k: v for k, v in row.items() if k != "fit_time"} for row in parse_table(out)]
+    assert drop_time == [
+        {k: v for k, v in row.items() if k != "fit_time"} for row in parse_table(plain)
+    ]
+    code, out, err = run(
+        capsys, "cv", regression_csv, "--target", "y", *grid,
+        "--penalty", "elasticnet", "--l1-ratio", "0.2", "0.8",
+    )  # fmt: skip
+    assert code == 0 and "l1-ratio" not in err
+    rows = [row for row in parse_table(out) if row["rank"] != "base"]
+    assert sorted(row["l1_ratio"] for row in rows) == ["0.2", "0.8"]

@@ -294,6 +294,22 @@ def _start_progress(candidates, args):
     return progress
 
 
+DEFAULT_L1_RATIOS = [0.5]
+
+
+def _l1_ratios(args):
+    """The elastic-net mixing values to try; a notice where they are given without an
+    elastic net to use them (scikit-learn's LogisticRegression warns there too)."""
+    if args.l1_ratio is None:
+        return DEFAULT_L1_RATIOS
+    if "elasticnet" not in args.penalty:
+        _notice(
+            f"--l1-ratio is used with --penalty elasticnet only; it is ignored with "
+            f"--penalty {' '.join(args.penalty)}. Add elasticnet to --penalty to try it."
+        )
+    return args.l1_ratio
+
+
 def _pipeline_and_grid(args, kind, keep_id_columns):
     from . import _search as search_tools
 
@@ -308,7 +324,7 @@ def _pipeline_and_grid(args, kind, keep_id_columns):
         degrees=args.degree,
         alphas=args.alpha,
         penalties=args.penalty,
-        l1_ratios=args.l1_ratio,
+        l1_ratios=_l1_ratios(args),
         solver=args.solver,
     )
     return pipeline, param_grid, search_tools.expand_grid(param_grid)

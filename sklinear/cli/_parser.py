@@ -365,9 +365,10 @@ def _add_cv(commands):
         "--l1-ratio",
         type=_number_type(float, "--l1-ratio", minimum=0, maximum=1),
         nargs="+",
-        default=[0.5],
+        default=None,
         metavar="R",
-        help="elastic-net mixing values to try, in [0, 1] (default: 0.5)",
+        help="elastic-net mixing values to try, in [0, 1] (default: 0.5); used with "
+        "--penalty elasticnet only",
     )
     cv.add_argument(
         "--solver",
