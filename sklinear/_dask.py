@@ -124,6 +124,12 @@ def _dask_matrix(X, estimator, reset, known_rows=True):
                     f"Column {column!r} of X must be numeric; got dtype {dtype}. Encode "
                     "categorical columns first (sklinear.preprocessing.DummyEncoder)."
                 )
+        dtypes = list(X.dtypes)
+        if not all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes):
+            # Boolean or nullable (Int64, Float64, boolean) columns: pandas would stack them
+            # into an object array; as in memory, they are read as float64 (pd.NA as NaN,
+            # which the finite check then reports).
+            X = X.astype(np.float32 if all(d == np.float32 for d in dtypes) else np.float64)
         # Fitting needs the row count of each partition (one pass); predicting does not.
         X = X.to_dask_array(lengths=True if known_rows else None)
     elif _is_series(X):
@@ -194,9 +200,15 @@ def _dask_vector(values, X, what):
             values = values.to_dask_array(lengths=True)
     elif not isinstance(values, dask.array.Array):
         values = np.asarray(values)
-        values = dask.array.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
+        if values.ndim in (1, 2) and values.shape[0] == X.shape[0]:
+            values = dask.array.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
     if values.ndim == 0 or values.ndim > 2:
         raise ValueError(f"{what} must be 1-d or 2-d; got shape {values.shape}.")
+    if np.isnan(values.shape[0]):
+        raise ValueError(
+            f"{what} has unknown chunk sizes (e.g. from a DataFrame's .values); pass the "
+            f"Dask Series itself, or call {what}.compute_chunk_sizes() first."
+        )
     if values.shape[0] != X.shape[0]:
         raise ValueError(
             f"Found input variables with inconsistent numbers of samples: X has "
@@ -836,7 +848,11 @@ class DaskData:
         w_keys = (
             [None] * len(x_keys) if sample_weight is None else list(sample_weight.__dask_keys__())
         )
-        self._chunk_keys = list(zip(x_keys, y_keys, w_keys, strict=True))
+        # Empty row chunks (a filter's, a slice's) add nothing to any sum: left out.
+        chunk_keys = zip(x_keys, y_keys, w_keys, strict=True)
+        self._chunk_keys = [
+            keys for keys, rows in zip(chunk_keys, X.chunks[0], strict=True) if rows
+        ]
         self._name = uuid.uuid4().hex[:12]
         self._counter = itertools.count()
         self._groups = None  # chunks per task: found at the first pass (_chunk_groups)
@@ -1150,7 +1166,11 @@ def fit_dask(estimator, X, y, sample_weight=None):
 
 
 # --- predict -----------------------------------------------------------------------------------
-def _predict_block(X_block, estimator, method, names, args, kwargs, seeds, block_info=None):
+def _predict_block(X_block, estimator, method, names, args, kwargs, seeds, meta, block_info=None):
+    if X_block.shape[0] == 0:
+        # An empty chunk (a filter's): its empty result, where the in-memory method would
+        # refuse a 0-row X.
+        return np.empty((0,) + meta.shape[1:], dtype=meta.dtype)
     if names is not None:
         import pandas as pd
 
@@ -1197,6 +1217,7 @@ def predict_dask(estimator, method, X, *args, **kwargs):
         args=args,
         kwargs=kwargs,
         seeds=seeds,
+        meta=meta,
     )
     if meta.ndim == 1:
         return X.map_blocks(block, dtype=meta.dtype, drop_axis=1, chunks=(X.chunks[0],))

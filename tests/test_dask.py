@@ -918,6 +918,60 @@ def test_dask_dataframe_with_text_column_is_refused(dask_client):
         GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=2), np.arange(4.0))
 
 
+def test_dask_dataframe_with_boolean_and_nullable_columns_is_read_as_float64(dask_client):
+    """pandas stacks a float column and a bool / Int64 / Float64 / boolean one into an
+    object array; these columns are numbers, read as float64 as in memory (pd.NA as NaN,
+    refused as in memory)."""
+    X, score, _, rng = _data(seed=10)
+    y = _labels("continuous", score, rng)
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    frame["flag"] = X[:, 3] > 0
+    frame["count"] = pd.array(np.round(3 * X[:, 3]).astype(int), dtype="Int64")
+    frame["level"] = pd.array(X[:, 3], dtype="Float64")
+    frame["known"] = pd.array(X[:, 1] > 0, dtype="boolean")
+    dask_frame = dd.from_pandas(frame, npartitions=3)
+    in_memory = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(frame, y)
+    model = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(dask_frame, y)
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_allclose(
+        model.predict(dask_frame).compute(), in_memory.predict(frame), rtol=1e-6, atol=1e-6
+    )
+    frame.loc[7, "count"] = pd.NA
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=3), y)
+
+
+def test_empty_chunks_add_nothing_to_fit_or_predictions(dask_client):
+    """A filter leaves empty partitions: the fit and the predictions skip them (an empty
+    chunk's evaluation returned None, and its in-memory predict refused 0 rows)."""
+    X, score, _, rng = _data(seed=11)
+    y = _labels("strings", score, rng)
+    in_memory = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y)
+    X_dask = da.from_array(X, chunks=((80, 0, 160), (N_FEATURES,)))
+    for data in (X_dask, dask_client.persist(X_dask)):
+        model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(data, _dask(y, chunks=60))
+        _assert_same_fit(in_memory, model)
+        np.testing.assert_array_equal(model.predict(data).compute(), in_memory.predict(X))
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(label=y)
+    frame = frame.sort_values("b", ignore_index=True)
+    dask_frame = dd.from_pandas(frame, npartitions=4)
+    kept = dask_frame[dask_frame["b"] > 0.5]  # rows of the last partitions only
+    assert 0 in kept.map_partitions(len).compute().tolist()
+    rows = frame[frame["b"] > 0.5]
+    features = ["a", "b", "c", "d"]
+    in_memory = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(rows[features], rows["label"])
+    model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(kept[features], kept["label"])
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_allclose(
+        model.predict_proba(kept[features]).compute(),
+        in_memory.predict_proba(rows[features]),
+        rtol=1e-6,
+    )
+    assert model.score(kept[features], kept["label"]) == pytest.approx(
+        in_memory.score(rows[features], rows["label"])
+    )
+
+
 # --- input errors ---------------------------------------------------------------------
 def test_stochastic_solvers_point_to_partial_fit(dask_client):
     X, score, _, rng = _data()
@@ -972,6 +1026,26 @@ def test_one_class_and_unknown_chunk_sizes_are_clear_errors(dask_client):
     unknown = _dask(X)[_dask(X)[:, 1] > -10]  # boolean mask: chunk sizes unknown
     with pytest.raises(ValueError, match="unknown chunk sizes"):
         GDLinearRegressor().fit(unknown, np.zeros(len(X)))
+    # y and the weights too (they said "X has 240 rows, y has nan")
+    target = dd.from_pandas(pd.Series(np.zeros(len(X))), npartitions=3)
+    with pytest.raises(ValueError, match=r"y has unknown chunk sizes .* y\.compute_chunk_sizes"):
+        GDLinearRegressor().fit(_dask(X), target.values)
+    with pytest.raises(ValueError, match="sample_weight has unknown chunk sizes"):
+        GDLinearRegressor().fit(_dask(X), target, sample_weight=(target + 1).to_dask_array())
+
+
+@pytest.mark.parametrize("what", ["y", "sample_weight"])
+def test_numpy_vectors_of_the_wrong_length_name_both_lengths(dask_client, what):
+    """A NumPy y or sample_weight of the wrong length with a Dask X (Dask's own
+    "Chunks do not add up to shape" before)."""
+    X, _, _, _ = _data()
+    y, weights = np.zeros(len(X)), np.ones(len(X))
+    if what == "y":
+        y = y[:-1]
+    else:
+        weights = weights[:-1]
+    with pytest.raises(ValueError, match=f"X has 240 rows, {what} has 239"):
+        GDLinearRegressor().fit(_dask(X), y, sample_weight=weights)
 
 
 # --- out of core ------------------------------------------------------------------------------
