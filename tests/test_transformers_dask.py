@@ -220,6 +220,21 @@ def test_pipeline_of_the_three_on_a_dask_frame_equals_in_memory(frame, graphs):
     )
 
 
+def test_empty_partitions_of_a_filter_transform_to_empty_partitions(frame, dask_client):
+    """A filter empties some partitions: the imputer's and the encoder's transforms give
+    them empty partitions (the in-memory transform refused 0 rows when computed)."""
+    data = frame.assign(key=np.arange(len(frame), dtype=float))
+    X = dd.from_pandas(data, npartitions=3)
+    kept = X[X["key"] >= 20]  # rows of the last partition only
+    assert kept.map_partitions(len).compute().tolist()[:2] == [0, 0]
+    rows = kept.compute()
+    lazy = make_pipeline(MissingIndicatorImputer(), DummyEncoder(columns="auto")).fit(kept)
+    expected = make_pipeline(MissingIndicatorImputer(), DummyEncoder(columns="auto")).fit(rows)
+    out = lazy.transform(kept).compute()
+    assert list(out.index) == list(rows.index)
+    np.testing.assert_array_equal(out.to_numpy(), expected.transform(rows))
+
+
 def test_clear_errors_for_what_does_not_apply(frame, dask_client):
     X = dd.from_pandas(frame[["colour"]], npartitions=2)
     with pytest.raises(TypeError, match="accepts dask DataFrames, not Array"):

@@ -125,8 +125,20 @@ def weighted_median(values, counts):
 
 
 def map_partitions_to_frame(X, function, transformer, meta):
-    """Apply ``function(partition, transformer)`` lazily to each partition of ``X``."""
-    return X.map_partitions(function, transformer, meta=meta, align_dataframes=False)
+    """Apply ``function(partition, transformer)`` lazily to each partition of ``X``.
+
+    An empty partition (one a filter emptied) gives ``meta`` with its (empty) index: the
+    in-memory transform refuses 0 rows.
+    """
+    return X.map_partitions(
+        _transform_partition, function, transformer, meta, meta=meta, align_dataframes=False
+    )
+
+
+def _transform_partition(partition, function, transformer, meta):
+    if len(partition) == 0:
+        return meta.set_axis(partition.index, axis=0)
+    return function(partition, transformer)
 
 
 def empty_frame(names, dtypes):
