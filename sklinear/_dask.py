@@ -114,6 +114,12 @@ def _dask_matrix(X, estimator, reset, known_rows=True):
     """``X`` as a 2-d float Dask array with one column chunk; feature names checked/set."""
     dask = _import_dask()
     names = None
+    if not _is_dask(X) and hasattr(X, "columns") and hasattr(X, "dtypes"):
+        # A pandas DataFrame with a Dask y or weights: its names and column checks are
+        # those of a Dask DataFrame.
+        import dask.dataframe
+
+        X = dask.dataframe.from_pandas(X, npartitions=1)
     if _is_dataframe(X):
         names = _feature_names(X)
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
@@ -1195,6 +1201,9 @@ def predict_dask(estimator, method, X, *args, **kwargs):
     check_is_fitted(estimator)
     X, names = _dask_matrix(X, estimator, reset=False, known_rows=False)
     fitted_names = getattr(estimator, "feature_names_in_", None)
+    # The probe below carries X's names, so that the in-memory method warns (once, here)
+    # about names present on one side only, as scikit-learn does.
+    probe_names = names
     names = fitted_names if names is not None else None
     seeds = None
     if "random_state" in kwargs or method.__name__ == "sample":
@@ -1202,10 +1211,10 @@ def predict_dask(estimator, method, X, *args, **kwargs):
         seeds = rng.randint(np.iinfo(np.int32).max, size=X.numblocks[0])
     probe_kwargs = dict(kwargs, random_state=0) if seeds is not None else kwargs
     probe = np.zeros((1, X.shape[1]), dtype=X.dtype)
-    if names is not None:
+    if probe_names is not None:
         import pandas as pd
 
-        probe = pd.DataFrame(probe, columns=names)
+        probe = pd.DataFrame(probe, columns=probe_names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # log(0) of a probe row is harmless
         meta = np.asarray(method(estimator, probe, *args, **probe_kwargs))

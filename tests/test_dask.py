@@ -912,6 +912,34 @@ def test_dask_dataframe_keeps_feature_names(dask_client, graph_counter):
         model.predict(dask_frame[columns[::-1]])
 
 
+def test_pandas_X_with_a_dask_target_keeps_feature_names(dask_client):
+    """A pandas X with a Dask y (an AttributeError of dask.array.asarray before)."""
+    X, score, weights, rng = _data(seed=12)
+    y = _labels("continuous", score, rng)
+    frame = pd.DataFrame(X, columns=["length", "width", "depth", "mass"])
+    in_memory = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(frame, y, sample_weight=weights)
+    model = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(
+        frame, dd.from_pandas(pd.Series(y), npartitions=3), sample_weight=_dask(weights)
+    )
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+
+
+def test_predict_warns_of_feature_names_on_one_side_only(dask_client):
+    """scikit-learn's warnings, whichever side has the names (a Dask DataFrame given to a
+    model fitted without names went unnoticed)."""
+    X, score, _, rng = _data(seed=13)
+    y = _labels("binary", score, rng)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    plain = GDLogisticClassifier().fit(X, y)
+    with pytest.warns(UserWarning, match="X has feature names, but GDLogisticClassifier was"):
+        proba = plain.predict_proba(dd.from_pandas(frame, npartitions=3))
+    np.testing.assert_allclose(proba.compute(), plain.predict_proba(X), rtol=1e-12)
+    named = GDLogisticClassifier().fit(frame, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        named.predict(_dask(X))
+
+
 def test_dask_dataframe_with_text_column_is_refused(dask_client):
     frame = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["r", "g", "b", "r"]})
     with pytest.raises(ValueError, match="Column 'colour' of X must be numeric"):
