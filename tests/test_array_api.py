@@ -919,3 +919,46 @@ def test_column_vector_and_two_d_labels(backend):
             SoftmaxClassifier().fit(make(X), make(np.stack([y, y], axis=1)))
         with pytest.raises(ValueError, match="A 2-d y must be a multilabel indicator matrix"):
             GDLogisticClassifier().fit(make(X), make(np.stack([y, 2 * y], axis=1)))
+
+
+@pytest.mark.parametrize("labels_on", ["device", "numpy"])
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64"])
+def test_boolean_class_labels_fit_as_on_numpy(backend, labels_on):
+    """Boolean labels are classes False and True, as on NumPy (torch's searchsorted and
+    array-api-strict's sort refused the boolean dtype)."""
+    make, library, _ = BACKENDS[backend]
+    X, y, weights = _data("binary")
+    y = y == 7
+    labels = make(y) if labels_on == "device" else y
+    reference = GDLogisticClassifier(class_weight="balanced", tol=1e-10).fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDLogisticClassifier(class_weight="balanced", tol=1e-10).fit(make(X), labels)
+        predicted = model.predict(make(X))
+    assert_array_equal(model.classes_, [False, True])
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-6)
+    assert namespace_name(predicted) == library
+    assert_array_equal(to_numpy(predicted), reference.predict(X))
+
+
+def test_a_meta_tensor_is_a_clear_error():
+    """PyTorch's 'meta' device holds no values (Tensor.item() failed deep in the checks)."""
+    torch = _torch()
+    X = torch.empty((10, 3), dtype=torch.float64, device="meta")
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="X is on PyTorch's 'meta' device"):
+            GDLinearRegressor().fit(X, np.zeros(10))
+
+
+def test_tensors_that_require_gradients_fit_without_warnings():
+    """requires_grad inputs are read as data (reading sample weights that required
+    gradients made PyTorch warn about converting them to a scalar)."""
+    torch = _torch()
+    X, y, weights = _data("regression")
+    reference = GDLinearRegressor(tol=1e-10).fit(X, y, sample_weight=weights)
+    tensors = [torch.tensor(a, requires_grad=True) for a in (X, y, weights)]
+    with sklearn.config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GDLinearRegressor(tol=1e-10).fit(*tensors[:2], sample_weight=tensors[2])
+        predicted = model.predict(tensors[0])
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-6)
+    assert_allclose(to_numpy(predicted), reference.predict(X), rtol=1e-6)

@@ -49,6 +49,11 @@ def _validate_X(estimator, X, reset):
     """Check ``X`` in its own namespace: 2-d, floating (else float64), finite, feature count."""
     xp = namespace(X)
     name = type(estimator).__name__
+    if str(device(X)) == "meta":
+        raise ValueError(
+            f"X is on PyTorch's 'meta' device, which holds shapes but no values: {name} "
+            "needs the data. Create X on a device that holds it (e.g. 'cpu' or 'cuda')."
+        )
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2D array for X, got a {X.ndim}D array of shape {tuple(X.shape)} "
@@ -85,9 +90,14 @@ def _encode_labels(estimator, y, xp, device_, n_samples):
         return y, None
     if is_foreign_array(y) or np.asarray(y).dtype.kind in "biuf":
         y = move_to(y if is_foreign_array(y) else np.asarray(y), xp, device_)
-        classes = xp.sort(xp.unique_values(y))
-        index = xp.searchsorted(classes, y)
+        boolean = y.dtype == xp.bool
+        # sort and searchsorted take numbers only: boolean labels are ranked as 0 / 1
+        labels = xp.astype(y, xp.int8) if boolean else y
+        classes = xp.sort(xp.unique_values(labels))
+        index = xp.searchsorted(classes, labels)
         classes = to_numpy(classes)
+        if boolean:
+            classes = classes.astype(bool)
     else:  # labels no Array API library holds (strings, objects): encoded on the host
         classes, index = np.unique(np.asarray(y), return_inverse=True)
         index = xp.asarray(index.astype(np.int64), device=device_)
