@@ -6,6 +6,7 @@ checked against scikit-learn in their own test files), plus one direct check aga
 scikit-learn's LogisticRegression.
 """
 
+import pickle
 import subprocess
 import sys
 import time
@@ -133,6 +134,23 @@ def test_fit_equals_in_memory_fit(dask_client, Estimator, target, params, weight
     if persisted:  # the statistics' graph created the actors, which did every evaluation
         assert on_dask.n_graphs_ == 1
     assert not hasattr(on_dask, "feature_names_in_")
+
+
+def test_warm_start_and_pickle_follow_the_in_memory_fit(dask_client):
+    """A warm-started refit goes on from the Dask fit's coefficients as in memory, and the
+    fitted model pickles with no Dask state (it predicts on NumPy and Dask input)."""
+    X, score, _, rng = _data(seed=14)
+    y = _labels("strings", score, rng)
+    in_memory = SoftmaxClassifier(warm_start=True, max_iter=3).fit(X, y)
+    model = SoftmaxClassifier(warm_start=True, max_iter=3).fit(_dask(X), y)
+    _assert_same_fit(in_memory, model)
+    in_memory.fit(X, y)
+    model.fit(_dask(X), y)
+    assert model.n_iter_ == in_memory.n_iter_ == 3
+    _assert_same_fit(in_memory, model)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), in_memory.predict(X))
+    np.testing.assert_array_equal(restored.predict(_dask(X)).compute(), in_memory.predict(X))
 
 
 def test_sampled_hessian_takes_the_in_memory_rows(dask_client, monkeypatch):
