@@ -189,7 +189,7 @@ def move_to(array, xp, device_):
                     return array
                 return array_api_compat.to_device(array, device_)
         array = to_numpy(array)
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")  # np.ascontiguousarray made a 0-d array 1-d
     return xp.asarray(array, device=device_)
 
 

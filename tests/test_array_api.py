@@ -229,6 +229,8 @@ def test_fit_on_device_matches_numpy(backend, case, estimator, kind, weighted):
     for name in ("coef_", "intercept_"):
         _same_place(getattr(model, name), X_device, library)
         assert to_numpy(getattr(model, name)).dtype == dtype
+        # the NumPy fit's shapes: a 0-d intercept_ for a 1-d target (it was (1,))
+        assert to_numpy(getattr(model, name)).shape == np.shape(getattr(reference, name))
     if hasattr(reference, "classes_"):
         assert_array_equal(model.classes_, reference.classes_)
     for method, output in outputs.items():
