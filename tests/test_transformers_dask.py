@@ -191,6 +191,26 @@ def test_poly_features_drop_redundant_on_sparse_blocks_and_beyond_the_table_limi
     assert list(lazy.get_feature_names_out()) == names
 
 
+def test_poly_features_read_boolean_and_nullable_columns_as_in_memory(dask_client):
+    """bool, boolean and Int64 columns are numbers in memory; the dask DataFrame path
+    refused the boolean ones ("needs numeric columns")."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=12),
+            "flag": rng.random(12) > 0.5,
+            "known": pd.array(rng.random(12) > 0.5, dtype="boolean"),
+            "count": pd.array(rng.integers(0, 4, 12), dtype="Int64"),
+        }
+    )
+    out = PolyFeatures(degree=2).fit_transform(dd.from_pandas(frame, npartitions=3))
+    np.testing.assert_array_equal(out.compute(), PolyFeatures(degree=2).fit_transform(frame))
+    frame.loc[4, "known"] = pd.NA
+    missing = PolyFeatures(degree=2).fit_transform(dd.from_pandas(frame, npartitions=3))
+    with pytest.raises(ValueError, match="contains NaN or infinity"):
+        missing.compute()
+
+
 def test_poly_features_nan_raises_when_computed(dask_client):
     X = da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=(1, 2))
     out = PolyFeatures().fit(X).transform(X)
