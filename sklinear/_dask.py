@@ -94,9 +94,20 @@ def _is_series(obj):
 
 
 # --- input validation ----------------------------------------------------------------------
-def _feature_names(frame):
-    """Column names as an object array when they are all strings, else None (scikit-learn)."""
+def feature_names(frame):
+    """Column names as an object array when they are all strings, else None; names that
+    mix strings and other types raise scikit-learn's TypeError (as a pandas X does)."""
     names = np.asarray(list(frame.columns), dtype=object)
+    types = sorted({type(name).__qualname__ for name in names})
+    if len(types) > 1 and "str" in types:
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {types} as feature name / column name types. If you want "
+            "feature names to be stored and validated, you must convert them all to "
+            "strings, by using X.columns = X.columns.astype(str) for example. Otherwise "
+            "you can remove feature / column names from your input data, or convert them "
+            "all to a non-string data type."
+        )
     if len(names) and all(isinstance(name, str) for name in names):
         return names
     return None
@@ -121,7 +132,7 @@ def _dask_matrix(X, estimator, reset, known_rows=True):
 
         X = dask.dataframe.from_pandas(X, npartitions=1)
     if _is_dataframe(X):
-        names = _feature_names(X)
+        names = feature_names(X)
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
         for column, dtype in X.dtypes.items():

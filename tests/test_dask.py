@@ -958,6 +958,18 @@ def test_predict_warns_of_feature_names_on_one_side_only(dask_client):
         named.predict(_dask(X))
 
 
+def test_column_names_mixing_strings_and_numbers_raise_as_in_memory(dask_client):
+    """scikit-learn's TypeError for a pandas X (the Dask DataFrame was fitted without
+    names, in silence)."""
+    X, score, _, rng = _data(seed=15)
+    frame = pd.DataFrame(X, columns=["a", 1, "c", "d"])
+    y = _labels("continuous", score, rng)
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        GDLinearRegressor().fit(frame, y)
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=2), y)
+
+
 def test_dask_dataframe_with_text_column_is_refused(dask_client):
     frame = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["r", "g", "b", "r"]})
     with pytest.raises(ValueError, match="Column 'colour' of X must be numeric"):

@@ -270,6 +270,17 @@ def test_clear_errors_for_what_does_not_apply(frame, dask_client):
         fitted.transform(X.rename(columns={"colour": "hue"}))
 
 
+@pytest.mark.parametrize("transformer", [MissingIndicatorImputer(), PolyFeatures()])
+def test_column_names_mixing_strings_and_numbers_raise_as_in_memory(dask_client, transformer):
+    """scikit-learn's TypeError, as for a pandas X (the imputer failed sorting the names,
+    PolyFeatures fitted without names in silence)."""
+    frame = pd.DataFrame(np.eye(4), columns=["a", 1, "c", "d"])
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        transformer.fit(frame)
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        transformer.fit(dd.from_pandas(frame, npartitions=2))
+
+
 def test_dask_is_imported_only_for_dask_input():
     script = (
         "import sys, numpy as np, pandas as pd\n"

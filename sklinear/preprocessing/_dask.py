@@ -54,9 +54,11 @@ def validate_dask_frame(estimator, X, *, reset):
     The dask counterpart of ``validate_data(..., skip_check_array=True)``, which does not
     see a dask DataFrame's column names; nothing is computed.
     """
+    from .._dask import feature_names
+
     require_dask_dataframe(estimator, X)
     names = np.asarray(list(X.columns), dtype=object)
-    has_names = names.size > 0 and all(isinstance(name, str) for name in names)
+    has_names = feature_names(X) is not None  # mixed string / other names: TypeError
     if reset:
         estimator.n_features_in_ = names.size
         if has_names:
