@@ -292,6 +292,20 @@ def _weighted_class_counts(y, sample_weight, classes):
     return partial.sum(axis=0).compute()
 
 
+def _scaled_weights(sample_weight, largest=None):
+    """The sample weights divided by the largest one, lazily, as in memory: the objective is
+    normalised by their sum, so this changes nothing in the fit, and weights of any scale
+    (1e306, 1e-320, 1e40 with float32 X) stay representable in the sums. Dask weights cost
+    one compute (their largest value; ``largest`` when it is known). Weights whose largest
+    value is not a positive number are left as they are, for the statistics to report."""
+    if largest is None:
+        largest = sample_weight.max().compute()
+    largest = float(largest)
+    if not (np.isfinite(largest) and largest > 0) or largest == 1:
+        return sample_weight
+    return sample_weight.astype(np.float64) / largest
+
+
 def _check_weights_dtype(sample_weight):
     if sample_weight is not None:
         _check_numeric_dtype(sample_weight.dtype, "sample_weight")
@@ -1134,11 +1148,16 @@ def fit_dask(estimator, X, y, sample_weight=None):
         )
     X, _ = _dask_matrix(X, estimator, reset=True)
     y = _dask_vector(y, X, "y")
+    given_weights = sample_weight
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         sample_weight = _dask_vector(sample_weight, X, "sample_weight")
     elif sample_weight is not None:
         sample_weight = _dask_vector(np.full(X.shape[0], float(sample_weight)), X, "sample_weight")
     _check_weights_dtype(sample_weight)
+    if sample_weight is not None:
+        # weights given on the client: their largest value is found there, without a compute
+        largest = None if _is_dask(given_weights) else np.max(given_weights)
+        sample_weight = _scaled_weights(sample_weight, largest)
     class_table = None
     if is_classifier(estimator):
         prototype, class_table, y = _class_labels(estimator, y, sample_weight)
@@ -1165,6 +1184,9 @@ def fit_dask(estimator, X, y, sample_weight=None):
     if columns is not None:
         n_outputs = len(columns)
     estimator._check_solver()
+    if class_table is not None and np.max(class_table) > 0:
+        # as in memory, the products with the class weights stay at most 1 (float32 data)
+        class_table = class_table / np.max(class_table)
     prepare = _TargetPreparation(estimator, class_table, columns)
     data = DaskData(X, y, sample_weight, prepare, n_outputs, encoded.ndim)
     try:

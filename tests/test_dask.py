@@ -586,8 +586,9 @@ def test_a_failing_actor_call_hands_the_rest_of_the_fit_to_graphs(
     model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X_dask, y_dask, sample_weight=w_dask)
     graphs = graph_counter() - before
     assert calls["actor"] == 3 and calls["evaluate"] > 3
-    # classes + statistics with the actors + one graph per evaluation from the third on
-    ours = 2 + calls["evaluate"] - 2
+    # classes + the largest weight + statistics with the actors + one graph per evaluation
+    # from the third on
+    ours = 3 + calls["evaluate"] - 2
     assert ours <= graphs <= ours + 1
     assert model.n_graphs_ == 1 + calls["evaluate"] - 2
     _assert_same_fit(
@@ -1028,6 +1029,40 @@ def test_empty_chunks_add_nothing_to_fit_or_predictions(dask_client):
     assert model.score(kept[features], kept["label"]) == pytest.approx(
         in_memory.score(rows[features], rows["label"])
     )
+
+
+@pytest.mark.parametrize(
+    ("dtype", "scale", "weights_on"),
+    [
+        (np.float64, 1e300, "dask"),
+        (np.float64, 1e-310, "numpy"),
+        (np.float32, 1e40, "dask"),  # beyond float32
+    ],
+)
+def test_sample_weights_of_any_scale_fit_as_in_memory(dask_client, dtype, scale, weights_on):
+    """The weights are divided by the largest one, as in memory (1e300 gave zero
+    coefficients without a word, float32 data with weights of 1e40 "sample_weight must be
+    finite")."""
+    X, score, weights, rng = _data(seed=16)
+    X = X.astype(dtype)
+    y = _labels("continuous", score, rng)
+    weights = weights * scale
+    in_memory = GDLinearRegressor(alpha=1e-2, tol=1e-8).fit(X, y, sample_weight=weights)
+    model = GDLinearRegressor(alpha=1e-2, tol=1e-8).fit(
+        _dask(X), y, sample_weight=_dask(weights) if weights_on == "dask" else weights
+    )
+    np.testing.assert_allclose(model.coef_, in_memory.coef_, rtol=1e-4)
+    np.testing.assert_allclose(model.intercept_, in_memory.intercept_, rtol=1e-4)
+
+
+def test_class_weights_beyond_float32_fit_as_in_memory(dask_client):
+    X, score, _, rng = _data(seed=17)
+    X = X.astype(np.float32)
+    y = _labels("strings", score, rng)
+    params = dict(alpha=1e-2, tol=1e-8, class_weight={"ant": 1e40, "bee": 1.0, "cat": 1e39})
+    in_memory = SoftmaxClassifier(**params).fit(X, y)
+    model = SoftmaxClassifier(**params).fit(_dask(X), _dask(y))
+    np.testing.assert_allclose(model.coef_, in_memory.coef_, rtol=1e-4, atol=1e-6)
 
 
 # --- input errors ---------------------------------------------------------------------
