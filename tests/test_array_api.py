@@ -964,3 +964,37 @@ def test_tensors_that_require_gradients_fit_without_warnings():
         predicted = model.predict(tensors[0])
     assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-6)
     assert_allclose(to_numpy(predicted), reference.predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("backend", "scale"),
+    [
+        ("strict-float64", 1e306),  # its sums overflowed: "the objective became non-finite"
+        ("strict-float64", 5e-324),  # subnormal: coefficients 0.2 off, without a word
+        ("torch-cpu-float32", 1e40),  # beyond float32: "the objective became non-finite"
+    ],
+)
+def test_sample_weights_of_any_scale_fit_as_on_numpy(backend, scale):
+    """The weights are divided by the largest one, as the NumPy fit divides them."""
+    make, _, dtype = BACKENDS[backend]
+    make_float64 = BACKENDS[backend.replace("float32", "float64")][0]
+    X, y, weights = _data("regression")
+    X = X.astype(dtype)
+    reference = GDLinearRegressor(tol=1e-10).fit(X, y, sample_weight=weights * scale)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDLinearRegressor(tol=1e-10).fit(
+            make(X), make_float64(y), sample_weight=make_float64(weights * scale)
+        )
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-5)
+
+
+def test_class_weights_beyond_float32_fit_as_on_numpy():
+    """float32 data with class weights of 1e40 (a shape mismatch deep in the fit before)."""
+    make = BACKENDS["torch-cpu-float32"][0]
+    X, y, _ = _data("strings")
+    X = X.astype(np.float32)
+    class_weight = {"a": 1e40, "b": 5e39, "c": 1e39}
+    reference = SoftmaxClassifier(class_weight=class_weight, alpha=1e-2).fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = SoftmaxClassifier(class_weight=class_weight, alpha=1e-2).fit(make(X), y)
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-4, atol=1e-5)

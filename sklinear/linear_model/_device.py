@@ -168,6 +168,7 @@ def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
             )
         if not bool(xp.all(xp.isfinite(sample_weight) & (sample_weight >= 0))):
             raise ValueError("sample_weight must be finite and non-negative.")
+        sample_weight = _scaled_to_maximum_one(xp, sample_weight)
     if getattr(estimator, "class_weight", None) is not None:
         # Class weights need the labels on the host (n values, once per fit).
         host_weights = to_numpy(sample_weight)
@@ -175,9 +176,19 @@ def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
         sample_weight = move_to(
             class_weight if host_weights is None else host_weights * class_weight, xp, device_
         )
+        sample_weight = _scaled_to_maximum_one(xp, sample_weight)
     if sample_weight is not None and not float(xp.sum(sample_weight)) > 0:
         raise ValueError("sample_weight sums to zero: at least one weight must be positive.")
     return sample_weight
+
+
+def _scaled_to_maximum_one(xp, weights):
+    """``weights / max(weights)`` (float64), as the NumPy fit scales them: the objective is
+    normalised by their sum, so the fit does not change, and weights of any scale (1e306,
+    5e-324, 1e40 with float32 ``X``) stay representable in ``X``'s dtype and in the sums.
+    Weights that are all zero are left for the caller's check."""
+    largest = float(xp.max(weights))
+    return weights / largest if largest > 0 else weights
 
 
 def column_totals(Y, weights):
