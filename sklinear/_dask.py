@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._data import EvaluationSums, InMemoryData, Statistics, scratch
-from ._labels import not_an_indicator, ravel_label_column
+from ._labels import check_target_largest, not_an_indicator, ravel_label_column
 
 _SUM_FAN_IN = 16
 # Whether evaluations on persisted chunks go through chunk actors (see _ChunkActor); the
@@ -327,12 +327,15 @@ class _TargetPreparation:
     _STATE = ("classes_", "_multilabel", "_target_ndim")
 
     def __init__(self, estimator, class_table, columns=None):
+        from sklearn.base import is_classifier
+
         shell = object.__new__(type(estimator))
         for name in self._STATE:
             if hasattr(estimator, name):
                 setattr(shell, name, getattr(estimator, name))
         self.encoder = shell
         self.class_table = class_table
+        self.regression = not is_classifier(estimator)
         self.columns = columns  # the columns of the encoded Y that are fitted (None: all)
 
     def __call__(self, y_block, w_block, dtype):
@@ -359,11 +362,13 @@ class _Moments:
     target_sum: np.ndarray  # (K,) sum_i s_i y_i
     finite: tuple  # (X, y, weights) all finite
     min_weight: float
+    target_largest: float = 0.0  # max |y| of a regression target (0 for class labels)
 
     def __iadd__(self, other):
         total = self.weight_sum + other.weight_sum
         self.finite = tuple(a and b for a, b in zip(self.finite, other.finite, strict=True))
         self.min_weight = min(self.min_weight, other.min_weight)
+        self.target_largest = max(self.target_largest, other.target_largest)
         if other.weight_sum == 0:
             return self
         if self.weight_sum == 0:
@@ -434,7 +439,12 @@ def _chunk_moments(prepare, X_block, y_block, w_block):
     """:class:`_Moments` of one chunk, read in cache-sized row blocks (combined as Chan's)."""
     X_block = np.asarray(X_block)
     Y, weights = prepare(y_block, w_block, X_block.dtype)
-    return _prepared_moments(X_block, Y, weights)
+    moments = _prepared_moments(X_block, Y, weights)
+    if prepare.regression and np.size(y_block):
+        # the raw target (float64), before its cast to X's dtype: the in-memory range check
+        with np.errstate(invalid="ignore"):
+            moments.target_largest = float(np.max(np.abs(np.asarray(y_block, np.float64))))
+    return moments
 
 
 def _prepared_moments(X_block, Y, weights):
@@ -1052,6 +1062,8 @@ class DaskData:
                 "that their squares overflow float64 (found in a chunk of X). Remove or "
                 "impute the missing values, or rescale the columns."
             )
+        # as in memory (regression targets; before their cast to a float32 X's dtype)
+        check_target_largest(moments.target_largest)
         if not finite_y:
             raise ValueError(
                 "Input y contains NaN or infinity, or values so large that their sum "

@@ -998,3 +998,17 @@ def test_class_weights_beyond_float32_fit_as_on_numpy():
     with sklearn.config_context(array_api_dispatch=True):
         model = SoftmaxClassifier(class_weight=class_weight, alpha=1e-2).fit(make(X), y)
     assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e200])
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float32"])
+def test_regression_targets_out_of_range_raise_as_on_numpy(backend, scale):
+    """The NumPy fit's range check (y of 1e-170 gave zero coefficients without a word)."""
+    make, _, dtype = BACKENDS[backend]
+    make_float64 = BACKENDS[backend.replace("float32", "float64")][0]
+    X, y, _ = _data("regression")
+    with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+        GDLinearRegressor().fit(X.astype(dtype), y * scale)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+            GDLinearRegressor().fit(make(X), make_float64(y * scale))

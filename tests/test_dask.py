@@ -1103,6 +1103,19 @@ def test_bad_input_is_a_clear_error(dask_client, mutate, message):
         GDLinearRegressor().fit(_dask(X), _dask(y), sample_weight=_dask(weights))
 
 
+@pytest.mark.parametrize(("dtype", "scale"), [(np.float64, 1e-170), (np.float32, 1e200)])
+def test_regression_targets_out_of_range_raise_as_in_memory(dask_client, dtype, scale):
+    """The in-memory range check (y of 1e-170 gave zero coefficients without a word; 1e200
+    with float32 X, "y contains NaN or infinity")."""
+    X, score, _, rng = _data()
+    X = X.astype(dtype)
+    y = _labels("continuous", score, rng) * scale
+    with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+        GDLinearRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+        GDLinearRegressor().fit(_dask(X), _dask(y))
+
+
 def test_labels_that_cannot_be_sorted_say_why(dask_client):
     """As in memory: None among string labels names the rows (NumPy's sort of the labels of
     a chunk said only "'<' not supported between instances of 'NoneType' and 'str'")."""

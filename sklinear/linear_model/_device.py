@@ -28,7 +28,7 @@ from .._array_api import (
     record_n_features,
     to_numpy,
 )
-from .._labels import not_an_indicator, ravel_label_column
+from .._labels import check_target_largest, not_an_indicator, ravel_label_column
 
 
 def _refuse_complex(array, what, name):
@@ -142,6 +142,10 @@ def prepare_fit(estimator, X, y, sample_weight):
         if y.ndim == 2 and y.shape[1] == 0:
             raise ValueError("y has no target columns.")
         y = move_to(y, xp, device_)
+        if not xp.isdtype(y.dtype, "bool"):
+            # the in-memory range check, on y before its cast to X's dtype
+            with np.errstate(invalid="ignore"):  # NumPy-backed namespaces
+                check_target_largest(float(xp.max(xp.abs(y))))
         Y = xp.astype(y, X.dtype)
         if not bool(xp.all(xp.isfinite(Y))):
             raise ValueError("Input y contains NaN or infinity.")
