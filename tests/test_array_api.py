@@ -1012,3 +1012,17 @@ def test_regression_targets_out_of_range_raise_as_on_numpy(backend, scale):
     with sklearn.config_context(array_api_dispatch=True):
         with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
             GDLinearRegressor().fit(make(X), make_float64(y * scale))
+
+
+def test_labels_that_cannot_be_sorted_say_why():
+    """As on NumPy and Dask: None among string labels names the rows, mixed types name the
+    types (the device fit raised NumPy's bare "'<' not supported between instances")."""
+    X, y, _ = _data("strings")
+    missing = y.astype(object)
+    missing[[1, 3]] = None
+    mixed = np.array([1, "a"] * (len(X) // 2), dtype=object)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(TypeError, match=r"missing labels .* e\.g\. row\(s\) \[1, 3\]"):
+            SoftmaxClassifier().fit(_strict64(X), missing)
+        with pytest.raises(TypeError, match=r"y mixes labels of types \['int', 'str'\]"):
+            GDLogisticClassifier().fit(_strict64(X), mixed)

@@ -99,7 +99,10 @@ def _encode_labels(estimator, y, xp, device_, n_samples):
         if boolean:
             classes = classes.astype(bool)
     else:  # labels no Array API library holds (strings, objects): encoded on the host
-        classes, index = np.unique(np.asarray(y), return_inverse=True)
+        try:
+            classes, index = np.unique(np.asarray(y), return_inverse=True)
+        except TypeError as error:  # None among strings, mixed types: said as on NumPy
+            estimator._raise_label_problem(np.asarray(y), error)
         index = xp.asarray(index.astype(np.int64), device=device_)
     check_classification_targets(classes)
     table = np.asarray(estimator._encode_target(classes, fitting=True), dtype=np.float64)
