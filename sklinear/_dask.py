@@ -125,11 +125,13 @@ def _dask_matrix(X, estimator, reset, known_rows=True):
     """``X`` as a 2-d float Dask array with one column chunk; feature names checked/set."""
     dask = _import_dask()
     names = None
-    if not _is_dask(X) and hasattr(X, "columns") and hasattr(X, "dtypes"):
-        # A pandas DataFrame with a Dask y or weights: its names and column checks are
-        # those of a Dask DataFrame.
+    if not _is_dask(X) and hasattr(X, "columns"):
+        # A pandas (or polars) DataFrame with a Dask y or weights: its names and column
+        # checks are those of a Dask DataFrame.
         import dask.dataframe
 
+        if type(X).__module__.split(".")[0] != "pandas" and hasattr(X, "to_pandas"):
+            X = X.to_pandas()
         X = dask.dataframe.from_pandas(X, npartitions=1)
     if _is_dataframe(X):
         names = feature_names(X)

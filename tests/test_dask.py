@@ -942,6 +942,12 @@ def test_pandas_X_with_a_dask_target_keeps_feature_names(dask_client):
     )
     _assert_same_fit(in_memory, model)
     np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    pl = pytest.importorskip("polars")
+    model = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(
+        pl.from_pandas(frame), _dask(y), sample_weight=weights
+    )
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
 
 
 def test_predict_warns_of_feature_names_on_one_side_only(dask_client):
