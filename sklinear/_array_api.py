@@ -172,9 +172,15 @@ def to_numpy(array):
 
 
 def move_to(array, xp, device_):
-    """``array`` in namespace ``xp`` on ``device_`` (None stays None; no copy when it is)."""
+    """``array`` in namespace ``xp`` on ``device_`` (None stays None; no copy when it is).
+
+    A PyTorch tensor that requires gradients is detached (a view): the fit differentiates
+    nothing, and reading a value of such a tensor (``float(...)``) makes PyTorch warn.
+    """
     if array is None:
         return None
+    if getattr(array, "requires_grad", False) and hasattr(array, "detach"):
+        array = array.detach()
     if is_foreign_array(array) or isinstance(array, np.ndarray):
         if not isinstance(array, np.ndarray):
             source = array_api_compat.array_namespace(array)
@@ -183,7 +189,7 @@ def move_to(array, xp, device_):
                     return array
                 return array_api_compat.to_device(array, device_)
         array = to_numpy(array)
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")  # np.ascontiguousarray made a 0-d array 1-d
     return xp.asarray(array, device=device_)
 
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._data import EvaluationSums, InMemoryData, Statistics, scratch
-from ._labels import not_an_indicator, ravel_label_column
+from ._labels import check_target_largest, not_an_indicator, ravel_label_column
 
 _SUM_FAN_IN = 16
 # Whether evaluations on persisted chunks go through chunk actors (see _ChunkActor); the
@@ -94,9 +94,20 @@ def _is_series(obj):
 
 
 # --- input validation ----------------------------------------------------------------------
-def _feature_names(frame):
-    """Column names as an object array when they are all strings, else None (scikit-learn)."""
+def feature_names(frame):
+    """Column names as an object array when they are all strings, else None; names that
+    mix strings and other types raise scikit-learn's TypeError (as a pandas X does)."""
     names = np.asarray(list(frame.columns), dtype=object)
+    types = sorted({type(name).__qualname__ for name in names})
+    if len(types) > 1 and "str" in types:
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {types} as feature name / column name types. If you want "
+            "feature names to be stored and validated, you must convert them all to "
+            "strings, by using X.columns = X.columns.astype(str) for example. Otherwise "
+            "you can remove feature / column names from your input data, or convert them "
+            "all to a non-string data type."
+        )
     if len(names) and all(isinstance(name, str) for name in names):
         return names
     return None
@@ -114,8 +125,16 @@ def _dask_matrix(X, estimator, reset, known_rows=True):
     """``X`` as a 2-d float Dask array with one column chunk; feature names checked/set."""
     dask = _import_dask()
     names = None
+    if not _is_dask(X) and hasattr(X, "columns"):
+        # A pandas (or polars) DataFrame with a Dask y or weights: its names and column
+        # checks are those of a Dask DataFrame.
+        import dask.dataframe
+
+        if type(X).__module__.split(".")[0] != "pandas" and hasattr(X, "to_pandas"):
+            X = X.to_pandas()
+        X = dask.dataframe.from_pandas(X, npartitions=1)
     if _is_dataframe(X):
-        names = _feature_names(X)
+        names = feature_names(X)
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
         for column, dtype in X.dtypes.items():
@@ -124,6 +143,12 @@ def _dask_matrix(X, estimator, reset, known_rows=True):
                     f"Column {column!r} of X must be numeric; got dtype {dtype}. Encode "
                     "categorical columns first (sklinear.preprocessing.DummyEncoder)."
                 )
+        dtypes = list(X.dtypes)
+        if not all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes):
+            # Boolean or nullable (Int64, Float64, boolean) columns: pandas would stack them
+            # into an object array; as in memory, they are read as float64 (pd.NA as NaN,
+            # which the finite check then reports).
+            X = X.astype(np.float32 if all(d == np.float32 for d in dtypes) else np.float64)
         # Fitting needs the row count of each partition (one pass); predicting does not.
         X = X.to_dask_array(lengths=True if known_rows else None)
     elif _is_series(X):
@@ -194,9 +219,15 @@ def _dask_vector(values, X, what):
             values = values.to_dask_array(lengths=True)
     elif not isinstance(values, dask.array.Array):
         values = np.asarray(values)
-        values = dask.array.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
+        if values.ndim in (1, 2) and values.shape[0] == X.shape[0]:
+            values = dask.array.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
     if values.ndim == 0 or values.ndim > 2:
         raise ValueError(f"{what} must be 1-d or 2-d; got shape {values.shape}.")
+    if np.isnan(values.shape[0]):
+        raise ValueError(
+            f"{what} has unknown chunk sizes (e.g. from a DataFrame's .values); pass the "
+            f"Dask Series itself, or call {what}.compute_chunk_sizes() first."
+        )
     if values.shape[0] != X.shape[0]:
         raise ValueError(
             f"Found input variables with inconsistent numbers of samples: X has "
@@ -263,6 +294,20 @@ def _weighted_class_counts(y, sample_weight, classes):
     return partial.sum(axis=0).compute()
 
 
+def _scaled_weights(sample_weight, largest=None):
+    """The sample weights divided by the largest one, lazily, as in memory: the objective is
+    normalised by their sum, so this changes nothing in the fit, and weights of any scale
+    (1e306, 1e-320, 1e40 with float32 X) stay representable in the sums. Dask weights cost
+    one compute (their largest value; ``largest`` when it is known). Weights whose largest
+    value is not a positive number are left as they are, for the statistics to report."""
+    if largest is None:
+        largest = sample_weight.max().compute()
+    largest = float(largest)
+    if not (np.isfinite(largest) and largest > 0) or largest == 1:
+        return sample_weight
+    return sample_weight.astype(np.float64) / largest
+
+
 def _check_weights_dtype(sample_weight):
     if sample_weight is not None:
         _check_numeric_dtype(sample_weight.dtype, "sample_weight")
@@ -284,12 +329,15 @@ class _TargetPreparation:
     _STATE = ("classes_", "_multilabel", "_target_ndim")
 
     def __init__(self, estimator, class_table, columns=None):
+        from sklearn.base import is_classifier
+
         shell = object.__new__(type(estimator))
         for name in self._STATE:
             if hasattr(estimator, name):
                 setattr(shell, name, getattr(estimator, name))
         self.encoder = shell
         self.class_table = class_table
+        self.regression = not is_classifier(estimator)
         self.columns = columns  # the columns of the encoded Y that are fitted (None: all)
 
     def __call__(self, y_block, w_block, dtype):
@@ -316,11 +364,13 @@ class _Moments:
     target_sum: np.ndarray  # (K,) sum_i s_i y_i
     finite: tuple  # (X, y, weights) all finite
     min_weight: float
+    target_largest: float = 0.0  # max |y| of a regression target (0 for class labels)
 
     def __iadd__(self, other):
         total = self.weight_sum + other.weight_sum
         self.finite = tuple(a and b for a, b in zip(self.finite, other.finite, strict=True))
         self.min_weight = min(self.min_weight, other.min_weight)
+        self.target_largest = max(self.target_largest, other.target_largest)
         if other.weight_sum == 0:
             return self
         if self.weight_sum == 0:
@@ -391,7 +441,12 @@ def _chunk_moments(prepare, X_block, y_block, w_block):
     """:class:`_Moments` of one chunk, read in cache-sized row blocks (combined as Chan's)."""
     X_block = np.asarray(X_block)
     Y, weights = prepare(y_block, w_block, X_block.dtype)
-    return _prepared_moments(X_block, Y, weights)
+    moments = _prepared_moments(X_block, Y, weights)
+    if prepare.regression and np.size(y_block):
+        # the raw target (float64), before its cast to X's dtype: the in-memory range check
+        with np.errstate(invalid="ignore"):
+            moments.target_largest = float(np.max(np.abs(np.asarray(y_block, np.float64))))
+    return moments
 
 
 def _prepared_moments(X_block, Y, weights):
@@ -836,7 +891,11 @@ class DaskData:
         w_keys = (
             [None] * len(x_keys) if sample_weight is None else list(sample_weight.__dask_keys__())
         )
-        self._chunk_keys = list(zip(x_keys, y_keys, w_keys, strict=True))
+        # Empty row chunks (a filter's, a slice's) add nothing to any sum: left out.
+        chunk_keys = zip(x_keys, y_keys, w_keys, strict=True)
+        self._chunk_keys = [
+            keys for keys, rows in zip(chunk_keys, X.chunks[0], strict=True) if rows
+        ]
         self._name = uuid.uuid4().hex[:12]
         self._counter = itertools.count()
         self._groups = None  # chunks per task: found at the first pass (_chunk_groups)
@@ -1005,6 +1064,8 @@ class DaskData:
                 "that their squares overflow float64 (found in a chunk of X). Remove or "
                 "impute the missing values, or rescale the columns."
             )
+        # as in memory (regression targets; before their cast to a float32 X's dtype)
+        check_target_largest(moments.target_largest)
         if not finite_y:
             raise ValueError(
                 "Input y contains NaN or infinity, or values so large that their sum "
@@ -1101,11 +1162,16 @@ def fit_dask(estimator, X, y, sample_weight=None):
         )
     X, _ = _dask_matrix(X, estimator, reset=True)
     y = _dask_vector(y, X, "y")
+    given_weights = sample_weight
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         sample_weight = _dask_vector(sample_weight, X, "sample_weight")
     elif sample_weight is not None:
         sample_weight = _dask_vector(np.full(X.shape[0], float(sample_weight)), X, "sample_weight")
     _check_weights_dtype(sample_weight)
+    if sample_weight is not None:
+        # weights given on the client: their largest value is found there, without a compute
+        largest = None if _is_dask(given_weights) else np.max(given_weights)
+        sample_weight = _scaled_weights(sample_weight, largest)
     class_table = None
     if is_classifier(estimator):
         prototype, class_table, y = _class_labels(estimator, y, sample_weight)
@@ -1132,6 +1198,9 @@ def fit_dask(estimator, X, y, sample_weight=None):
     if columns is not None:
         n_outputs = len(columns)
     estimator._check_solver()
+    if class_table is not None and np.max(class_table) > 0:
+        # as in memory, the products with the class weights stay at most 1 (float32 data)
+        class_table = class_table / np.max(class_table)
     prepare = _TargetPreparation(estimator, class_table, columns)
     data = DaskData(X, y, sample_weight, prepare, n_outputs, encoded.ndim)
     try:
@@ -1150,7 +1219,11 @@ def fit_dask(estimator, X, y, sample_weight=None):
 
 
 # --- predict -----------------------------------------------------------------------------------
-def _predict_block(X_block, estimator, method, names, args, kwargs, seeds, block_info=None):
+def _predict_block(X_block, estimator, method, names, args, kwargs, seeds, meta, block_info=None):
+    if X_block.shape[0] == 0:
+        # An empty chunk (a filter's): its empty result, where the in-memory method would
+        # refuse a 0-row X.
+        return np.empty((0,) + meta.shape[1:], dtype=meta.dtype)
     if names is not None:
         import pandas as pd
 
@@ -1175,6 +1248,9 @@ def predict_dask(estimator, method, X, *args, **kwargs):
     check_is_fitted(estimator)
     X, names = _dask_matrix(X, estimator, reset=False, known_rows=False)
     fitted_names = getattr(estimator, "feature_names_in_", None)
+    # The probe below carries X's names, so that the in-memory method warns (once, here)
+    # about names present on one side only, as scikit-learn does.
+    probe_names = names
     names = fitted_names if names is not None else None
     seeds = None
     if "random_state" in kwargs or method.__name__ == "sample":
@@ -1182,10 +1258,10 @@ def predict_dask(estimator, method, X, *args, **kwargs):
         seeds = rng.randint(np.iinfo(np.int32).max, size=X.numblocks[0])
     probe_kwargs = dict(kwargs, random_state=0) if seeds is not None else kwargs
     probe = np.zeros((1, X.shape[1]), dtype=X.dtype)
-    if names is not None:
+    if probe_names is not None:
         import pandas as pd
 
-        probe = pd.DataFrame(probe, columns=names)
+        probe = pd.DataFrame(probe, columns=probe_names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # log(0) of a probe row is harmless
         meta = np.asarray(method(estimator, probe, *args, **probe_kwargs))
@@ -1197,6 +1273,7 @@ def predict_dask(estimator, method, X, *args, **kwargs):
         args=args,
         kwargs=kwargs,
         seeds=seeds,
+        meta=meta,
     )
     if meta.ndim == 1:
         return X.map_blocks(block, dtype=meta.dtype, drop_axis=1, chunks=(X.chunks[0],))

@@ -147,3 +147,23 @@ def feature_problem(X):
         "categories and text first (e.g. sklinear.preprocessing.DummyEncoder) and turn dates "
         "into numbers."
     )
+
+
+# Regression targets whose magnitude leaves this range are refused: the squared loss (and
+# Huber's and the smoothed absolute loss's quadratic zones) square them out of float64's
+# range (y of 1e-170 gave zero coefficients, "certified" at J = 0; 1e200 an infinite
+# objective).
+TARGET_RANGE = (1e-150, 1e150)
+
+
+def check_target_largest(largest):
+    """A ValueError where a regression target's largest magnitude ``largest`` is non-zero,
+    finite and outside :data:`TARGET_RANGE` (NaN and infinity are reported elsewhere)."""
+    low, high = TARGET_RANGE
+    if not np.isfinite(largest) or largest == 0 or low <= largest <= high:
+        return
+    raise ValueError(
+        f"y's largest magnitude is {largest:.3g}, outside [{low:g}, {high:g}]: the losses "
+        "square residuals of that size out of float64's range. Rescale y (multiply it by a "
+        "power of ten), fit, and scale the predictions back."
+    )

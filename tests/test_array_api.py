@@ -229,6 +229,8 @@ def test_fit_on_device_matches_numpy(backend, case, estimator, kind, weighted):
     for name in ("coef_", "intercept_"):
         _same_place(getattr(model, name), X_device, library)
         assert to_numpy(getattr(model, name)).dtype == dtype
+        # the NumPy fit's shapes: a 0-d intercept_ for a 1-d target (it was (1,))
+        assert to_numpy(getattr(model, name)).shape == np.shape(getattr(reference, name))
     if hasattr(reference, "classes_"):
         assert_array_equal(model.classes_, reference.classes_)
     for method, output in outputs.items():
@@ -919,3 +921,108 @@ def test_column_vector_and_two_d_labels(backend):
             SoftmaxClassifier().fit(make(X), make(np.stack([y, y], axis=1)))
         with pytest.raises(ValueError, match="A 2-d y must be a multilabel indicator matrix"):
             GDLogisticClassifier().fit(make(X), make(np.stack([y, 2 * y], axis=1)))
+
+
+@pytest.mark.parametrize("labels_on", ["device", "numpy"])
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float64"])
+def test_boolean_class_labels_fit_as_on_numpy(backend, labels_on):
+    """Boolean labels are classes False and True, as on NumPy (torch's searchsorted and
+    array-api-strict's sort refused the boolean dtype)."""
+    make, library, _ = BACKENDS[backend]
+    X, y, weights = _data("binary")
+    y = y == 7
+    labels = make(y) if labels_on == "device" else y
+    reference = GDLogisticClassifier(class_weight="balanced", tol=1e-10).fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDLogisticClassifier(class_weight="balanced", tol=1e-10).fit(make(X), labels)
+        predicted = model.predict(make(X))
+    assert_array_equal(model.classes_, [False, True])
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-6)
+    assert namespace_name(predicted) == library
+    assert_array_equal(to_numpy(predicted), reference.predict(X))
+
+
+def test_a_meta_tensor_is_a_clear_error():
+    """PyTorch's 'meta' device holds no values (Tensor.item() failed deep in the checks)."""
+    torch = _torch()
+    X = torch.empty((10, 3), dtype=torch.float64, device="meta")
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="X is on PyTorch's 'meta' device"):
+            GDLinearRegressor().fit(X, np.zeros(10))
+
+
+def test_tensors_that_require_gradients_fit_without_warnings():
+    """requires_grad inputs are read as data (reading sample weights that required
+    gradients made PyTorch warn about converting them to a scalar)."""
+    torch = _torch()
+    X, y, weights = _data("regression")
+    reference = GDLinearRegressor(tol=1e-10).fit(X, y, sample_weight=weights)
+    tensors = [torch.tensor(a, requires_grad=True) for a in (X, y, weights)]
+    with sklearn.config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GDLinearRegressor(tol=1e-10).fit(*tensors[:2], sample_weight=tensors[2])
+        predicted = model.predict(tensors[0])
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-6)
+    assert_allclose(to_numpy(predicted), reference.predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("backend", "scale"),
+    [
+        ("strict-float64", 1e306),  # its sums overflowed: "the objective became non-finite"
+        ("strict-float64", 5e-324),  # subnormal: coefficients 0.2 off, without a word
+        ("torch-cpu-float32", 1e40),  # beyond float32: "the objective became non-finite"
+    ],
+)
+def test_sample_weights_of_any_scale_fit_as_on_numpy(backend, scale):
+    """The weights are divided by the largest one, as the NumPy fit divides them."""
+    make, _, dtype = BACKENDS[backend]
+    make_float64 = BACKENDS[backend.replace("float32", "float64")][0]
+    X, y, weights = _data("regression")
+    X = X.astype(dtype)
+    reference = GDLinearRegressor(tol=1e-10).fit(X, y, sample_weight=weights * scale)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDLinearRegressor(tol=1e-10).fit(
+            make(X), make_float64(y), sample_weight=make_float64(weights * scale)
+        )
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-5)
+
+
+def test_class_weights_beyond_float32_fit_as_on_numpy():
+    """float32 data with class weights of 1e40 (a shape mismatch deep in the fit before)."""
+    make = BACKENDS["torch-cpu-float32"][0]
+    X, y, _ = _data("strings")
+    X = X.astype(np.float32)
+    class_weight = {"a": 1e40, "b": 5e39, "c": 1e39}
+    reference = SoftmaxClassifier(class_weight=class_weight, alpha=1e-2).fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = SoftmaxClassifier(class_weight=class_weight, alpha=1e-2).fit(make(X), y)
+    assert_allclose(to_numpy(model.coef_), reference.coef_, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e200])
+@pytest.mark.parametrize("backend", ["strict-float64", "torch-cpu-float32"])
+def test_regression_targets_out_of_range_raise_as_on_numpy(backend, scale):
+    """The NumPy fit's range check (y of 1e-170 gave zero coefficients without a word)."""
+    make, _, dtype = BACKENDS[backend]
+    make_float64 = BACKENDS[backend.replace("float32", "float64")][0]
+    X, y, _ = _data("regression")
+    with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+        GDLinearRegressor().fit(X.astype(dtype), y * scale)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+            GDLinearRegressor().fit(make(X), make_float64(y * scale))
+
+
+def test_labels_that_cannot_be_sorted_say_why():
+    """As on NumPy and Dask: None among string labels names the rows, mixed types name the
+    types (the device fit raised NumPy's bare "'<' not supported between instances")."""
+    X, y, _ = _data("strings")
+    missing = y.astype(object)
+    missing[[1, 3]] = None
+    mixed = np.array([1, "a"] * (len(X) // 2), dtype=object)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(TypeError, match=r"missing labels .* e\.g\. row\(s\) \[1, 3\]"):
+            SoftmaxClassifier().fit(_strict64(X), missing)
+        with pytest.raises(TypeError, match=r"y mixes labels of types \['int', 'str'\]"):
+            GDLogisticClassifier().fit(_strict64(X), mixed)

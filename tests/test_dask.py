@@ -6,6 +6,7 @@ checked against scikit-learn in their own test files), plus one direct check aga
 scikit-learn's LogisticRegression.
 """
 
+import pickle
 import subprocess
 import sys
 import time
@@ -133,6 +134,23 @@ def test_fit_equals_in_memory_fit(dask_client, Estimator, target, params, weight
     if persisted:  # the statistics' graph created the actors, which did every evaluation
         assert on_dask.n_graphs_ == 1
     assert not hasattr(on_dask, "feature_names_in_")
+
+
+def test_warm_start_and_pickle_follow_the_in_memory_fit(dask_client):
+    """A warm-started refit goes on from the Dask fit's coefficients as in memory, and the
+    fitted model pickles with no Dask state (it predicts on NumPy and Dask input)."""
+    X, score, _, rng = _data(seed=14)
+    y = _labels("strings", score, rng)
+    in_memory = SoftmaxClassifier(warm_start=True, max_iter=3).fit(X, y)
+    model = SoftmaxClassifier(warm_start=True, max_iter=3).fit(_dask(X), y)
+    _assert_same_fit(in_memory, model)
+    in_memory.fit(X, y)
+    model.fit(_dask(X), y)
+    assert model.n_iter_ == in_memory.n_iter_ == 3
+    _assert_same_fit(in_memory, model)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), in_memory.predict(X))
+    np.testing.assert_array_equal(restored.predict(_dask(X)).compute(), in_memory.predict(X))
 
 
 def test_sampled_hessian_takes_the_in_memory_rows(dask_client, monkeypatch):
@@ -568,8 +586,9 @@ def test_a_failing_actor_call_hands_the_rest_of_the_fit_to_graphs(
     model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X_dask, y_dask, sample_weight=w_dask)
     graphs = graph_counter() - before
     assert calls["actor"] == 3 and calls["evaluate"] > 3
-    # classes + statistics with the actors + one graph per evaluation from the third on
-    ours = 2 + calls["evaluate"] - 2
+    # classes + the largest weight + statistics with the actors + one graph per evaluation
+    # from the third on
+    ours = 3 + calls["evaluate"] - 2
     assert ours <= graphs <= ours + 1
     assert model.n_graphs_ == 1 + calls["evaluate"] - 2
     _assert_same_fit(
@@ -912,10 +931,144 @@ def test_dask_dataframe_keeps_feature_names(dask_client, graph_counter):
         model.predict(dask_frame[columns[::-1]])
 
 
+def test_pandas_X_with_a_dask_target_keeps_feature_names(dask_client):
+    """A pandas X with a Dask y (an AttributeError of dask.array.asarray before)."""
+    X, score, weights, rng = _data(seed=12)
+    y = _labels("continuous", score, rng)
+    frame = pd.DataFrame(X, columns=["length", "width", "depth", "mass"])
+    in_memory = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(frame, y, sample_weight=weights)
+    model = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(
+        frame, dd.from_pandas(pd.Series(y), npartitions=3), sample_weight=_dask(weights)
+    )
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    pl = pytest.importorskip("polars")
+    model = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(
+        pl.from_pandas(frame), _dask(y), sample_weight=weights
+    )
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+
+
+def test_predict_warns_of_feature_names_on_one_side_only(dask_client):
+    """scikit-learn's warnings, whichever side has the names (a Dask DataFrame given to a
+    model fitted without names went unnoticed)."""
+    X, score, _, rng = _data(seed=13)
+    y = _labels("binary", score, rng)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    plain = GDLogisticClassifier().fit(X, y)
+    with pytest.warns(UserWarning, match="X has feature names, but GDLogisticClassifier was"):
+        proba = plain.predict_proba(dd.from_pandas(frame, npartitions=3))
+    np.testing.assert_allclose(proba.compute(), plain.predict_proba(X), rtol=1e-12)
+    named = GDLogisticClassifier().fit(frame, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        named.predict(_dask(X))
+
+
+def test_column_names_mixing_strings_and_numbers_raise_as_in_memory(dask_client):
+    """scikit-learn's TypeError for a pandas X (the Dask DataFrame was fitted without
+    names, in silence)."""
+    X, score, _, rng = _data(seed=15)
+    frame = pd.DataFrame(X, columns=["a", 1, "c", "d"])
+    y = _labels("continuous", score, rng)
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        GDLinearRegressor().fit(frame, y)
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=2), y)
+
+
 def test_dask_dataframe_with_text_column_is_refused(dask_client):
     frame = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["r", "g", "b", "r"]})
     with pytest.raises(ValueError, match="Column 'colour' of X must be numeric"):
         GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=2), np.arange(4.0))
+
+
+def test_dask_dataframe_with_boolean_and_nullable_columns_is_read_as_float64(dask_client):
+    """pandas stacks a float column and a bool / Int64 / Float64 / boolean one into an
+    object array; these columns are numbers, read as float64 as in memory (pd.NA as NaN,
+    refused as in memory)."""
+    X, score, _, rng = _data(seed=10)
+    y = _labels("continuous", score, rng)
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    frame["flag"] = X[:, 3] > 0
+    frame["count"] = pd.array(np.round(3 * X[:, 3]).astype(int), dtype="Int64")
+    frame["level"] = pd.array(X[:, 3], dtype="Float64")
+    frame["known"] = pd.array(X[:, 1] > 0, dtype="boolean")
+    dask_frame = dd.from_pandas(frame, npartitions=3)
+    in_memory = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(frame, y)
+    model = GDLinearRegressor(alpha=1e-2, **TIGHT).fit(dask_frame, y)
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_allclose(
+        model.predict(dask_frame).compute(), in_memory.predict(frame), rtol=1e-6, atol=1e-6
+    )
+    frame.loc[7, "count"] = pd.NA
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        GDLinearRegressor().fit(dd.from_pandas(frame, npartitions=3), y)
+
+
+def test_empty_chunks_add_nothing_to_fit_or_predictions(dask_client):
+    """A filter leaves empty partitions: the fit and the predictions skip them (an empty
+    chunk's evaluation returned None, and its in-memory predict refused 0 rows)."""
+    X, score, _, rng = _data(seed=11)
+    y = _labels("strings", score, rng)
+    in_memory = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(X, y)
+    X_dask = da.from_array(X, chunks=((80, 0, 160), (N_FEATURES,)))
+    for data in (X_dask, dask_client.persist(X_dask)):
+        model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(data, _dask(y, chunks=60))
+        _assert_same_fit(in_memory, model)
+        np.testing.assert_array_equal(model.predict(data).compute(), in_memory.predict(X))
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(label=y)
+    frame = frame.sort_values("b", ignore_index=True)
+    dask_frame = dd.from_pandas(frame, npartitions=4)
+    kept = dask_frame[dask_frame["b"] > 0.5]  # rows of the last partitions only
+    assert 0 in kept.map_partitions(len).compute().tolist()
+    rows = frame[frame["b"] > 0.5]
+    features = ["a", "b", "c", "d"]
+    in_memory = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(rows[features], rows["label"])
+    model = SoftmaxClassifier(alpha=1e-2, **TIGHT).fit(kept[features], kept["label"])
+    _assert_same_fit(in_memory, model)
+    np.testing.assert_allclose(
+        model.predict_proba(kept[features]).compute(),
+        in_memory.predict_proba(rows[features]),
+        rtol=1e-6,
+    )
+    assert model.score(kept[features], kept["label"]) == pytest.approx(
+        in_memory.score(rows[features], rows["label"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("dtype", "scale", "weights_on"),
+    [
+        (np.float64, 1e300, "dask"),
+        (np.float64, 1e-310, "numpy"),
+        (np.float32, 1e40, "dask"),  # beyond float32
+    ],
+)
+def test_sample_weights_of_any_scale_fit_as_in_memory(dask_client, dtype, scale, weights_on):
+    """The weights are divided by the largest one, as in memory (1e300 gave zero
+    coefficients without a word, float32 data with weights of 1e40 "sample_weight must be
+    finite")."""
+    X, score, weights, rng = _data(seed=16)
+    X = X.astype(dtype)
+    y = _labels("continuous", score, rng)
+    weights = weights * scale
+    in_memory = GDLinearRegressor(alpha=1e-2, tol=1e-8).fit(X, y, sample_weight=weights)
+    model = GDLinearRegressor(alpha=1e-2, tol=1e-8).fit(
+        _dask(X), y, sample_weight=_dask(weights) if weights_on == "dask" else weights
+    )
+    np.testing.assert_allclose(model.coef_, in_memory.coef_, rtol=1e-4)
+    np.testing.assert_allclose(model.intercept_, in_memory.intercept_, rtol=1e-4)
+
+
+def test_class_weights_beyond_float32_fit_as_in_memory(dask_client):
+    X, score, _, rng = _data(seed=17)
+    X = X.astype(np.float32)
+    y = _labels("strings", score, rng)
+    params = dict(alpha=1e-2, tol=1e-8, class_weight={"ant": 1e40, "bee": 5e39, "cat": 1e39})
+    in_memory = SoftmaxClassifier(**params).fit(X, y)
+    model = SoftmaxClassifier(**params).fit(_dask(X), _dask(y))
+    np.testing.assert_allclose(model.coef_, in_memory.coef_, rtol=1e-4, atol=1e-6)
 
 
 # --- input errors ---------------------------------------------------------------------
@@ -956,6 +1109,19 @@ def test_bad_input_is_a_clear_error(dask_client, mutate, message):
         GDLinearRegressor().fit(_dask(X), _dask(y), sample_weight=_dask(weights))
 
 
+@pytest.mark.parametrize(("dtype", "scale"), [(np.float64, 1e-170), (np.float32, 1e200)])
+def test_regression_targets_out_of_range_raise_as_in_memory(dask_client, dtype, scale):
+    """The in-memory range check (y of 1e-170 gave zero coefficients without a word; 1e200
+    with float32 X, "y contains NaN or infinity")."""
+    X, score, _, rng = _data()
+    X = X.astype(dtype)
+    y = _labels("continuous", score, rng) * scale
+    with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+        GDLinearRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="y's largest magnitude is .* outside"):
+        GDLinearRegressor().fit(_dask(X), _dask(y))
+
+
 def test_labels_that_cannot_be_sorted_say_why(dask_client):
     """As in memory: None among string labels names the rows (NumPy's sort of the labels of
     a chunk said only "'<' not supported between instances of 'NoneType' and 'str'")."""
@@ -972,6 +1138,26 @@ def test_one_class_and_unknown_chunk_sizes_are_clear_errors(dask_client):
     unknown = _dask(X)[_dask(X)[:, 1] > -10]  # boolean mask: chunk sizes unknown
     with pytest.raises(ValueError, match="unknown chunk sizes"):
         GDLinearRegressor().fit(unknown, np.zeros(len(X)))
+    # y and the weights too (they said "X has 240 rows, y has nan")
+    target = dd.from_pandas(pd.Series(np.zeros(len(X))), npartitions=3)
+    with pytest.raises(ValueError, match=r"y has unknown chunk sizes .* y\.compute_chunk_sizes"):
+        GDLinearRegressor().fit(_dask(X), target.values)
+    with pytest.raises(ValueError, match="sample_weight has unknown chunk sizes"):
+        GDLinearRegressor().fit(_dask(X), target, sample_weight=(target + 1).to_dask_array())
+
+
+@pytest.mark.parametrize("what", ["y", "sample_weight"])
+def test_numpy_vectors_of_the_wrong_length_name_both_lengths(dask_client, what):
+    """A NumPy y or sample_weight of the wrong length with a Dask X (Dask's own
+    "Chunks do not add up to shape" before)."""
+    X, _, _, _ = _data()
+    y, weights = np.zeros(len(X)), np.ones(len(X))
+    if what == "y":
+        y = y[:-1]
+    else:
+        weights = weights[:-1]
+    with pytest.raises(ValueError, match=f"X has 240 rows, {what} has 239"):
+        GDLinearRegressor().fit(_dask(X), y, sample_weight=weights)
 
 
 # --- out of core ------------------------------------------------------------------------------

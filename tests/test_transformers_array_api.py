@@ -169,6 +169,33 @@ def poly_torch_cpu():
         )
 
 
+@case
+def poly_torch_half_precision_is_computed_in_float64_and_meta_refused():
+    """float16 / bfloat16 tensors become float64, as NumPy float16 does (they were kept:
+    300 squared overflowed float16 to inf in silence); a 'meta' tensor, which holds no
+    values, is a clear error (was Tensor.item()'s RuntimeError)."""
+    import numpy as np
+    import sklearn
+    import torch
+
+    from sklinear import PolyFeatures
+
+    X = np.array([[300.0, 1.5], [-2.0, 0.25]])
+    expected = PolyFeatures(degree=2).fit_transform(X.astype(np.float16))
+    assert expected.dtype == np.float64 and expected[0, 2] == 90000.0
+    with sklearn.config_context(array_api_dispatch=True):
+        for dtype in (torch.float16, torch.bfloat16):
+            out = PolyFeatures(degree=2).fit_transform(torch.asarray(X, dtype=dtype))
+            assert out.dtype == torch.float64, out.dtype
+            np.testing.assert_array_equal(out.numpy(), expected)
+        try:
+            PolyFeatures().fit(torch.empty((4, 2), device="meta"))
+        except ValueError as error:
+            assert "'meta' device" in str(error), str(error)
+        else:
+            raise AssertionError("a meta tensor was accepted")
+
+
 class Unavailable(Exception):
     """A case that cannot run here (no CUDA device)."""
 

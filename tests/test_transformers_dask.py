@@ -191,6 +191,26 @@ def test_poly_features_drop_redundant_on_sparse_blocks_and_beyond_the_table_limi
     assert list(lazy.get_feature_names_out()) == names
 
 
+def test_poly_features_read_boolean_and_nullable_columns_as_in_memory(dask_client):
+    """bool, boolean and Int64 columns are numbers in memory; the dask DataFrame path
+    refused the boolean ones ("needs numeric columns")."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=12),
+            "flag": rng.random(12) > 0.5,
+            "known": pd.array(rng.random(12) > 0.5, dtype="boolean"),
+            "count": pd.array(rng.integers(0, 4, 12), dtype="Int64"),
+        }
+    )
+    out = PolyFeatures(degree=2).fit_transform(dd.from_pandas(frame, npartitions=3))
+    np.testing.assert_array_equal(out.compute(), PolyFeatures(degree=2).fit_transform(frame))
+    frame.loc[4, "known"] = pd.NA
+    missing = PolyFeatures(degree=2).fit_transform(dd.from_pandas(frame, npartitions=3))
+    with pytest.raises(ValueError, match="contains NaN or infinity"):
+        missing.compute()
+
+
 def test_poly_features_nan_raises_when_computed(dask_client):
     X = da.from_array(np.array([[1.0, np.nan], [2.0, 3.0]]), chunks=(1, 2))
     out = PolyFeatures().fit(X).transform(X)
@@ -220,6 +240,21 @@ def test_pipeline_of_the_three_on_a_dask_frame_equals_in_memory(frame, graphs):
     )
 
 
+def test_empty_partitions_of_a_filter_transform_to_empty_partitions(frame, dask_client):
+    """A filter empties some partitions: the imputer's and the encoder's transforms give
+    them empty partitions (the in-memory transform refused 0 rows when computed)."""
+    data = frame.assign(key=np.arange(len(frame), dtype=float))
+    X = dd.from_pandas(data, npartitions=3)
+    kept = X[X["key"] >= 20]  # rows of the last partition only
+    assert kept.map_partitions(len).compute().tolist()[:2] == [0, 0]
+    rows = kept.compute()
+    lazy = make_pipeline(MissingIndicatorImputer(), DummyEncoder(columns="auto")).fit(kept)
+    expected = make_pipeline(MissingIndicatorImputer(), DummyEncoder(columns="auto")).fit(rows)
+    out = lazy.transform(kept).compute()
+    assert list(out.index) == list(rows.index)
+    np.testing.assert_array_equal(out.to_numpy(), expected.transform(rows))
+
+
 def test_clear_errors_for_what_does_not_apply(frame, dask_client):
     X = dd.from_pandas(frame[["colour"]], npartitions=2)
     with pytest.raises(TypeError, match="accepts dask DataFrames, not Array"):
@@ -233,6 +268,17 @@ def test_clear_errors_for_what_does_not_apply(frame, dask_client):
     fitted = MissingIndicatorImputer().fit(X)
     with pytest.raises(ValueError, match="feature names should match"):
         fitted.transform(X.rename(columns={"colour": "hue"}))
+
+
+@pytest.mark.parametrize("transformer", [MissingIndicatorImputer(), PolyFeatures()])
+def test_column_names_mixing_strings_and_numbers_raise_as_in_memory(dask_client, transformer):
+    """scikit-learn's TypeError, as for a pandas X (the imputer failed sorting the names,
+    PolyFeatures fitted without names in silence)."""
+    frame = pd.DataFrame(np.eye(4), columns=["a", 1, "c", "d"])
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        transformer.fit(frame)
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        transformer.fit(dd.from_pandas(frame, npartitions=2))
 
 
 def test_dask_is_imported_only_for_dask_input():

@@ -28,7 +28,7 @@ from .._array_api import (
     record_n_features,
     to_numpy,
 )
-from .._labels import not_an_indicator, ravel_label_column
+from .._labels import check_target_largest, not_an_indicator, ravel_label_column
 
 
 def _refuse_complex(array, what, name):
@@ -49,6 +49,11 @@ def _validate_X(estimator, X, reset):
     """Check ``X`` in its own namespace: 2-d, floating (else float64), finite, feature count."""
     xp = namespace(X)
     name = type(estimator).__name__
+    if str(device(X)) == "meta":
+        raise ValueError(
+            f"X is on PyTorch's 'meta' device, which holds shapes but no values: {name} "
+            "needs the data. Create X on a device that holds it (e.g. 'cpu' or 'cuda')."
+        )
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2D array for X, got a {X.ndim}D array of shape {tuple(X.shape)} "
@@ -85,11 +90,19 @@ def _encode_labels(estimator, y, xp, device_, n_samples):
         return y, None
     if is_foreign_array(y) or np.asarray(y).dtype.kind in "biuf":
         y = move_to(y if is_foreign_array(y) else np.asarray(y), xp, device_)
-        classes = xp.sort(xp.unique_values(y))
-        index = xp.searchsorted(classes, y)
+        boolean = y.dtype == xp.bool
+        # sort and searchsorted take numbers only: boolean labels are ranked as 0 / 1
+        labels = xp.astype(y, xp.int8) if boolean else y
+        classes = xp.sort(xp.unique_values(labels))
+        index = xp.searchsorted(classes, labels)
         classes = to_numpy(classes)
+        if boolean:
+            classes = classes.astype(bool)
     else:  # labels no Array API library holds (strings, objects): encoded on the host
-        classes, index = np.unique(np.asarray(y), return_inverse=True)
+        try:
+            classes, index = np.unique(np.asarray(y), return_inverse=True)
+        except TypeError as error:  # None among strings, mixed types: said as on NumPy
+            estimator._raise_label_problem(np.asarray(y), error)
         index = xp.asarray(index.astype(np.int64), device=device_)
     check_classification_targets(classes)
     table = np.asarray(estimator._encode_target(classes, fitting=True), dtype=np.float64)
@@ -132,6 +145,10 @@ def prepare_fit(estimator, X, y, sample_weight):
         if y.ndim == 2 and y.shape[1] == 0:
             raise ValueError("y has no target columns.")
         y = move_to(y, xp, device_)
+        if not xp.isdtype(y.dtype, "bool"):
+            # the in-memory range check, on y before its cast to X's dtype
+            with np.errstate(invalid="ignore"):  # NumPy-backed namespaces
+                check_target_largest(float(xp.max(xp.abs(y))))
         Y = xp.astype(y, X.dtype)
         if not bool(xp.all(xp.isfinite(Y))):
             raise ValueError("Input y contains NaN or infinity.")
@@ -158,6 +175,7 @@ def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
             )
         if not bool(xp.all(xp.isfinite(sample_weight) & (sample_weight >= 0))):
             raise ValueError("sample_weight must be finite and non-negative.")
+        sample_weight = _scaled_to_maximum_one(xp, sample_weight)
     if getattr(estimator, "class_weight", None) is not None:
         # Class weights need the labels on the host (n values, once per fit).
         host_weights = to_numpy(sample_weight)
@@ -165,9 +183,19 @@ def _sample_weight(estimator, y, sample_weight, xp, device_, n_samples):
         sample_weight = move_to(
             class_weight if host_weights is None else host_weights * class_weight, xp, device_
         )
+        sample_weight = _scaled_to_maximum_one(xp, sample_weight)
     if sample_weight is not None and not float(xp.sum(sample_weight)) > 0:
         raise ValueError("sample_weight sums to zero: at least one weight must be positive.")
     return sample_weight
+
+
+def _scaled_to_maximum_one(xp, weights):
+    """``weights / max(weights)`` (float64), as the NumPy fit scales them: the objective is
+    normalised by their sum, so the fit does not change, and weights of any scale (1e306,
+    5e-324, 1e40 with float32 ``X``) stay representable in ``X``'s dtype and in the sums.
+    Weights that are all zero are left for the caller's check."""
+    largest = float(xp.max(weights))
+    return weights / largest if largest > 0 else weights
 
 
 def column_totals(Y, weights):

@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from .._compat import Interval, StrOptions, _assert_all_finite
 from .._data import InMemoryData
 from .._fit import STOCHASTIC_SOLVERS
+from .._labels import check_target_largest
 from .._losses import AbsoluteLoss, HuberLoss, SquaredLoss
 from .._minimum_norm import least_norm, least_norm_affordable
 from ._base import BaseGradientLinearModel
@@ -262,24 +263,11 @@ class GDLinearRegressor(RegressorMixin, BaseGradientLinearModel):
         return r2_score(y, raw[:, 0] if y.ndim == 1 else raw, sample_weight=sample_weight)
 
 
-# Targets whose magnitude leaves this range are refused: the squared loss (and Huber's
-# and the smoothed absolute loss's quadratic zones) square them out of float64's range
-# (y of 1e-170 gave zero coefficients, "certified" at J = 0; 1e200 an infinite objective).
-_TARGET_RANGE = (1e-150, 1e150)
-
-
 def _check_target_range(y):
     """A ValueError for a NumPy target whose largest magnitude is non-zero and outside
-    ``_TARGET_RANGE`` (other arrays are left to their own checks)."""
+    :data:`sklinear._labels.TARGET_RANGE` (Dask and device targets are checked by their
+    own seams, with :func:`~sklinear._labels.check_target_largest`)."""
     if not isinstance(y, np.ndarray) or y.size == 0 or y.dtype.kind not in "fiu":
         return
     with np.errstate(invalid="ignore"):
-        largest = float(np.max(np.abs(y)))
-    low, high = _TARGET_RANGE
-    if not np.isfinite(largest) or largest == 0 or low <= largest <= high:
-        return
-    raise ValueError(
-        f"y's largest magnitude is {largest:.3g}, outside [{low:g}, {high:g}]: the losses "
-        "square residuals of that size out of float64's range. Rescale y (multiply it by a "
-        "power of ten), fit, and scale the predictions back."
-    )
+        check_target_largest(float(np.max(np.abs(y))))

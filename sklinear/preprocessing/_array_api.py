@@ -59,12 +59,18 @@ def check_same_namespace(estimator, X, xp, method_name):
 def validate_foreign(estimator, X, xp, *, reset):
     """Check a 2-D finite real array of namespace ``xp``; return it as floating point.
 
-    float32 and float64 are kept; integers and booleans become float64 (float32 on a
-    device without float64). Nothing leaves the array's device.
+    float32 and float64 are kept; integers, booleans and the other floats (float16,
+    bfloat16) become float64 (float32 on a device without float64), as NumPy input does.
+    Nothing leaves the array's device.
     """
     import array_api_compat
 
     name = type(estimator).__name__
+    if str(array_api_compat.device(X)) == "meta":
+        raise ValueError(
+            f"X is on PyTorch's 'meta' device, which holds shapes but no values: {name} "
+            "needs the data. Create X on a device that holds it (e.g. 'cpu' or 'cuda')."
+        )
     if X.ndim != 2:
         raise ValueError(
             f"{name} expects a 2-D array (n_samples, n_features); got shape {tuple(X.shape)}."
@@ -76,7 +82,7 @@ def validate_foreign(estimator, X, xp, *, reset):
         )
     if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
         raise TypeError(f"{name} accepts real numbers; got an array of dtype {X.dtype}.")
-    if not xp.isdtype(X.dtype, "real floating"):
+    if X.dtype not in (xp.float32, xp.float64):
         device = array_api_compat.device(X)
         dtype = xp.float64
         if not supports_float64(xp, device):

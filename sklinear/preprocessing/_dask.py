@@ -54,9 +54,11 @@ def validate_dask_frame(estimator, X, *, reset):
     The dask counterpart of ``validate_data(..., skip_check_array=True)``, which does not
     see a dask DataFrame's column names; nothing is computed.
     """
+    from .._dask import feature_names
+
     require_dask_dataframe(estimator, X)
     names = np.asarray(list(X.columns), dtype=object)
-    has_names = names.size > 0 and all(isinstance(name, str) for name in names)
+    has_names = feature_names(X) is not None  # mixed string / other names: TypeError
     if reset:
         estimator.n_features_in_ = names.size
         if has_names:
@@ -125,8 +127,20 @@ def weighted_median(values, counts):
 
 
 def map_partitions_to_frame(X, function, transformer, meta):
-    """Apply ``function(partition, transformer)`` lazily to each partition of ``X``."""
-    return X.map_partitions(function, transformer, meta=meta, align_dataframes=False)
+    """Apply ``function(partition, transformer)`` lazily to each partition of ``X``.
+
+    An empty partition (one a filter emptied) gives ``meta`` with its (empty) index: the
+    in-memory transform refuses 0 rows.
+    """
+    return X.map_partitions(
+        _transform_partition, function, transformer, meta, meta=meta, align_dataframes=False
+    )
+
+
+def _transform_partition(partition, function, transformer, meta):
+    if len(partition) == 0:
+        return meta.set_axis(partition.index, axis=0)
+    return function(partition, transformer)
 
 
 def empty_frame(names, dtypes):

@@ -608,13 +608,18 @@ class PolyFeatures(TransformerMixin, BaseEstimator):
             not_numeric = [
                 name
                 for name, dtype in X.dtypes.items()
-                if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+                if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
             ]
             if not_numeric:
                 raise TypeError(
                     f"PolyFeatures needs numeric columns; {not_numeric} are not. Encode "
                     "them first (DummyEncoder)."
                 )
+            dtypes = list(X.dtypes)
+            if not all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes):
+                # Boolean and nullable (Int64, Float64, boolean) columns are numbers, as in
+                # memory: read as float64 (pd.NA as NaN, refused when computed).
+                X = X.astype(np.float32 if all(d == np.float32 for d in dtypes) else np.float64)
             X = X.to_dask_array()
         elif is_dask_array(X):
             _refuse_temporal(X)
