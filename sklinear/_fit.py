@@ -539,6 +539,7 @@ def _run(
                 if hasattr(objective.loss, "majorizer")
                 else None
             ),
+            diagonal=objective.hessian_diagonal,
         )
     if name == "lbfgs_l1":
         return _solvers.lbfgs_l1(

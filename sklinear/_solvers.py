@@ -317,6 +317,7 @@ def newton_cg(
     verbose=0,
     max_products=None,
     majorizer=None,
+    diagonal=None,
 ):
     """Truncated Newton (Newton-CG): :func:`newton` with directions from conjugate gradients.
 
@@ -333,18 +334,20 @@ def newton_cg(
     discriminates) and the stopping rules are :func:`newton`'s; ``majorizer(theta)``, when
     given, returns the product of a quadratic majorizer's Hessian (Huber's loss), whose
     direction :func:`newton` takes where Newton's needs too short a step.
-    ``state['cg_steps']`` counts the products.
+    ``diagonal(theta)``, when given, returns the Hessian's diagonal there (one pass): the
+    conjugate gradients are then preconditioned by it (Jacobi). ``state['cg_steps']``
+    counts the products.
     """
     steps = [0]
     first = []  # the first gradient's norm: the forcing term is relative to it
     budget = np.inf if max_products is None else max_products
 
-    def system(product):
-        return _ConjugateGradientSystem(product, steps, budget, first)
+    def system(product, scale=None):
+        return _ConjugateGradientSystem(product, steps, budget, first, scale)
 
     def value_gradient_hessian(theta):
         value, gradient, product = value_gradient_product(theta)
-        return value, gradient, system(product)
+        return value, gradient, system(product, None if diagonal is None else diagonal(theta))
 
     result = newton(
         value_gradient_hessian,
@@ -363,11 +366,12 @@ def newton_cg(
 class _ConjugateGradientSystem:
     """What :func:`newton` asks of a system, ``solve(g)``, by :func:`truncated_cg`."""
 
-    def __init__(self, product, steps, budget, first):
+    def __init__(self, product, steps, budget, first, diagonal=None):
         self.product = product
         self.steps = steps
         self.budget = budget
         self.first = first
+        self.diagonal = diagonal
 
     def solve(self, gradient):
         norm = float(np.linalg.norm(gradient))
@@ -375,32 +379,45 @@ class _ConjugateGradientSystem:
             self.first.append(norm)
         forcing = min(_CG_FORCING, np.sqrt(norm / self.first[0])) if self.first[0] > 0 else 0.0
         limit = int(min(_CG_MAX_STEPS, gradient.size, max(1, self.budget - self.steps[0])))
-        direction, used = truncated_cg(self.product, gradient, forcing * norm, limit)
+        direction, used = truncated_cg(
+            self.product, gradient, forcing * norm, limit, diagonal=self.diagonal
+        )
         self.steps[0] += used
         return direction
 
 
-def truncated_cg(product, gradient, tolerance, max_steps):
+def truncated_cg(product, gradient, tolerance, max_steps, diagonal=None):
     """Conjugate gradients on ``H d = -g`` from ``d = 0``, stopped once the residual's
     norm is within ``tolerance``, after ``max_steps`` products, or at a direction of
     non-positive curvature (the iterate so far then; ``-g`` if it is the first direction:
-    a descent direction either way). Returns ``(d, products)``."""
+    a descent direction either way). ``diagonal`` (positive entries; others count as 1),
+    when given, preconditions them (Jacobi: ``z = r / diag``); the stopping test stays on
+    the residual itself. Returns ``(d, products)``."""
     direction = np.zeros_like(gradient)
     residual = -np.asarray(gradient, dtype=float)
-    search = residual.copy()
-    squared = float(residual @ residual)
+    if diagonal is None:
+        inverse = None
+    else:
+        diagonal = np.asarray(diagonal, dtype=float).ravel()
+        inverse = np.ones_like(diagonal)
+        positive = np.isfinite(diagonal) & (diagonal > 0)
+        inverse[positive] = 1.0 / diagonal[positive]
+    preconditioned = residual if inverse is None else residual * inverse
+    search = preconditioned.copy()
+    inner = float(residual @ preconditioned)
     for step in range(1, max_steps + 1):
         curved = product(search)
         curvature = float(search @ curved)
         if not curvature > 0:
             return (residual.copy() if step == 1 else direction), step
-        length = squared / curvature
+        length = inner / curvature
         direction += length * search
         residual -= length * curved
-        previous, squared = squared, float(residual @ residual)
-        if np.sqrt(squared) <= tolerance:
+        if np.linalg.norm(residual) <= tolerance:
             return direction, step
-        search = residual + (squared / previous) * search
+        preconditioned = residual if inverse is None else residual * inverse
+        previous, inner = inner, float(residual @ preconditioned)
+        search = preconditioned + (inner / previous) * search
     return direction, max_steps
 
 
