@@ -951,7 +951,8 @@ class InMemoryData:
         and output at the scores ``X coef + offset``, already times the rows' sample
         weights when those are passed as its third argument. Dense blocks are centred before
         squaring (accurate for columns whose mean dwarfs their spread); sparse ones are
-        squared as they are and centred through the sums.
+        squared as they are (:func:`_sparse_moments`, on their own arrays) and centred
+        through the sums.
         """
         n_outputs = np.asarray(coef).reshape(self.n_features, -1).shape[1]
         mean = np.asarray(mean, dtype=np.float64)
@@ -961,11 +962,12 @@ class InMemoryData:
             c = curvature(Y_block, raw, weights)  # (n_block, k)
             total = c.sum(axis=0)
             if sp.issparse(X_block):
-                squares = X_block.multiply(X_block)
-                second = np.asarray(squares.T @ c) - 2.0 * mean[:, None] * np.asarray(
-                    X_block.T @ c
-                )
-                second += mean[:, None] ** 2 * total
+                # X's own arrays, one output at a time (a CSC X is one block: no copy of it)
+                second = np.empty((self.n_features, n_outputs))
+                nothing = np.zeros((X_block.shape[0], 0))
+                for k in range(n_outputs):
+                    first, squares, _ = _sparse_moments(X_block, c[:, k], nothing)
+                    second[:, k] = squares - 2.0 * mean * first + mean**2 * total[k]
             else:
                 centred = np.asarray(X_block, dtype=np.float64) - mean
                 centred *= centred

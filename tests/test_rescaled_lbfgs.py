@@ -33,7 +33,7 @@ def _problem(loss_name, rng, n=120, p=6):
 
 
 @pytest.mark.parametrize("loss_name", ["binomial", "multinomial", "squared", "huber"])
-@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_hessian_diagonal_is_the_newton_systems(loss_name, fmt, fit_intercept):
     """The diagonal, in the solver's coordinates (centred, scaled columns and the
@@ -41,8 +41,8 @@ def test_hessian_diagonal_is_the_newton_systems(loss_name, fmt, fit_intercept):
     its majorizer's, positive in the linear zone), with sample weights and an L2 part."""
     rng = np.random.default_rng(3)
     X, loss, Y = _problem(loss_name, rng)
-    if fmt == "csr":
-        X = sp.csr_matrix(X * (rng.uniform(size=X.shape) < 0.5))
+    if fmt != "dense":
+        X = sp.csr_matrix(X * (rng.uniform(size=X.shape) < 0.5)).asformat(fmt)
     weights = rng.uniform(0.5, 2.0, size=X.shape[0])
     objective = LinearObjective(
         X, Y, loss, 0.1, 0.0, sample_weight=weights, fit_intercept=fit_intercept
@@ -56,6 +56,31 @@ def test_hessian_diagonal_is_the_newton_systems(loss_name, fmt, fit_intercept):
     expected = np.diag(system.dense()).reshape(diagonal.shape)
     np.testing.assert_allclose(diagonal, expected, rtol=1e-10)
     assert diagonal.shape == (objective.n_rows, objective.n_outputs)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_hessian_diagonal_does_not_copy_sparse_x(monkeypatch, fmt):
+    """The diagonal of a sparse X's Hessian reads X's own arrays: its temporaries are
+    chunks (made small here), far less than X (squaring X copied it; a CSC X is one
+    block)."""
+    import tracemalloc
+
+    import sklinear._data as data_module
+
+    rng = np.random.default_rng(4)
+    X = sp.random(4000, 60, density=0.5, format=fmt, random_state=4)
+    y = (rng.uniform(size=4000) < 0.5).astype(float)
+    monkeypatch.setattr(data_module, "_SQUARE_CHUNK", 1024)
+    objective = LinearObjective(X, y, BinomialLoss(), 0.1, 0.0)
+    theta = 0.1 * rng.normal(size=objective.size)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        objective.hessian_diagonal(theta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.25 * (X.data.nbytes + X.indices.nbytes)
 
 
 def test_diagonal_preconditioner_is_a_change_of_variables():
