@@ -36,6 +36,10 @@ try:  # SciPy's sparse kernels on raw arrays: a block of rows without a matrix o
     from scipy.sparse._sparsetools import csc_matvec, csc_matvecs, csr_matvec, csr_matvecs
 except ImportError:  # pragma: no cover - a SciPy without them: the public products
     csr_matvec = csr_matvecs = csc_matvec = csc_matvecs = None
+try:  # ... and its row gather, which releases the GIL (threads share the copy)
+    from scipy.sparse._sparsetools import csr_row_index
+except ImportError:  # pragma: no cover - X[order]
+    csr_row_index = None
 
 _BLOCK_BYTES = 1 << 20
 # n_outputs-column arrays per row of a dense block (scores, probabilities, targets,
@@ -614,6 +618,43 @@ def _sparse_moments(X, weights, Y):
     return products[:, 0], second, products[:, 1:]
 
 
+# Row gathers of CSR matrices with at least this many stored values share the copy among the
+# pass threads (SciPy's csr_row_index releases the GIL: 100,000 rows of W7's matrix took
+# 8.2 ms on one thread and 4.0 ms on two; below this, a hand-off costs more than it saves).
+_PARALLEL_GATHER_NNZ = 1 << 20
+
+
+def _csr_gather(X, order, n_jobs=None):
+    """``X[order]`` of a CSR matrix (the rows in ``order``), copied by SciPy's row gather
+    on the pass threads where ``X`` is large; the same arrays as ``X[order]``."""
+    threads = min(available_threads(n_jobs), 8)
+    if csr_row_index is None or threads <= 1 or X.nnz < _PARALLEL_GATHER_NNZ:
+        return X[order]
+    order = np.asarray(order, dtype=X.indices.dtype)
+    indptr = np.zeros(order.size + 1, dtype=X.indptr.dtype)
+    np.cumsum(np.diff(X.indptr)[order], out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=X.indices.dtype)
+    data = np.empty(int(indptr[-1]), dtype=X.data.dtype)
+    bounds = np.linspace(0, order.size, threads + 1).astype(np.intp)
+
+    def gather(part):
+        start, stop = bounds[part], bounds[part + 1]
+        begin, end = indptr[start], indptr[stop]
+        csr_row_index(
+            stop - start, order[start:stop], X.indptr, X.indices, X.data,
+            indices[begin:end], data[begin:end],
+        )  # fmt: skip
+
+    others = pass_threads(threads - 1).map(gather, range(1, threads))  # submitted now
+    gather(0)
+    for _ in others:
+        pass
+    gathered = sp.csr_matrix((data, indices, indptr), shape=(order.size, X.shape[1]))
+    if X.has_sorted_indices:  # a row keeps its order
+        gathered.has_sorted_indices = True
+    return gathered
+
+
 def _csr_rows(X, start, stop):
     """Rows ``start:stop`` of a CSR matrix as a view of its data (no copy of the values).
 
@@ -684,7 +725,7 @@ class InMemoryData:
         if not self.lays_out_batches():
             return False
         weights = None if self.sample_weight is None else self.sample_weight[order]
-        self._laid_out = (self.X[order], self.Y[order], weights)
+        self._laid_out = (_csr_gather(self.X, order, self.n_jobs), self.Y[order], weights)
         return True
 
     def lays_out_batches(self):

@@ -213,6 +213,34 @@ def test_a_csr_matrix_whose_copy_does_not_fit_is_read_in_place(monkeypatch):
     np.testing.assert_allclose(sparse_fit.loss_curve_, dense_fit.loss_curve_, rtol=1e-9)
 
 
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("sorted_indices", [True, False])
+def test_the_threaded_row_gather_is_x_of_the_order(monkeypatch, index_dtype, sorted_indices):
+    """The layout's row gather, shared among threads (forced here on a small matrix), gives
+    the arrays of ``X[order]``: empty rows, both index types, and rows whose indices are not
+    sorted (the result then does not claim they are)."""
+    import sklinear._data as data_module
+
+    monkeypatch.setattr(data_module, "_PARALLEL_GATHER_NNZ", 0)
+    X = sp.random(301, 40, density=0.2, format="csr", random_state=5)
+    X.data[X.indptr[7] : X.indptr[8]] = 0.0  # an empty row
+    X.eliminate_zeros()
+    if not sorted_indices:
+        X.indices[X.indptr[3] : X.indptr[4]] = X.indices[X.indptr[3] : X.indptr[4]][::-1]
+        X.has_sorted_indices = False
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    order = np.random.default_rng(3).permutation(301)
+    gathered = data_module._csr_gather(X, order, n_jobs=3)
+    expected = X[order]
+    np.testing.assert_array_equal(gathered.indptr, expected.indptr)
+    np.testing.assert_array_equal(gathered.indices, expected.indices)
+    np.testing.assert_array_equal(gathered.data, expected.data)
+    assert gathered.indices.dtype == expected.indices.dtype
+    assert bool(gathered.has_sorted_indices) == sorted_indices
+    np.testing.assert_array_equal(gathered.toarray(), X.toarray()[order])
+
+
 def _rows_of(n, p, nnz):
     """A CSR matrix with ``nnz`` entries in every row (built directly: cheap for big n)."""
     indices = np.tile(np.arange(nnz), n) % p
