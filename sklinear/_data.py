@@ -630,6 +630,8 @@ def _csr_gather(X, order, n_jobs=None):
     threads = min(available_threads(n_jobs), 8)
     if csr_row_index is None or threads <= 1 or X.nnz < _PARALLEL_GATHER_NNZ:
         return X[order]
+    if X.indices.dtype != X.indptr.dtype:  # SciPy's kernels take one index type
+        return X[order]
     order = np.asarray(order, dtype=X.indices.dtype)
     indptr = np.zeros(order.size + 1, dtype=X.indptr.dtype)
     np.cumsum(np.diff(X.indptr)[order], out=indptr[1:])

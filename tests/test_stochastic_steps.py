@@ -213,12 +213,13 @@ def test_a_csr_matrix_whose_copy_does_not_fit_is_read_in_place(monkeypatch):
     np.testing.assert_allclose(sparse_fit.loss_curve_, dense_fit.loss_curve_, rtol=1e-9)
 
 
-@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64, "mixed"])
 @pytest.mark.parametrize("sorted_indices", [True, False])
 def test_the_threaded_row_gather_is_x_of_the_order(monkeypatch, index_dtype, sorted_indices):
     """The layout's row gather, shared among threads (forced here on a small matrix), gives
-    the arrays of ``X[order]``: empty rows, both index types, and rows whose indices are not
-    sorted (the result then does not claim they are)."""
+    the arrays of ``X[order]``: empty rows, both index types and a mix of them (int32
+    indices, int64 row pointers: SciPy's kernel refuses it, so the gather falls back), and
+    rows whose indices are not sorted (the result then does not claim they are)."""
     import sklinear._data as data_module
 
     monkeypatch.setattr(data_module, "_PARALLEL_GATHER_NNZ", 0)
@@ -228,8 +229,8 @@ def test_the_threaded_row_gather_is_x_of_the_order(monkeypatch, index_dtype, sor
     if not sorted_indices:
         X.indices[X.indptr[3] : X.indptr[4]] = X.indices[X.indptr[3] : X.indptr[4]][::-1]
         X.has_sorted_indices = False
-    X.indices = X.indices.astype(index_dtype)
-    X.indptr = X.indptr.astype(index_dtype)
+    X.indices = X.indices.astype(np.int32 if index_dtype == "mixed" else index_dtype)
+    X.indptr = X.indptr.astype(np.int64 if index_dtype == "mixed" else index_dtype)
     order = np.random.default_rng(3).permutation(301)
     gathered = data_module._csr_gather(X, order, n_jobs=3)
     expected = X[order]
