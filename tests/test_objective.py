@@ -303,8 +303,9 @@ def test_sparse_statistics_do_not_copy_x(monkeypatch, fmt, dtype):
     import tracemalloc
 
     rng = np.random.default_rng(14)
-    X = sp.random(4000, 60, density=0.5, format=fmt, random_state=14, dtype=dtype)
-    y = rng.normal(size=4000)
+    # many values a row: the rows' own temporaries (weights, targets) stay small beside X
+    X = sp.random(1000, 400, density=0.5, format=fmt, random_state=14, dtype=dtype)
+    y = rng.normal(size=1000)
     monkeypatch.setattr(sklinear._data, "_SQUARE_CHUNK", 1024)
     monkeypatch.setattr(sklinear._data, "FLOAT64_COPY_BYTES", 0)  # float32 stays float32
     data = sklinear._data.InMemoryData(X, y)

@@ -68,8 +68,9 @@ def test_hessian_diagonal_does_not_copy_sparse_x(monkeypatch, fmt):
     import sklinear._data as data_module
 
     rng = np.random.default_rng(4)
-    X = sp.random(4000, 60, density=0.5, format=fmt, random_state=4)
-    y = (rng.uniform(size=4000) < 0.5).astype(float)
+    # many values a row: the rows' own temporaries (scores, curvature) stay small beside X
+    X = sp.random(1000, 400, density=0.5, format=fmt, random_state=4)
+    y = (rng.uniform(size=1000) < 0.5).astype(float)
     monkeypatch.setattr(data_module, "_SQUARE_CHUNK", 1024)
     objective = LinearObjective(X, y, BinomialLoss(), 0.1, 0.0)
     theta = 0.1 * rng.normal(size=objective.size)
