@@ -267,26 +267,27 @@ def late_newton_affordable(objective, max_iter):
     return fits_in_memory(_hessian_bytes(objective))
 
 
-def newton_cg_applies(objective):
-    """Whether a smooth fit that L-BFGS left uncertified goes on by truncated Newton
-    (:func:`~sklinear._solvers.newton_cg`): the loss has a curvature and the data its own
-    row blocks (NumPy / SciPy in memory: :meth:`LinearObjective.hessian_product`)."""
+def _curvature_in_memory(objective):
+    """A smooth fit whose loss has a curvature, on data with its own row blocks (NumPy /
+    SciPy in memory): what Hessian-vector products and the Hessian's diagonal need."""
     return (
         objective.penalty.smooth
         and hasattr(objective.loss, "hessian_weights")
         and type(objective.data) is InMemoryData
     )
+
+
+def newton_cg_applies(objective):
+    """Whether a smooth fit that L-BFGS left uncertified goes on by truncated Newton
+    (:func:`~sklinear._solvers.newton_cg`; :meth:`LinearObjective.hessian_product`)."""
+    return _curvature_in_memory(objective)
 
 
 def rescaling_applies(objective):
-    """Whether L-BFGS can be rescaled by the Hessian's diagonal (:func:`_lbfgs_rescaled`):
-    a smooth fit, a loss with a curvature, data with its own row blocks (NumPy / SciPy in
-    memory: :meth:`LinearObjective.hessian_diagonal`)."""
-    return (
-        objective.penalty.smooth
-        and hasattr(objective.loss, "hessian_weights")
-        and type(objective.data) is InMemoryData
-    )
+    """Whether L-BFGS can be rescaled by the Hessian's diagonal (:func:`_lbfgs_rescaled`;
+    :meth:`LinearObjective.hessian_diagonal`). A gate of its own, beside
+    :func:`newton_cg_applies`, so that either can be switched off alone."""
+    return _curvature_in_memory(objective)
 
 
 def _hessian_bytes(objective):

@@ -34,6 +34,7 @@ from ._certificate import (
 from ._data import EvaluationSums, InMemoryData, Statistics, all_blas_threads
 from ._penalties import ElasticNetPenalty
 from ._program import absolute_l1_program
+from ._solvers import usable_diagonal
 
 # Dense row blocks are centred before the products when a column's mean exceeds its spread
 # by this factor: float32 products of uncentred columns lose the gradient in rounding.
@@ -1049,11 +1050,7 @@ class DiagonalPreconditioner:
     :class:`Preconditioner`."""
 
     def __init__(self, diagonal):
-        diagonal = np.asarray(diagonal, dtype=np.float64).ravel()
-        scale = np.ones_like(diagonal)
-        positive = np.isfinite(diagonal) & (diagonal > 0)
-        scale[positive] = np.sqrt(diagonal[positive])
-        self.scale = scale
+        self.scale = np.sqrt(usable_diagonal(diagonal))
 
     def forward(self, theta):
         return np.asarray(theta, dtype=np.float64) * self.scale

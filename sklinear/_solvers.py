@@ -386,6 +386,14 @@ class _ConjugateGradientSystem:
         return direction
 
 
+def usable_diagonal(diagonal):
+    """A Hessian's diagonal for Jacobi preconditioning, float64 and flat: entries that are
+    not positive and finite (a column that is 0 on every row, without L2) read as 1."""
+    diagonal = np.asarray(diagonal, dtype=np.float64).ravel()
+    positive = np.isfinite(diagonal) & (diagonal > 0)
+    return np.where(positive, diagonal, 1.0)
+
+
 def truncated_cg(product, gradient, tolerance, max_steps, diagonal=None):
     """Conjugate gradients on ``H d = -g`` from ``d = 0``, stopped once the residual's
     norm is within ``tolerance``, after ``max_steps`` products, or at a direction of
@@ -395,13 +403,7 @@ def truncated_cg(product, gradient, tolerance, max_steps, diagonal=None):
     the residual itself. Returns ``(d, products)``."""
     direction = np.zeros_like(gradient)
     residual = -np.asarray(gradient, dtype=float)
-    if diagonal is None:
-        inverse = None
-    else:
-        diagonal = np.asarray(diagonal, dtype=float).ravel()
-        inverse = np.ones_like(diagonal)
-        positive = np.isfinite(diagonal) & (diagonal > 0)
-        inverse[positive] = 1.0 / diagonal[positive]
+    inverse = None if diagonal is None else 1.0 / usable_diagonal(diagonal)
     preconditioned = residual if inverse is None else residual * inverse
     search = preconditioned.copy()
     inner = float(residual @ preconditioned)
